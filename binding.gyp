@@ -1,0 +1,25 @@
+{
+  "targets": [
+    {
+      "target_name": "uringfs",
+      "sources": [
+        "native/addon.cc",
+        "native/ring.cc",
+        "native/sync.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_DISABLE_CPP_EXCEPTIONS",
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
+        "_GNU_SOURCE"
+      ],
+      "cflags": [ "-fvisibility=hidden", "<!@(sh scripts/check-liburing.sh cflags)" ],
+      "cflags_cc": [ "-std=c++17", "-fvisibility=hidden", "-fno-exceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers" ],
+      "cflags_cc!": [ "-fno-rtti", "-std=gnu++17", "-std=gnu++14" ],
+      "libraries": [ "<!(sh scripts/check-liburing.sh libfile)" ]
+    }
+  ]
+}

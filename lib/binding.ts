@@ -1,0 +1,75 @@
+// The only loader of the native addon. Everything native is typed here; the
+// rest of lib/ imports from this file, never from the .node file.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** A position for the kernel: -1 = the current file position. */
+type Pos = number | bigint;
+type View = NodeJS.ArrayBufferView;
+
+/**
+ * One io_uring ring. Each queue method fills one SQE (no syscall) and
+ * returns 1, 0 when the SQ is full even after a submit (try again after the
+ * next completions), or a negative errno for memory that does not fit.
+ */
+export interface NativeRing {
+  read(id: number, fd: number, view: View, offset: number, length: number, position: Pos): number;
+  write(id: number, fd: number, view: View, offset: number, length: number, position: Pos): number;
+  readv(id: number, fd: number, views: View[], iovScratch: Buffer, position: Pos): number;
+  writev(id: number, fd: number, views: View[], iovScratch: Buffer, position: Pos): number;
+  open(id: number, path: Buffer, flags: number, mode: number): number;
+  close(id: number, fd: number): number;
+  fsync(id: number, fd: number, datasync: boolean): number;
+  statx(id: number, dirfd: number, path: Buffer | null, flags: number, mask: number, out: Buffer): number;
+  unlink(id: number, path: Buffer, flags: number): number;
+  rename(id: number, from: Buffer, to: Buffer): number;
+  mkdir(id: number, path: Buffer, mode: number): number;
+  nop(id: number): number;
+  /** Submit everything queued: one io_uring_enter per SQ-full. Returns SQEs taken or -errno. */
+  flush(): number;
+  /** Cancel what is in flight, wait for every completion, free the ring. */
+  shutdown(): void;
+  /** [submitted, enters, completed, pending, maxPending, overflows] */
+  counters(): number[];
+  /** [id, result] pairs written before each onCompletions(count) call. */
+  readonly completions: Int32Array;
+  /** [inDrain, ...]: inDrain is 1 while completions are being dispatched; the native side flushes after. */
+  readonly state: Int32Array;
+  readonly sqEntries: number;
+  readonly cqEntries: number;
+  readonly setupFlags: number;
+  readonly features: number;
+}
+
+export interface NativeRingConstructor {
+  new (entries: number, setupFlags: number, onCompletions: (count: number) => void): NativeRing;
+}
+
+/** Direct syscalls for the sync flavour: each returns its result or -errno. */
+export interface NativeSync {
+  open(path: Buffer, flags: number, mode: number): number;
+  close(fd: number): number;
+  read(fd: number, view: View, offset: number, length: number, position: Pos): number;
+  write(fd: number, view: View, offset: number, length: number, position: Pos): number;
+  readv(fd: number, views: View[], iovScratch: Buffer, position: Pos): number;
+  writev(fd: number, views: View[], iovScratch: Buffer, position: Pos): number;
+  fsync(fd: number, datasync: boolean): number;
+  statx(dirfd: number, path: Buffer | null, flags: number, mask: number, out: Buffer): number;
+  unlink(path: Buffer, flags: number): number;
+  rename(from: Buffer, to: Buffer): number;
+  mkdir(path: Buffer, mode: number): number;
+}
+
+export interface Binding {
+  Ring: NativeRingConstructor;
+  sync: NativeSync;
+}
+
+const require = createRequire(import.meta.url);
+const loadBinding = require('node-gyp-build') as (dir: string) => unknown;
+// lib/binding.ts (tests) and dist/binding.js (package) both sit one level
+// below the package root, where build/ and prebuilds/ are.
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export const binding = loadBinding(packageRoot) as Binding;

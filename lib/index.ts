@@ -1,0 +1,16 @@
+// uringfs: node:fs-shaped file I/O on io_uring. This entry mirrors node:fs
+// (callback functions and *Sync functions); `uringfs/promises` mirrors
+// node:fs/promises and is also available here as `promises`.
+export {
+  open, close, read, write, readv, writev, fsync, fdatasync, fstat, stat, lstat, readFile, writeFile, appendFile,
+  unlink, rename, mkdir,
+} from './callback.js';
+export {
+  openSync, closeSync, readSync, writeSync, readvSync, writevSync, fsyncSync, fdatasyncSync, fstatSync, statSync,
+  lstatSync, readFileSync, writeFileSync, appendFileSync, unlinkSync, renameSync, mkdirSync,
+} from './sync.js';
+export { Ring, defaultRing } from './ring.js';
+export type { RingOptions, RingStats } from './ring.js';
+export { Stats, BigIntStats } from './stats.js';
+export type { SystemError } from './errors.js';
+export * as promises from './promises.js';

@@ -1,0 +1,103 @@
+// One operation, described once and carried out by either executor: the
+// io_uring engine (lib/ring.ts) or the direct-syscall executor (lib/sync.ts).
+// While an op is in flight it pins every piece of memory the kernel was
+// handed (buffers, path bytes, iovec scratch, statx output).
+import { Buffer } from 'node:buffer';
+
+export enum OpCode { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Nop }
+
+/** The statx mask libuv (and so node:fs) asks for: basic stats and birth time. */
+export const STATX_MASK = 0xfff;
+export const AT_SYMLINK_NOFOLLOW = 0x100;
+export const AT_EMPTY_PATH = 0x1000;
+export const AT_REMOVEDIR = 0x200;
+export const STATX_SIZE = 256;
+const IOVEC_SIZE = 16;
+
+export class Op {
+  code: OpCode;
+  fd = -1;
+  view: NodeJS.ArrayBufferView | null = null;
+  views: NodeJS.ArrayBufferView[] | null = null;
+  offset = 0;
+  length = 0;
+  /** -1: the current file position. */
+  position: number | bigint = -1;
+  path: Buffer | null = null;
+  path2: Buffer | null = null;
+  flags = 0;
+  mode = 0;
+  /** iovec array (readv/writev) or statx output. */
+  scratch: Buffer | null = null;
+  /** Called once with the result (>= 0) or -errno. */
+  done: ((result: number) => void) | null = null;
+
+  constructor(code: OpCode) {
+    this.code = code;
+  }
+}
+
+export function readOp(fd: number, view: NodeJS.ArrayBufferView, offset: number, length: number, position: number | bigint): Op {
+  const op = new Op(OpCode.Read);
+  op.fd = fd; op.view = view; op.offset = offset; op.length = length; op.position = position;
+  return op;
+}
+
+export function writeOp(fd: number, view: NodeJS.ArrayBufferView, offset: number, length: number, position: number | bigint): Op {
+  const op = new Op(OpCode.Write);
+  op.fd = fd; op.view = view; op.offset = offset; op.length = length; op.position = position;
+  return op;
+}
+
+export function vectorOp(write: boolean, fd: number, views: NodeJS.ArrayBufferView[], position: number | bigint): Op {
+  const op = new Op(write ? OpCode.Writev : OpCode.Readv);
+  op.fd = fd; op.views = views; op.position = position;
+  op.scratch = Buffer.allocUnsafe(Math.max(1, views.length) * IOVEC_SIZE);
+  return op;
+}
+
+export function openOp(path: Buffer, flags: number, mode: number): Op {
+  const op = new Op(OpCode.Open);
+  op.path = path; op.flags = flags; op.mode = mode;
+  return op;
+}
+
+export function closeOp(fd: number): Op {
+  const op = new Op(OpCode.Close);
+  op.fd = fd;
+  return op;
+}
+
+export function fsyncOp(fd: number, datasync: boolean): Op {
+  const op = new Op(OpCode.Fsync);
+  op.fd = fd; op.flags = datasync ? 1 : 0;
+  return op;
+}
+
+/** statx of a path (fd = AT_FDCWD) or, with path null, of the fd itself. */
+export function statxOp(fd: number, path: Buffer | null, flags: number): Op {
+  const op = new Op(OpCode.Statx);
+  op.fd = fd; op.path = path; op.flags = path === null ? flags | AT_EMPTY_PATH : flags; op.mode = STATX_MASK;
+  op.scratch = Buffer.alloc(STATX_SIZE);
+  return op;
+}
+
+export function unlinkOp(path: Buffer, flags = 0): Op {
+  const op = new Op(OpCode.Unlink);
+  op.path = path; op.flags = flags;
+  return op;
+}
+
+export function renameOp(from: Buffer, to: Buffer): Op {
+  const op = new Op(OpCode.Rename);
+  op.path = from; op.path2 = to;
+  return op;
+}
+
+export function mkdirOp(path: Buffer, mode: number): Op {
+  const op = new Op(OpCode.Mkdir);
+  op.path = path; op.mode = mode;
+  return op;
+}
+
+export const AT_FDCWD = -100;

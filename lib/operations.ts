@@ -1,0 +1,190 @@
+// Every file operation, written once as a generator of Ops (see run.ts) and
+// shared by the sync, callback and promise flavours. Arguments arrive here
+// already validated; these functions hold the I/O logic and error shapes.
+import { Buffer } from 'node:buffer';
+import { outOfRange } from './errors.js';
+import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp } from './op.js';
+import { resultError } from './ring.js';
+import type { Steps } from './run.js';
+import { makeStats, statxTypeAndSize, type BigIntStats, type Stats } from './stats.js';
+import { kIoMaxLength, pathBytes, type Encoding } from './validate.js';
+import { dirname } from 'node:path';
+
+type Path = string | Buffer;
+type View = NodeJS.ArrayBufferView;
+
+export function* openSteps(path: Path, flags: number, mode: number): Steps<number> {
+  const r = yield openOp(pathBytes(path), flags, mode);
+  if (r < 0) throw resultError(r, 'open', path);
+  return r;
+}
+
+export function* closeSteps(fd: number): Steps<void> {
+  const r = yield closeOp(fd);
+  if (r < 0) throw resultError(r, 'close');
+}
+
+export function* readSteps(fd: number, view: View, offset: number, length: number, position: number | bigint): Steps<number> {
+  const r = yield readOp(fd, view, offset, length, position);
+  if (r < 0) throw resultError(r, 'read');
+  return r;
+}
+
+export function* writeSteps(fd: number, view: View, offset: number, length: number, position: number | bigint): Steps<number> {
+  const r = yield writeOp(fd, view, offset, length, position);
+  if (r < 0) throw resultError(r, 'write');
+  return r;
+}
+
+export function* vectorSteps(write: boolean, fd: number, views: View[], position: number | bigint): Steps<number> {
+  if (views.length === 0) return 0;
+  const r = yield vectorOp(write, fd, views, position);
+  if (r < 0) throw resultError(r, write ? 'write' : 'read');
+  return r;
+}
+
+export function* fsyncSteps(fd: number, datasync: boolean): Steps<void> {
+  const r = yield fsyncOp(fd, datasync);
+  if (r < 0) throw resultError(r, datasync ? 'fdatasync' : 'fsync');
+}
+
+export function* statSteps(fd: number | null, path: Path | null, follow: boolean, bigint: boolean, throwIfNoEntry = true): Steps<Stats | BigIntStats | undefined> {
+  const op = path === null ? statxOp(fd!, null, 0) : statxOp(AT_FDCWD, pathBytes(path), follow ? 0 : AT_SYMLINK_NOFOLLOW);
+  const r = yield op;
+  if (r < 0) {
+    if (!throwIfNoEntry && path !== null && (r === -2 || r === -20)) return undefined;  // ENOENT, ENOTDIR
+    throw resultError(r, path === null ? 'fstat' : follow ? 'stat' : 'lstat', path ?? undefined);
+  }
+  return makeStats(op.scratch!, bigint);
+}
+
+export function* unlinkSteps(path: Path): Steps<void> {
+  const r = yield unlinkOp(pathBytes(path));
+  if (r < 0) throw resultError(r, 'unlink', path);
+}
+
+export function* renameSteps(from: Path, to: Path): Steps<void> {
+  const r = yield renameOp(pathBytes(from), pathBytes(to));
+  if (r < 0) throw resultError(r, 'rename', from, to);
+}
+
+const EEXIST = -17, ENOENT = -2;
+
+/** mkdir; with `recursive`, creates missing parents and returns the first directory created. */
+export function* mkdirSteps(path: Path, mode: number, recursive: boolean): Steps<string | undefined> {
+  if (!recursive) {
+    const r = yield mkdirOp(pathBytes(path), mode);
+    if (r < 0) throw resultError(r, 'mkdir', path);
+    return undefined;
+  }
+  return yield* mkdirpSteps(typeof path === 'string' ? path : path.toString(), mode);
+}
+
+function* mkdirpSteps(path: string, mode: number): Steps<string | undefined> {
+  const r = yield mkdirOp(pathBytes(path), mode);
+  if (r === 0) return path;
+  if (r === EEXIST) {
+    // Fine if it is a directory already; Node reports EEXIST otherwise.
+    const st = statxOp(AT_FDCWD, pathBytes(path), 0);
+    const s = yield st;
+    if (s === 0 && makeStats(st.scratch!, false).isDirectory()) return undefined;
+    throw resultError(r, 'mkdir', path);
+  }
+  if (r === ENOENT) {
+    const parent = dirname(path);
+    if (parent === path) throw resultError(r, 'mkdir', path);
+    const first = yield* mkdirpSteps(parent, mode);
+    const again = yield mkdirOp(pathBytes(path), mode);
+    if (again < 0 && again !== EEXIST) throw resultError(again, 'mkdir', path);
+    return first ?? (again === 0 ? path : undefined);
+  }
+  throw resultError(r, 'mkdir', path);
+}
+
+// Read files of unknown size (size 0 in statx: /proc, pipes) in chunks of this.
+const kUnknownSizeChunk = 64 * 1024;
+
+function fileTooLarge(size: number): RangeError {
+  const err = outOfRange('size', `<= ${kIoMaxLength}`, size);
+  Object.assign(err, { code: 'ERR_FS_FILE_TOO_LARGE', message: `File size (${size}) is greater than 2 GiB` });
+  return err;
+}
+
+/**
+ * A whole file, by path (opened with `flags`, closed after) or by an fd the
+ * caller owns (read from its current position). Like node:fs, reads up to the
+ * size statx reported at the start (continuing after short reads; stopping
+ * early if the file shrank), and reads until EOF when statx says 0 or the
+ * fd is not a regular file (/proc files, pipes).
+ */
+export function* readFileSteps(target: Path | number, flags: number, encoding: Encoding | undefined): Steps<Buffer | string> {
+  const ownFd = typeof target !== 'number';
+  const fd = ownFd ? yield* openSteps(target, flags, 0o666) : target;
+  let data: Buffer;
+  try {
+    const st = statxOp(fd, null, 0);
+    const r = yield st;
+    if (r < 0) throw resultError(r, 'fstat');
+    const { isFile, size } = statxTypeAndSize(st.scratch!);
+    if (isFile && size > kIoMaxLength) throw fileTooLarge(size);
+    data = isFile && size > 0 ? yield* readKnownSize(fd, size, ownFd) : yield* readToEnd(fd);
+  } catch (err) {
+    if (ownFd) yield closeOp(fd);  // the first error is the one to report
+    throw err;
+  }
+  if (ownFd) yield* closeSteps(fd);
+  return encoding && encoding !== 'buffer' ? data.toString(encoding) : data;
+}
+
+function* readKnownSize(fd: number, size: number, fromStart: boolean): Steps<Buffer> {
+  const buffer = Buffer.allocUnsafe(size);
+  let filled = 0;
+  while (filled < size) {
+    const n = yield* readSteps(fd, buffer, filled, size - filled, fromStart ? filled : -1);
+    if (n === 0) break;
+    filled += n;
+  }
+  return filled < size ? buffer.subarray(0, filled) : buffer;
+}
+
+function* readToEnd(fd: number): Steps<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(kUnknownSizeChunk);
+    const n = yield* readSteps(fd, chunk, 0, chunk.length, -1);
+    if (n === 0) break;
+    chunks.push(n < chunk.length ? chunk.subarray(0, n) : chunk);
+    total += n;
+    if (total > kIoMaxLength) throw fileTooLarge(total);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * Write all of `data` to a path (opened with `flags` and `mode`, closed
+ * after) or to an fd the caller owns (at its current position), continuing
+ * after short writes.
+ */
+export function* writeFileSteps(target: Path | number, data: Uint8Array, flags: number, mode: number, flush = false): Steps<void> {
+  const ownFd = typeof target !== 'number';
+  const fd = ownFd ? yield* openSteps(target, flags, mode) : target;
+  try {
+    yield* writeAll(fd, data, -1);
+    if (flush) yield* fsyncSteps(fd, false);
+  } catch (err) {
+    if (ownFd) yield closeOp(fd);
+    throw err;
+  }
+  if (ownFd) yield* closeSteps(fd);
+}
+
+/** Write every byte of `data`, from `position` (-1: the current position). */
+export function* writeAll(fd: number, data: Uint8Array, position: number): Steps<number> {
+  let written = 0;
+  while (written < data.byteLength) {
+    const n = yield* writeSteps(fd, data, written, data.byteLength - written, position < 0 ? -1 : position + written);
+    written += n;
+  }
+  return written;
+}

@@ -1,0 +1,84 @@
+// Drivers for operations written once as generators of Ops: the same
+// generator runs on the calling thread with direct syscalls (runSync), or on
+// a ring, resolved as a promise (runPromise) or through a Node-style
+// callback (runCallback).
+import { binding } from './binding.js';
+import { Op, OpCode } from './op.js';
+import type { Ring } from './ring.js';
+
+/** An operation: yields Ops, receives each one's result (or -errno), returns the value. */
+export type Steps<T> = Generator<Op, T, number>;
+
+const native = binding.sync;
+
+/** Carry out one op with a direct syscall on this thread. */
+export function execSync(op: Op): number {
+  switch (op.code) {
+    case OpCode.Read: return native.read(op.fd, op.view!, op.offset, op.length, op.position);
+    case OpCode.Write: return native.write(op.fd, op.view!, op.offset, op.length, op.position);
+    case OpCode.Readv: return native.readv(op.fd, op.views!, op.scratch!, op.position);
+    case OpCode.Writev: return native.writev(op.fd, op.views!, op.scratch!, op.position);
+    case OpCode.Open: return native.open(op.path!, op.flags, op.mode);
+    case OpCode.Close: return native.close(op.fd);
+    case OpCode.Fsync: return native.fsync(op.fd, op.flags === 1);
+    case OpCode.Statx: return native.statx(op.fd, op.path, op.flags, op.mode, op.scratch!);
+    case OpCode.Unlink: return native.unlink(op.path!, op.flags);
+    case OpCode.Rename: return native.rename(op.path!, op.path2!);
+    case OpCode.Mkdir: return native.mkdir(op.path!, op.mode);
+    case OpCode.Nop: return 0;
+  }
+}
+
+export function runSync<T>(steps: Steps<T>): T {
+  let next = steps.next(0);
+  while (!next.done) next = steps.next(execSync(next.value));
+  return next.value;
+}
+
+export function runPromise<T>(ring: Ring, steps: Steps<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const advance = (result: number): void => {
+      let next: IteratorResult<Op, T>;
+      try {
+        next = steps.next(result);
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      if (next.done) {
+        resolve(next.value);
+      } else {
+        next.value.done = advance;
+        ring.submit(next.value);
+      }
+    };
+    advance(0);
+  });
+}
+
+export function runCallback<T>(ring: Ring, steps: Steps<T>, callback: (err: Error | null, value?: T) => void): void {
+  let sync = true;
+  const advance = (result: number): void => {
+    let next: IteratorResult<Op, T>;
+    try {
+      next = steps.next(result);
+    } catch (err) {
+      finish(err as Error);
+      return;
+    }
+    if (next.done) {
+      finish(null, next.value);
+    } else {
+      next.value.done = advance;
+      ring.submit(next.value);
+    }
+  };
+  // Callbacks are always called asynchronously, as node:fs does, even when
+  // the operation finished without touching the kernel.
+  const finish = (err: Error | null, value?: T): void => {
+    if (sync) process.nextTick(callback, err, value);
+    else callback(err, value);
+  };
+  advance(0);
+  sync = false;
+}

@@ -1,0 +1,31 @@
+// Module entry: exports the io_uring Ring class and the direct-syscall
+// functions of the sync flavour. All state lives in Ring instances or on the
+// stack: nothing is static and mutable, so every worker thread is independent.
+#include <sys/uio.h>
+#include "common.h"
+
+namespace uringfs {
+
+int FillIovecs(Napi::Array views, Bytes iov_out) {
+  uint32_t n = views.Length();
+  if (static_cast<size_t>(n) * sizeof(struct iovec) > iov_out.length || iov_out.data == nullptr) {
+    return n == 0 ? 0 : -EFAULT;
+  }
+  auto* iov = reinterpret_cast<struct iovec*>(iov_out.data);
+  for (uint32_t i = 0; i < n; i++) {
+    Bytes b = ViewBytes(views.Get(i));
+    iov[i].iov_base = b.data;
+    iov[i].iov_len = b.length;
+  }
+  return static_cast<int>(n);
+}
+
+}  // namespace uringfs
+
+static Napi::Object InitUringfs(Napi::Env env, Napi::Object exports) {
+  uringfs::InitRing(env, exports);
+  uringfs::InitSync(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(uringfs, InitUringfs)

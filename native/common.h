@@ -1,0 +1,96 @@
+// Shared helpers for the native layer. The native layer trusts the argument
+// types that lib/ validated, but still checks every byte range it is handed
+// against the real size of the memory, so a bug above can never make the
+// kernel touch memory outside a buffer.
+#pragma once
+#include <napi.h>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+
+namespace uringfs {
+
+struct Bytes {
+  uint8_t* data = nullptr;
+  size_t length = 0;
+};
+
+// The bytes behind a TypedArray, DataView or ArrayBuffer. A detached buffer
+// yields { nullptr, 0 }.
+inline Bytes ViewBytes(Napi::Value v) {
+  napi_env env = v.Env();
+  Bytes out;
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
+    napi_typedarray_type type;
+    size_t count = 0, offset = 0;
+    void* data = nullptr;
+    napi_value ab;
+    napi_get_typedarray_info(env, v, &type, &count, &data, &ab, &offset);
+    size_t elem = 1;
+    switch (type) {
+      case napi_int16_array: case napi_uint16_array: elem = 2; break;
+      case napi_int32_array: case napi_uint32_array: case napi_float32_array: elem = 4; break;
+      case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: elem = 8; break;
+      default: elem = 1;
+    }
+    out.data = static_cast<uint8_t*>(data);
+    out.length = data ? count * elem : 0;
+    return out;
+  }
+  if (napi_is_dataview(env, v, &is) == napi_ok && is) {
+    size_t len = 0, offset = 0;
+    void* data = nullptr;
+    napi_value ab;
+    napi_get_dataview_info(env, v, &len, &data, &ab, &offset);
+    out.data = static_cast<uint8_t*>(data);
+    out.length = data ? len : 0;
+    return out;
+  }
+  if (napi_is_arraybuffer(env, v, &is) == napi_ok && is) {
+    void* data = nullptr;
+    size_t len = 0;
+    napi_get_arraybuffer_info(env, v, &data, &len);
+    out.data = static_cast<uint8_t*>(data);
+    out.length = data ? len : 0;
+  }
+  return out;
+}
+
+// A byte range [offset, offset + length) inside a view, or nullptr when it
+// does not fit (the caller reports -EFAULT).
+inline uint8_t* RangeIn(const Bytes& b, int64_t offset, int64_t length) {
+  if (offset < 0 || length < 0) return nullptr;
+  if (static_cast<uint64_t>(offset) + static_cast<uint64_t>(length) > b.length) return nullptr;
+  if (b.data == nullptr) return length == 0 ? reinterpret_cast<uint8_t*>(const_cast<char*>("")) : nullptr;
+  return b.data + offset;
+}
+
+// A file position: a Number (-1 = the current position) or a BigInt.
+inline int64_t PositionArg(Napi::Value v) {
+  if (v.IsBigInt()) {
+    bool lossless = false;
+    return v.As<Napi::BigInt>().Int64Value(&lossless);
+  }
+  return static_cast<int64_t>(v.As<Napi::Number>().DoubleValue());
+}
+
+inline int32_t IntArg(Napi::Value v) { return v.As<Napi::Number>().Int32Value(); }
+inline int64_t Int64Arg(Napi::Value v) { return static_cast<int64_t>(v.As<Napi::Number>().DoubleValue()); }
+
+// A path handed down from lib/ as a NUL-terminated Buffer (lib/ owns and pins
+// it until the op completes). nullptr when it is not NUL-terminated.
+inline const char* PathArg(Napi::Value v) {
+  Bytes b = ViewBytes(v);
+  if (b.data == nullptr || b.length == 0 || b.data[b.length - 1] != 0) return nullptr;
+  return reinterpret_cast<const char*>(b.data);
+}
+
+// Fill `iov_out` (memory lib/ owns and pins) with one iovec per view.
+// Returns the count, or -EFAULT when the output is too small.
+int FillIovecs(Napi::Array views, Bytes iov_out);
+
+Napi::Object InitRing(Napi::Env env, Napi::Object exports);
+Napi::Object InitSync(Napi::Env env, Napi::Object exports);
+
+}  // namespace uringfs

@@ -1,0 +1,477 @@
+// The io_uring backend: one liburing ring, an eventfd registered with it, and
+// a uv_poll watching that eventfd on the environment's own loop. JS queues
+// ops (each fills one SQE, no syscall), flushes once per JS turn (one
+// io_uring_enter), and receives completions in batches through a shared
+// Int32Array of [id, result] pairs and one JS call per drain.
+//
+// Per-op memory (data buffers, paths, iovec arrays, statx output) is owned and
+// pinned by lib/ring.ts until the op's completion arrives. This object only
+// guarantees that no completion is outstanding when that memory can go away:
+// close() and the environment cleanup hook cancel, then wait for every CQE.
+#include <fcntl.h>
+#include <liburing.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+#include <cerrno>
+#include <cstring>
+#include "common.h"
+
+namespace uringfs {
+namespace {
+
+// user_data of the SQEs the ring issues for itself (cancel on teardown).
+constexpr uint64_t kInternalOp = UINT64_MAX;
+
+// Slots of the shared state array (Int32Array `state`).
+enum StateSlot { kInDrain = 0, kStateSlots = 4 };
+
+class Ring : public Napi::ObjectWrap<Ring> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit Ring(const Napi::CallbackInfo& info);
+  ~Ring() override { Teardown(); }
+
+ private:
+  // Queue methods: each fills one SQE and returns 1, 0 when the SQ stayed
+  // full even after a submit (lib/ retries later), or -errno for bad input.
+  Napi::Value QueueRead(const Napi::CallbackInfo& info) { return QueueRW(info, IORING_OP_READ); }
+  Napi::Value QueueWrite(const Napi::CallbackInfo& info) { return QueueRW(info, IORING_OP_WRITE); }
+  Napi::Value QueueReadv(const Napi::CallbackInfo& info) { return QueueRWV(info, IORING_OP_READV); }
+  Napi::Value QueueWritev(const Napi::CallbackInfo& info) { return QueueRWV(info, IORING_OP_WRITEV); }
+  Napi::Value QueueRW(const Napi::CallbackInfo& info, int opcode);
+  Napi::Value QueueRWV(const Napi::CallbackInfo& info, int opcode);
+  Napi::Value QueueOpen(const Napi::CallbackInfo& info);
+  Napi::Value QueueClose(const Napi::CallbackInfo& info);
+  Napi::Value QueueFsync(const Napi::CallbackInfo& info);
+  Napi::Value QueueStatx(const Napi::CallbackInfo& info);
+  Napi::Value QueueUnlink(const Napi::CallbackInfo& info);
+  Napi::Value QueueRename(const Napi::CallbackInfo& info);
+  Napi::Value QueueMkdir(const Napi::CallbackInfo& info);
+  Napi::Value QueueNop(const Napi::CallbackInfo& info);
+  Napi::Value Flush(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Counters(const Napi::CallbackInfo& info);
+
+  io_uring_sqe* NextSqe();
+  Napi::Value Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id);
+  int Submit();
+  void Drain();
+  void OpStarted();
+  void OpsFinished(unsigned n);
+  void Teardown();
+  static void OnPoll(uv_poll_t* handle, int status, int events);
+  static void OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg);
+
+  io_uring ring_{};
+  bool open_ = false;
+  bool closing_ = false;
+  int eventfd_ = -1;
+  uv_poll_t* poll_ = nullptr;  // heap: freed by its own close callback
+  napi_env env_ = nullptr;
+  napi_async_cleanup_hook_handle cleanup_ = nullptr;
+  napi_async_context async_context_ = nullptr;
+  Napi::FunctionReference on_completions_;  // strong only while ops are pending
+  Napi::Reference<Napi::Int32Array> completions_ref_;
+  int32_t* completions_ = nullptr;  // [id, res] pairs
+  unsigned completions_cap_ = 0;    // pairs
+  int32_t* state_ = nullptr;
+  uint64_t pending_ = 0;  // SQEs prepared whose CQE has not been reaped
+  // Counters (read by Ring.counters()): cheap enough to always keep.
+  uint64_t submitted_ = 0, enters_ = 0, completed_ = 0, overflows_ = 0, max_pending_ = 0;
+};
+
+Napi::Function Ring::Define(Napi::Env env) {
+  return DefineClass(env, "Ring", {
+    InstanceMethod<&Ring::QueueRead>("read"),
+    InstanceMethod<&Ring::QueueWrite>("write"),
+    InstanceMethod<&Ring::QueueReadv>("readv"),
+    InstanceMethod<&Ring::QueueWritev>("writev"),
+    InstanceMethod<&Ring::QueueOpen>("open"),
+    InstanceMethod<&Ring::QueueClose>("close"),
+    InstanceMethod<&Ring::QueueFsync>("fsync"),
+    InstanceMethod<&Ring::QueueStatx>("statx"),
+    InstanceMethod<&Ring::QueueUnlink>("unlink"),
+    InstanceMethod<&Ring::QueueRename>("rename"),
+    InstanceMethod<&Ring::QueueMkdir>("mkdir"),
+    InstanceMethod<&Ring::QueueNop>("nop"),
+    InstanceMethod<&Ring::Flush>("flush"),
+    InstanceMethod<&Ring::Close>("shutdown"),
+    InstanceMethod<&Ring::Counters>("counters"),
+  });
+}
+
+// new Ring(entries, setupFlags, onCompletions(count))
+// Throws an Error with `errno` (negative) and `syscall` when setup fails, so
+// lib/ can explain why (seccomp, io_uring_disabled, RLIMIT_MEMLOCK...).
+Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
+  Napi::Env env = info.Env();
+  env_ = env;
+  unsigned entries = info[0].As<Napi::Number>().Uint32Value();
+  unsigned wanted = info[1].As<Napi::Number>().Uint32Value();
+  auto fail = [&](int err, const char* syscall) {
+    Napi::Error e = Napi::Error::New(env, std::string(syscall) + " failed: " + strerror(-err));
+    e.Set("errno", Napi::Number::New(env, err));
+    e.Set("syscall", Napi::String::New(env, syscall));
+    e.ThrowAsJavaScriptException();
+  };
+
+  // Completions are capped by lib/ at the CQ size, so a CQ four times the SQ
+  // lets several full submits be in flight without overflow.
+  io_uring_params params{};
+  params.flags = IORING_SETUP_CQSIZE | wanted;
+  params.cq_entries = entries * 4;
+  int r = io_uring_queue_init_params(entries, &ring_, &params);
+  if (r == -EINVAL && wanted != 0) {
+    // An older kernel that lacks one of the optional flags: run without them.
+    params = io_uring_params{};
+    params.flags = IORING_SETUP_CQSIZE;
+    params.cq_entries = entries * 4;
+    r = io_uring_queue_init_params(entries, &ring_, &params);
+  }
+  if (r < 0) { fail(r, "io_uring_setup"); return; }
+  open_ = true;
+  // fork() without exec must not share the rings with the child.
+  io_uring_ring_dontfork(&ring_);
+
+  eventfd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (eventfd_ < 0) { int e = -errno; Teardown(); fail(e, "eventfd"); return; }
+  r = io_uring_register_eventfd(&ring_, eventfd_);
+  if (r < 0) { Teardown(); fail(r, "io_uring_register"); return; }
+
+  uv_loop_t* loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+  poll_ = new uv_poll_t;
+  uv_poll_init(loop, poll_, eventfd_);
+  poll_->data = this;
+  uv_poll_start(poll_, UV_READABLE, OnPoll);
+  uv_unref(reinterpret_cast<uv_handle_t*>(poll_));  // an idle ring keeps nothing alive
+
+  completions_cap_ = params.cq_entries;
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, completions_cap_ * 2 * sizeof(int32_t));
+  Napi::Int32Array completions = Napi::Int32Array::New(env, completions_cap_ * 2, ab, 0);
+  completions_ = static_cast<int32_t*>(ab.Data());
+  completions_ref_ = Napi::Persistent(completions);
+  Napi::ArrayBuffer state_ab = Napi::ArrayBuffer::New(env, kStateSlots * sizeof(int32_t));
+  Napi::Int32Array state = Napi::Int32Array::New(env, kStateSlots, state_ab, 0);
+  state_ = static_cast<int32_t*>(state_ab.Data());
+
+  on_completions_ = Napi::Weak(info[2].As<Napi::Function>());
+  napi_async_init(env, Value(), Napi::String::New(env, "uringfs:ring"), &async_context_);
+  napi_add_async_cleanup_hook(env, OnAsyncCleanup, this, &cleanup_);
+
+  Napi::Object self = info.This().As<Napi::Object>();
+  self.Set("completions", completions);
+  self.Set("state", state);
+  self.Set("sqEntries", Napi::Number::New(env, params.sq_entries));
+  self.Set("cqEntries", Napi::Number::New(env, params.cq_entries));
+  self.Set("setupFlags", Napi::Number::New(env, params.flags & ~IORING_SETUP_CQSIZE));
+  self.Set("features", Napi::Number::New(env, params.features));
+}
+
+// The next free SQE; when the SQ is full, submit what is queued to make room.
+io_uring_sqe* Ring::NextSqe() {
+  if (!open_ || closing_) return nullptr;
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr && Submit() >= 0) sqe = io_uring_get_sqe(&ring_);
+  return sqe;
+}
+
+Napi::Value Ring::Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id) {
+  io_uring_sqe_set_data64(sqe, id);
+  OpStarted();
+  return Napi::Number::New(env, 1);
+}
+
+void Ring::OpStarted() {
+  if (pending_++ == 0) {
+    // Ops pending: keep the loop alive and the JS engine (which pins the
+    // ops' memory) reachable until they complete.
+    uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+    on_completions_.Ref();
+  }
+  if (pending_ > max_pending_) max_pending_ = pending_;
+}
+
+void Ring::OpsFinished(unsigned n) {
+  completed_ += n;
+  pending_ -= n;
+  if (pending_ == 0 && poll_ != nullptr) {
+    uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+    on_completions_.Unref();
+  }
+}
+
+#define UINT_ARG(i) info[i].As<Napi::Number>().Uint32Value()
+
+// read/write(id, fd, view, offset, length, position)
+Napi::Value Ring::QueueRW(const Napi::CallbackInfo& info, int opcode) {
+  Napi::Env env = info.Env();
+  uint32_t id = UINT_ARG(0);
+  int fd = IntArg(info[1]);
+  Bytes b = ViewBytes(info[2]);
+  int64_t off = Int64Arg(info[3]), len = Int64Arg(info[4]);
+  int64_t pos = PositionArg(info[5]);
+  uint8_t* p = RangeIn(b, off, len);
+  if (!p) return Napi::Number::New(env, -EFAULT);
+  io_uring_sqe* sqe = NextSqe();
+  if (!sqe) return Napi::Number::New(env, 0);
+  io_uring_prep_rw(opcode, sqe, fd, p, static_cast<unsigned>(len), static_cast<uint64_t>(pos));
+  return Queued(env, sqe, id);
+}
+
+// readv/writev(id, fd, views[], iovScratch, position)
+Napi::Value Ring::QueueRWV(const Napi::CallbackInfo& info, int opcode) {
+  Napi::Env env = info.Env();
+  uint32_t id = UINT_ARG(0);
+  int fd = IntArg(info[1]);
+  Bytes iov = ViewBytes(info[3]);
+  int n = FillIovecs(info[2].As<Napi::Array>(), iov);
+  if (n < 0) return Napi::Number::New(env, n);
+  int64_t pos = PositionArg(info[4]);
+  io_uring_sqe* sqe = NextSqe();
+  if (!sqe) return Napi::Number::New(env, 0);
+  io_uring_prep_rw(opcode, sqe, fd, iov.data, static_cast<unsigned>(n), static_cast<uint64_t>(pos));
+  return Queued(env, sqe, id);
+}
+
+// open(id, path, flags, mode)
+Napi::Value Ring::QueueOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* path = PathArg(info[1]);
+  if (!path) return Napi::Number::New(env, -EFAULT);
+  io_uring_sqe* sqe = NextSqe();
+  if (!sqe) return Napi::Number::New(env, 0);
+  io_uring_prep_openat(sqe, AT_FDCWD, path, IntArg(info[2]) | O_CLOEXEC, UINT_ARG(3));
+  return Queued(env, sqe, UINT_ARG(0));
+}
+
+// close(id, fd)
+Napi::Value Ring::QueueClose(const Napi::CallbackInfo& info) {
+  io_uring_sqe* sqe = NextSqe();
+  if (!sqe) return Napi::Number::New(info.Env(), 0);
+  io_uring_prep_close(sqe, IntArg(info[1]));
+  return Queued(info.Env(), sqe, UINT_ARG(0));
+}
+
+// fsync(id, fd, datasync)
+Napi::Value Ring::QueueFsync(const Napi::CallbackInfo& info) {
+  io_uring_sqe* sqe = NextSqe();
+  if (!sqe) return Napi::Number::New(info.Env(), 0);
+  io_uring_prep_fsync(sqe, IntArg(info[1]), info[2].ToBoolean() ? IORING_FSYNC_DATASYNC : 0);
+  return Queued(info.Env(), sqe, UINT_ARG(0));
+}
+
+// statx(id, dirfd, path | null, flags, mask, out)
+Napi::Value Ring::QueueStatx(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* path = info[2].IsNull() ? "" : PathArg(info[2]);
+  Bytes out = ViewBytes(info[5]);
+  if (!path || !RangeIn(out, 0, sizeof(struct statx))) return Napi::Number::New(env, -EFAULT);
+  io_uring_sqe* sqe = NextSqe();
+  if (!sqe) return Napi::Number::New(env, 0);
+  io_uring_prep_statx(sqe, IntArg(info[1]), path, IntArg(info[3]), UINT_ARG(4),
+                      reinterpret_cast<struct statx*>(out.data));
+  return Queued(env, sqe, UINT_ARG(0));
+}
+
+// unlink(id, path, flags)
+Napi::Value Ring::QueueUnlink(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* path = PathArg(info[1]);
+  if (!path) return Napi::Number::New(env, -EFAULT);
+  io_uring_sqe* sqe = NextSqe();
+  if (!sqe) return Napi::Number::New(env, 0);
+  io_uring_prep_unlinkat(sqe, AT_FDCWD, path, IntArg(info[2]));
+  return Queued(env, sqe, UINT_ARG(0));
+}
+
+// rename(id, from, to)
+Napi::Value Ring::QueueRename(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* from = PathArg(info[1]);
+  const char* to = PathArg(info[2]);
+  if (!from || !to) return Napi::Number::New(env, -EFAULT);
+  io_uring_sqe* sqe = NextSqe();
+  if (!sqe) return Napi::Number::New(env, 0);
+  io_uring_prep_renameat(sqe, AT_FDCWD, from, AT_FDCWD, to, 0);
+  return Queued(env, sqe, UINT_ARG(0));
+}
+
+// mkdir(id, path, mode)
+Napi::Value Ring::QueueMkdir(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* path = PathArg(info[1]);
+  if (!path) return Napi::Number::New(env, -EFAULT);
+  io_uring_sqe* sqe = NextSqe();
+  if (!sqe) return Napi::Number::New(env, 0);
+  io_uring_prep_mkdirat(sqe, AT_FDCWD, path, UINT_ARG(2));
+  return Queued(env, sqe, UINT_ARG(0));
+}
+
+// nop(id)
+Napi::Value Ring::QueueNop(const Napi::CallbackInfo& info) {
+  io_uring_sqe* sqe = NextSqe();
+  if (!sqe) return Napi::Number::New(info.Env(), 0);
+  io_uring_prep_nop(sqe);
+  return Queued(info.Env(), sqe, UINT_ARG(0));
+}
+
+// Submit everything queued. Returns how many SQEs the kernel took, or
+// -errno. EINTR is retried; EAGAIN/EBUSY (kernel short of memory, or CQ
+// overflow backlog) leave the SQEs queued for the next flush.
+int Ring::Submit() {
+  int total = 0;
+  while (io_uring_sq_ready(&ring_) > 0) {
+    int r = io_uring_submit(&ring_);
+    enters_++;
+    if (r == -EINTR) continue;
+    if (r < 0) return total > 0 ? total : r;
+    if (r == 0) break;
+    total += r;
+  }
+  submitted_ += total;
+  return total;
+}
+
+Napi::Value Ring::Flush(const Napi::CallbackInfo& info) {
+  if (!open_ || closing_) return Napi::Number::New(info.Env(), 0);
+  return Napi::Number::New(info.Env(), Submit());
+}
+
+// Reap every CQE into the shared array and hand each batch to JS in one
+// call, inside a callback scope so promise reactions run; then submit what
+// those reactions queued, in one io_uring_enter.
+void Ring::Drain() {
+  uint64_t ignored;
+  while (read(eventfd_, &ignored, sizeof ignored) < 0 && errno == EINTR) {}
+  napi_env env = env_;
+  Napi::HandleScope scope(env);
+  state_[kInDrain] = 1;
+  for (;;) {
+    unsigned n = 0, seen = 0;
+    unsigned head;
+    io_uring_cqe* cqe;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      if (n == completions_cap_) break;
+      seen++;
+      if (cqe->user_data == kInternalOp) continue;
+      completions_[2 * n] = static_cast<int32_t>(cqe->user_data);
+      completions_[2 * n + 1] = cqe->res;
+      n++;
+    }
+    io_uring_cq_advance(&ring_, seen);
+    if (seen == 0) {
+      // With IORING_FEAT_NODROP, completions that did not fit wait in the
+      // kernel and raise no eventfd: fetch them with an enter.
+      if (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW) {
+        overflows_++;
+        enters_++;
+        io_uring_get_events(&ring_);
+        continue;
+      }
+      break;
+    }
+    if (n == 0) continue;
+    OpsFinished(n);
+    Napi::Function fn = on_completions_.Value();
+    if (fn.IsEmpty()) continue;  // engine collected: nothing waits on these
+    napi_value argv[1] = {Napi::Number::New(env, n)};
+    napi_value result;
+    napi_value recv = Value();
+    napi_status st = napi_make_callback(env, async_context_, recv, fn, 1, argv, &result);
+    if (st == napi_pending_exception) {
+      // lib/ never throws out of the dispatcher; if something did, report it
+      // as an uncaught exception rather than losing the rest of the drain.
+      napi_value err;
+      napi_get_and_clear_last_exception(env, &err);
+      napi_fatal_exception(env, err);
+    }
+    if (!open_ || closing_) break;
+  }
+  state_[kInDrain] = 0;
+  if (open_ && !closing_ && io_uring_sq_ready(&ring_) > 0) Submit();
+}
+
+void Ring::OnPoll(uv_poll_t* handle, int status, int events) {
+  auto* self = static_cast<Ring*>(handle->data);
+  if (self != nullptr && self->open_ && !self->closing_) self->Drain();
+}
+
+// Cancel everything in flight, wait for every CQE, then free the ring. After
+// this returns the kernel holds no pointer into memory lib/ pinned.
+void Ring::Teardown() {
+  if (closing_) return;
+  closing_ = true;
+  if (open_) {
+    if (pending_ > 0) {
+      // Queued-but-unsubmitted SQEs go in too, so that each gets its CQE.
+      io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+      if (sqe == nullptr) { Submit(); sqe = io_uring_get_sqe(&ring_); }
+      if (sqe != nullptr) {
+        io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+        io_uring_sqe_set_data64(sqe, kInternalOp);
+      }
+      Submit();
+      while (pending_ > 0) {
+        io_uring_cqe* cqe = nullptr;
+        int r = io_uring_wait_cqe(&ring_, &cqe);
+        if (r == -EINTR || r == -EAGAIN) continue;
+        if (r < 0) break;
+        if (cqe->user_data != kInternalOp) OpsFinished(1);
+        io_uring_cqe_seen(&ring_, cqe);
+        if (io_uring_sq_ready(&ring_) > 0) Submit();
+      }
+    }
+    io_uring_queue_exit(&ring_);
+    open_ = false;
+  }
+  if (poll_ != nullptr) {
+    poll_->data = nullptr;
+    uv_poll_stop(poll_);
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) {
+      delete reinterpret_cast<uv_poll_t*>(h);
+    });
+    poll_ = nullptr;
+  }
+  if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
+  if (cleanup_ != nullptr) {
+    napi_remove_async_cleanup_hook(cleanup_);
+    cleanup_ = nullptr;
+  }
+  if (async_context_ != nullptr) {
+    napi_async_destroy(env_, async_context_);
+    async_context_ = nullptr;
+  }
+  if (!on_completions_.IsEmpty()) on_completions_.Reset();
+}
+
+// Environment teardown (process exit, worker termination).
+void Ring::OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
+  static_cast<Ring*>(arg)->Teardown();
+}
+
+// shutdown(): lib/ calls this from ring.close().
+Napi::Value Ring::Close(const Napi::CallbackInfo& info) {
+  Teardown();
+  return info.Env().Undefined();
+}
+
+// counters(): [submitted, enters, completed, pending, maxPending, overflows]
+Napi::Value Ring::Counters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array a = Napi::Array::New(env, 6);
+  const uint64_t values[] = {submitted_, enters_, completed_, pending_, max_pending_, overflows_};
+  for (uint32_t i = 0; i < 6; i++) a.Set(i, Napi::Number::New(env, static_cast<double>(values[i])));
+  return a;
+}
+
+}  // namespace
+
+Napi::Object InitRing(Napi::Env env, Napi::Object exports) {
+  exports.Set("Ring", Ring::Define(env));
+  return exports;
+}
+
+}  // namespace uringfs
