@@ -28,6 +28,15 @@ export interface NativeRing {
   nop(id: number): number;
   /** Submit everything queued: one io_uring_enter per SQ-full. Returns SQEs taken or -errno. */
   flush(): number;
+  /** IOSQE_* flags (e.g. IOSQE_IO_LINK = 4) applied to every op queued from now on, until changed. */
+  setSqeFlags(flags: number): void;
+  /** Make room for `count` ops to go to the kernel in one submit (submitting what is queued first if needed); false if impossible. */
+  reserve(count: number): boolean;
+  /**
+   * Submit what is queued, block until at least `min` completions are ready, copy them into
+   * `completions` without calling onCompletions, and return how many (or -errno). For sync batches.
+   */
+  waitCompletions(min: number): number;
   /** Cancel what is in flight, wait for every completion, free the ring. */
   shutdown(): void;
   /** [submitted, enters, completed, pending, maxPending, overflows] */

@@ -51,10 +51,14 @@ class Ring : public Napi::ObjectWrap<Ring> {
   Napi::Value QueueMkdir(const Napi::CallbackInfo& info);
   Napi::Value QueueNop(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
+  Napi::Value SetSqeFlags(const Napi::CallbackInfo& info);
+  Napi::Value Reserve(const Napi::CallbackInfo& info);
+  Napi::Value WaitCompletions(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Counters(const Napi::CallbackInfo& info);
 
   io_uring_sqe* NextSqe();
+  unsigned ReapInto(unsigned* seen);
   Napi::Value Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id);
   int Submit();
   void Drain();
@@ -78,6 +82,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   unsigned completions_cap_ = 0;    // pairs
   int32_t* state_ = nullptr;
   uint64_t pending_ = 0;  // SQEs prepared whose CQE has not been reaped
+  uint8_t sqe_flags_ = 0;  // applied to every SQE queued (IOSQE_IO_LINK for chains)
   // Counters (read by Ring.counters()): cheap enough to always keep.
   uint64_t submitted_ = 0, enters_ = 0, completed_ = 0, overflows_ = 0, max_pending_ = 0;
 };
@@ -97,6 +102,9 @@ Napi::Function Ring::Define(Napi::Env env) {
     InstanceMethod<&Ring::QueueMkdir>("mkdir"),
     InstanceMethod<&Ring::QueueNop>("nop"),
     InstanceMethod<&Ring::Flush>("flush"),
+    InstanceMethod<&Ring::SetSqeFlags>("setSqeFlags"),
+    InstanceMethod<&Ring::Reserve>("reserve"),
+    InstanceMethod<&Ring::WaitCompletions>("waitCompletions"),
     InstanceMethod<&Ring::Close>("shutdown"),
     InstanceMethod<&Ring::Counters>("counters"),
   });
@@ -180,6 +188,7 @@ io_uring_sqe* Ring::NextSqe() {
 
 Napi::Value Ring::Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id) {
   io_uring_sqe_set_data64(sqe, id);
+  sqe->flags |= sqe_flags_;
   OpStarted();
   return Napi::Number::New(env, 1);
 }
@@ -350,31 +359,10 @@ void Ring::Drain() {
   Napi::HandleScope scope(env);
   state_[kInDrain] = 1;
   for (;;) {
-    unsigned n = 0, seen = 0;
-    unsigned head;
-    io_uring_cqe* cqe;
-    io_uring_for_each_cqe(&ring_, head, cqe) {
-      if (n == completions_cap_) break;
-      seen++;
-      if (cqe->user_data == kInternalOp) continue;
-      completions_[2 * n] = static_cast<int32_t>(cqe->user_data);
-      completions_[2 * n + 1] = cqe->res;
-      n++;
-    }
-    io_uring_cq_advance(&ring_, seen);
-    if (seen == 0) {
-      // With IORING_FEAT_NODROP, completions that did not fit wait in the
-      // kernel and raise no eventfd: fetch them with an enter.
-      if (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW) {
-        overflows_++;
-        enters_++;
-        io_uring_get_events(&ring_);
-        continue;
-      }
-      break;
-    }
+    unsigned seen = 0;
+    unsigned n = ReapInto(&seen);
+    if (seen == 0) break;
     if (n == 0) continue;
-    OpsFinished(n);
     Napi::Function fn = on_completions_.Value();
     if (fn.IsEmpty()) continue;  // engine collected: nothing waits on these
     napi_value argv[1] = {Napi::Number::New(env, n)};
@@ -392,6 +380,74 @@ void Ring::Drain() {
   }
   state_[kInDrain] = 0;
   if (open_ && !closing_ && io_uring_sq_ready(&ring_) > 0) Submit();
+}
+
+// Copy up to completions_cap_ CQEs into the shared array; returns how many
+// are ours (internal ones are skipped). `seen` counts every CQE consumed;
+// 0 means the CQ is empty, overflowed completions included.
+unsigned Ring::ReapInto(unsigned* seen) {
+  for (;;) {
+    unsigned n = 0, count = 0, head;
+    io_uring_cqe* cqe;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      if (n == completions_cap_) break;
+      count++;
+      if (cqe->user_data == kInternalOp) continue;
+      completions_[2 * n] = static_cast<int32_t>(cqe->user_data);
+      completions_[2 * n + 1] = cqe->res;
+      n++;
+    }
+    io_uring_cq_advance(&ring_, count);
+    if (count == 0 && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW)) {
+      // With IORING_FEAT_NODROP, completions that did not fit wait in the
+      // kernel and raise no eventfd: fetch them with an enter.
+      overflows_++;
+      enters_++;
+      io_uring_get_events(&ring_);
+      continue;
+    }
+    *seen = count;
+    if (n > 0) OpsFinished(n);
+    return n;
+  }
+}
+
+// setSqeFlags(flags): IOSQE_* flags for the SQEs queued from now on.
+Napi::Value Ring::SetSqeFlags(const Napi::CallbackInfo& info) {
+  sqe_flags_ = static_cast<uint8_t>(UINT_ARG(0));
+  return info.Env().Undefined();
+}
+
+// reserve(count): room for `count` SQEs to go in one submit (a linked chain
+// must never be split across two), submitting what is queued if needed.
+Napi::Value Ring::Reserve(const Napi::CallbackInfo& info) {
+  unsigned count = UINT_ARG(0);
+  if (!open_ || closing_) return Napi::Boolean::New(info.Env(), false);
+  if (io_uring_sq_space_left(&ring_) < count) Submit();
+  return Napi::Boolean::New(info.Env(), io_uring_sq_space_left(&ring_) >= count);
+}
+
+// waitCompletions(min): submit what is queued, block this thread until at
+// least `min` completions are ready, and copy them into `completions`
+// without calling JS. Returns the count, or -errno. For sync batches.
+Napi::Value Ring::WaitCompletions(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!open_ || closing_) return Napi::Number::New(env, -EBADF);
+  unsigned min = UINT_ARG(0);
+  if (min > pending_) min = static_cast<unsigned>(pending_);
+  Submit();
+  for (;;) {
+    if (io_uring_cq_ready(&ring_) >= min || min == 0) break;
+    io_uring_cqe* cqe = nullptr;
+    enters_++;
+    int r = io_uring_wait_cqes(&ring_, &cqe, min, nullptr, nullptr);
+    if (r == -EINTR || r == -EAGAIN || r == -ETIME) continue;
+    if (r < 0) return Napi::Number::New(env, r);
+    if (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW) continue;
+    break;
+  }
+  unsigned seen = 0;
+  return Napi::Number::New(env, ReapInto(&seen));
 }
 
 void Ring::OnPoll(uv_poll_t* handle, int status, int events) {
