@@ -5,7 +5,10 @@
       "sources": [
         "native/addon.cc",
         "native/ring.cc",
-        "native/sync.cc"
+        "native/sync.cc",
+        "native/threads.cc",
+        "native/thread_ops.cc",
+        "native/probe.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -9,9 +9,12 @@ type Pos = number | bigint;
 type View = NodeJS.ArrayBufferView;
 
 /**
- * One io_uring ring. Each queue method fills one SQE (no syscall) and
- * returns 1, 0 when the SQ is full even after a submit (try again after the
- * next completions), or a negative errno for memory that does not fit.
+ * One io_uring ring (Ring) or its thread-pool stand-in (ThreadRing), which
+ * implement this same interface. Each queue method fills one SQE (no
+ * syscall) and returns 1, 0 when the SQ is full even after a submit (try
+ * again after the next completions), or a negative errno for memory that
+ * does not fit. On ThreadRing, "SQE" means an entry of the pending list and
+ * "submit" a hand-off to the worker threads.
  */
 export interface NativeRing {
   read(id: number, fd: number, view: View, offset: number, length: number, position: Pos): number;
@@ -55,6 +58,17 @@ export interface NativeRingConstructor {
   new (entries: number, setupFlags: number, onCompletions: (count: number) => void): NativeRing;
 }
 
+/** The thread-pool backend: the NativeRing interface over blocking syscalls on worker threads. */
+export interface NativeThreadRing extends NativeRing {
+  /** Worker threads (started on the first hand-off). */
+  readonly threads: number;
+}
+
+export interface NativeThreadRingConstructor {
+  /** `setupFlags` is ignored; `threads` defaults to 4, clamped to [1, 1024]. */
+  new (entries: number, setupFlags: number, onCompletions: (count: number) => void, threads?: number): NativeThreadRing;
+}
+
 /** Direct syscalls for the sync flavour: each returns its result or -errno. */
 export interface NativeSync {
   open(path: Buffer, flags: number, mode: number): number;
@@ -72,6 +86,9 @@ export interface NativeSync {
 
 export interface Binding {
   Ring: NativeRingConstructor;
+  ThreadRing: NativeThreadRingConstructor;
+  /** The io_uring opcodes this kernel supports (from a small ring of its own), or -errno. */
+  probeIoUring(): number[] | number;
   sync: NativeSync;
 }
 

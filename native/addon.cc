@@ -1,4 +1,5 @@
-// Module entry: exports the io_uring Ring class and the direct-syscall
+// Module entry: exports the io_uring Ring class, the thread-pool ThreadRing
+// with the same interface, the io_uring probe, and the direct-syscall
 // functions of the sync flavour. All state lives in Ring instances or on the
 // stack: nothing is static and mutable, so every worker thread is independent.
 #include <sys/uio.h>
@@ -25,6 +26,8 @@ int FillIovecs(Napi::Array views, Bytes iov_out) {
 static Napi::Object InitUringfs(Napi::Env env, Napi::Object exports) {
   uringfs::InitRing(env, exports);
   uringfs::InitSync(env, exports);
+  uringfs::InitThreads(env, exports);
+  uringfs::InitProbe(env, exports);
   return exports;
 }
 

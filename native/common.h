@@ -92,5 +92,7 @@ int FillIovecs(Napi::Array views, Bytes iov_out);
 
 Napi::Object InitRing(Napi::Env env, Napi::Object exports);
 Napi::Object InitSync(Napi::Env env, Napi::Object exports);
+Napi::Object InitThreads(Napi::Env env, Napi::Object exports);
+Napi::Object InitProbe(Napi::Env env, Napi::Object exports);
 
 }  // namespace uringfs

@@ -1,0 +1,40 @@
+// One operation of the thread-pool backend (native/threads.cc) and the
+// blocking syscall that carries it out on a worker thread.
+#pragma once
+#include <atomic>
+#include <cstdint>
+
+namespace uringfs {
+
+enum class ThreadOpKind : uint8_t { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Nop };
+
+// Every pointer is into memory lib/ pins until the op's completion arrives.
+struct ThreadOp {
+  ThreadOpKind kind = ThreadOpKind::Nop;
+  bool linked = false;  // the next op runs only if this one succeeds
+  uint32_t id = 0;
+  int fd = -1;          // the file, or the dirfd of statx
+  int flags = 0;        // open/statx/unlink flags, datasync for fsync
+  unsigned mode = 0;    // open/mkdir mode, statx mask
+  void* buffer = nullptr;  // data, iovec array, or statx output
+  uint64_t length = 0;     // bytes, or iovec count
+  int64_t position = -1;   // -1: the current file position
+  const char* path = nullptr;
+  const char* path2 = nullptr;
+};
+
+// Runs `op` with a blocking syscall and returns what io_uring would for the
+// same op: the result, or -errno. EINTR is retried unless `stopping`.
+int32_t ExecuteOp(const ThreadOp& op, const std::atomic<bool>& stopping);
+
+// Whether `result` fails a link, as in io_uring: an error, or fewer bytes
+// than asked for by a read or write.
+bool BreaksLink(const ThreadOp& op, int32_t result);
+
+// The signal that interrupts a worker blocked in a syscall (an empty pipe or
+// FIFO) at teardown, and its installation: false when the signal already
+// has another owner (then blocked workers cannot be interrupted).
+int WakeSignal();
+bool InstallWakeHandler();
+
+}  // namespace uringfs

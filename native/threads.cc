@@ -1,0 +1,647 @@
+// The thread-pool backend: the same JS interface as the io_uring Ring
+// (lib/binding.ts NativeRing), for when io_uring is blocked or missing.
+// Queue methods append an op to a pending list (no syscall, no lock);
+// flush() hands the pending ops to the worker threads with one notify.
+// Workers run the blocking syscalls and post [id, result] to a locked
+// completion list, ringing an eventfd that a uv_poll on the environment's own
+// loop watches; the drain then copies completions into the shared Int32Array
+// and makes one JS call per batch, exactly like the io_uring backend.
+//
+// Linked chains (ops queued while setSqeFlags(IOSQE_IO_LINK) is set) run in
+// order on one worker; when a link fails (res < 0, or a short read/write) the
+// rest of the chain completes with -ECANCELED, as io_uring does. A flush ends
+// an unterminated chain, as a submit boundary does in io_uring.
+//
+// Per-op memory is pinned by lib/ring.ts until the op's completion arrives;
+// teardown joins every worker before returning, so after shutdown() or the
+// environment cleanup hook no thread touches that memory.
+#include <pthread.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <uv.h>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+#include "common.h"
+#include "thread_ops.h"
+
+namespace uringfs {
+namespace {
+
+constexpr uint8_t kLinkFlag = 4;  // IOSQE_IO_LINK
+constexpr unsigned kDefaultThreads = 4;
+constexpr unsigned kMaxThreads = 1024;
+enum StateSlot { kInDrain = 0, kStateSlots = 4 };
+
+struct Completion {
+  uint32_t id;
+  int32_t result;
+};
+
+class ThreadRing : public Napi::ObjectWrap<ThreadRing> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit ThreadRing(const Napi::CallbackInfo& info);
+  ~ThreadRing() override { Teardown(); }
+
+ private:
+  Napi::Value QueueRead(const Napi::CallbackInfo& info) { return QueueRW(info, ThreadOpKind::Read); }
+  Napi::Value QueueWrite(const Napi::CallbackInfo& info) { return QueueRW(info, ThreadOpKind::Write); }
+  Napi::Value QueueReadv(const Napi::CallbackInfo& info) { return QueueRWV(info, ThreadOpKind::Readv); }
+  Napi::Value QueueWritev(const Napi::CallbackInfo& info) { return QueueRWV(info, ThreadOpKind::Writev); }
+  Napi::Value QueueRW(const Napi::CallbackInfo& info, ThreadOpKind kind);
+  Napi::Value QueueRWV(const Napi::CallbackInfo& info, ThreadOpKind kind);
+  Napi::Value QueueOpen(const Napi::CallbackInfo& info);
+  Napi::Value QueueClose(const Napi::CallbackInfo& info);
+  Napi::Value QueueFsync(const Napi::CallbackInfo& info);
+  Napi::Value QueueStatx(const Napi::CallbackInfo& info);
+  Napi::Value QueueUnlink(const Napi::CallbackInfo& info);
+  Napi::Value QueueRename(const Napi::CallbackInfo& info);
+  Napi::Value QueueMkdir(const Napi::CallbackInfo& info);
+  Napi::Value QueueNop(const Napi::CallbackInfo& info);
+  Napi::Value Flush(const Napi::CallbackInfo& info);
+  Napi::Value SetSqeFlags(const Napi::CallbackInfo& info);
+  Napi::Value Reserve(const Napi::CallbackInfo& info);
+  Napi::Value WaitCompletions(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Counters(const Napi::CallbackInfo& info);
+
+  Napi::Value Queue(Napi::Env env, const ThreadOp& op);
+  unsigned HandOff();
+  void StartWorkers();
+  void WorkerLoop();
+  void Post(const Completion& c);
+  unsigned ReapInto(int32_t* out, unsigned cap);
+  void Drain();
+  void OpsFinished(unsigned n);
+  void Teardown();
+  static void OnPoll(uv_poll_t* handle, int status, int events);
+  static void OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg);
+
+  bool open_ = false;
+  bool closing_ = false;
+  int eventfd_ = -1;
+  uv_poll_t* poll_ = nullptr;  // heap: freed by its own close callback
+  napi_env env_ = nullptr;
+  napi_async_cleanup_hook_handle cleanup_ = nullptr;
+  napi_async_context async_context_ = nullptr;
+  Napi::FunctionReference on_completions_;  // strong only while ops are pending
+  Napi::Reference<Napi::Int32Array> completions_ref_;
+  int32_t* completions_ = nullptr;  // [id, res] pairs
+  unsigned completions_cap_ = 0;    // pairs
+  int32_t* state_ = nullptr;
+  unsigned sq_entries_ = 0;
+  unsigned thread_count_ = kDefaultThreads;
+  bool can_interrupt_ = false;
+
+  // JS thread only.
+  std::vector<ThreadOp> pending_list_;  // queued, not yet handed to workers
+  uint64_t pending_ = 0;  // ops queued whose completion has not been reaped
+  uint8_t sqe_flags_ = 0;
+  uint64_t submitted_ = 0, enters_ = 0, completed_ = 0, max_pending_ = 0;
+  // Ops per hand-off, in power-of-two buckets: 1, 2-3, 4-7, ... 512+ (as the
+  // io_uring backend counts SQEs per submit).
+  static constexpr unsigned kHistogramBuckets = 10;
+  uint64_t per_handoff_[kHistogramBuckets] = {};
+
+  // Shared with the workers, under mutex_.
+  std::mutex mutex_;
+  std::condition_variable work_ready_;  // workers wait for work_
+  std::condition_variable done_ready_;  // waitCompletions waits for done_
+  std::condition_variable worker_exited_;
+  std::deque<ThreadOp> work_;  // whole chains, contiguous
+  std::vector<Completion> done_;
+  unsigned done_waiters_ = 0;
+  std::atomic<bool> stopping_{false};
+
+  struct Worker {
+    std::thread thread;
+    bool finished = false;  // under mutex_
+  };
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+Napi::Function ThreadRing::Define(Napi::Env env) {
+  return DefineClass(env, "ThreadRing", {
+    InstanceMethod<&ThreadRing::QueueRead>("read"),
+    InstanceMethod<&ThreadRing::QueueWrite>("write"),
+    InstanceMethod<&ThreadRing::QueueReadv>("readv"),
+    InstanceMethod<&ThreadRing::QueueWritev>("writev"),
+    InstanceMethod<&ThreadRing::QueueOpen>("open"),
+    InstanceMethod<&ThreadRing::QueueClose>("close"),
+    InstanceMethod<&ThreadRing::QueueFsync>("fsync"),
+    InstanceMethod<&ThreadRing::QueueStatx>("statx"),
+    InstanceMethod<&ThreadRing::QueueUnlink>("unlink"),
+    InstanceMethod<&ThreadRing::QueueRename>("rename"),
+    InstanceMethod<&ThreadRing::QueueMkdir>("mkdir"),
+    InstanceMethod<&ThreadRing::QueueNop>("nop"),
+    InstanceMethod<&ThreadRing::Flush>("flush"),
+    InstanceMethod<&ThreadRing::SetSqeFlags>("setSqeFlags"),
+    InstanceMethod<&ThreadRing::Reserve>("reserve"),
+    InstanceMethod<&ThreadRing::WaitCompletions>("waitCompletions"),
+    InstanceMethod<&ThreadRing::Close>("shutdown"),
+    InstanceMethod<&ThreadRing::Counters>("counters"),
+  });
+}
+
+// new ThreadRing(entries, setupFlags (ignored), onCompletions(count), threads = 4)
+// `entries` sizes the pending list (a "submit" happens when it is full) and,
+// times four, the completion array, mirroring the io_uring ring's SQ and CQ.
+ThreadRing::ThreadRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ThreadRing>(info) {
+  Napi::Env env = info.Env();
+  env_ = env;
+  unsigned entries = info[0].As<Napi::Number>().Uint32Value();
+  if (entries < 1) entries = 1;
+  unsigned rounded = 1;
+  while (rounded < entries && rounded < (1u << 15)) rounded <<= 1;
+  sq_entries_ = rounded;
+  if (info.Length() > 3 && info[3].IsNumber()) {
+    unsigned t = info[3].As<Napi::Number>().Uint32Value();
+    thread_count_ = t < 1 ? 1 : t > kMaxThreads ? kMaxThreads : t;
+  }
+
+  eventfd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (eventfd_ < 0) {
+    Napi::Error e = Napi::Error::New(env, std::string("eventfd failed: ") + strerror(errno));
+    e.Set("errno", Napi::Number::New(env, -errno));
+    e.Set("syscall", Napi::String::New(env, "eventfd"));
+    e.ThrowAsJavaScriptException();
+    return;
+  }
+  open_ = true;
+  can_interrupt_ = InstallWakeHandler();
+  pending_list_.reserve(sq_entries_);
+
+  uv_loop_t* loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+  poll_ = new uv_poll_t;
+  uv_poll_init(loop, poll_, eventfd_);
+  poll_->data = this;
+  uv_poll_start(poll_, UV_READABLE, OnPoll);
+  uv_unref(reinterpret_cast<uv_handle_t*>(poll_));  // an idle ring keeps nothing alive
+
+  completions_cap_ = sq_entries_ * 4;
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, completions_cap_ * 2 * sizeof(int32_t));
+  Napi::Int32Array completions = Napi::Int32Array::New(env, completions_cap_ * 2, ab, 0);
+  completions_ = static_cast<int32_t*>(ab.Data());
+  completions_ref_ = Napi::Persistent(completions);
+  Napi::ArrayBuffer state_ab = Napi::ArrayBuffer::New(env, kStateSlots * sizeof(int32_t));
+  Napi::Int32Array state = Napi::Int32Array::New(env, kStateSlots, state_ab, 0);
+  state_ = static_cast<int32_t*>(state_ab.Data());
+
+  on_completions_ = Napi::Weak(info[2].As<Napi::Function>());
+  napi_async_init(env, Value(), Napi::String::New(env, "uringfs:threads"), &async_context_);
+  napi_add_async_cleanup_hook(env, OnAsyncCleanup, this, &cleanup_);
+
+  Napi::Object self = info.This().As<Napi::Object>();
+  self.Set("completions", completions);
+  self.Set("state", state);
+  self.Set("sqEntries", Napi::Number::New(env, sq_entries_));
+  self.Set("cqEntries", Napi::Number::New(env, completions_cap_));
+  self.Set("setupFlags", Napi::Number::New(env, 0));
+  self.Set("features", Napi::Number::New(env, 0));
+  self.Set("threads", Napi::Number::New(env, thread_count_));
+}
+
+// Append an op to the pending list; a full list is handed to the workers
+// first, as a full SQ is submitted. Returns 1, or 0 once closing.
+Napi::Value ThreadRing::Queue(Napi::Env env, const ThreadOp& op) {
+  if (!open_ || closing_) return Napi::Number::New(env, 0);
+  if (pending_list_.size() >= sq_entries_) HandOff();
+  pending_list_.push_back(op);
+  pending_list_.back().linked = (sqe_flags_ & kLinkFlag) != 0;
+  if (pending_++ == 0) {
+    // Ops pending: keep the loop alive and the JS engine (which pins the
+    // ops' memory) reachable until they complete.
+    uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+    on_completions_.Ref();
+  }
+  if (pending_ > max_pending_) max_pending_ = pending_;
+  return Napi::Number::New(env, 1);
+}
+
+void ThreadRing::OpsFinished(unsigned n) {
+  completed_ += n;
+  pending_ -= n;
+  if (pending_ == 0 && poll_ != nullptr) {
+    uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+    on_completions_.Unref();
+  }
+}
+
+#define UINT_ARG(i) info[i].As<Napi::Number>().Uint32Value()
+
+// read/write(id, fd, view, offset, length, position)
+Napi::Value ThreadRing::QueueRW(const Napi::CallbackInfo& info, ThreadOpKind kind) {
+  Napi::Env env = info.Env();
+  Bytes b = ViewBytes(info[2]);
+  int64_t off = Int64Arg(info[3]), len = Int64Arg(info[4]);
+  uint8_t* p = RangeIn(b, off, len);
+  if (!p) return Napi::Number::New(env, -EFAULT);
+  ThreadOp op;
+  op.kind = kind;
+  op.id = UINT_ARG(0);
+  op.fd = IntArg(info[1]);
+  op.buffer = p;
+  // io_uring's sqe->len is 32 bits; keep the same truncation.
+  op.length = static_cast<unsigned>(len);
+  op.position = PositionArg(info[5]);
+  return Queue(env, op);
+}
+
+// readv/writev(id, fd, views[], iovScratch, position)
+Napi::Value ThreadRing::QueueRWV(const Napi::CallbackInfo& info, ThreadOpKind kind) {
+  Napi::Env env = info.Env();
+  Bytes iov = ViewBytes(info[3]);
+  int n = FillIovecs(info[2].As<Napi::Array>(), iov);
+  if (n < 0) return Napi::Number::New(env, n);
+  ThreadOp op;
+  op.kind = kind;
+  op.id = UINT_ARG(0);
+  op.fd = IntArg(info[1]);
+  op.buffer = iov.data;
+  op.length = static_cast<unsigned>(n);
+  op.position = PositionArg(info[4]);
+  return Queue(env, op);
+}
+
+// open(id, path, flags, mode)
+Napi::Value ThreadRing::QueueOpen(const Napi::CallbackInfo& info) {
+  const char* path = PathArg(info[1]);
+  if (!path) return Napi::Number::New(info.Env(), -EFAULT);
+  ThreadOp op;
+  op.kind = ThreadOpKind::Open;
+  op.id = UINT_ARG(0);
+  op.path = path;
+  op.flags = IntArg(info[2]);
+  op.mode = UINT_ARG(3);
+  return Queue(info.Env(), op);
+}
+
+// close(id, fd)
+Napi::Value ThreadRing::QueueClose(const Napi::CallbackInfo& info) {
+  ThreadOp op;
+  op.kind = ThreadOpKind::Close;
+  op.id = UINT_ARG(0);
+  op.fd = IntArg(info[1]);
+  return Queue(info.Env(), op);
+}
+
+// fsync(id, fd, datasync)
+Napi::Value ThreadRing::QueueFsync(const Napi::CallbackInfo& info) {
+  ThreadOp op;
+  op.kind = ThreadOpKind::Fsync;
+  op.id = UINT_ARG(0);
+  op.fd = IntArg(info[1]);
+  op.flags = info[2].ToBoolean() ? 1 : 0;
+  return Queue(info.Env(), op);
+}
+
+// statx(id, dirfd, path | null, flags, mask, out)
+Napi::Value ThreadRing::QueueStatx(const Napi::CallbackInfo& info) {
+  const char* path = info[2].IsNull() ? "" : PathArg(info[2]);
+  Bytes out = ViewBytes(info[5]);
+  if (!path || !RangeIn(out, 0, sizeof(struct statx))) return Napi::Number::New(info.Env(), -EFAULT);
+  ThreadOp op;
+  op.kind = ThreadOpKind::Statx;
+  op.id = UINT_ARG(0);
+  op.fd = IntArg(info[1]);
+  op.path = path;
+  op.flags = IntArg(info[3]);
+  op.mode = UINT_ARG(4);
+  op.buffer = out.data;
+  return Queue(info.Env(), op);
+}
+
+// unlink(id, path, flags)
+Napi::Value ThreadRing::QueueUnlink(const Napi::CallbackInfo& info) {
+  const char* path = PathArg(info[1]);
+  if (!path) return Napi::Number::New(info.Env(), -EFAULT);
+  ThreadOp op;
+  op.kind = ThreadOpKind::Unlink;
+  op.id = UINT_ARG(0);
+  op.path = path;
+  op.flags = IntArg(info[2]);
+  return Queue(info.Env(), op);
+}
+
+// rename(id, from, to)
+Napi::Value ThreadRing::QueueRename(const Napi::CallbackInfo& info) {
+  const char* from = PathArg(info[1]);
+  const char* to = PathArg(info[2]);
+  if (!from || !to) return Napi::Number::New(info.Env(), -EFAULT);
+  ThreadOp op;
+  op.kind = ThreadOpKind::Rename;
+  op.id = UINT_ARG(0);
+  op.path = from;
+  op.path2 = to;
+  return Queue(info.Env(), op);
+}
+
+// mkdir(id, path, mode)
+Napi::Value ThreadRing::QueueMkdir(const Napi::CallbackInfo& info) {
+  const char* path = PathArg(info[1]);
+  if (!path) return Napi::Number::New(info.Env(), -EFAULT);
+  ThreadOp op;
+  op.kind = ThreadOpKind::Mkdir;
+  op.id = UINT_ARG(0);
+  op.path = path;
+  op.mode = UINT_ARG(2);
+  return Queue(info.Env(), op);
+}
+
+// nop(id)
+Napi::Value ThreadRing::QueueNop(const Napi::CallbackInfo& info) {
+  ThreadOp op;
+  op.kind = ThreadOpKind::Nop;
+  op.id = UINT_ARG(0);
+  return Queue(info.Env(), op);
+}
+
+// Workers start on the first hand-off, so a ring that is never used costs
+// no threads. They are created with every signal blocked (the mask is
+// inherited) so that signals meant for the process never land on them.
+void ThreadRing::StartWorkers() {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  for (unsigned i = 0; i < thread_count_; i++) {
+    auto w = std::make_unique<Worker>();
+    Worker* raw = w.get();
+    w->thread = std::thread([this, raw] {
+      WorkerLoop();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        raw->finished = true;
+      }
+      worker_exited_.notify_all();
+    });
+    workers_.push_back(std::move(w));
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+// Move the pending list to the workers (one lock, one notify). Returns how
+// many ops were handed off.
+unsigned ThreadRing::HandOff() {
+  size_t n = pending_list_.size();
+  if (n == 0 || !open_ || closing_) return 0;
+  if (workers_.empty()) StartWorkers();
+  // A hand-off ends a chain, as a submit boundary does in io_uring.
+  pending_list_.back().linked = false;
+  size_t chains = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const ThreadOp& op : pending_list_) {
+      work_.push_back(op);
+      if (!op.linked) chains++;
+    }
+  }
+  pending_list_.clear();
+  if (chains == 1) work_ready_.notify_one();
+  else work_ready_.notify_all();
+  submitted_ += n;
+  enters_++;
+  unsigned bucket = 0;
+  for (size_t v = n; v > 1 && bucket + 1 < kHistogramBuckets; v >>= 1) bucket++;
+  per_handoff_[bucket]++;
+  return static_cast<unsigned>(n);
+}
+
+void ThreadRing::WorkerLoop() {
+  if (can_interrupt_) {
+    sigset_t wake;
+    sigemptyset(&wake);
+    sigaddset(&wake, WakeSignal());
+    pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);
+  }
+  std::vector<ThreadOp> chain;
+  for (;;) {
+    chain.clear();
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      work_ready_.wait(lock, [this] { return stopping_.load() || !work_.empty(); });
+      if (stopping_.load()) return;  // what is left is cancelled by Teardown
+      do {
+        chain.push_back(work_.front());
+        work_.pop_front();
+      } while (chain.back().linked && !work_.empty());
+    }
+    bool cancel_rest = false;
+    for (const ThreadOp& op : chain) {
+      int32_t res;
+      if (cancel_rest || stopping_.load()) {
+        res = -ECANCELED;
+      } else {
+        res = ExecuteOp(op, stopping_);
+        if (op.linked && BreaksLink(op, res)) cancel_rest = true;
+      }
+      Post({op.id, res});
+    }
+  }
+}
+
+// Hand one completion to the JS thread. The eventfd is rung only when the
+// list goes from empty to non-empty: the drain empties it entirely.
+void ThreadRing::Post(const Completion& c) {
+  bool ring_bell;
+  bool wake_waiter;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ring_bell = done_.empty();
+    done_.push_back(c);
+    wake_waiter = done_waiters_ > 0;
+  }
+  if (wake_waiter) done_ready_.notify_one();
+  if (ring_bell) {
+    uint64_t one = 1;
+    while (write(eventfd_, &one, sizeof one) < 0 && errno == EINTR) {}
+  }
+}
+
+Napi::Value ThreadRing::Flush(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), HandOff());
+}
+
+// Copy up to `cap` completions into `out` as [id, res] pairs.
+unsigned ThreadRing::ReapInto(int32_t* out, unsigned cap) {
+  unsigned n = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    size_t take = done_.size() < cap ? done_.size() : cap;
+    for (size_t i = 0; i < take; i++) {
+      out[2 * i] = static_cast<int32_t>(done_[i].id);
+      out[2 * i + 1] = done_[i].result;
+    }
+    done_.erase(done_.begin(), done_.begin() + take);
+    n = static_cast<unsigned>(take);
+  }
+  if (n > 0) OpsFinished(n);
+  return n;
+}
+
+// Hand every completion to JS, one call per batch, inside a callback scope
+// so promise reactions run; then hand off what those reactions queued.
+void ThreadRing::Drain() {
+  uint64_t ignored;
+  while (read(eventfd_, &ignored, sizeof ignored) < 0 && errno == EINTR) {}
+  napi_env env = env_;
+  Napi::HandleScope scope(env);
+  state_[kInDrain] = 1;
+  for (;;) {
+    unsigned n = ReapInto(completions_, completions_cap_);
+    if (n == 0) break;
+    Napi::Function fn = on_completions_.Value();
+    if (fn.IsEmpty()) continue;  // engine collected: nothing waits on these
+    napi_value argv[1] = {Napi::Number::New(env, n)};
+    napi_value result;
+    napi_status st = napi_make_callback(env, async_context_, Value(), fn, 1, argv, &result);
+    if (st == napi_pending_exception) {
+      napi_value err;
+      napi_get_and_clear_last_exception(env, &err);
+      napi_fatal_exception(env, err);
+    }
+    if (!open_ || closing_) break;
+  }
+  if (state_ != nullptr) state_[kInDrain] = 0;
+  if (open_ && !closing_) HandOff();
+}
+
+// setSqeFlags(flags): IOSQE_IO_LINK (4) links the ops queued from now on.
+Napi::Value ThreadRing::SetSqeFlags(const Napi::CallbackInfo& info) {
+  sqe_flags_ = static_cast<uint8_t>(UINT_ARG(0));
+  return info.Env().Undefined();
+}
+
+// reserve(count): room for `count` ops in the pending list, so a chain is
+// never split by an automatic hand-off.
+Napi::Value ThreadRing::Reserve(const Napi::CallbackInfo& info) {
+  unsigned count = UINT_ARG(0);
+  if (!open_ || closing_) return Napi::Boolean::New(info.Env(), false);
+  if (sq_entries_ - pending_list_.size() < count) HandOff();
+  return Napi::Boolean::New(info.Env(), sq_entries_ - pending_list_.size() >= count);
+}
+
+// waitCompletions(min, out?): hand off what is queued, block until at least
+// `min` completions are ready, copy them as [id, res] pairs into `out` (an
+// Int32Array; `completions` when absent) without calling JS.
+Napi::Value ThreadRing::WaitCompletions(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!open_ || closing_) return Napi::Number::New(env, -EBADF);
+  int32_t* out = completions_;
+  unsigned cap = completions_cap_;
+  if (info.Length() > 1 && !info[1].IsUndefined()) {
+    Bytes b = ViewBytes(info[1]);
+    out = reinterpret_cast<int32_t*>(b.data);
+    cap = static_cast<unsigned>(b.length / (2 * sizeof(int32_t)));
+    if (out == nullptr || cap == 0) return Napi::Number::New(env, -EFAULT);
+  }
+  uint64_t min = UINT_ARG(0);
+  if (min > pending_) min = pending_;
+  if (min > cap) min = cap;
+  HandOff();
+  if (min > 0) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_waiters_++;
+    done_ready_.wait(lock, [&] { return done_.size() >= min; });
+    done_waiters_--;
+  }
+  return Napi::Number::New(env, ReapInto(out, cap));
+}
+
+void ThreadRing::OnPoll(uv_poll_t* handle, int status, int events) {
+  auto* self = static_cast<ThreadRing*>(handle->data);
+  if (self != nullptr && self->open_ && !self->closing_) self->Drain();
+}
+
+// Stop taking work, cancel what no worker started, interrupt syscalls that
+// block (pipes, FIFOs), join every worker, and drop the completions: after
+// this returns no thread touches memory lib/ pinned.
+void ThreadRing::Teardown() {
+  if (closing_) return;
+  closing_ = true;
+  if (open_) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_.store(true);
+      work_.clear();
+    }
+    work_ready_.notify_all();
+    pending_list_.clear();
+    for (auto& w : workers_) {
+      // A worker still busy after a moment may be blocked in a syscall that
+      // never ends by itself (an empty pipe): poke it until it returns. One
+      // signal could land just before the syscall starts, hence the loop.
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        while (!worker_exited_.wait_for(lock, std::chrono::milliseconds(2), [&] { return w->finished; })) {
+          if (can_interrupt_) pthread_kill(w->thread.native_handle(), WakeSignal());
+        }
+      }
+      w->thread.join();
+    }
+    workers_.clear();
+    done_.clear();
+    if (pending_ > 0) OpsFinished(static_cast<unsigned>(pending_));
+    open_ = false;
+  }
+  if (poll_ != nullptr) {
+    poll_->data = nullptr;
+    uv_poll_stop(poll_);
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) {
+      delete reinterpret_cast<uv_poll_t*>(h);
+    });
+    poll_ = nullptr;
+  }
+  if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
+  if (cleanup_ != nullptr) {
+    napi_remove_async_cleanup_hook(cleanup_);
+    cleanup_ = nullptr;
+  }
+  if (async_context_ != nullptr) {
+    napi_async_destroy(env_, async_context_);
+    async_context_ = nullptr;
+  }
+  if (!on_completions_.IsEmpty()) on_completions_.Reset();
+}
+
+void ThreadRing::OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
+  static_cast<ThreadRing*>(arg)->Teardown();
+}
+
+Napi::Value ThreadRing::Close(const Napi::CallbackInfo& info) {
+  Teardown();
+  return info.Env().Undefined();
+}
+
+// counters(): [submitted, enters, completed, pending, maxPending, overflows,
+// then kHistogramBuckets counts of ops per hand-off: 1, 2-3, 4-7, ... 512+].
+// `submitted` counts ops handed to the workers, `enters` the hand-offs (one
+// notify each); there is no CQ to overflow.
+Napi::Value ThreadRing::Counters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint64_t values[] = {submitted_, enters_, completed_, pending_, max_pending_, 0};
+  constexpr uint32_t kValues = sizeof values / sizeof values[0];
+  Napi::Array a = Napi::Array::New(env, kValues + kHistogramBuckets);
+  for (uint32_t i = 0; i < kValues; i++) a.Set(i, Napi::Number::New(env, static_cast<double>(values[i])));
+  for (uint32_t i = 0; i < kHistogramBuckets; i++) {
+    a.Set(kValues + i, Napi::Number::New(env, static_cast<double>(per_handoff_[i])));
+  }
+  return a;
+}
+
+}  // namespace
+
+Napi::Object InitThreads(Napi::Env env, Napi::Object exports) {
+  exports.Set("ThreadRing", ThreadRing::Define(env));
+  return exports;
+}
+
+}  // namespace uringfs
