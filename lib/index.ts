@@ -11,6 +11,7 @@ export {
 } from './sync.js';
 export { Ring, defaultRing } from './ring.js';
 export type { RingOptions, RingStats } from './ring.js';
+export type { BackendName, BackendRequest } from './backend.js';
 export { Stats, BigIntStats } from './stats.js';
 export type { SystemError } from './errors.js';
 export * as promises from './promises.js';

@@ -1,7 +1,8 @@
 // The engine: turns Ops into SQEs, flushes once per JS turn, dispatches
 // completions, and holds every in-flight op (and so its memory) in a slot
 // table until its completion arrives. All async flavours go through here.
-import { binding, type NativeRing } from './binding.js';
+import { createBackend, type BackendName, type BackendOptions } from './backend.js';
+import type { NativeRing } from './binding.js';
 import { ringClosed, systemError } from './errors.js';
 import { Op, OpCode } from './op.js';
 
@@ -15,7 +16,7 @@ export const SetupFlags = {
   SINGLE_ISSUER: 1 << 12,
 } as const;
 
-export interface RingOptions {
+export interface RingOptions extends BackendOptions {
   /** SQ size (rounded up to a power of two by the kernel); the CQ is 4x. Default 256. */
   entries?: number;
 }
@@ -50,6 +51,8 @@ export class Ring {
   #backlogHead = 0;
   #inFlight = 0;
   readonly #maxInFlight: number;
+  readonly #backend: BackendName;
+  readonly #fallbackReason: string | null;
   #flushScheduled = false;
   #closed = false;
   readonly #flush = () => {
@@ -60,13 +63,10 @@ export class Ring {
   constructor(options: RingOptions = {}) {
     const entries = options.entries ?? DEFAULT_ENTRIES;
     const flags = SetupFlags.SUBMIT_ALL | SetupFlags.COOP_TASKRUN | SetupFlags.SINGLE_ISSUER;
-    try {
-      this.#native = new binding.Ring(entries, flags, (count) => this.#dispatch(count));
-    } catch (e) {
-      const err = e as { errno?: number; syscall?: string };
-      if (typeof err.errno === 'number') throw systemError(err.errno, err.syscall ?? 'io_uring_setup');
-      throw e;
-    }
+    const chosen = createBackend(entries, flags, (count) => this.#dispatch(count), options);
+    this.#native = chosen.native;
+    this.#backend = chosen.backend;
+    this.#fallbackReason = chosen.fallbackReason;
     this.#completions = this.#native.completions;
     this.#state = this.#native.state;
     this.#maxInFlight = this.#native.cqEntries;
@@ -76,6 +76,10 @@ export class Ring {
   get sqEntries(): number { return this.#native.sqEntries; }
   get cqEntries(): number { return this.#native.cqEntries; }
   get closed(): boolean { return this.#closed; }
+  /** 'io_uring', or 'threads' (blocking syscalls on worker threads). */
+  get backend(): BackendName { return this.#backend; }
+  /** Why the thread pool runs although io_uring was wanted ('auto'); null otherwise. */
+  get fallbackReason(): string | null { return this.#fallbackReason; }
 
   /** Queue an op; its `done` is called once, asynchronously, with the result or -errno. */
   submit(op: Op): void {
