@@ -55,6 +55,10 @@ export class Ring {
   readonly #fallbackReason: string | null;
   #flushScheduled = false;
   #closed = false;
+  // The native side holds this callback only weakly while no op is pending
+  // (so an idle Ring can be collected): the Ring must hold it, or a GC
+  // between ops collects it and later completions have nowhere to go.
+  readonly #onCompletions = (count: number): void => this.#dispatch(count);
   readonly #flush = () => {
     this.#flushScheduled = false;
     if (!this.#closed) this.#native.flush();
@@ -63,7 +67,7 @@ export class Ring {
   constructor(options: RingOptions = {}) {
     const entries = options.entries ?? DEFAULT_ENTRIES;
     const flags = SetupFlags.SUBMIT_ALL | SetupFlags.COOP_TASKRUN | SetupFlags.SINGLE_ISSUER;
-    const chosen = createBackend(entries, flags, (count) => this.#dispatch(count), options);
+    const chosen = createBackend(entries, flags, this.#onCompletions, options);
     this.#native = chosen.native;
     this.#backend = chosen.backend;
     this.#fallbackReason = chosen.fallbackReason;

@@ -11,7 +11,7 @@ import { binding, type NativeRing } from '../lib/binding.js';
 import { defaultRing, Ring } from '../lib/index.js';
 import { openSteps, readSteps } from '../lib/operations.js';
 import { runPromise } from '../lib/run.js';
-import { fixture, runNode, tempDir } from './fixtures/helpers.js';
+import { fixture, packageRoot, runNode, tempDir } from './fixtures/helpers.js';
 
 const ECANCELED = -125, EBADF = -9, EINVAL = -22, ENOENT = -2;
 const IOSQE_IO_LINK = 4;
@@ -76,6 +76,23 @@ describe('choosing the backend', () => {
     }
     expect(error).toMatchObject({ code: 'ENOTSUP', errno: -95, syscall: 'io_uring_register', reason: chosen.fallbackReason });
     expect(error!.message).toBe(chosen.fallbackReason);
+  });
+
+  it('a ring left idle survives garbage collection: its next op completes (child process, --expose-gc)', async () => {
+    const code = `
+      const { Ring } = await import(${JSON.stringify(join(packageRoot, 'dist', 'index.js'))});
+      const { runPromise } = await import(${JSON.stringify(join(packageRoot, 'dist', 'run.js'))});
+      const { statSteps } = await import(${JSON.stringify(join(packageRoot, 'dist', 'operations.js'))});
+      for (const backend of ['io_uring', 'threads']) {
+        const ring = new Ring({ backend });
+        globalThis.gc();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        globalThis.gc();
+        const st = await runPromise(ring, statSteps(null, '/', true, false));
+        console.log(backend, st.isDirectory());
+      }`;
+    const r = await runNode(['--expose-gc', '--input-type=module', '-e', code], 20_000);
+    expect(r).toMatchObject({ timedOut: false, code: 0, stdout: 'io_uring true\nthreads true\n', stderr: '' });
   });
 
   it('reports the thread count and keeps working with one worker', async () => {
