@@ -16,6 +16,7 @@ import {
 import { runPromise, type Steps } from '../lib/run.js';
 import type { Stats } from '../lib/stats.js';
 import { Prng, sha256, tempDir } from './fixtures/helpers.js';
+import { ioUringAvailable, needsIoUring } from './fixtures/io-uring.js';
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, O_EXCL, O_DIRECTORY } = nodeFs.constants;
 const BAD_FD = 2 ** 30;
@@ -230,7 +231,7 @@ async function execute(backend: 'io_uring' | 'threads', seed: number, count: num
   return { results, files: snapshot(dir) };
 }
 
-describe('differential: io_uring and thread-pool backends', () => {
+describe.skipIf(!ioUringAvailable)(`differential: io_uring and thread-pool backends${needsIoUring}`, () => {
   const root = tempDir('backend-diff');
   afterAll(() => root.remove());
 
