@@ -27,7 +27,6 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 #include "common.h"
 #include "thread_ops.h"
@@ -38,6 +37,7 @@ namespace {
 constexpr uint8_t kLinkFlag = 4;  // IOSQE_IO_LINK
 constexpr unsigned kDefaultThreads = 4;
 constexpr unsigned kMaxThreads = 1024;
+constexpr size_t kWorkerStack = 256 * 1024;
 enum StateSlot { kInDrain = 0, kStateSlots = 4 };
 
 struct Completion {
@@ -75,8 +75,9 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing> {
 
   Napi::Value Queue(Napi::Env env, const ThreadOp& op);
   unsigned HandOff();
-  void StartWorkers();
+  bool StartWorkers();
   void WorkerLoop();
+  static void* WorkerMain(void* arg);
   void Post(const Completion& c);
   unsigned ReapInto(int32_t* out, unsigned cap);
   void Drain();
@@ -122,7 +123,8 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing> {
   std::atomic<bool> stopping_{false};
 
   struct Worker {
-    std::thread thread;
+    ThreadRing* ring = nullptr;
+    pthread_t thread{};
     bool finished = false;  // under mutex_
   };
   std::vector<std::unique_ptr<Worker>> workers_;
@@ -367,25 +369,37 @@ Napi::Value ThreadRing::QueueNop(const Napi::CallbackInfo& info) {
 
 // Workers start on the first hand-off, so a ring that is never used costs
 // no threads. They are created with every signal blocked (the mask is
-// inherited) so that signals meant for the process never land on them.
-void ThreadRing::StartWorkers() {
+// inherited) so that signals meant for the process never land on them, and
+// with a small stack: they only make syscalls. Returns false when not even
+// one thread could be started (RLIMIT_NPROC, memory).
+bool ThreadRing::StartWorkers() {
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, kWorkerStack);
   for (unsigned i = 0; i < thread_count_; i++) {
     auto w = std::make_unique<Worker>();
-    Worker* raw = w.get();
-    w->thread = std::thread([this, raw] {
-      WorkerLoop();
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        raw->finished = true;
-      }
-      worker_exited_.notify_all();
-    });
+    w->ring = this;
+    if (pthread_create(&w->thread, &attr, WorkerMain, w.get()) != 0) break;
     workers_.push_back(std::move(w));
   }
+  pthread_attr_destroy(&attr);
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return !workers_.empty();
+}
+
+void* ThreadRing::WorkerMain(void* arg) {
+  auto* w = static_cast<Worker*>(arg);
+  ThreadRing* self = w->ring;
+  self->WorkerLoop();
+  {
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    w->finished = true;
+  }
+  self->worker_exited_.notify_all();
+  return nullptr;
 }
 
 // Move the pending list to the workers (one lock, one notify). Returns how
@@ -393,7 +407,13 @@ void ThreadRing::StartWorkers() {
 unsigned ThreadRing::HandOff() {
   size_t n = pending_list_.size();
   if (n == 0 || !open_ || closing_) return 0;
-  if (workers_.empty()) StartWorkers();
+  if (workers_.empty() && !StartWorkers()) {
+    // No thread to run them: fail the ops (as the kernel would with EAGAIN)
+    // rather than leave them pending forever.
+    for (const ThreadOp& op : pending_list_) Post({op.id, -EAGAIN});
+    pending_list_.clear();
+    return 0;
+  }
   // A hand-off ends a chain, as a submit boundary does in io_uring.
   pending_list_.back().linked = false;
   size_t chains = 0;
@@ -582,10 +602,10 @@ void ThreadRing::Teardown() {
       {
         std::unique_lock<std::mutex> lock(mutex_);
         while (!worker_exited_.wait_for(lock, std::chrono::milliseconds(2), [&] { return w->finished; })) {
-          if (can_interrupt_) pthread_kill(w->thread.native_handle(), WakeSignal());
+          if (can_interrupt_) pthread_kill(w->thread, WakeSignal());
         }
       }
-      w->thread.join();
+      pthread_join(w->thread, nullptr);
     }
     workers_.clear();
     done_.clear();
