@@ -33,13 +33,14 @@ export interface NativeRing {
   /** Make room for `count` ops to go to the kernel in one submit (submitting what is queued first if needed); false if impossible. */
   reserve(count: number): boolean;
   /**
-   * Submit what is queued, block until at least `min` completions are ready, copy them into
-   * `completions` without calling onCompletions, and return how many (or -errno). For sync batches.
+   * Submit what is queued, block until at least `min` completions are ready, copy them as
+   * [id, result] pairs into `out` (not `completions`: a wait from inside a drain must not
+   * overwrite it) without calling onCompletions, and return how many (or -errno). For sync batches.
    */
-  waitCompletions(min: number): number;
+  waitCompletions(min: number, out: Int32Array): number;
   /** Cancel what is in flight, wait for every completion, free the ring. */
   shutdown(): void;
-  /** [submitted, enters, completed, pending, maxPending, overflows] */
+  /** [submitted, enters, completed, pending, maxPending, overflows, ...10 buckets of SQEs per submit: 1, 2-3, 4-7, ..., 512+] */
   counters(): number[];
   /** [id, result] pairs written before each onCompletions(count) call. */
   readonly completions: Int32Array;

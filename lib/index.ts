@@ -14,3 +14,7 @@ export type { RingOptions, RingStats } from './ring.js';
 export { Stats, BigIntStats } from './stats.js';
 export type { SystemError } from './errors.js';
 export * as promises from './promises.js';
+export { Batch } from './batch.js';
+export type { Outcome } from './batch.js';
+export { readFilesEither as readFiles, readFilesSync } from './readfiles.js';
+export type { ReadFilesOptions } from './readfiles.js';

@@ -31,6 +31,8 @@ export class Op {
   scratch: Buffer | null = null;
   /** Called once with the result (>= 0) or -errno. */
   done: ((result: number) => void) | null = null;
+  /** Set by a synchronous wait (Ring.runUntil): its completion is dispatched there, not deferred. */
+  sync = false;
 
   constructor(code: OpCode) {
     this.code = code;

@@ -3,10 +3,15 @@
 // table until its completion arrives. All async flavours go through here.
 import { binding, type NativeRing } from './binding.js';
 import { ringClosed, systemError } from './errors.js';
+import { Batch } from './batch.js';
 import { Op, OpCode } from './op.js';
 
 /** A result that is not an errno: the ring was closed before the op ran. */
 export const RING_CLOSED = -(2 ** 31);
+export const ECANCELED = -125;
+/** IOSQE_IO_LINK: the next SQE starts only if this one succeeds. */
+const IOSQE_IO_LINK = 1 << 2;
+const HISTOGRAM_LABELS = ['1', '2-3', '4-7', '8-15', '16-31', '32-63', '64-127', '128-255', '256-511', '512+'];
 
 // io_uring_setup flags (linux/io_uring.h).
 export const SetupFlags = {
@@ -35,7 +40,12 @@ export interface RingStats {
   waiting: number;
   /** Drains that found the kernel holding overflowed completions. */
   cqOverflows: number;
+  /** How many submits carried how many SQEs: { '1': n, '2-3': n, ..., '512+': n }. */
+  opsPerSubmit: Record<string, number>;
 }
+
+/** Ops that go to the kernel together, each linked to the next (IOSQE_IO_LINK). */
+type Chain = Op[];
 
 const DEFAULT_ENTRIES = 256;
 
@@ -45,8 +55,12 @@ export class Ring {
   readonly #state: Int32Array;
   readonly #ops: (Op | undefined)[] = [];
   readonly #freeIds: number[] = [];
-  /** Ops beyond what the CQ can hold wait here, in submission order. */
-  #backlog: Op[] = [];
+  /** Ops (and chains) beyond what the CQ can hold wait here, in submission order. */
+  #backlog: (Op | Chain)[] = [];
+  /** Where synchronous waits receive completions (allocated on first use). */
+  #syncCompletions: Int32Array | undefined;
+  /** Completions reaped by a synchronous wait that belong to async ops: dispatched on the next tick. */
+  #deferred: [Op, number][] = [];
   #backlogHead = 0;
   #inFlight = 0;
   readonly #maxInFlight: number;
@@ -61,7 +75,7 @@ export class Ring {
     const entries = options.entries ?? DEFAULT_ENTRIES;
     const flags = SetupFlags.SUBMIT_ALL | SetupFlags.COOP_TASKRUN | SetupFlags.SINGLE_ISSUER;
     try {
-      this.#native = new binding.Ring(entries, flags, (count) => this.#dispatch(count));
+      this.#native = new binding.Ring(entries, flags, (count) => this.#dispatch(this.#completions, count));
     } catch (e) {
       const err = e as { errno?: number; syscall?: string };
       if (typeof err.errno === 'number') throw systemError(err.errno, err.syscall ?? 'io_uring_setup');
@@ -79,39 +93,107 @@ export class Ring {
 
   /** Queue an op; its `done` is called once, asynchronously, with the result or -errno. */
   submit(op: Op): void {
-    if (this.#closed) {
-      queueMicrotask(() => op.done!(RING_CLOSED));
-      return;
-    }
-    if (this.#inFlight >= this.#maxInFlight || this.#backlogHead < this.#backlog.length) {
-      this.#backlog.push(op);
-      return;
-    }
-    this.#start(op);
+    this.#enqueue(op);
   }
 
-  #start(op: Op): void {
+  /**
+   * Queue ops that run in order, each only if the one before succeeded
+   * (IOSQE_IO_LINK). The chain reaches the kernel in one submit, never split;
+   * when a link fails, the ops after it complete with -ECANCELED.
+   */
+  submitChain(chain: Op[]): void {
+    if (chain.length > this.sqEntries) throw new RangeError(`A chain of ${chain.length} ops does not fit the SQ (${this.sqEntries} entries)`);
+    if (chain.length === 1) this.#enqueue(chain[0]);
+    else if (chain.length > 1) this.#enqueue(chain);
+  }
+
+  #enqueue(work: Op | Chain): void {
+    if (this.#closed) {
+      for (const op of Array.isArray(work) ? work : [work]) queueMicrotask(() => op.done!(RING_CLOSED));
+      return;
+    }
+    const size = Array.isArray(work) ? work.length : 1;
+    if (this.#inFlight + size > this.#maxInFlight || this.#backlogHead < this.#backlog.length) {
+      this.#backlog.push(work);
+      return;
+    }
+    this.#start(work);
+  }
+
+  /** Hand work to the kernel; false when the SQ would not take it (it is then first in line). */
+  #start(work: Op | Chain): boolean {
+    let queued: boolean;
+    if (!Array.isArray(work)) {
+      queued = this.#startOp(work);
+    } else {
+      queued = this.#native.reserve(work.length);
+      if (queued) {
+        this.#native.setSqeFlags(IOSQE_IO_LINK);
+        for (let i = 0; i < work.length; i++) {
+          if (i === work.length - 1) this.#native.setSqeFlags(0);
+          // Memory was validated when the chain was built; a failure here
+          // would break the link, so it is reported for that op and the rest.
+          if (!this.#startOp(work[i])) {
+            this.#native.setSqeFlags(0);
+            for (let j = i + 1; j < work.length; j++) queueMicrotask(() => work[j].done!(ECANCELED));
+            break;
+          }
+        }
+      }
+    }
+    if (!queued) {
+      // The kernel would not take more SQEs right now (EBUSY/EAGAIN): keep
+      // the work first in line and retry once something completes.
+      this.#backlog.splice(this.#backlogHead, 0, work);
+      if (this.#inFlight === 0) setTimeout(() => this.#pump(), 1);
+      return false;
+    }
+    if (!this.#flushScheduled && this.#state[0] === 0) {
+      this.#flushScheduled = true;
+      queueMicrotask(this.#flush);
+    }
+    return true;
+  }
+
+  #startOp(op: Op): boolean {
     const id = this.#freeIds.length > 0 ? this.#freeIds.pop()! : this.#ops.length;
     this.#ops[id] = op;
     const r = this.#queue(id, op);
     if (r === 1) {
       this.#inFlight++;
-      if (!this.#flushScheduled && this.#state[0] === 0) {
-        this.#flushScheduled = true;
-        queueMicrotask(this.#flush);
-      }
-      return;
+      return true;
     }
     this.#ops[id] = undefined;
     this.#freeIds.push(id);
-    if (r === 0) {
-      // The kernel would not take more SQEs right now (EBUSY/EAGAIN): keep
-      // the op first in line and retry once something completes.
-      this.#backlog.splice(this.#backlogHead, 0, op);
-      if (this.#inFlight === 0) setTimeout(() => this.#pump(), 1);
-      return;
-    }
+    if (r === 0) return false;
     queueMicrotask(() => op.done!(r));
+    return true;
+  }
+
+  /** A new, empty batch of ops for this ring (see Batch). */
+  batch(): Batch {
+    return new Batch(this);
+  }
+
+  /** Send what is queued to the kernel now (one io_uring_enter per SQ-full), instead of at the end of the turn. */
+  flush(): void {
+    if (!this.#closed) this.#native.flush();
+  }
+
+  /**
+   * Block this thread until `isDone()`: submit what is queued, wait for
+   * completions and dispatch those of ops marked `sync`. Completions of other
+   * (async) ops found meanwhile are dispatched on the next tick, so no user
+   * callback runs inside a synchronous call.
+   */
+  runUntil(isDone: () => boolean): void {
+    while (!isDone()) {
+      if (this.#closed) throw ringClosed('wait');
+      const out = (this.#syncCompletions ??= new Int32Array(this.#completions.length));
+      const count = this.#native.waitCompletions(1, out);
+      if (count < 0) throw systemError(count, 'io_uring_enter');
+      this.#dispatch(out, count, true);
+    }
   }
 
   #queue(id: number, op: Op): number {
@@ -133,8 +215,7 @@ export class Ring {
   }
 
   /** Called by the native drain with `count` [id, result] pairs in `completions`. */
-  #dispatch(count: number): void {
-    const c = this.#completions;
+  #dispatch(c: Int32Array, count: number, syncWait = false): void {
     const ops = this.#ops;
     for (let i = 0; i < count; i++) {
       const id = c[2 * i];
@@ -144,25 +225,28 @@ export class Ring {
       ops[id] = undefined;
       this.#freeIds.push(id);
       this.#inFlight--;
-      const done = op.done!;
-      op.done = null;
-      try {
-        done(c[2 * i + 1]);
-      } catch (err) {
-        // A user callback threw: surface it as Node would (uncaught), without
-        // losing the completions that follow it in this batch.
-        process.nextTick(() => { throw err; });
+      if (syncWait && !op.sync) {
+        if (this.#deferred.push([op, c[2 * i + 1]]) === 1) process.nextTick(this.#dispatchDeferred);
+        continue;
       }
+      complete(op, c[2 * i + 1]);
     }
     this.#pump();
   }
 
+  readonly #dispatchDeferred = (): void => {
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    for (const [op, result] of deferred) complete(op, result);
+  };
+
   #pump(): void {
-    while (this.#inFlight < this.#maxInFlight && this.#backlogHead < this.#backlog.length && !this.#closed) {
-      const op = this.#backlog[this.#backlogHead];
+    while (this.#backlogHead < this.#backlog.length && !this.#closed) {
+      const work = this.#backlog[this.#backlogHead];
+      const size = Array.isArray(work) ? work.length : 1;
+      if (this.#inFlight + size > this.#maxInFlight) break;
       this.#backlog[this.#backlogHead++] = undefined as unknown as Op;
-      this.#start(op);
-      if (this.#backlog[this.#backlogHead - 1] === op) break;  // re-queued: SQ still busy
+      if (!this.#start(work)) break;  // SQ still busy: it went back first in line
     }
     if (this.#backlogHead === this.#backlog.length) {
       this.#backlog = [];
@@ -175,8 +259,16 @@ export class Ring {
 
   /** Counters since the ring was made. Cheap: read from a few native integers. */
   stats(): RingStats {
-    const [submitted, enters, completed, inFlight, maxInFlight, cqOverflows] = this.#native.counters();
-    return { submitted, enters, completed, inFlight, maxInFlight, waiting: this.#backlog.length - this.#backlogHead, cqOverflows };
+    const counters = this.#native.counters();
+    const [submitted, enters, completed, inFlight, maxInFlight, cqOverflows] = counters;
+    const opsPerSubmit: Record<string, number> = {};
+    HISTOGRAM_LABELS.forEach((label, i) => { opsPerSubmit[label] = counters[6 + i] ?? 0; });
+    let waiting = 0;
+    for (let i = this.#backlogHead; i < this.#backlog.length; i++) {
+      const work = this.#backlog[i];
+      waiting += Array.isArray(work) ? work.length : 1;
+    }
+    return { submitted, enters, completed, inFlight, maxInFlight, waiting, cqOverflows, opsPerSubmit };
   }
 
   /**
@@ -190,12 +282,23 @@ export class Ring {
     this.#native.shutdown();
     const pending: Op[] = [];
     for (const op of this.#ops) if (op !== undefined) pending.push(op);
-    for (let i = this.#backlogHead; i < this.#backlog.length; i++) pending.push(this.#backlog[i]);
+    for (let i = this.#backlogHead; i < this.#backlog.length; i++) pending.push(...[this.#backlog[i]].flat());
     this.#ops.length = 0;
     this.#backlog = [];
     this.#backlogHead = 0;
     this.#inFlight = 0;
     for (const op of pending) queueMicrotask(() => op.done!(RING_CLOSED));
+  }
+}
+
+/** Hand a result to an op's `done`, once. A throwing user callback surfaces as uncaught, without losing the others. */
+function complete(op: Op, result: number): void {
+  const done = op.done!;
+  op.done = null;
+  try {
+    done(result);
+  } catch (err) {
+    process.nextTick(() => { throw err; });
   }
 }
 

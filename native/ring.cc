@@ -58,7 +58,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   Napi::Value Counters(const Napi::CallbackInfo& info);
 
   io_uring_sqe* NextSqe();
-  unsigned ReapInto(unsigned* seen);
+  unsigned ReapInto(int32_t* out, unsigned cap, unsigned* seen);
   Napi::Value Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id);
   int Submit();
   void Drain();
@@ -85,6 +85,9 @@ class Ring : public Napi::ObjectWrap<Ring> {
   uint8_t sqe_flags_ = 0;  // applied to every SQE queued (IOSQE_IO_LINK for chains)
   // Counters (read by Ring.counters()): cheap enough to always keep.
   uint64_t submitted_ = 0, enters_ = 0, completed_ = 0, overflows_ = 0, max_pending_ = 0;
+  // SQEs per successful submit, in power-of-two buckets: 1, 2-3, 4-7, ... 512+.
+  static constexpr unsigned kHistogramBuckets = 10;
+  uint64_t per_submit_[kHistogramBuckets] = {};
 };
 
 Napi::Function Ring::Define(Napi::Env env) {
@@ -339,6 +342,9 @@ int Ring::Submit() {
     if (r < 0) return total > 0 ? total : r;
     if (r == 0) break;
     total += r;
+    unsigned bucket = 0;
+    for (unsigned v = static_cast<unsigned>(r); v > 1 && bucket + 1 < kHistogramBuckets; v >>= 1) bucket++;
+    per_submit_[bucket]++;
   }
   submitted_ += total;
   return total;
@@ -360,7 +366,7 @@ void Ring::Drain() {
   state_[kInDrain] = 1;
   for (;;) {
     unsigned seen = 0;
-    unsigned n = ReapInto(&seen);
+    unsigned n = ReapInto(completions_, completions_cap_, &seen);
     if (seen == 0) break;
     if (n == 0) continue;
     Napi::Function fn = on_completions_.Value();
@@ -382,19 +388,19 @@ void Ring::Drain() {
   if (open_ && !closing_ && io_uring_sq_ready(&ring_) > 0) Submit();
 }
 
-// Copy up to completions_cap_ CQEs into the shared array; returns how many
-// are ours (internal ones are skipped). `seen` counts every CQE consumed;
-// 0 means the CQ is empty, overflowed completions included.
-unsigned Ring::ReapInto(unsigned* seen) {
+// Copy up to `cap` CQEs into `out` as [id, res] pairs; returns how many are
+// ops' (internal ones are skipped). `seen` counts every CQE consumed; 0 means
+// the CQ is empty, overflowed completions included.
+unsigned Ring::ReapInto(int32_t* out, unsigned cap, unsigned* seen) {
   for (;;) {
     unsigned n = 0, count = 0, head;
     io_uring_cqe* cqe;
     io_uring_for_each_cqe(&ring_, head, cqe) {
-      if (n == completions_cap_) break;
+      if (n == cap) break;
       count++;
       if (cqe->user_data == kInternalOp) continue;
-      completions_[2 * n] = static_cast<int32_t>(cqe->user_data);
-      completions_[2 * n + 1] = cqe->res;
+      out[2 * n] = static_cast<int32_t>(cqe->user_data);
+      out[2 * n + 1] = cqe->res;
       n++;
     }
     io_uring_cq_advance(&ring_, count);
@@ -427,13 +433,19 @@ Napi::Value Ring::Reserve(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), io_uring_sq_space_left(&ring_) >= count);
 }
 
-// waitCompletions(min): submit what is queued, block this thread until at
-// least `min` completions are ready, and copy them into `completions`
-// without calling JS. Returns the count, or -errno. For sync batches.
+// waitCompletions(min, out): submit what is queued, block this thread until
+// at least `min` completions are ready, and copy them into `out` (an
+// Int32Array of its own, so that a wait made from inside a drain does not
+// overwrite the pairs that drain is still dispatching) without calling JS.
+// Returns the count, or -errno. For sync batches.
 Napi::Value Ring::WaitCompletions(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!open_ || closing_) return Napi::Number::New(env, -EBADF);
   unsigned min = UINT_ARG(0);
+  Bytes out = ViewBytes(info[1]);
+  unsigned cap = static_cast<unsigned>(out.length / (2 * sizeof(int32_t)));
+  if (out.data == nullptr || cap == 0) return Napi::Number::New(env, -EFAULT);
+  if (min > cap) min = cap;
   if (min > pending_) min = static_cast<unsigned>(pending_);
   Submit();
   for (;;) {
@@ -447,7 +459,7 @@ Napi::Value Ring::WaitCompletions(const Napi::CallbackInfo& info) {
     break;
   }
   unsigned seen = 0;
-  return Napi::Number::New(env, ReapInto(&seen));
+  return Napi::Number::New(env, ReapInto(reinterpret_cast<int32_t*>(out.data), cap, &seen));
 }
 
 void Ring::OnPoll(uv_poll_t* handle, int status, int events) {
@@ -514,12 +526,17 @@ Napi::Value Ring::Close(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// counters(): [submitted, enters, completed, pending, maxPending, overflows]
+// counters(): [submitted, enters, completed, pending, maxPending, overflows,
+// then kHistogramBuckets counts of SQEs per submit: 1, 2-3, 4-7, ... 512+]
 Napi::Value Ring::Counters(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Array a = Napi::Array::New(env, 6);
   const uint64_t values[] = {submitted_, enters_, completed_, pending_, max_pending_, overflows_};
-  for (uint32_t i = 0; i < 6; i++) a.Set(i, Napi::Number::New(env, static_cast<double>(values[i])));
+  constexpr uint32_t kValues = sizeof values / sizeof values[0];
+  Napi::Array a = Napi::Array::New(env, kValues + kHistogramBuckets);
+  for (uint32_t i = 0; i < kValues; i++) a.Set(i, Napi::Number::New(env, static_cast<double>(values[i])));
+  for (uint32_t i = 0; i < kHistogramBuckets; i++) {
+    a.Set(kValues + i, Napi::Number::New(env, static_cast<double>(per_submit_[i])));
+  }
   return a;
 }
 
