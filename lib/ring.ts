@@ -66,6 +66,9 @@ export class Ring {
   readonly #maxInFlight: number;
   #flushScheduled = false;
   #closed = false;
+  // Held here: the native ring references it weakly while idle (strongly
+  // while ops are pending), so that an idle ring can be collected.
+  readonly #onCompletions = (count: number): void => this.#dispatch(this.#completions, count);
   readonly #flush = () => {
     this.#flushScheduled = false;
     if (!this.#closed) this.#native.flush();
@@ -75,7 +78,7 @@ export class Ring {
     const entries = options.entries ?? DEFAULT_ENTRIES;
     const flags = SetupFlags.SUBMIT_ALL | SetupFlags.COOP_TASKRUN | SetupFlags.SINGLE_ISSUER;
     try {
-      this.#native = new binding.Ring(entries, flags, (count) => this.#dispatch(this.#completions, count));
+      this.#native = new binding.Ring(entries, flags, this.#onCompletions);
     } catch (e) {
       const err = e as { errno?: number; syscall?: string };
       if (typeof err.errno === 'number') throw systemError(err.errno, err.syscall ?? 'io_uring_setup');

@@ -131,14 +131,10 @@ describe('an idle ring keeps nothing alive', () => {
 });
 
 describe('an idle ring survives garbage collection', () => {
-  // ENGINE BUG (reported): native/ring.cc holds the JS completion callback
-  // only through a weak reference (Napi::Weak) while no op is pending, and
-  // lib/ring.ts keeps no other reference to that arrow function. A full GC
-  // while idle collects it; later completions are reaped and dropped
-  // (Drain: `if (fn.IsEmpty()) continue;`), so callbacks never run and
-  // promises never settle, and the process may exit silently with code 0.
-  // Remove `.fails` once fixed.
-  it.fails('I/O after a full GC of an idle ring still completes', async () => {
+  // Regression: native/ring.cc holds the JS completion callback weakly while
+  // no op is pending (so an idle ring can be collected); lib/ring.ts must keep
+  // its own reference, or a full GC while idle drops later completions.
+  it('I/O after a full GC of an idle ring still completes', async () => {
     const r = await runNode(['--expose-gc', fixture('gc-idle-ring.mjs'), dataPath]);
     expectCleanExit(r, 0);
     expect(r.stdout).toBe('ok 4\n');
