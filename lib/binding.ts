@@ -53,7 +53,8 @@ export interface NativeRing {
 }
 
 export interface NativeRingConstructor {
-  new (entries: number, setupFlags: number, onCompletions: (count: number) => void): NativeRing;
+  /** Throws an Error with `errno` (negative) and `syscall` when io_uring_setup (or eventfd) fails. */
+  new (entries: number, setupFlags: number, sqThreadIdleMs: number, onCompletions: (count: number) => void): NativeRing;
 }
 
 /** Direct syscalls for the sync flavour: each returns its result or -errno. */

@@ -2,9 +2,10 @@
 // completions, and holds every in-flight op (and so its memory) in a slot
 // table until its completion arrives. All async flavours go through here.
 import { binding, type NativeRing } from './binding.js';
-import { ringClosed, systemError } from './errors.js';
+import { invalidArgValue, ringClosed, systemError } from './errors.js';
 import { Batch } from './batch.js';
 import { Op, OpCode } from './op.js';
+import { validateInteger, validateObject } from './validate.js';
 
 /** A result that is not an errno: the ring was closed before the op ran. */
 export const RING_CLOSED = -(2 ** 31);
@@ -15,14 +16,45 @@ const HISTOGRAM_LABELS = ['1', '2-3', '4-7', '8-15', '16-31', '32-63', '64-127',
 
 // io_uring_setup flags (linux/io_uring.h).
 export const SetupFlags = {
+  SQPOLL: 1 << 1,
   SUBMIT_ALL: 1 << 7,
   COOP_TASKRUN: 1 << 8,
   SINGLE_ISSUER: 1 << 12,
+  DEFER_TASKRUN: 1 << 13,
 } as const;
 
 export interface RingOptions {
-  /** SQ size (rounded up to a power of two by the kernel); the CQ is 4x. Default 256. */
+  /**
+   * SQ size: how many ops one io_uring_enter can carry (rounded up to a power
+   * of two by the kernel). The CQ is 4x, and at most that many ops are in
+   * flight; more wait in uringfs's queue, in order. Default 256. Max 16384.
+   */
   entries?: number;
+  /**
+   * How the kernel runs completion work for this thread:
+   * - 'coop' (default): IORING_SETUP_COOP_TASKRUN + SINGLE_ISSUER — no
+   *   interrupting IPIs; work runs when the thread enters the kernel anyway.
+   * - 'defer': SINGLE_ISSUER + DEFER_TASKRUN — work runs only when uringfs
+   *   asks, in batches (kernel 6.1+).
+   * - 'normal': neither (what older kernels support).
+   * The default falls back to 'normal' on kernels that refuse it; an explicit
+   * choice that the kernel refuses throws.
+   */
+  taskrun?: 'coop' | 'defer' | 'normal';
+  /**
+   * IORING_SETUP_SQPOLL: a kernel thread polls the SQ, so submitting needs
+   * no syscall while it is awake (`idleMs`, default 1000, after the last op).
+   * Off by default: it burns a core while busy, and an SQPOLL ring keeps its
+   * creator's credentials after setuid() (CVE-2024-22017).
+   */
+  sqpoll?: boolean | { idleMs?: number };
+  /**
+   * When ops from the ordinary API reach the kernel: 'turn' (default) — once
+   * at the end of the current JS turn, so everything issued together shares
+   * one io_uring_enter; 'immediate' — one enter per op (lowest latency for a
+   * lone op, most syscalls); a number N — every N ops, and at the end of the turn.
+   */
+  submit?: 'turn' | 'immediate' | number;
 }
 
 export interface RingStats {
@@ -48,9 +80,32 @@ export interface RingStats {
 type Chain = Op[];
 
 const DEFAULT_ENTRIES = 256;
+const MAX_ENTRIES = 16384;  // the CQ (4x) must stay within the kernel's 65536
+
+/** The setup flags to try, most wanted first: only the defaults fall back. */
+function setupAttempts(options: RingOptions): { attempts: number[]; idleMs: number } {
+  const { SQPOLL, SUBMIT_ALL, COOP_TASKRUN, SINGLE_ISSUER, DEFER_TASKRUN } = SetupFlags;
+  const sqpoll = options.sqpoll ?? false;
+  if (typeof sqpoll !== 'boolean') validateObject(sqpoll, 'options.sqpoll');
+  const idleMs = typeof sqpoll === 'object' ? (sqpoll.idleMs ?? 1000) : 0;
+  validateInteger(idleMs, 'options.sqpoll.idleMs', 0, 2 ** 32 - 1);
+  const taskrun = options.taskrun;
+  if (taskrun !== undefined && taskrun !== 'coop' && taskrun !== 'defer' && taskrun !== 'normal') {
+    throw invalidArgValue('options.taskrun', taskrun, "must be 'coop', 'defer' or 'normal'");
+  }
+  const explicit = taskrun !== undefined || sqpoll !== false;
+  let flags = sqpoll !== false ? SQPOLL : 0;
+  if (taskrun === 'defer') flags |= SINGLE_ISSUER | DEFER_TASKRUN;
+  else if (taskrun === 'coop' || (taskrun === undefined && sqpoll === false)) flags |= COOP_TASKRUN | SINGLE_ISSUER;
+  if (explicit) return { attempts: [flags | SUBMIT_ALL, flags], idleMs };
+  return { attempts: [flags | SUBMIT_ALL, SUBMIT_ALL, 0], idleMs };
+}
 
 export class Ring {
-  readonly #native: NativeRing;
+  readonly #native!: NativeRing;
+  /** Flush after this many ops queued in one turn (Infinity: only at the end of the turn). */
+  readonly #submitEvery: number;
+  #queuedThisTurn = 0;
   readonly #completions: Int32Array;
   readonly #state: Int32Array;
   readonly #ops: (Op | undefined)[] = [];
@@ -71,22 +126,43 @@ export class Ring {
   readonly #onCompletions = (count: number): void => this.#dispatch(this.#completions, count);
   readonly #flush = () => {
     this.#flushScheduled = false;
+    this.#queuedThisTurn = 0;
     if (!this.#closed) this.#native.flush();
   };
 
   constructor(options: RingOptions = {}) {
+    validateObject(options, 'options');
     const entries = options.entries ?? DEFAULT_ENTRIES;
-    const flags = SetupFlags.SUBMIT_ALL | SetupFlags.COOP_TASKRUN | SetupFlags.SINGLE_ISSUER;
-    try {
-      this.#native = new binding.Ring(entries, flags, this.#onCompletions);
-    } catch (e) {
-      const err = e as { errno?: number; syscall?: string };
+    validateInteger(entries, 'options.entries', 1, MAX_ENTRIES);
+    const submit = options.submit ?? 'turn';
+    if (submit !== 'turn' && submit !== 'immediate') validateInteger(submit, 'options.submit', 1, 2 ** 31 - 1);
+    this.#submitEvery = submit === 'turn' ? Infinity : submit === 'immediate' ? 1 : submit;
+    const { attempts, idleMs } = setupAttempts(options);
+    let lastError: unknown;
+    for (const flags of attempts) {
+      try {
+        this.#native = new binding.Ring(entries, flags, idleMs, this.#onCompletions);
+        break;
+      } catch (e) {
+        lastError = e;
+        // Only EINVAL (a flag this kernel lacks) is worth another attempt.
+        if ((e as { errno?: number }).errno !== -22) break;
+      }
+    }
+    if (this.#native === undefined) {
+      const err = lastError as { errno?: number; syscall?: string };
       if (typeof err.errno === 'number') throw systemError(err.errno, err.syscall ?? 'io_uring_setup');
-      throw e;
+      throw lastError;
     }
     this.#completions = this.#native.completions;
     this.#state = this.#native.state;
     this.#maxInFlight = this.#native.cqEntries;
+  }
+
+  /** The io_uring_setup flags in force, by name (e.g. ['SUBMIT_ALL', 'COOP_TASKRUN', 'SINGLE_ISSUER']). */
+  get setupFlags(): string[] {
+    const flags = this.#native.setupFlags;
+    return Object.entries(SetupFlags).filter(([, bit]) => (flags & bit) !== 0).map(([name]) => name);
   }
 
   /** SQ and CQ sizes the kernel gave. */
@@ -151,7 +227,10 @@ export class Ring {
       if (this.#inFlight === 0) setTimeout(() => this.#pump(), 1);
       return false;
     }
-    if (!this.#flushScheduled && this.#state[0] === 0) {
+    if (++this.#queuedThisTurn >= this.#submitEvery) {
+      this.#queuedThisTurn = 0;
+      this.#native.flush();
+    } else if (!this.#flushScheduled && this.#state[0] === 0) {
       this.#flushScheduled = true;
       queueMicrotask(this.#flush);
     }

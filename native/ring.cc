@@ -82,7 +82,11 @@ class Ring : public Napi::ObjectWrap<Ring> {
   unsigned completions_cap_ = 0;    // pairs
   int32_t* state_ = nullptr;
   uint64_t pending_ = 0;  // SQEs prepared whose CQE has not been reaped
-  uint8_t sqe_flags_ = 0;  // applied to every SQE queued (IOSQE_IO_LINK for chains)
+  uint8_t sqe_flags_ = 0;
+  // With DEFER_TASKRUN, completions are posted only when this thread asks
+  // (io_uring_get_events); the eventfd fires while the CQ is still empty.
+  bool defer_taskrun_ = false;
+  bool sqpoll_ = false;  // applied to every SQE queued (IOSQE_IO_LINK for chains)
   // Counters (read by Ring.counters()): cheap enough to always keep.
   uint64_t submitted_ = 0, enters_ = 0, completed_ = 0, overflows_ = 0, max_pending_ = 0;
   // SQEs per successful submit, in power-of-two buckets: 1, 2-3, 4-7, ... 512+.
@@ -113,14 +117,16 @@ Napi::Function Ring::Define(Napi::Env env) {
   });
 }
 
-// new Ring(entries, setupFlags, onCompletions(count))
+// new Ring(entries, setupFlags, sqThreadIdleMs, onCompletions(count))
 // Throws an Error with `errno` (negative) and `syscall` when setup fails, so
-// lib/ can explain why (seccomp, io_uring_disabled, RLIMIT_MEMLOCK...).
+// lib/ can explain why (seccomp, io_uring_disabled, RLIMIT_MEMLOCK...) or
+// retry without optional flags.
 Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   Napi::Env env = info.Env();
   env_ = env;
   unsigned entries = info[0].As<Napi::Number>().Uint32Value();
   unsigned wanted = info[1].As<Napi::Number>().Uint32Value();
+  unsigned sq_thread_idle = info[2].As<Napi::Number>().Uint32Value();
   auto fail = [&](int err, const char* syscall) {
     Napi::Error e = Napi::Error::New(env, std::string(syscall) + " failed: " + strerror(-err));
     e.Set("errno", Napi::Number::New(env, err));
@@ -133,14 +139,8 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   io_uring_params params{};
   params.flags = IORING_SETUP_CQSIZE | wanted;
   params.cq_entries = entries * 4;
+  params.sq_thread_idle = sq_thread_idle;
   int r = io_uring_queue_init_params(entries, &ring_, &params);
-  if (r == -EINVAL && wanted != 0) {
-    // An older kernel that lacks one of the optional flags: run without them.
-    params = io_uring_params{};
-    params.flags = IORING_SETUP_CQSIZE;
-    params.cq_entries = entries * 4;
-    r = io_uring_queue_init_params(entries, &ring_, &params);
-  }
   if (r < 0) { fail(r, "io_uring_setup"); return; }
   open_ = true;
   // fork() without exec must not share the rings with the child.
@@ -168,7 +168,9 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   Napi::Int32Array state = Napi::Int32Array::New(env, kStateSlots, state_ab, 0);
   state_ = static_cast<int32_t*>(state_ab.Data());
 
-  on_completions_ = Napi::Weak(info[2].As<Napi::Function>());
+  on_completions_ = Napi::Weak(info[3].As<Napi::Function>());
+  defer_taskrun_ = (params.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
+  sqpoll_ = (params.flags & IORING_SETUP_SQPOLL) != 0;
   napi_async_init(env, Value(), Napi::String::New(env, "uringfs:ring"), &async_context_);
   napi_add_async_cleanup_hook(env, OnAsyncCleanup, this, &cleanup_);
 
@@ -336,8 +338,11 @@ Napi::Value Ring::QueueNop(const Napi::CallbackInfo& info) {
 int Ring::Submit() {
   int total = 0;
   while (io_uring_sq_ready(&ring_) > 0) {
+    // With SQPOLL the kernel thread consumes the SQ by itself; a syscall is
+    // made only to wake it, so only that counts as an enter.
+    bool enters = !sqpoll_ || (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_NEED_WAKEUP);
     int r = io_uring_submit(&ring_);
-    enters_++;
+    if (enters) enters_++;
     if (r == -EINTR) continue;
     if (r < 0) return total > 0 ? total : r;
     if (r == 0) break;
@@ -345,6 +350,7 @@ int Ring::Submit() {
     unsigned bucket = 0;
     for (unsigned v = static_cast<unsigned>(r); v > 1 && bucket + 1 < kHistogramBuckets; v >>= 1) bucket++;
     per_submit_[bucket]++;
+    if (sqpoll_) break;  // the SQ drains as the kernel thread gets to it
   }
   submitted_ += total;
   return total;
@@ -364,6 +370,10 @@ void Ring::Drain() {
   napi_env env = env_;
   Napi::HandleScope scope(env);
   state_[kInDrain] = 1;
+  if (defer_taskrun_) {
+    enters_++;
+    io_uring_get_events(&ring_);
+  }
   for (;;) {
     unsigned seen = 0;
     unsigned n = ReapInto(completions_, completions_cap_, &seen);
