@@ -65,7 +65,7 @@ async function main() {
   const method = findMethod(spec.methodId, spec.scenario.kind, { testMethods: spec.testMethods });
   if (!method) throw new Error(`no method ${spec.methodId} for ${spec.scenario.kind}`);
   const scenario = hydrate(spec.scenario);
-  const ctx = { scenario, depth: spec.depth, minRunMs: spec.minRunMs };
+  const ctx = { scenario, depth: spec.depth, minRunMs: spec.minRunMs, fioMinMs: spec.fioMinMs ?? 250 };
   let ring = null;
   if (method.family === 'uringfs') {
     ctx.u = await import('uringfs');

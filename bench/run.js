@@ -65,7 +65,11 @@ async function main() {
     progress.start(c);
     let rec;
     if (c.skip || s.skip) rec = makeRecord(c, { status: 'skipped', reason: c.skip ?? s.skip });
-    else rec = makeRecord(c, await runCase(c, config));
+    else {
+      const t0 = Date.now();
+      rec = makeRecord(c, await runCase(c, config));
+      rec.wallMs = Date.now() - t0;
+    }
     records.push(rec);
     computeRatios(records);
     progress.done(c, rec);

@@ -22,6 +22,7 @@ const FULL = {
   runs: 5,
   warmup: 1,
   minRunMs: 60,
+  fioMinMs: 250,
   batches: [1, 4, 16, 64, 256],
   concurrency: 64,
   scenarios: {
@@ -37,10 +38,11 @@ const QUICK = {
   runs: 5,
   warmup: 1,
   minRunMs: 8,
+  fioMinMs: 40,
   batches: [1, 64],
   concurrency: 64,
   scenarios: {
-    'small-files': { files: 200, sizes: [4 * KiB, 64 * KiB] },
+    'small-files': { files: 200, sizes: [4 * KiB] },
     'large-files': { files: 8, sizes: [4 * MiB] },
     'random-read': { fileSize: 64 * MiB, sizes: [4 * KiB], opsPerPass: 2000 },
     'random-read-direct': { fileSize: 64 * MiB, sizes: [4 * KiB], opsPerPass: 500 },
@@ -50,7 +52,7 @@ const QUICK = {
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --quick               small working sets, batch sizes 1,64, no O_DIRECT (< 30 s)
+  --quick               small working sets, 4 KiB small files only, batch sizes 1,64, no O_DIRECT (< 30 s)
   --scenario LIST       ${SCENARIOS.join(', ')}
   --method LIST         method ids or prefixes (e.g. fs.readFileSync,uringfs.batch, uringfs); --list shows them
   --backend LIST        ${BACKENDS.join(', ')} (default: every one available)
@@ -168,6 +170,7 @@ export function parseConfig(argv) {
     runs,
     warmup: values.warmup !== undefined ? Math.max(0, Number(values.warmup) | 0) : base.warmup,
     minRunMs: values['min-run-ms'] !== undefined ? Math.max(0, Number(values['min-run-ms'])) : base.minRunMs,
+    fioMinMs: base.fioMinMs,
     dataDir: values['data-dir'] ? userPath(values['data-dir']) : join(tmpdir(), 'uringfs-bench'),
     json: values.json ? userPath(values.json) : (values['no-report'] ? null : join(RESULTS, 'latest.json')),
     csv: values.csv ? userPath(values.csv) : null,

@@ -20,6 +20,7 @@ export function runCase(c, config) {
     runs: config.runs,
     warmup: config.warmup,
     minRunMs: config.minRunMs,
+    fioMinMs: config.fioMinMs,
     testMethods: config.testMethods,
   };
   return new Promise((resolve) => {
