@@ -9,7 +9,7 @@ export {
   openSync, closeSync, readSync, writeSync, readvSync, writevSync, fsyncSync, fdatasyncSync, fstatSync, statSync,
   lstatSync, readFileSync, writeFileSync, appendFileSync, unlinkSync, renameSync, mkdirSync,
 } from './sync.js';
-export { Ring, defaultRing } from './ring.js';
+export { Ring, defaultRing, setDefaultRing } from './ring.js';
 export type { RingOptions, RingStats } from './ring.js';
 export { Stats, BigIntStats } from './stats.js';
 export type { SystemError } from './errors.js';

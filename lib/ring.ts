@@ -2,7 +2,7 @@
 // completions, and holds every in-flight op (and so its memory) in a slot
 // table until its completion arrives. All async flavours go through here.
 import { binding, type NativeRing } from './binding.js';
-import { invalidArgValue, ringClosed, systemError } from './errors.js';
+import { invalidArgType, invalidArgValue, ringClosed, systemError } from './errors.js';
 import { Batch } from './batch.js';
 import { Op, OpCode } from './op.js';
 import { validateInteger, validateObject } from './validate.js';
@@ -389,6 +389,19 @@ let defaultRingInstance: Ring | undefined;
 /** The ring of this JS environment (main thread or worker), created on first use. */
 export function defaultRing(): Ring {
   return (defaultRingInstance ??= new Ring());
+}
+
+/**
+ * Point the ordinary API of this JS environment (callbacks, promises,
+ * FileHandle methods, readFiles) at `ring` for every op issued from now on,
+ * e.g. a ring made with other options. Returns the ring it replaces (undefined if none was made yet);
+ * that ring keeps working for ops already issued and is not closed.
+ */
+export function setDefaultRing(ring: Ring): Ring | undefined {
+  if (!(ring instanceof Ring)) throw invalidArgType('ring', 'Ring', ring);
+  const previous = defaultRingInstance;
+  defaultRingInstance = ring;
+  return previous;
 }
 
 /** The error for a failed op: Node's system error, or the ring-closed error. */
