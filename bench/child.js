@@ -70,6 +70,9 @@ async function main() {
   if (method.family === 'uringfs') {
     ctx.u = await import('uringfs');
     ctx.up = await import('uringfs/promises');
+    // A --ring variant: a ring with those options becomes the default one, so
+    // every flavour (callbacks, promises, readFiles, batches) uses it.
+    if (spec.ringOptions) ctx.u.setDefaultRing(new ctx.u.Ring(spec.ringOptions));
     ring = liveRing = ctx.ring = ctx.u.defaultRing();
     const has = { batch: typeof ring.batch === 'function', readFiles: typeof ctx.up.readFiles === 'function', readFilesSync: typeof ctx.u.readFilesSync === 'function' };
     for (const r of method.requires ?? []) if (!has[r]) throw new Skip(`this uringfs has no ${r === 'batch' ? 'ring.batch()' : r}`);

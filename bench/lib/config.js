@@ -65,6 +65,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --runs N              measured runs per case (default 5)
   --warmup N            warm-up runs per case (default 1)
   --min-run-ms N        a run repeats the pass until it lasts at least this long (calibrated in warm-up)
+  --ring LIST           uringfs ring variants for the io_uring backend, each 'default' or options joined
+                        by '+': taskrun=coop|defer|normal, sqpoll[=idleMs], submit=turn|immediate|N,
+                        entries=N (e.g. --ring default,taskrun=defer,sqpoll); shown as io_uring[...]
   --direct              include random-read-direct (the full suite does; --quick does not unless asked)
   --data-dir DIR        where working sets are made (default ${join(tmpdir(), 'uringfs-bench')}); its filesystem matters
   --json FILE           write every measurement as JSON (default bench/results/latest.json)
@@ -83,6 +86,23 @@ export function parseSize(text) {
   const n = Math.round(Number(m[1]) * mult);
   if (!(n > 0)) throw new Error(`bad size: ${text}`);
   return n;
+}
+
+/** One --ring variant → { label, options } (options null for the default ring). */
+export function parseRingVariant(text) {
+  if (text === 'default') return { label: 'default', options: null };
+  const options = {};
+  for (const part of text.split('+')) {
+    const [key, value] = part.split('=');
+    if (key === 'taskrun' && ['coop', 'defer', 'normal'].includes(value)) options.taskrun = value;
+    else if (key === 'sqpoll' && value === undefined) options.sqpoll = true;
+    else if (key === 'sqpoll' && /^\d+$/.test(value)) options.sqpoll = { idleMs: Number(value) };
+    else if (key === 'submit' && (value === 'turn' || value === 'immediate')) options.submit = value;
+    else if (key === 'submit' && /^\d+$/.test(value)) options.submit = Number(value);
+    else if (key === 'entries' && /^\d+$/.test(value)) options.entries = Number(value);
+    else throw new Error(`bad --ring variant ${text}: ${part} (see --help)`);
+  }
+  return { label: text, options };
 }
 
 function parseList(text, parse = (x) => x) {
@@ -116,6 +136,7 @@ export function parseConfig(argv) {
       warmup: { type: 'string' },
       'min-run-ms': { type: 'string' },
       direct: { type: 'boolean' },
+      ring: { type: 'string' },
       'data-dir': { type: 'string' },
       json: { type: 'string' },
       csv: { type: 'string' },
@@ -165,6 +186,7 @@ export function parseConfig(argv) {
     scenarios,
     methods: values.method ? parseList(values.method) : null,
     backends,
+    rings: values.ring ? parseList(values.ring, parseRingVariant) : [{ label: 'default', options: null }],
     batches: values.batch ? parseList(values.batch, positiveInt('batch')) : base.batches,
     concurrency: values.concurrency ? positiveInt('concurrency')(values.concurrency) : base.concurrency,
     runs,

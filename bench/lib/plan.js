@@ -65,7 +65,11 @@ function backendsFor(method, env, config, skips) {
       skips.push({ backend: b.name, reason: b.ok ? `URINGFS_BACKEND=${b.name} gave backend ${b.backend}${b.fallbackReason ? ` (${b.fallbackReason})` : ''}` : b.error });
       continue;
     }
-    out.push({ name: b.name, env: b.env });
+    // Ring option variants apply to the io_uring backend only.
+    const variants = b.name === 'io_uring' ? config.rings : [{ label: 'default', options: null }];
+    for (const v of variants) {
+      out.push({ name: v.options ? `${b.name}[${v.label}]` : b.name, env: b.env, ringOptions: v.options });
+    }
   }
   return out;
 }
@@ -96,7 +100,7 @@ export function planCases(scenarios, env, config) {
       const depths = depthsFor(m, s, config, notes);
       for (const d of depths) {
         for (const b of backends) {
-          cases.push({ key: `${s.key}|${m.id}|${b.name}|${d.depth}`, scenario: s, opsPerPass: opsFor(s, d.depth), method: m, backend: b.name, env: b.env, depth: d.depth, depthLabel: d.label, baseline: isBaseline });
+          cases.push({ key: `${s.key}|${m.id}|${b.name}|${d.depth}`, scenario: s, opsPerPass: opsFor(s, d.depth), method: m, backend: b.name, env: b.env, ringOptions: b.ringOptions ?? null, depth: d.depth, depthLabel: d.label, baseline: isBaseline });
         }
         for (const sk of skips) {
           cases.push({ key: `${s.key}|${m.id}|${sk.backend}|${d.depth}`, scenario: s, method: m, backend: sk.backend, depth: d.depth, depthLabel: d.label, skip: sk.reason });

@@ -21,6 +21,7 @@ export function makeRecord(c, raw) {
     family: c.method.family,
     description: c.method.describe,
     backend: c.backend,
+    ringOptions: c.ringOptions ?? null,
     depth: c.depth,
     depthLabel: c.depthLabel,
     isBaseline: Boolean(c.baseline),

@@ -17,6 +17,7 @@ export function runCase(c, config) {
     scenario: { ...c.scenario, opsPerPass: c.opsPerPass },
     methodId: c.method.id,
     depth: c.depth,
+    ringOptions: c.ringOptions ?? null,
     runs: config.runs,
     warmup: config.warmup,
     minRunMs: config.minRunMs,
