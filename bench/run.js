@@ -100,6 +100,10 @@ async function main() {
 
   process.stdout.write(`${renderTable(doc.results, doc.scenarios, { color: process.stdout.isTTY })}\n`);
   process.stdout.write(`* baseline of the ratios in its block. ${environment.uvIoUring.summary}.\n`);
+  for (const b of environment.uringfs.backends) {
+    const flags = Array.isArray(b.setupFlags) ? b.setupFlags.join('|') || 'none' : (b.setupFlags ?? 'not exposed');
+    process.stdout.write(`uringfs backend ${b.name}: ${b.usable ? `SQ ${b.sqEntries}, CQ ${b.cqEntries}, setup flags ${flags}` : `unusable (${b.fallbackReason ?? b.error ?? b.backend})`}\n`);
+  }
   process.stdout.write(`${environment.cpu.model} ×${environment.cpu.count}, Linux ${environment.kernel.release}, Node ${environment.node.version} (libuv ${environment.node.uv}), ${environment.filesystem.type} on ${environment.filesystem.source}; ${config.runs} runs per case; ${(doc.durationMs / 1000).toFixed(0)} s\n`);
 
   if (config.json) write(config.json, `${JSON.stringify(doc, null, 2)}\n`);
