@@ -47,6 +47,7 @@ async function runPasses(impl, passes, s) {
   let ops = 0;
   let bytes = 0;
   let fioNs = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let p = 0; p < passes; p++) {
     let r = impl.pass(p);
@@ -57,7 +58,8 @@ async function runPasses(impl, passes, s) {
     if (r.elapsedNs !== undefined) fioNs += r.elapsedNs;
   }
   const ns = Number(process.hrtime.bigint() - t0);
-  return { ops, bytes, ns: impl.fixedPasses ? fioNs : ns };
+  const cpu = process.cpuUsage(cpu0);
+  return { ops, bytes, ns: impl.fixedPasses ? fioNs : ns, wallNs: ns, cpuNs: (cpu.user + cpu.system) * 1000 };
 }
 
 async function main() {
@@ -99,6 +101,8 @@ async function main() {
   const stats0 = ring?.stats();
   const sqes0 = ioUringSqes();
   let totalOps = 0;
+  let wallNs = 0;
+  let cpuNs = 0;
   for (let i = 0; i < spec.runs; i++) {
     phase = `run ${i + 1}`;
     await impl.beforeRun?.();
@@ -117,6 +121,8 @@ async function main() {
       (result.bytesPerRunEach ??= []).push(r.bytes);
     }
     totalOps += r.ops;
+    wallNs += r.wallNs;
+    cpuNs += r.cpuNs;
   }
   const sqes1 = ioUringSqes();
   if (ring) {
@@ -130,6 +136,9 @@ async function main() {
     };
     result.entersPerOp = result.ringStats.enters / totalOps;
   }
+  // CPU time of this process (all its threads, io_uring's io-wq workers too)
+  // over wall time in the measured runs: 1 = one core busy, <1 = waiting.
+  result.cpuPerWall = impl.fixedPasses ? null : cpuNs / wallNs;
   result.ioUringSqesPerOp = (sqes1.total - sqes0.total) / totalOps;
   result.ioUringRings = sqes1.rings;
   result.totalOps = totalOps;

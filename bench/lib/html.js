@@ -9,13 +9,14 @@ function resultRows(rows) {
   return rows.map((r) => {
     if (r.status !== 'ok') {
       const what = r.status === 'skipped' ? `skipped: ${r.reason}` : `FAILED: ${r.error?.message}`;
-      return `<tr class="${r.status}"><td>${esc(r.method)}</td><td>${esc(r.backend)}</td><td>${esc(r.depthLabel)}</td><td colspan="6">${esc(what)}</td></tr>`;
+      return `<tr class="${r.status}"><td>${esc(r.method)}</td><td>${esc(r.backend)}</td><td>${esc(r.depthLabel)}</td><td colspan="7">${esc(what)}</td></tr>`;
     }
     return `<tr${r.isBaseline ? ' class="baseline"' : ''}><td title="${esc(r.description)}">${esc(r.method)}</td><td>${esc(r.backend)}</td><td class="n">${esc(r.depthLabel)}</td>`
       + `<td class="n">${si(r.opsPerSec.median)}</td><td class="n">${r.mbPerSec.median.toFixed(1)}</td>`
       + `<td class="n">${si(r.opsPerSec.min)}–${si(r.opsPerSec.max)}</td>`
       + `<td class="n">${r.ratioToBaseline === null ? '–' : `${r.ratioToBaseline.toFixed(2)}×`}</td>`
-      + `<td class="n">${r.entersPerOp === null ? '–' : r.entersPerOp.toFixed(3)}</td><td>${esc(r.description)}</td></tr>`;
+      + `<td class="n">${r.entersPerOp === null ? '–' : r.entersPerOp.toFixed(3)}</td>`
+      + `<td class="n">${r.cpuPerWall === null ? '–' : `${Math.round(r.cpuPerWall * 100)}%`}</td><td>${esc(r.description)}</td></tr>`;
   }).join('\n');
 }
 
@@ -26,7 +27,7 @@ export function renderHtml(doc, svg) {
     return `<h2>${esc(s.label)}</h2>
 <p>Baseline: ${esc(BASELINE_WHY[s.kind])}. ${s.skip ? `<b>Skipped: ${esc(s.skip)}</b>` : ''} ${esc(JSON.stringify(s.pageCache ?? {}))}</p>
 ${s.notes?.length ? `<p class="note">${esc(s.notes.join('; '))}</p>` : ''}
-<table><thead><tr><th>method</th><th>backend</th><th>batch/depth</th><th>ops/s</th><th>MB/s</th><th>min–max ops/s</th><th>× base</th><th>enters/op</th><th>what it does</th></tr></thead>
+<table><thead><tr><th>method</th><th>backend</th><th>batch/depth</th><th>ops/s</th><th>MB/s</th><th>min–max ops/s</th><th>× base</th><th>enters/op</th><th>cpu</th><th>what it does</th></tr></thead>
 <tbody>${resultRows(rows)}</tbody></table>`;
   }).join('\n');
   const envRows = [
@@ -56,7 +57,7 @@ svg { max-width: 100%; height: auto; }
 <h1>uringfs benchmark</h1>
 <table>${envRows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 <p>ops/s is the median of the runs; min–max is the spread across runs; × base divides by the scenario's baseline (marked bold);
-enters/op is io_uring_enter calls per op from uringfs's <code>ring.stats()</code>.</p>
+enters/op is io_uring_enter calls per op from uringfs's <code>ring.stats()</code>; cpu is the child's CPU time ÷ wall time during the runs.</p>
 ${svg ?? '<p>(no chart: no successful results)</p>'}
 ${sections}
 <script type="application/json" id="results">${JSON.stringify(doc).replace(/</g, '\\u003c')}</script>

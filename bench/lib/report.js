@@ -48,6 +48,7 @@ export function makeRecord(c, raw) {
     spreadPct: ((opsPerSec.max - opsPerSec.min) / opsPerSec.median) * 100,
     ratioToBaseline: null,
     entersPerOp: raw.entersPerOp ?? null,
+    cpuPerWall: raw.cpuPerWall ?? null,
     ioUringSqesPerOp: raw.ioUringSqesPerOp,
     ringStats: raw.ringStats ?? null,
     ring: raw.ring ?? null,
@@ -108,8 +109,8 @@ export function renderTable(records, scenarios, { color = false } = {}) {
     for (const n of s.notes ?? []) out.push(`  note: ${n}`);
     if (rows.length === 0) continue;
     const table = new Table({
-      head: ['method', 'backend', 'batch/depth', 'ops/s', 'MB/s', 'min–max ops/s', '× base', 'enters/op', 'note'],
-      colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+      head: ['method', 'backend', 'batch/depth', 'ops/s', 'MB/s', 'min–max ops/s', '× base', 'enters/op', 'cpu', 'note'],
+      colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
       style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [], compact: true },
     });
     const footnotes = [];
@@ -121,14 +122,14 @@ export function renderTable(records, scenarios, { color = false } = {}) {
         table.push([
           r.isBaseline ? `${r.method} *` : r.method, r.backend, r.depthLabel, si(r.opsPerSec.median), fixed(r.mbPerSec.median, 1),
           `${si(r.opsPerSec.min)}–${si(r.opsPerSec.max)}`, r.ratioToBaseline === null ? '–' : `${r.ratioToBaseline.toFixed(2)}×`,
-          r.entersPerOp === null ? '–' : fixed(r.entersPerOp, 3), notes.join('; '),
+          r.entersPerOp === null ? '–' : fixed(r.entersPerOp, 3), r.cpuPerWall === null ? '–' : `${Math.round(r.cpuPerWall * 100)}%`, notes.join('; '),
         ]);
       } else {
         const text = r.status === 'skipped' ? `skipped: ${r.reason}` : `FAILED: ${r.error?.message ?? 'unknown error'}`;
         let n = footnotes.indexOf(text);
         if (n < 0) n = footnotes.push(text) - 1;
         const mark = r.status === 'skipped' ? `skipped [${n + 1}]` : `FAILED [${n + 1}]`;
-        table.push([r.method, r.backend, r.depthLabel, mark, '', '', '', '', '']);
+        table.push([r.method, r.backend, r.depthLabel, mark, '', '', '', '', '', '']);
       }
     }
     out.push(table.toString());
@@ -140,7 +141,7 @@ export function renderTable(records, scenarios, { color = false } = {}) {
 const CSV_COLUMNS = [
   'scenario', 'scenarioLabel', 'method', 'backend', 'depth', 'depthLabel', 'status', 'isBaseline', 'baselineMethod',
   'opsPerSecMedian', 'opsPerSecMin', 'opsPerSecMax', 'mbPerSecMedian', 'nsPerOp', 'spreadPct', 'ratioToBaseline',
-  'entersPerOp', 'ioUringSqesPerOp', 'runs', 'passes', 'opsPerRun', 'bytesPerRun', 'samplesNs', 'reason',
+  'entersPerOp', 'cpuPerWall', 'ioUringSqesPerOp', 'runs', 'passes', 'opsPerRun', 'bytesPerRun', 'samplesNs', 'reason',
 ];
 
 function csvCell(v) {
