@@ -4,28 +4,25 @@
 // before it succeeded.
 import { checkRead, mkdirArgs, openArgs, statOptions, writeArgs } from './args.js';
 import { invalidArgValue } from './errors.js';
-import { Op, OpCode } from './op.js';
 import {
-  closeSteps, fsyncSteps, mkdirSteps, openSteps, readSteps, renameSteps, statSteps, unlinkSteps, vectorSteps, writeSteps,
-} from './operations.js';
-import { ECANCELED, resultError, type Ring } from './ring.js';
-import type { Steps } from './run.js';
-import { validateBufferArray, validateFd, validatePath, validateReadPosition, writePosition, type PathLike } from './validate.js';
+  AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, Op, OpCode, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp,
+} from './op.js';
+import { opError, opValue } from './outcome.js';
+import { ECANCELED, type Ring } from './ring.js';
+import { pathBytes, validateBufferArray, validateFd, validatePath, validateReadPosition, writePosition, type PathLike } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
+const EFAULT = -14;
 
 /** One op's outcome: its value, or the Node-style error it failed with. */
 export type Outcome<T = unknown> = { ok: true; value: T } | { ok: false; error: Error };
 
-interface Entry {
-  steps: Steps<unknown>;
-  /** The op to send, or null when the operation completed without the kernel (e.g. writev of no buffers). */
-  op: Op | null;
-  outcome: Outcome | null;
-}
-
 function batchError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
+}
+
+function outcomeOf(op: Op, result: number): Outcome {
+  return result < 0 ? { ok: false, error: opError(op, result) } : { ok: true, value: opValue(op, result) };
 }
 
 /**
@@ -35,11 +32,21 @@ function batchError(message: string, code: string): Error {
  */
 export class Batch {
   readonly #ring: Ring;
-  readonly #entries: Entry[] = [];
-  /** Ops grouped for sending: a single entry, or a linked chain. */
-  readonly #groups: Entry[][] = [];
-  #chain: Entry[] | null = null;
+  readonly #ops: Op[] = [];
+  /** Linked chains as [first, end) index ranges into #ops. */
+  readonly #chains: [number, number][] = [];
+  #chainStart = -1;
+  /** Ops complete without the kernel, by index, with their value. */
+  readonly #done = new Map<number, number>();
   #submitted = false;
+  #outcomes: Outcome[] = [];
+  #remaining = 0;
+  #onFinished: (() => void) | null = null;
+  // One completion function for every op of the batch: the op carries its index.
+  readonly #settle = (result: number, op: Op): void => {
+    this.#outcomes[op.tag] = outcomeOf(op, result);
+    if (--this.#remaining === 0) this.#onFinished!();
+  };
 
   constructor(ring: Ring) {
     this.#ring = ring;
@@ -47,17 +54,27 @@ export class Batch {
 
   /** How many ops the batch holds. */
   get length(): number {
-    return this.#entries.length;
+    return this.#ops.length;
   }
 
-  #add(steps: Steps<unknown>): this {
+  #add(op: Op, userPath?: string | Buffer, userDest?: string | Buffer): this {
     if (this.#submitted) throw batchError('This batch was already submitted; make a new one with ring.batch()', 'ERR_URINGFS_BATCH_SUBMITTED');
-    const first = steps.next(0);
-    const entry: Entry = { steps, op: first.done ? null : first.value, outcome: first.done ? { ok: true, value: first.value } : null };
-    this.#entries.push(entry);
-    if (this.#chain) this.#chain.push(entry);
-    else this.#groups.push([entry]);
+    op.tag = this.#ops.length;
+    op.userPath = userPath;
+    op.userDest = userDest;
+    this.#ops.push(op);
     return this;
+  }
+
+  #truncate(length: number): void {
+    this.#ops.length = length;
+    for (const index of this.#done.keys()) if (index >= length) this.#done.delete(index);
+  }
+
+  /** An op that is complete without the kernel (it is skipped when sent, chain or not). */
+  #addDone(value: number): this {
+    this.#done.set(this.#ops.length, value);
+    return this.#add(new Op(OpCode.Nop));
   }
 
   /** Like fs.read: resolves to bytes read. `position` null or -1 reads at the file position. */
@@ -65,54 +82,59 @@ export class Batch {
     validateFd(fd);
     const a = checkRead(buffer, offset, length ?? buffer?.byteLength - (offset ?? 0), position);
     // A zero-length read still goes to the kernel, so that it keeps its place in a chain.
-    return this.#add(readSteps(fd, buffer, a?.offset ?? 0, a?.length ?? 0, a?.position ?? -1));
+    return this.#add(readOp(fd, buffer, a?.offset ?? 0, a?.length ?? 0, a?.position ?? -1));
   }
 
   /** Like fs.write (buffer or string forms): resolves to bytes written. */
   write(fd: number, buffer: View | string, offsetOrPosition?: unknown, length?: unknown, position?: unknown): this {
     validateFd(fd);
     const a = writeArgs(buffer, offsetOrPosition, length, position);
-    return this.#add(writeSteps(fd, a.buffer, a.offset, a.length, a.position));
+    return this.#add(writeOp(fd, a.buffer, a.offset, a.length, a.position));
   }
 
   /** Like fs.readv: resolves to bytes read. */
   readv(fd: number, buffers: View[], position?: number | null): this {
     validateFd(fd);
     const views = validateBufferArray(buffers);
-    return this.#add(vectorSteps(false, fd, views, typeof position === 'number' ? validateReadPosition(position, 0) : -1));
+    const pos = typeof position === 'number' ? validateReadPosition(position, 0) : -1;
+    // No buffers: 0 without a syscall, as in node:fs.
+    return views.length > 0 ? this.#add(vectorOp(false, fd, views, pos)) : this.#addDone(0);
   }
 
   /** Like fs.writev: resolves to bytes written. */
   writev(fd: number, buffers: View[], position?: number | null): this {
     validateFd(fd);
     const views = validateBufferArray(buffers);
-    return this.#add(vectorSteps(true, fd, views, writePosition(position)));
+    return views.length > 0 ? this.#add(vectorOp(true, fd, views, writePosition(position))) : this.#addDone(0);
   }
 
   /** Like fs.open: resolves to the fd. */
   open(path: PathLike, flags?: string | number, mode?: string | number): this {
     const a = openArgs(path, flags, mode);
-    return this.#add(openSteps(a.path, a.flags, a.mode));
+    return this.#add(openOp(pathBytes(a.path), a.flags, a.mode), a.path);
   }
 
   /** Like fs.close. */
   close(fd: number): this {
-    return this.#add(closeSteps(validateFd(fd)));
+    return this.#add(closeOp(validateFd(fd)));
   }
 
   /** Like fs.fsync. */
   fsync(fd: number): this {
-    return this.#add(fsyncSteps(validateFd(fd), false));
+    return this.#add(fsyncOp(validateFd(fd), false));
   }
 
   /** Like fs.fdatasync. */
   fdatasync(fd: number): this {
-    return this.#add(fsyncSteps(validateFd(fd), true));
+    return this.#add(fsyncOp(validateFd(fd), true));
   }
 
   /** Like fs.stat (statx): resolves to Stats (BigIntStats with `bigint`). */
   stat(path: PathLike, options?: { bigint?: boolean }): this {
-    return this.#add(statSteps(null, validatePath(path), true, statOptions(options).bigint));
+    const p = validatePath(path);
+    const op = statxOp(AT_FDCWD, pathBytes(p), 0);
+    op.bigint = statOptions(options).bigint;
+    return this.#add(op, p);
   }
 
   /** Same as stat(): the io_uring op is statx. */
@@ -120,30 +142,43 @@ export class Batch {
     return this.stat(path, options);
   }
 
+  /** Like fs.lstat. */
+  lstat(path: PathLike, options?: { bigint?: boolean }): this {
+    const p = validatePath(path);
+    const op = statxOp(AT_FDCWD, pathBytes(p), AT_SYMLINK_NOFOLLOW);
+    op.bigint = statOptions(options).bigint;
+    return this.#add(op, p);
+  }
+
   /** Like fs.fstat. */
   fstat(fd: number, options?: { bigint?: boolean }): this {
-    return this.#add(statSteps(validateFd(fd), null, true, statOptions(options).bigint));
+    const op = statxOp(validateFd(fd), null, 0);
+    op.bigint = statOptions(options).bigint;
+    return this.#add(op);
   }
 
   /** Like fs.unlink. */
   unlink(path: PathLike): this {
-    return this.#add(unlinkSteps(validatePath(path)));
+    const p = validatePath(path);
+    return this.#add(unlinkOp(pathBytes(p)), p);
   }
 
   /** Like fs.rename. */
   rename(oldPath: PathLike, newPath: PathLike): this {
-    return this.#add(renameSteps(validatePath(oldPath, 'oldPath'), validatePath(newPath, 'newPath')));
+    const from = validatePath(oldPath, 'oldPath');
+    const to = validatePath(newPath, 'newPath');
+    return this.#add(renameOp(pathBytes(from), pathBytes(to)), from, to);
   }
 
   /** Like fs.mkdir without `recursive` (one op per directory). */
   mkdir(path: PathLike, mode?: number | string): this {
     const a = mkdirArgs(path, mode);
-    return this.#add(mkdirSteps(a.path, a.mode, false));
+    return this.#add(mkdirOp(pathBytes(a.path), a.mode), a.path);
   }
 
   /** A no-op that still goes through the kernel: for measuring the ring itself. */
   nop(): this {
-    return this.#add(nopSteps());
+    return this.#add(new Op(OpCode.Nop));
   }
 
   /**
@@ -153,18 +188,23 @@ export class Batch {
    * be at most the ring's SQ size. Example: `b.chain(c => c.write(fd, buf).fdatasync(fd))`.
    */
   chain(build: (batch: this) => void): this {
-    if (this.#chain) throw batchError('Chains cannot be nested', 'ERR_URINGFS_BATCH_CHAIN');
-    const chain: Entry[] = [];
-    this.#chain = chain;
+    if (this.#chainStart >= 0) throw batchError('Chains cannot be nested', 'ERR_URINGFS_BATCH_CHAIN');
+    const start = this.#ops.length;
+    this.#chainStart = start;
     try {
       build(this);
+    } catch (err) {
+      this.#truncate(start);  // a chain is added whole or not at all
+      throw err;
     } finally {
-      this.#chain = null;
+      this.#chainStart = -1;
     }
-    if (chain.length > this.#ring.sqEntries) {
-      throw invalidArgValue('chain', `${chain.length} ops`, `is longer than the ring's SQ (${this.#ring.sqEntries} entries)`, RangeError);
+    const length = this.#ops.length - start;
+    if (length > this.#ring.sqEntries) {
+      this.#truncate(start);
+      throw invalidArgValue('chain', `${length} ops`, `is longer than the ring's SQ (${this.#ring.sqEntries} entries)`, RangeError);
     }
-    if (chain.length > 0) this.#groups.push(chain);
+    if (length > 1) this.#chains.push([start, this.#ops.length]);
     return this;
   }
 
@@ -172,7 +212,7 @@ export class Batch {
   submit(): Promise<Outcome[]> {
     return new Promise((resolve, reject) => {
       try {
-        this.#send(false, () => resolve(this.#outcomes()));
+        this.#send(false, () => resolve(this.#outcomes));
       } catch (err) {
         reject(err);
       }
@@ -184,60 +224,75 @@ export class Batch {
     let finished = false;
     this.#send(true, () => { finished = true; });
     this.#ring.runUntil(() => finished);
-    return this.#outcomes();
-  }
-
-  #outcomes(): Outcome[] {
-    return this.#entries.map((e) => e.outcome!);
+    return this.#outcomes;
   }
 
   #send(sync: boolean, onFinished: () => void): void {
     if (this.#submitted) throw batchError('This batch was already submitted; make a new one with ring.batch()', 'ERR_URINGFS_BATCH_SUBMITTED');
     this.#submitted = true;
-    let remaining = 0;
-    const settle = (entry: Entry, result: number): void => {
-      try {
-        const next = entry.steps.next(result);
-        entry.outcome = next.done ? { ok: true, value: next.value } : { ok: false, error: new Error('internal: a batch op needed a second step') };
-      } catch (error) {
-        entry.outcome = { ok: false, error: error as Error };
-      }
-      if (--remaining === 0) onFinished();
-    };
-    for (const group of this.#groups) {
-      const ops: Op[] = [];
-      let broken = false;
-      for (const entry of group) {
-        if (entry.op === null) continue;
-        remaining++;
-        // A buffer detached or shrunk since the op was added would make the
-        // kernel fail mid-chain: catch it here, before anything is sent.
-        if (broken || !memoryStillFits(entry.op)) {
-          const result = broken ? ECANCELED : -14;  // EFAULT
-          broken = true;
-          queueMicrotask(() => settle(entry, result));
-          continue;
-        }
-        entry.op.sync = sync;
-        entry.op.done = (result) => settle(entry, result);
-        ops.push(entry.op);
-      }
-      if (ops.length === 1) this.#ring.submit(ops[0]);
-      else if (ops.length > 1) this.#ring.submitChain(ops);
-    }
-    if (remaining === 0) {
+    const ops = this.#ops;
+    this.#outcomes = new Array(ops.length);
+    this.#remaining = ops.length;
+    this.#onFinished = onFinished;
+    if (ops.length === 0) {
       if (sync) onFinished();
       else queueMicrotask(onFinished);
       return;
     }
-    this.#ring.flush();
+    let next = 0;
+    for (const [start, end] of this.#chains) {
+      for (; next < start; next++) this.#sendOne(ops[next], sync);
+      this.#sendChain(ops.slice(start, end), sync);
+      next = end;
+    }
+    for (; next < ops.length; next++) this.#sendOne(ops[next], sync);
+    if (this.#remaining === 0) onFinished();  // sync, and nothing needed the kernel
+    else this.#ring.flush();
   }
-}
 
-function* nopSteps(): Steps<undefined> {
-  const r = yield new Op(OpCode.Nop);
-  if (r < 0) throw resultError(r, 'nop');
-  return undefined;
+  #sendOne(op: Op, sync: boolean): void {
+    op.sync = sync;
+    op.done = this.#settle;
+    const value = this.#done.get(op.tag);
+    if (value !== undefined) this.#settleNow(op, value, sync);
+    else if (memoryStillFits(op)) this.#ring.submit(op);
+    else queueMicrotask(() => this.#settle(EFAULT, op));
+  }
+
+  /** Settle an op that needs no kernel: at once in a sync wait, else on the microtask queue (never synchronously inside submit()). */
+  #settleNow(op: Op, value: number, sync: boolean): void {
+    this.#outcomes[op.tag] = { ok: true, value };
+    if (sync) this.#remaining--;
+    else queueMicrotask(() => { if (--this.#remaining === 0) this.#onFinished!(); });
+  }
+
+  #sendChain(chain: Op[], sync: boolean): void {
+    for (const op of chain) {
+      const value = this.#done.get(op.tag);
+      if (value !== undefined) this.#settleNow(op, value, sync);
+    }
+    chain = chain.filter((op) => !this.#done.has(op.tag));
+    if (chain.length === 1) {
+      this.#sendOne(chain[0], sync);
+      return;
+    }
+    // A buffer detached or shrunk since the op was added would make the
+    // kernel fail mid-chain: catch it here, before anything is sent.
+    const bad = chain.findIndex((op) => !memoryStillFits(op));
+    for (const op of chain) {
+      op.sync = sync;
+      op.done = this.#settle;
+    }
+    if (bad < 0) {
+      this.#ring.submitChain(chain);
+      return;
+    }
+    if (bad > 0) this.#ring.submitChain(chain.slice(0, bad));
+    for (let i = bad; i < chain.length; i++) {
+      const op = chain[i];
+      queueMicrotask(() => this.#settle(i === bad ? EFAULT : ECANCELED, op));
+    }
+  }
 }
 
 /** A view in a vector op that was detached meanwhile just reads/writes nothing; a single view must still hold its range. */

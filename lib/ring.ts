@@ -188,7 +188,7 @@ export class Ring {
 
   #enqueue(work: Op | Chain): void {
     if (this.#closed) {
-      for (const op of Array.isArray(work) ? work : [work]) queueMicrotask(() => op.done!(RING_CLOSED));
+      for (const op of Array.isArray(work) ? work : [work]) queueMicrotask(() => complete(op, RING_CLOSED));
       return;
     }
     const size = Array.isArray(work) ? work.length : 1;
@@ -214,7 +214,7 @@ export class Ring {
           // would break the link, so it is reported for that op and the rest.
           if (!this.#startOp(work[i])) {
             this.#native.setSqeFlags(0);
-            for (let j = i + 1; j < work.length; j++) queueMicrotask(() => work[j].done!(ECANCELED));
+            for (let j = i + 1; j < work.length; j++) queueMicrotask(() => complete(work[j], ECANCELED));
             break;
           }
         }
@@ -248,7 +248,7 @@ export class Ring {
     this.#ops[id] = undefined;
     this.#freeIds.push(id);
     if (r === 0) return false;
-    queueMicrotask(() => op.done!(r));
+    queueMicrotask(() => complete(op, r));
     return true;
   }
 
@@ -369,7 +369,7 @@ export class Ring {
     this.#backlog = [];
     this.#backlogHead = 0;
     this.#inFlight = 0;
-    for (const op of pending) queueMicrotask(() => op.done!(RING_CLOSED));
+    for (const op of pending) queueMicrotask(() => complete(op, RING_CLOSED));
   }
 }
 
@@ -378,7 +378,7 @@ function complete(op: Op, result: number): void {
   const done = op.done!;
   op.done = null;
   try {
-    done(result);
+    done(result, op);
   } catch (err) {
     process.nextTick(() => { throw err; });
   }

@@ -27,6 +27,18 @@ constexpr uint64_t kInternalOp = UINT64_MAX;
 // Slots of the shared state array (Int32Array `state`).
 enum StateSlot { kInDrain = 0, kStateSlots = 4 };
 
+class Ring;
+
+// The uv_poll watching the eventfd, and the environment cleanup hook. It
+// lives apart from the Ring: the handle's close completes on a later loop
+// turn (maybe after the Ring was finalized), and only then may the async
+// cleanup hook be removed, letting the environment finish its teardown.
+struct Watcher {
+  uv_poll_t poll;
+  Ring* ring = nullptr;  // null once the ring is torn down
+  napi_async_cleanup_hook_handle hook = nullptr;
+};
+
 class Ring : public Napi::ObjectWrap<Ring> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -72,9 +84,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
   bool open_ = false;
   bool closing_ = false;
   int eventfd_ = -1;
-  uv_poll_t* poll_ = nullptr;  // heap: freed by its own close callback
+  Watcher* watcher_ = nullptr;  // heap: outlives this object until its handle is closed
   napi_env env_ = nullptr;
-  napi_async_cleanup_hook_handle cleanup_ = nullptr;
   napi_async_context async_context_ = nullptr;
   Napi::FunctionReference on_completions_;  // strong only while ops are pending
   Napi::Reference<Napi::Int32Array> completions_ref_;
@@ -82,11 +93,11 @@ class Ring : public Napi::ObjectWrap<Ring> {
   unsigned completions_cap_ = 0;    // pairs
   int32_t* state_ = nullptr;
   uint64_t pending_ = 0;  // SQEs prepared whose CQE has not been reaped
-  uint8_t sqe_flags_ = 0;
+  uint8_t sqe_flags_ = 0;  // applied to every SQE queued (IOSQE_IO_LINK for chains)
   // With DEFER_TASKRUN, completions are posted only when this thread asks
   // (io_uring_get_events); the eventfd fires while the CQ is still empty.
   bool defer_taskrun_ = false;
-  bool sqpoll_ = false;  // applied to every SQE queued (IOSQE_IO_LINK for chains)
+  bool sqpoll_ = false;
   // Counters (read by Ring.counters()): cheap enough to always keep.
   uint64_t submitted_ = 0, enters_ = 0, completed_ = 0, overflows_ = 0, max_pending_ = 0;
   // SQEs per successful submit, in power-of-two buckets: 1, 2-3, 4-7, ... 512+.
@@ -153,11 +164,12 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
 
   uv_loop_t* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
-  poll_ = new uv_poll_t;
-  uv_poll_init(loop, poll_, eventfd_);
-  poll_->data = this;
-  uv_poll_start(poll_, UV_READABLE, OnPoll);
-  uv_unref(reinterpret_cast<uv_handle_t*>(poll_));  // an idle ring keeps nothing alive
+  watcher_ = new Watcher;
+  watcher_->ring = this;
+  uv_poll_init(loop, &watcher_->poll, eventfd_);
+  watcher_->poll.data = watcher_;
+  uv_poll_start(&watcher_->poll, UV_READABLE, OnPoll);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));  // an idle ring keeps nothing alive
 
   completions_cap_ = params.cq_entries;
   Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, completions_cap_ * 2 * sizeof(int32_t));
@@ -172,7 +184,7 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   defer_taskrun_ = (params.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
   sqpoll_ = (params.flags & IORING_SETUP_SQPOLL) != 0;
   napi_async_init(env, Value(), Napi::String::New(env, "uringfs:ring"), &async_context_);
-  napi_add_async_cleanup_hook(env, OnAsyncCleanup, this, &cleanup_);
+  napi_add_async_cleanup_hook(env, OnAsyncCleanup, watcher_, &watcher_->hook);
 
   Napi::Object self = info.This().As<Napi::Object>();
   self.Set("completions", completions);
@@ -202,7 +214,7 @@ void Ring::OpStarted() {
   if (pending_++ == 0) {
     // Ops pending: keep the loop alive and the JS engine (which pins the
     // ops' memory) reachable until they complete.
-    uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+    uv_ref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));
     on_completions_.Ref();
   }
   if (pending_ > max_pending_) max_pending_ = pending_;
@@ -211,8 +223,8 @@ void Ring::OpStarted() {
 void Ring::OpsFinished(unsigned n) {
   completed_ += n;
   pending_ -= n;
-  if (pending_ == 0 && poll_ != nullptr) {
-    uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+  if (pending_ == 0 && watcher_ != nullptr) {
+    uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));
     on_completions_.Unref();
   }
 }
@@ -473,7 +485,7 @@ Napi::Value Ring::WaitCompletions(const Napi::CallbackInfo& info) {
 }
 
 void Ring::OnPoll(uv_poll_t* handle, int status, int events) {
-  auto* self = static_cast<Ring*>(handle->data);
+  Ring* self = static_cast<Watcher*>(handle->data)->ring;
   if (self != nullptr && self->open_ && !self->closing_) self->Drain();
 }
 
@@ -505,19 +517,17 @@ void Ring::Teardown() {
     io_uring_queue_exit(&ring_);
     open_ = false;
   }
-  if (poll_ != nullptr) {
-    poll_->data = nullptr;
-    uv_poll_stop(poll_);
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) {
-      delete reinterpret_cast<uv_poll_t*>(h);
+  if (watcher_ != nullptr) {
+    watcher_->ring = nullptr;
+    uv_poll_stop(&watcher_->poll);
+    uv_close(reinterpret_cast<uv_handle_t*>(&watcher_->poll), [](uv_handle_t* h) {
+      auto* w = static_cast<Watcher*>(h->data);
+      if (w->hook != nullptr) napi_remove_async_cleanup_hook(w->hook);
+      delete w;
     });
-    poll_ = nullptr;
+    watcher_ = nullptr;
   }
   if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
-  if (cleanup_ != nullptr) {
-    napi_remove_async_cleanup_hook(cleanup_);
-    cleanup_ = nullptr;
-  }
   if (async_context_ != nullptr) {
     napi_async_destroy(env_, async_context_);
     async_context_ = nullptr;
@@ -526,8 +536,10 @@ void Ring::Teardown() {
 }
 
 // Environment teardown (process exit, worker termination).
+// The hook is removed by the watcher's close callback, once the handle is closed.
 void Ring::OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
-  static_cast<Ring*>(arg)->Teardown();
+  auto* w = static_cast<Watcher*>(arg);
+  if (w->ring != nullptr) w->ring->Teardown();
 }
 
 // shutdown(): lib/ calls this from ring.close().
