@@ -91,7 +91,10 @@ class Epoll : public Napi::ObjectWrap<Epoll> {
   bool kcmp_works_ = true;  // until kcmp says ENOSYS/EPERM (no CONFIG_KCMP, seccomp)
   Watcher* watcher_ = nullptr;  // heap: freed by the handle's close callback
   napi_async_context async_context_ = nullptr;
-  Napi::FunctionReference on_events_;  // strong only while watching
+  // Weak: the function itself is kept alive by a property of this object's
+  // wrapper, and the wrapper is held strongly (ObjectWrap::Ref) only while
+  // watching, so an idle Poller can be collected and finalized.
+  Napi::FunctionReference on_events_;
   Napi::Reference<Napi::Int32Array> events_ref_, wait_events_ref_;
   int32_t* events_ = nullptr;       // [token, events] pairs for onEvents
   int32_t* wait_events_ = nullptr;  // [token, events] pairs for wait() and sweep()
@@ -161,6 +164,7 @@ Epoll::Epoll(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Epoll>(info) {
   on_events_ = Napi::Weak(info[1].As<Napi::Function>());
 
   Napi::Object self = info.This().As<Napi::Object>();
+  self.DefineProperty(Napi::PropertyDescriptor::Value("onEvents", info[1], napi_default));
   self.Set("events", events);
   self.Set("waitEvents", wait_events);
   self.Set("fd", Napi::Number::New(env, epfd_));
@@ -389,8 +393,9 @@ Napi::Value Epoll::Wait(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, n);
 }
 
-// setWatching(watch, keepAlive): watch the epoll fd on the loop (the JS
-// callback is held strongly meanwhile), and whether that keeps the loop alive.
+// setWatching(watch, keepAlive): watch the epoll fd on the loop (this object,
+// and so its callback, is held strongly meanwhile), and whether that keeps the
+// loop alive.
 Napi::Value Epoll::SetWatching(const Napi::CallbackInfo& info) {
   bool watch = info[0].ToBoolean();
   bool keep_alive = info[1].ToBoolean();
@@ -398,11 +403,11 @@ Napi::Value Epoll::SetWatching(const Napi::CallbackInfo& info) {
   uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(&watcher_->poll);
   if (watch && !watching_) {
     uv_poll_start(&watcher_->poll, UV_READABLE, OnPoll);
-    on_events_.Ref();
+    Ref();
     watching_ = true;
   } else if (!watch && watching_) {
     uv_poll_stop(&watcher_->poll);
-    on_events_.Unref();
+    Unref();
     watching_ = false;
   }
   if (keep_alive) uv_ref(handle); else uv_unref(handle);
@@ -460,7 +465,10 @@ void Epoll::Teardown() {
     });
     watcher_ = nullptr;
   }
-  watching_ = false;
+  if (watching_) {
+    watching_ = false;
+    Unref();  // never reached from the finalizer: a watching wrapper is held strongly
+  }
   if (epfd_ >= 0) { close(epfd_); epfd_ = -1; }
   entries_.clear();
   closed_tokens_.clear();
