@@ -14,3 +14,4 @@ export type { RingOptions, RingStats } from './ring.js';
 export { Stats, BigIntStats } from './stats.js';
 export type { SystemError } from './errors.js';
 export * as promises from './promises.js';
+export { Poller, PollRegistration, type PollEvent, type PollOptions, type PollerOptions, type PollerStats, type PollCallback } from './epoll.js';
