@@ -358,7 +358,7 @@ class PollerCore {
     if (reg.paused || reg.options.edge || reg.options.oneShot) return;
     const r = this.native.modify(reg.token, EPOLLONESHOT);
     if (r < 0) {
-      this.drop(reg, r === -EBADF || r === -ENOENT);
+      this.#lost(reg, r);
       return;
     }
     reg.paused = true;
@@ -372,10 +372,20 @@ class PollerCore {
     this.#paused.delete(reg);
     const r = this.native.modify(reg.token, kernelEvents(reg.options));
     if (r < 0) {
-      this.drop(reg, r === -EBADF || r === -ENOENT);
+      this.#lost(reg, r);
       return false;
     }
     return true;
+  }
+
+  /**
+   * An internal epoll_ctl MOD failed. ENOENT/EBADF (the only failures MOD can have on an item we
+   * added) mean the fd was closed; the native side has already forgotten it.
+   */
+  #lost(reg: RegState, errno: number): void {
+    const closed = errno === -EBADF || errno === -ENOENT;
+    if (!closed) this.native.remove(reg.token);
+    this.drop(reg, closed);
   }
 
   iterate(reg: RegState): EventIterator {

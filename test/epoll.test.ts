@@ -458,6 +458,25 @@ describe('removal and closing', () => {
     expect(p.stats().closedFds).toBe(2);
   });
 
+  it('an fd closed while its iterator is busy (and the registration paused): the loop ends', async () => {
+    const [f] = fifos(1);
+    const p = poller({ closedFdCheckInterval: 0 });  // found by the re-arm, not by the periodic check
+    const reg = p.add(f.r);
+    fs.writeSync(f.w, 'x');
+    let n = 0;
+    const loop = (async () => {
+      for await (const _ of reg) {
+        n++;
+        for (let i = 0; i < 5; i++) await turn();  // unread data meanwhile: the registration pauses
+        closeFd(f.r);
+      }
+    })();
+    await withTimeout(loop, 'the loop to end');
+    expect(n).toBeGreaterThanOrEqual(1);
+    expect(reg.fdClosed).toBe(true);
+    expect(p.stats()).toMatchObject({ registrations: 0, watching: false });
+  });
+
   it('an fd number reused after close can be added again (the stale registration is dropped)', () => {
     const [f] = fifos(1);
     const p = poller({ closedFdCheckInterval: 0 });
