@@ -8,7 +8,12 @@
 import { fstatSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { binding, type NativeEpoll } from './binding.js';
-import { invalidArgType, invalidArgValue, systemError, withCode, type SystemError } from './errors.js';
+import { invalidArgType, invalidArgValue, systemError, type SystemError } from './errors.js';
+
+/** An Error with a Node-style `code` (uringfs's own error codes). */
+function coded(err: Error, code: string): Error & { code: string } {
+  return Object.assign(err, { code });
+}
 import { validateFd, validateFunction, validateInteger, validateObject } from './validate.js';
 
 // <sys/epoll.h>
@@ -148,7 +153,7 @@ function alreadyRegistered(fd: number): SystemError {
 }
 
 function pollerClosed(what: string): Error {
-  return withCode(new Error(`The poller is closed; cannot ${what}`), 'ERR_URINGFS_POLLER_CLOSED');
+  return coded(new Error(`The poller is closed; cannot ${what}`), 'ERR_URINGFS_POLLER_CLOSED');
 }
 
 type Waiter = (result: IteratorResult<PollEvent, undefined>) => void;
@@ -273,7 +278,7 @@ class PollerCore {
 
   modify(reg: RegState, options: unknown): void {
     if (!reg.active) {
-      throw withCode(new Error(`The registration of fd ${reg.fd} was removed${reg.fdClosed ? ' (its fd was closed)' : ''}; add the fd again`),
+      throw coded(new Error(`The registration of fd ${reg.fd} was removed${reg.fdClosed ? ' (its fd was closed)' : ''}; add the fd again`),
         'ERR_URINGFS_REGISTRATION_REMOVED');
     }
     const opts = options === undefined ? reg.options : normalizeOptions(options);
@@ -390,7 +395,7 @@ class PollerCore {
 
   iterate(reg: RegState): EventIterator {
     if (reg.iterator !== null) {
-      throw withCode(new Error(`Invalid state: the registration of fd ${reg.fd} is already being iterated`), 'ERR_INVALID_STATE');
+      throw coded(new Error(`Invalid state: the registration of fd ${reg.fd} is already being iterated`), 'ERR_INVALID_STATE');
     }
     const it = new EventIterator(this, reg);
     if (!reg.active) {

@@ -46,7 +46,7 @@ function describeReceived(value: unknown): string {
   return ` Received type ${typeof value} (${shown})`;
 }
 
-export function withCode<E extends Error>(err: E, code: string): E & { code: string } {
+function withCode<E extends Error>(err: E, code: string): E & { code: string } {
   const e = err as E & { code: string };
   Object.defineProperty(e, 'code', { value: code, enumerable: true, writable: true, configurable: true });
   // Node shows the code in the stack's first line: "TypeError [ERR_X]: ...".
