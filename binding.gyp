@@ -5,7 +5,8 @@
       "sources": [
         "native/addon.cc",
         "native/ring.cc",
-        "native/sync.cc"
+        "native/sync.cc",
+        "native/epoll.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

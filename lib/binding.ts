@@ -72,9 +72,46 @@ export interface NativeSync {
   mkdir(path: Buffer, mode: number): number;
 }
 
+/**
+ * One epoll set (the readiness API), its fd watched on this environment's loop while
+ * `setWatching(true, ...)`. Registrations are known by a token chosen in lib/. Methods
+ * return 0 or -errno unless said otherwise.
+ */
+export interface NativeEpoll {
+  /** epoll_ctl ADD with `events` (EPOLL* bits, EPOLLET/EPOLLONESHOT included). */
+  add(fd: number, events: number, token: number): number;
+  /** epoll_ctl MOD (re-arms a fired one-shot item). -ENOENT/-EBADF: the fd was closed; the entry is dropped. */
+  modify(token: number, events: number): number;
+  /** epoll_ctl DEL; a registration whose fd is already closed is simply forgotten. */
+  remove(token: number): number;
+  /** 1 if the token's fd still refers to the registered file, 0 if not (entry dropped), -ENOENT if unknown. */
+  check(token: number): number;
+  /** Drop the entries whose fd was closed; writes [token, FD_CLOSED] pairs into `waitEvents` and returns how many. */
+  sweep(): number;
+  /** Block in epoll_wait (-1 = no limit); writes [token, events] pairs into `waitEvents`; count or -errno. */
+  wait(timeoutMs: number): number;
+  /** Watch the epoll fd on the loop (calling onEvents per batch), and whether that keeps the loop alive. */
+  setWatching(watch: boolean, keepAlive: boolean): void;
+  /** Close the epoll fd and stop watching. Idempotent. */
+  close(): void;
+  /** [wakeups, batches, events, rebuilds, closedFds, registrations] */
+  counters(): number[];
+  /** [token, events] pairs written before each onEvents(count) call. */
+  readonly events: Int32Array;
+  /** [token, events] pairs written by wait() and sweep(). */
+  readonly waitEvents: Int32Array;
+  /** The epoll fd (stable for the life of the object). */
+  readonly fd: number;
+}
+
+export interface NativeEpollConstructor {
+  new (maxEvents: number, onEvents: (count: number) => void): NativeEpoll;
+}
+
 export interface Binding {
   Ring: NativeRingConstructor;
   sync: NativeSync;
+  Epoll: NativeEpollConstructor;
 }
 
 const require = createRequire(import.meta.url);

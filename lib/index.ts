@@ -18,3 +18,4 @@ export { Batch } from './batch.js';
 export type { Outcome } from './batch.js';
 export { readFilesEither as readFiles, readFilesSync } from './readfiles.js';
 export type { ReadFilesOptions } from './readfiles.js';
+export { Poller, PollRegistration, type PollEvent, type PollOptions, type PollerOptions, type PollerStats, type PollCallback } from './epoll.js';

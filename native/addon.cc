@@ -1,5 +1,5 @@
-// Module entry: exports the io_uring Ring class and the direct-syscall
-// functions of the sync flavour. All state lives in Ring instances or on the
+// Module entry: exports the io_uring Ring class, the direct-syscall
+// functions of the sync flavour and the Epoll class of the readiness API. All state lives in Ring instances or on the
 // stack: nothing is static and mutable, so every worker thread is independent.
 #include <sys/uio.h>
 #include "common.h"
@@ -25,6 +25,7 @@ int FillIovecs(Napi::Array views, Bytes iov_out) {
 static Napi::Object InitUringfs(Napi::Env env, Napi::Object exports) {
   uringfs::InitRing(env, exports);
   uringfs::InitSync(env, exports);
+  uringfs::InitEpoll(env, exports);
   return exports;
 }
 

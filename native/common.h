@@ -92,5 +92,6 @@ int FillIovecs(Napi::Array views, Bytes iov_out);
 
 Napi::Object InitRing(Napi::Env env, Napi::Object exports);
 Napi::Object InitSync(Napi::Env env, Napi::Object exports);
+Napi::Object InitEpoll(Napi::Env env, Napi::Object exports);
 
 }  // namespace uringfs
