@@ -14,7 +14,9 @@ function matches(patterns, id) {
 
 /** Which depths a method runs at in scenario `s`: [{ depth, label }]. */
 function depthsFor(method, s, config, notes) {
-  const kinds = s.kind === 'random' && s.direct && method.depthsDirect ? method.depthsDirect : method.depths;
+  let kinds = s.kind === 'random' && s.direct && method.depthsDirect ? method.depthsDirect : method.depths;
+  // fio costs ~0.3 s of start-up per run: --quick keeps only its deepest hot case.
+  if (config.quick && !s.direct && method.depthsQuick) kinds = method.depthsQuick;
   const out = [];
   for (const k of kinds) {
     if (k === 'one') out.push({ depth: 1, label: '1' });

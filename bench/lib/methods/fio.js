@@ -49,7 +49,7 @@ function fioRunner(ctx, makeArgs, dir) {
 
 export default [
   {
-    id: 'fio.io_uring', family: 'fio', kinds: ['random'], depths: ['one', 'concurrency'], depthsDirect: ['batch'],
+    id: 'fio.io_uring', family: 'fio', kinds: ['random'], depths: ['one', 'concurrency'], depthsDirect: ['batch'], depthsQuick: ['concurrency'],
     describe: 'fio --ioengine=io_uring --rw=randread at iodepth D, submitting D at a time (reference; no data check)',
     setup: (ctx) => {
       const s = ctx.scenario;
