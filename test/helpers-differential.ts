@@ -55,7 +55,8 @@ export function errorShape(e: any, known: Known = {}): Record<string, unknown> {
     syscall: e?.syscall,
     path: describeValue(e?.path, known),
     dest: describeValue(e?.dest, known),
-    ownKeys: e !== null && typeof e === 'object' ? Object.keys(e) : [],
+    // The set of own enumerable keys (their order differs even between node:fs's own functions).
+    ownKeys: e !== null && typeof e === 'object' ? Object.keys(e).sort() : [],
     cause: e?.cause === undefined ? undefined : describeValue(e.cause, known),
   };
 }
