@@ -35,6 +35,8 @@ beforeAll(() => {
   run = bench(dir, [
     '--quick', '--direct', '--test-methods', '--files', '12', '--size', '4k', '--file-size', '1m', '--ops', '8',
     '--runs', '2', '--warmup', '1', '--min-run-ms', '0', '--batch', '1,4', '--concurrency', '4',
+    // One uringfs backend is enough to test the harness; the threads backend has its own check below.
+    '--backend', 'node,uv_io_uring,io_uring,fio',
     '--data-dir', join(dir, 'data'), '--json', 'out.json', '--csv', 'out.csv', '--chart', 'out.svg', '--html', 'out.html',
   ]);
   doc = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Doc;
@@ -122,6 +124,22 @@ describe('npm run bench (tiny configuration)', () => {
     const d = JSON.parse(readFileSync(join(dir, 'filtered.json'), 'utf8')) as Doc;
     expect(new Set(d.results.map((x) => x.method))).toEqual(new Set(['fs.readSync', 'uringfs.readSync']));
     expect(existsSync(join(dir, 'out.svg'))).toBe(true);
+  });
+
+  it('runs uringfs methods on every backend this build has (URINGFS_BACKEND per child)', () => {
+    const backends = doc.environment.uringfs.backends.filter((b) => b.usable).map((b) => b.name);
+    const r = bench(dir, [
+      '--scenario', 'random-read', '--method', 'uringfs.readSync,uringfs.read', '--concurrency', '4', '--file-size', '1m',
+      '--ops', '8', '--runs', '1', '--warmup', '0', '--data-dir', join(dir, 'data'), '--json', 'backends.json', '--no-report',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const d = JSON.parse(readFileSync(join(dir, 'backends.json'), 'utf8')) as Doc;
+    for (const b of backends) {
+      for (const m of ['uringfs.readSync', 'uringfs.read']) {
+        const row = d.results.find((x) => x.method === m && x.backend === b);
+        expect(row?.status, `${m} on ${b}`).toBe('ok');
+      }
+    }
   });
 
   it('rejects bad arguments with usage', () => {
