@@ -34,7 +34,7 @@ function expectCleanExit(r: ChildResult, code: number): void {
 }
 
 describe('process.exit(3) with many ops pending', () => {
-  for (const mode of ['same-turn', 'in-kernel', 'from-callback']) {
+  for (const mode of ['same-turn', 'in-kernel', 'from-callback', 'with-worker']) {
     it(`exits promptly with code 3 (${mode})`, async () => {
       const fifo = join(tmp.dir, `exit-${mode}.fifo`);
       mkfifo(fifo);
