@@ -12,6 +12,7 @@ import { planCases } from './lib/plan.js';
 import { makeProgress } from './lib/progress.js';
 import { computeRatios, makeRecord, renderCsv, renderTable } from './lib/report.js';
 import { runCase } from './lib/runner.js';
+import { evaluateTargets, renderTargets } from './lib/targets.js';
 import { prepareScenario, recheckScenario, scenarioInstances, BASELINE } from './lib/scenarios.js';
 
 export const SCHEMA_VERSION = 1;
@@ -97,8 +98,11 @@ async function main() {
     })),
     results: computeRatios(records),
   };
+  doc.targets = evaluateTargets(doc);
 
   process.stdout.write(`${renderTable(doc.results, doc.scenarios, { color: process.stdout.isTTY })}\n`);
+  const targetText = renderTargets(doc.targets);
+  if (targetText) process.stdout.write(`${targetText}\n\n`);
   process.stdout.write(`* baseline of the ratios in its block. ${environment.uvIoUring.summary}.\n`);
   for (const b of environment.uringfs.backends) {
     const flags = Array.isArray(b.setupFlags) ? b.setupFlags.join('|') || 'none' : (b.setupFlags ?? 'not exposed');

@@ -59,6 +59,7 @@ svg { max-width: 100%; height: auto; }
 <p>ops/s is the median of the runs; min–max is the spread across runs; × base divides by the scenario's baseline (marked bold);
 enters/op is io_uring_enter calls per op from uringfs's <code>ring.stats()</code>; cpu is the child's CPU time ÷ wall time during the runs.</p>
 ${svg ?? '<p>(no chart: no successful results)</p>'}
+${doc.targets?.length ? `<h2>Targets (issue 5), from this run</h2><table><thead><tr><th></th><th>scenario</th><th>backend</th><th>ratio</th><th>target</th></tr></thead><tbody>${doc.targets.map((t) => `<tr class="${t.met ? '' : 'failed'}"><td>${t.met ? 'met' : 'MISSED'}</td><td>${esc(t.label)}</td><td>${esc(t.backend)}</td><td>${esc(`${t.subject.method}${t.subject.depth > 1 ? ` @${t.subject.depthLabel}` : ''} ÷ ${t.reference.method}${t.reference.depth > 1 ? ` @${t.reference.depthLabel}` : ''}`)} = ${t.ratio.toFixed(2)}×</td><td>≥ ${t.min}×</td></tr>`).join('')}</tbody></table>` : ''}
 ${sections}
 <script type="application/json" id="results">${JSON.stringify(doc).replace(/</g, '\\u003c')}</script>
 </body></html>
