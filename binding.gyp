@@ -8,7 +8,8 @@
         "native/sync.cc",
         "native/threads.cc",
         "native/thread_ops.cc",
-        "native/probe.cc"
+        "native/probe.cc",
+        "native/epoll.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

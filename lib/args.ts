@@ -1,22 +1,35 @@
 // Argument forms shared by the flavours, following node:fs function by
-// function so that the same call is accepted or refused the same way.
+// function (including its quirks, e.g. `length |= 0` in read) so that the same
+// call is accepted or refused the same way, with the same error. The
+// differential tests (test/differential-*.test.ts) hold each form to node:fs.
 import { Buffer } from 'node:buffer';
 import { invalidArgType, invalidArgValue } from './errors.js';
 import {
-  getOptions, isArrayBufferView, parseFlags, parseMode, validateBuffer, validateEncoding, validateInteger,
-  validateObject, validateOffsetLengthRead, validateOffsetLengthWrite, validatePath, validateReadPosition,
-  writePosition, dataBytes, type Encoding,
+  getOptions, isArrayBufferView, parseFlags, parseMode, validateBoolean, validateBuffer, validateInteger, validateObject,
+  validateOffsetLengthRead, validateOffsetLengthWrite, validatePath, validateReadPosition, writePosition, dataBytes,
+  isInt32, stringEncoding, validateAbortSignal, validateFunction, type Encoding,
 } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
+type Loose = Record<string, unknown>;
 
 export interface ReadArgs { buffer: View; offset: number; length: number; position: number | bigint }
 export interface WriteArgs { buffer: View; offset: number; length: number; position: number; text?: string }
 
+/** A property as destructuring with a default reads it: the default replaces only `undefined`. */
+function prop(obj: unknown, key: string, fallback: () => unknown): unknown {
+  const v = obj == null ? undefined : (obj as Loose)[key];
+  return v === undefined ? fallback() : v;
+}
+
+const kEmptyBufferReason = 'is empty and cannot be written';
+
 /**
- * The checks node:fs makes after the argument forms are resolved into
- * buffer, offset, length, position. Returns null for a zero-length read
- * (which completes with 0 without a syscall, as in Node).
+ * The checks fs.read and fs.readSync make once buffer, offset, length and
+ * position are known: offset an integer >= 0, `length |= 0`, a zero length
+ * completes with 0 without a syscall (null here), then the range and the
+ * position. Negative positions (-1, or any negative bigint) mean the current
+ * file position (returned as -1), as they do through libuv.
  */
 export function checkRead(buffer: unknown, offset: unknown, length: unknown, position: unknown): ReadArgs | null {
   validateBuffer(buffer);
@@ -24,126 +37,243 @@ export function checkRead(buffer: unknown, offset: unknown, length: unknown, pos
   else validateInteger(offset, 'offset', 0);
   const len = (length as number) | 0;
   if (len === 0) return null;
-  if (buffer.byteLength === 0) throw invalidArgValue('buffer', buffer, 'is empty and cannot be written');
+  if (buffer.byteLength === 0) throw invalidArgValue('buffer', buffer, kEmptyBufferReason);
   validateOffsetLengthRead(offset as number, len, buffer.byteLength);
-  const pos = validateReadPosition(position as number | bigint | null, len);
-  return { buffer, offset: offset as number, length: len, position: pos };
+  return { buffer, offset: offset as number, length: len, position: validateReadPosition(position, len) };
 }
 
-/** readSync(fd, buffer, offset?, length?, position?) or readSync(fd, buffer, options?) */
+/** readSync(fd, buffer, offset?, length?, position?) or readSync(fd, buffer, options?); `argc` counts fd too. */
 export function readSyncArgs(buffer: unknown, offsetOrOptions: unknown, length: unknown, position: unknown, argc: number): ReadArgs | null {
   validateBuffer(buffer);
   let offset = offsetOrOptions;
   if (argc <= 3 || typeof offsetOrOptions === 'object') {
     if (offsetOrOptions !== undefined) validateObject(offsetOrOptions, 'options', true);
-    const o = (offsetOrOptions ?? {}) as { offset?: unknown; length?: unknown; position?: unknown };
-    offset = o.offset ?? 0;
-    length = o.length ?? buffer.byteLength - (offset as number);
-    position = o.position ?? null;
+    const o = offsetOrOptions;
+    offset = prop(o, 'offset', () => 0);
+    length = prop(o, 'length', () => buffer.byteLength - (offset as number));
+    position = prop(o, 'position', () => null);
   }
+  if (offset === undefined) offset = 0;
   return checkRead(buffer, offset, length, position);
 }
 
-/** Resolved form of the read(fd, ...) argument juggling of callbacks and FileHandle.read. */
-export function readOptionsArgs(bufferOrOptions: unknown, offset: unknown, length: unknown, position: unknown): ReadArgs | { empty: View } {
-  let buffer = bufferOrOptions;
-  if (!isArrayBufferView(buffer)) {
-    if (bufferOrOptions !== undefined) validateObject(bufferOrOptions, 'options', true);
-    const o = (bufferOrOptions ?? {}) as { buffer?: unknown; offset?: unknown; length?: unknown; position?: unknown };
-    buffer = o.buffer ?? Buffer.alloc(16384);
-    validateBuffer(buffer);
-    offset = o.offset ?? 0;
-    length = o.length ?? buffer.byteLength - (offset as number);
-    position = o.position ?? null;
+export interface ReadCallbackArgs { read: ReadArgs | null; buffer: View; callback: (...a: unknown[]) => void }
+
+/**
+ * fs.read's forms, decided by the argument count (fd included) as node:fs
+ * does: (fd, buffer, offset, length, position, cb), (fd, buffer, options, cb),
+ * (fd, buffer, cb), (fd, options, cb), (fd, cb).
+ */
+export function readCallbackArgs(argc: number, bufferArg: unknown, offsetOrOptions: unknown, lengthArg: unknown, positionArg: unknown, callbackArg: unknown): ReadCallbackArgs {
+  let buffer = bufferArg;
+  let offset = offsetOrOptions;
+  let length = lengthArg;
+  let position = positionArg;
+  let callback = callbackArg;
+  let params: unknown = null;
+  if (argc <= 4) {
+    if (argc === 4) {
+      validateObject(offsetOrOptions, 'options', true);
+      callback = lengthArg;
+      params = offsetOrOptions;
+    } else if (argc === 3) {
+      if (!isArrayBufferView(buffer)) {
+        params = buffer;
+        buffer = prop(params, 'buffer', () => Buffer.alloc(16384));
+      }
+      callback = offsetOrOptions;
+    } else {
+      callback = bufferArg;
+      buffer = Buffer.alloc(16384);
+    }
+    if (params !== undefined) validateObject(params, 'options', true);
+    offset = prop(params, 'offset', () => 0);
+    length = prop(params, 'length', () => (buffer as View | undefined)?.byteLength as number - (offset as number));
+    position = prop(params, 'position', () => null);
   }
-  if (offset !== null && typeof offset === 'object') {
-    const o = offset as { offset?: unknown; length?: unknown; position?: unknown };
-    offset = o.offset ?? 0;
-    length = o.length ?? (buffer as View).byteLength - (offset as number);
-    position = o.position ?? null;
-  }
-  const r = checkRead(buffer, offset, length, position);
-  return r ?? { empty: buffer as View };
+  validateBuffer(buffer);
+  validateFunction(callback, 'cb');
+  return { read: checkRead(buffer, offset, length, position), buffer, callback: callback as (...a: unknown[]) => void };
 }
 
-/** write(fd, buffer, offset?, length?, position?) / write(fd, buffer, options) / write(fd, string, position?, encoding?) */
+/**
+ * FileHandle.read's forms: (buffer, offset, length, position), (buffer, options), (options), ().
+ * Unlike fs.read there is no `length |= 0`, and a position that is not a safe
+ * integer means the current position. Two departures from node:fs 20, which
+ * it documents otherwise: a bigint position is honoured (node:fs 20 silently
+ * reads at the current position), and a length that is not an integer is
+ * truncated as fs.read does (node:fs 20 aborts the process in C++).
+ */
+export function readHandleArgs(bufferOrParams: unknown, offsetArg: unknown, lengthArg: unknown, positionArg: unknown): ReadArgs | { empty: View } {
+  let buffer = bufferOrParams;
+  let offset = offsetArg;
+  let length = lengthArg;
+  let position = positionArg;
+  if (!isArrayBufferView(buffer)) {
+    if (bufferOrParams !== undefined) validateObject(bufferOrParams, 'options', true);
+    const o = bufferOrParams;
+    buffer = prop(o, 'buffer', () => Buffer.alloc(16384));
+    offset = prop(o, 'offset', () => 0);
+    length = prop(o, 'length', () => (buffer as View).byteLength - (offset as number));
+    position = prop(o, 'position', () => null);
+    validateBuffer(buffer);
+  }
+  const view = buffer as View;
+  if (offset !== null && typeof offset === 'object') {
+    const o = offset;
+    offset = prop(o, 'offset', () => 0);
+    length = prop(o, 'length', () => view.byteLength - (offset as number));
+    position = prop(o, 'position', () => null);
+  }
+  if (offset == null) offset = 0;
+  else validateInteger(offset, 'offset', 0);
+  length ??= view.byteLength - (offset as number);
+  if (length === 0) return { empty: view };
+  if (view.byteLength === 0) throw invalidArgValue('buffer', view, kEmptyBufferReason);
+  validateOffsetLengthRead(offset as number, length as number, view.byteLength);
+  let len = length as number;
+  if (!isInt32(len)) {
+    len |= 0;
+    if (len === 0) return { empty: view };
+  }
+  let pos: number | bigint = -1;
+  if (Number.isSafeInteger(position)) pos = (position as number) < 0 ? -1 : position as number;
+  else if (typeof position === 'bigint' && position >= 0n && position < 2n ** 63n) pos = position;
+  return { buffer: view, offset: offset as number, length: len, position: pos };
+}
+
+/** fs.writeSync's forms: (fd, buffer, offset?, length?, position?), (fd, buffer, options), (fd, string, position?, encoding?). */
 export function writeArgs(buffer: unknown, offsetOrOptions: unknown, length: unknown, position: unknown): WriteArgs {
   if (isArrayBufferView(buffer)) {
     let offset = offsetOrOptions;
-    if (typeof offset === 'object' && offset !== null) {
-      const o = offset as { offset?: unknown; length?: unknown; position?: unknown };
-      offset = o.offset ?? 0;
-      length = o.length ?? buffer.byteLength - (offset as number);
-      position = o.position ?? null;
+    if (typeof offset === 'object') {
+      const o = offsetOrOptions;
+      offset = prop(o, 'offset', () => 0);
+      length = prop(o, 'length', () => buffer.byteLength - (offset as number));
+      position = prop(o, 'position', () => null);
     }
-    if (offset == null || typeof offset === 'function') offset = 0;
-    else validateInteger(offset, 'offset', 0);
-    if (typeof length !== 'number') length = buffer.byteLength - (offset as number);
-    validateOffsetLengthWrite(offset as number, length as number, buffer.byteLength);
-    return { buffer, offset: offset as number, length: length as number, position: writePosition(position) };
+    return bufferWrite(buffer, offset, length, position);
+  }
+  return stringWrite(buffer, offsetOrOptions, length);
+}
+
+function bufferWrite(buffer: View, offset: unknown, length: unknown, position: unknown): WriteArgs {
+  if (offset == null || typeof offset === 'function') offset = 0;
+  else validateInteger(offset, 'offset', 0);
+  if (typeof length !== 'number') length = buffer.byteLength - (offset as number);
+  validateOffsetLengthWrite(offset as number, length as number, buffer.byteLength);
+  return { buffer, offset: offset as number, length: length as number, position: writePosition(position) };
+}
+
+/** A string write: position as node:fs's C++ takes it (a safe integer, else the current position), any encoding it does not know is utf8. */
+function stringWrite(text: unknown, position: unknown, encoding: unknown): WriteArgs {
+  if (typeof text !== 'string') throw invalidArgType('buffer', ['string', 'Buffer', 'TypedArray', 'DataView'], text);
+  const enc = stringEncoding(encoding);
+  if (enc.toLowerCase() === 'hex' && text.length % 2 !== 0) {
+    throw invalidArgValue('encoding', encoding, `is invalid for data of length ${text.length}`);
+  }
+  const bytes = Buffer.from(text, enc);
+  return { buffer: bytes, offset: 0, length: bytes.length, position: writePosition(position), text };
+}
+
+export interface WriteCallbackArgs { write: WriteArgs; given: View | string; callback: (...a: unknown[]) => void }
+
+/** fs.write's forms (after fd), with the callback found where node:fs looks for it. */
+export function writeCallbackArgs(buffer: unknown, offsetOrOptions: unknown, lengthArg: unknown, positionArg: unknown, callbackArg: unknown): WriteCallbackArgs {
+  let offset = offsetOrOptions;
+  let length = lengthArg;
+  let position = positionArg;
+  let callback = callbackArg;
+  if (isArrayBufferView(buffer)) {
+    callback ||= position || length || offset;
+    validateFunction(callback, 'cb');
+    if (typeof offset === 'object') {
+      const o = offsetOrOptions;
+      offset = prop(o, 'offset', () => 0);
+      length = prop(o, 'length', () => buffer.byteLength - (offset as number));
+      position = prop(o, 'position', () => null);
+    }
+    return { write: bufferWrite(buffer, offset, length, position), given: buffer, callback: callback as (...a: unknown[]) => void };
   }
   if (typeof buffer !== 'string') throw invalidArgType('buffer', ['string', 'Buffer', 'TypedArray', 'DataView'], buffer);
-  // String form: (string, position, encoding)
-  const encoding = validateEncoding(length ?? 'utf8') ?? 'utf8';
-  const bytes = Buffer.from(buffer, (encoding === 'buffer' ? 'utf8' : encoding) as BufferEncoding);
-  return { buffer: bytes, offset: 0, length: bytes.length, position: writePosition(offsetOrOptions), text: buffer };
+  if (typeof position !== 'function') {
+    if (typeof offset === 'function') {
+      position = offset;
+      offset = null;
+    } else {
+      position = length;
+    }
+    length = 'utf8';
+  }
+  const write = stringWrite(buffer, offset, length);
+  validateFunction(position, 'cb');
+  return { write, given: buffer, callback: position as (...a: unknown[]) => void };
+}
+
+/** FileHandle.write's forms: (buffer, offset?, length?, position?), (buffer, options), (string, position?, encoding?). */
+export function writeHandleArgs(buffer: unknown, offsetOrOptions: unknown, length: unknown, position: unknown): WriteArgs | null {
+  if ((buffer as View | undefined)?.byteLength === 0) return null;
+  if (isArrayBufferView(buffer)) {
+    let offset = offsetOrOptions;
+    if (typeof offset === 'object') {
+      const o = offsetOrOptions;
+      offset = prop(o, 'offset', () => 0);
+      length = prop(o, 'length', () => buffer.byteLength - (offset as number));
+      position = prop(o, 'position', () => null);
+    }
+    return bufferWrite(buffer, offset, length, position);
+  }
+  return stringWrite(buffer, offsetOrOptions, length);
+}
+
+/** readv/writev position: a number that is a safe integer >= 0, else the current position. */
+export function vectorPosition(position: unknown): number {
+  return writePosition(position);
 }
 
 export interface OpenArgs { path: string | Buffer; flags: number; mode: number }
 
 export function openArgs(path: unknown, flags: unknown, mode: unknown): OpenArgs {
   const p = validatePath(path);
-  return { path: p, flags: parseFlags(flags, 'r'), mode: parseMode(mode, 0o666) };
+  return { path: p, flags: parseFlags(flags), mode: parseMode(mode, 0o666) };
 }
 
 export interface MkdirArgs { path: string | Buffer; mode: number; recursive: boolean }
 
+/** fs.mkdir / mkdirSync options: a mode (number or octal string) or { recursive, mode }. */
 export function mkdirArgs(path: unknown, options: unknown): MkdirArgs {
   let mode: unknown = 0o777;
   let recursive: unknown = false;
-  if (typeof options === 'number' || typeof options === 'string') mode = options;
-  else if (options && typeof options === 'object') {
+  if (typeof options === 'number' || typeof options === 'string') {
+    mode = options;
+  } else if (options) {
     const o = options as { mode?: unknown; recursive?: unknown };
     if (o.recursive !== undefined) recursive = o.recursive;
     if (o.mode !== undefined) mode = o.mode;
   }
   const p = validatePath(path);
-  if (typeof recursive !== 'boolean') throw invalidArgType('options.recursive', 'boolean', recursive);
+  validateBoolean(recursive, 'options.recursive');
+  return { path: p, mode: parseMode(mode, 0o777), recursive };
+}
+
+/** fsPromises.mkdir options: destructured, so `mode: undefined` means the default. */
+export function mkdirPromiseArgs(path: unknown, options: unknown): MkdirArgs {
+  if (typeof options === 'number' || typeof options === 'string') options = { mode: options };
+  const recursive = prop(options || {}, 'recursive', () => false);
+  const mode = prop(options || {}, 'mode', () => 0o777);
+  const p = validatePath(path);
+  validateBoolean(recursive, 'options.recursive');
   return { path: p, mode: parseMode(mode, 0o777), recursive };
 }
 
 export interface StatArgs { bigint: boolean; throwIfNoEntry: boolean }
 
-export function statOptions(options: unknown): StatArgs {
-  const o = (options && typeof options === 'object' ? options : {}) as { bigint?: unknown; throwIfNoEntry?: unknown };
+/**
+ * Stat options as node:fs reads them: `options.bigint` (so `null` options
+ * throw the same TypeError as in node:fs), and throwIfNoEntry for the sync
+ * flavour (only `false` turns it off).
+ */
+export function statOptions(options: unknown = { bigint: false, throwIfNoEntry: true }): StatArgs {
+  const o = options as { bigint?: unknown; throwIfNoEntry?: unknown };
   return { bigint: Boolean(o.bigint), throwIfNoEntry: o.throwIfNoEntry !== false };
-}
-
-export interface ReadFileArgs { target: string | Buffer | number; flags: number; encoding: Encoding | undefined; signal?: AbortSignal }
-
-export function readFileArgs(path: unknown, options: unknown): ReadFileArgs {
-  const o = getOptions(options as object, { flag: 'r' as string | number, signal: undefined as AbortSignal | undefined });
-  const target = typeof path === 'number' ? validateFdLike(path) : validatePath(path);
-  return { target, flags: parseFlags(o.flag || 'r'), encoding: o.encoding ?? undefined, signal: o.signal };
-}
-
-export interface WriteFileArgs { target: string | Buffer | number; data: Uint8Array; flags: number; mode: number; flush: boolean; signal?: AbortSignal }
-
-export function writeFileArgs(path: unknown, data: unknown, options: unknown, defaultFlag: 'w' | 'a'): WriteFileArgs {
-  const o = getOptions(options as object, {
-    encoding: 'utf8' as Encoding, mode: 0o666 as number | string, flag: defaultFlag as string | number, flush: false as unknown, signal: undefined as AbortSignal | undefined,
-  });
-  if (typeof o.flush !== 'boolean') throw invalidArgType('options.flush', 'boolean', o.flush);
-  const isFd = typeof path === 'number';
-  const target = isFd ? validateFdLike(path) : validatePath(path);
-  // appendFile forces append on an fd the caller gave.
-  const flag = defaultFlag === 'a' && isFd ? 'a' : o.flag || defaultFlag;
-  return {
-    target, data: dataBytes(data, o.encoding ?? 'utf8'), flags: parseFlags(flag), mode: parseMode(o.mode, 0o666), flush: o.flush, signal: o.signal,
-  };
-}
-
-function validateFdLike(fd: number): number {
-  validateInteger(fd, 'fd', 0, 2 ** 31 - 1);
-  return fd;
 }

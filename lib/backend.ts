@@ -19,6 +19,14 @@ export interface BackendOptions {
   threads?: number;
 }
 
+/** io_uring_setup flags to try in turn (the next only after EINVAL), and SQPOLL's idle time. */
+export interface RingSetup {
+  attempts: number[];
+  idleMs: number;
+  /** The flags were asked for: a kernel refusing them (EINVAL) is an error, not a reason to fall back. */
+  explicit: boolean;
+}
+
 export interface Backend {
   native: NativeRing;
   backend: BackendName;
@@ -56,6 +64,7 @@ export const REQUIRED_OPCODES: readonly number[] = Object.values(IoUringOpcodes)
 
 const systemErrors = getSystemErrorMap();
 const EOPNOTSUPP = -95;
+const EINVAL = -22;
 
 /** What to do about a failed setup syscall, by errno code. */
 function setupHint(errno: number, syscall: string): string {
@@ -126,7 +135,7 @@ function opcodeName(op: number): string {
 function missingOpcodes(required: readonly number[]): IoUringUnavailableError | null {
   const supported = probe();
   if (typeof supported === 'number') {
-    if (supported === -22) {
+    if (supported === EINVAL) {
       return unavailable(supported, 'io_uring_register', 'io_uring_register failed: EINVAL — kernel too old to probe io_uring opcodes (before Linux 5.6)');
     }
     return setupFailure(supported, 'io_uring_setup');
@@ -163,7 +172,7 @@ export function resolveBackendRequest(option: unknown): BackendRequest {
  */
 export function createBackend(
   entries: number,
-  setupFlags: number,
+  setup: RingSetup,
   onCompletions: (count: number) => void,
   options: BackendOptions = {},
   requiredOpcodes: readonly number[] = REQUIRED_OPCODES,
@@ -171,17 +180,29 @@ export function createBackend(
   const request = resolveBackendRequest(options.backend);
   const threads = options.threads ?? DEFAULT_THREADS;
   validateInteger(threads, 'options.threads', 1, MAX_THREADS);
-  const pool = (): NativeRing => new binding.ThreadRing(entries, setupFlags, onCompletions, threads);
+  const pool = (): NativeRing => new binding.ThreadRing(entries, setup.attempts[0], setup.idleMs, onCompletions, threads);
   if (request === 'threads') return { native: pool(), backend: 'threads', fallbackReason: null };
 
   let native: NativeRing | null = null;
   let failure: IoUringUnavailableError | null = null;
-  try {
-    native = new binding.Ring(entries, setupFlags, onCompletions);
-  } catch (e) {
-    const err = e as { errno?: number; syscall?: string };
-    if (typeof err.errno !== 'number') throw e;
-    failure = setupFailure(err.errno, err.syscall ?? 'io_uring_setup');
+  let lastError: unknown;
+  for (const flags of setup.attempts) {
+    try {
+      native = new binding.Ring(entries, flags, setup.idleMs, onCompletions);
+      break;
+    } catch (e) {
+      lastError = e;
+      // Only EINVAL (a flag this kernel lacks) is worth another attempt.
+      if ((e as { errno?: number }).errno !== EINVAL) break;
+    }
+  }
+  if (native === null) {
+    const err = lastError as { errno?: number; syscall?: string };
+    if (typeof err.errno !== 'number') throw lastError;
+    const syscall = err.syscall ?? 'io_uring_setup';
+    // Options this kernel refuses (SQPOLL, DEFER_TASKRUN...) are the caller's to change.
+    if (err.errno === EINVAL && setup.explicit) throw systemError(err.errno, syscall);
+    failure = setupFailure(err.errno, syscall);
   }
   if (native !== null) {
     failure = missingOpcodes(requiredOpcodes);

@@ -36,13 +36,14 @@ export interface NativeRing {
   /** Make room for `count` ops to go to the kernel in one submit (submitting what is queued first if needed); false if impossible. */
   reserve(count: number): boolean;
   /**
-   * Submit what is queued, block until at least `min` completions are ready, copy them into
-   * `completions` without calling onCompletions, and return how many (or -errno). For sync batches.
+   * Submit what is queued, block until at least `min` completions are ready, copy them as
+   * [id, result] pairs into `out` (not `completions`: a wait from inside a drain must not
+   * overwrite it) without calling onCompletions, and return how many (or -errno). For sync batches.
    */
-  waitCompletions(min: number): number;
+  waitCompletions(min: number, out: Int32Array): number;
   /** Cancel what is in flight, wait for every completion, free the ring. */
   shutdown(): void;
-  /** [submitted, enters, completed, pending, maxPending, overflows] */
+  /** [submitted, enters, completed, pending, maxPending, overflows, ...10 buckets of SQEs per submit: 1, 2-3, 4-7, ..., 512+] */
   counters(): number[];
   /** [id, result] pairs written before each onCompletions(count) call. */
   readonly completions: Int32Array;
@@ -55,7 +56,8 @@ export interface NativeRing {
 }
 
 export interface NativeRingConstructor {
-  new (entries: number, setupFlags: number, onCompletions: (count: number) => void): NativeRing;
+  /** Throws an Error with `errno` (negative) and `syscall` when io_uring_setup (or eventfd) fails. */
+  new (entries: number, setupFlags: number, sqThreadIdleMs: number, onCompletions: (count: number) => void): NativeRing;
 }
 
 /** The thread-pool backend: the NativeRing interface over blocking syscalls on worker threads. */
@@ -65,8 +67,8 @@ export interface NativeThreadRing extends NativeRing {
 }
 
 export interface NativeThreadRingConstructor {
-  /** `setupFlags` is ignored; `threads` defaults to 4, clamped to [1, 1024]. */
-  new (entries: number, setupFlags: number, onCompletions: (count: number) => void, threads?: number): NativeThreadRing;
+  /** The io_uring Ring's arguments (`setupFlags` and `sqThreadIdleMs` are ignored), then `threads`: default 4, clamped to [1, 1024]. */
+  new (entries: number, setupFlags: number, sqThreadIdleMs: number, onCompletions: (count: number) => void, threads?: number): NativeThreadRing;
 }
 
 /** Direct syscalls for the sync flavour: each returns its result or -errno. */
@@ -84,12 +86,49 @@ export interface NativeSync {
   mkdir(path: Buffer, mode: number): number;
 }
 
+/**
+ * One epoll set (the readiness API), its fd watched on this environment's loop while
+ * `setWatching(true, ...)`. Registrations are known by a token chosen in lib/. Methods
+ * return 0 or -errno unless said otherwise.
+ */
+export interface NativeEpoll {
+  /** epoll_ctl ADD with `events` (EPOLL* bits, EPOLLET/EPOLLONESHOT included). */
+  add(fd: number, events: number, token: number): number;
+  /** epoll_ctl MOD (re-arms a fired one-shot item). -ENOENT/-EBADF: the fd was closed; the entry is dropped. */
+  modify(token: number, events: number): number;
+  /** epoll_ctl DEL; a registration whose fd is already closed is simply forgotten. */
+  remove(token: number): number;
+  /** 1 if the token's fd still refers to the registered file, 0 if not (entry dropped), -ENOENT if unknown. */
+  check(token: number): number;
+  /** Drop the entries whose fd was closed; writes [token, FD_CLOSED] pairs into `waitEvents` and returns how many. */
+  sweep(): number;
+  /** Block in epoll_wait (-1 = no limit); writes [token, events] pairs into `waitEvents`; count or -errno. */
+  wait(timeoutMs: number): number;
+  /** Watch the epoll fd on the loop (calling onEvents per batch), and whether that keeps the loop alive. */
+  setWatching(watch: boolean, keepAlive: boolean): void;
+  /** Close the epoll fd and stop watching. Idempotent. */
+  close(): void;
+  /** [wakeups, batches, events, rebuilds, closedFds, registrations] */
+  counters(): number[];
+  /** [token, events] pairs written before each onEvents(count) call. */
+  readonly events: Int32Array;
+  /** [token, events] pairs written by wait() and sweep(). */
+  readonly waitEvents: Int32Array;
+  /** The epoll fd (stable for the life of the object). */
+  readonly fd: number;
+}
+
+export interface NativeEpollConstructor {
+  new (maxEvents: number, onEvents: (count: number) => void): NativeEpoll;
+}
+
 export interface Binding {
   Ring: NativeRingConstructor;
   ThreadRing: NativeThreadRingConstructor;
   /** The io_uring opcodes this kernel supports (from a small ring of its own), or -errno. */
   probeIoUring(): number[] | number;
   sync: NativeSync;
+  Epoll: NativeEpollConstructor;
 }
 
 const require = createRequire(import.meta.url);

@@ -1,184 +1,317 @@
 // The callback flavour: like node:fs's callback functions, every one going
-// through the environment's io_uring ring. Bad arguments throw synchronously
-// (as in Node); I/O errors arrive as the callback's first argument.
-import type { Buffer } from 'node:buffer';
-import { mkdirArgs, openArgs, readFileArgs, readOptionsArgs, statOptions, writeArgs, writeFileArgs } from './args.js';
+// through the environment's io_uring ring. Each function checks its
+// arguments in the order node:fs does (so the same bad call throws the same
+// error synchronously), and calls back with the same arguments: (err) or
+// (null) for operations without a result, (err, value) otherwise, and
+// (err, count, buffer) for read and write.
+import { readCallbackArgs, statOptions, mkdirArgs, writeCallbackArgs, vectorPosition } from './args.js';
 import {
   closeSteps, fsyncSteps, mkdirSteps, openSteps, readFileSteps, readSteps, renameSteps, statSteps, unlinkSteps,
   vectorSteps, writeFileSteps, writeSteps,
 } from './operations.js';
 import { defaultRing } from './ring.js';
 import { runCallback, type Steps } from './run.js';
+import { AbortError } from './errors.js';
 import type { BigIntStats, Stats } from './stats.js';
-import { checkAborted, validateBufferArray, validateFd, validateFunction, validatePath, validateObject, validateReadPosition, writePosition, type PathLike } from './validate.js';
+import type { Buffer } from 'node:buffer';
+import {
+  copyObject, dataBytes, getOptions, isArrayBufferView, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd,
+  validateFunction, validatePath, type Encoding, type PathLike,
+} from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
-type Callback<T> = (err: NodeJS.ErrnoException | null, value?: T) => void;
+type AnyCallback = (...args: any[]) => unknown;
+type ErrnoException = NodeJS.ErrnoException;
+type NoParamCallback = (err: ErrnoException | null) => void;
+type Flags = string | number;
+type Mode = string | number;
+type Position = number | bigint | null;
+interface ReadOptions { offset?: number; length?: number; position?: Position }
+interface ReadOptionsWithBuffer<T> extends ReadOptions { buffer?: T }
+interface WriteOptions { offset?: number; length?: number; position?: number | null }
+interface StatOptions { bigint?: boolean }
+interface ReadFileOptions { encoding?: BufferEncoding | null; flag?: Flags; signal?: AbortSignal }
+interface WriteFileOptions { encoding?: BufferEncoding | null; mode?: Mode; flag?: Flags; flush?: boolean; signal?: AbortSignal }
+interface MkdirOptions { recursive?: boolean; mode?: Mode }
 
-function run<T>(steps: Steps<T>, callback: Callback<T>): void {
-  runCallback(defaultRing(), steps, callback as (err: Error | null, value?: T) => void);
+/** Run on the default ring; `deliver` turns (err, value) into the callback's arguments. */
+function run<T>(steps: Steps<T>, deliver: (err: Error | null, value?: T) => void): void {
+  runCallback(defaultRing(), steps, deliver);
 }
 
-/** The callback: the last function argument (Node accepts omitted optionals). */
-function takeCallback(args: IArguments | unknown[], name = 'cb'): (...a: any[]) => void {
-  const cb = args[args.length - 1];
-  validateFunction(cb, name);
+/** node:fs's makeCallback: the callback must be a function. */
+function makeCallback(cb: unknown): AnyCallback {
+  validateFunction(cb, 'cb');
   return cb;
 }
 
-/** Like fs.open(path[, flags[, mode]], callback). */
-export function open(path: PathLike, ...rest: unknown[]): void {
-  const cb = takeCallback(rest);
-  const [flags, mode] = rest.slice(0, -1);
-  const a = openArgs(path, flags, mode);
-  run(openSteps(a.path, a.flags, a.mode), cb);
+/** How node:fs calls back for operations without a result: (err) or (null). */
+function noResult(cb: AnyCallback): (err: Error | null) => void {
+  return (err) => { cb(err); };
 }
 
-/** Like fs.close(fd[, callback]). */
-export function close(fd: number, callback: Callback<void> = () => {}): void {
-  validateFd(fd);
-  validateFunction(callback, 'cb');
-  run(closeSteps(fd), callback);
+/** How node:fs calls back with a result: (err), or (null, value), or (null) when the value is undefined. */
+function withResult(cb: AnyCallback): (err: Error | null, value?: unknown) => void {
+  return (err, value) => {
+    if (err) cb(err);
+    else if (value === undefined) cb(null);
+    else cb(null, value);
+  };
+}
+
+/** Like fs.open(path[, flags[, mode]], callback). */
+export function open(path: PathLike, flags: Flags | undefined, mode: Mode | undefined | null, callback: (err: ErrnoException | null, fd: number) => void): void;
+export function open(path: PathLike, flags: Flags | undefined, callback: (err: ErrnoException | null, fd: number) => void): void;
+export function open(path: PathLike, callback: (err: ErrnoException | null, fd: number) => void): void;
+export function open(path: PathLike, flags?: unknown, mode?: unknown, callback?: unknown): void {
+  const p = validatePath(path);
+  let m: number;
+  if (arguments.length < 3) {
+    callback = flags;
+    flags = 'r';
+    m = 0o666;
+  } else if (typeof mode === 'function') {
+    callback = mode;
+    m = 0o666;
+  } else {
+    m = parseMode(mode, 0o666);
+  }
+  const f = parseFlags(flags);
+  const cb = makeCallback(callback);
+  run(openSteps(p, f, m), withResult(cb));
+}
+
+function defaultCloseCallback(err: Error | null): void {
+  if (err != null) throw err;
+}
+
+/** Like fs.close(fd[, callback]): without a callback, an error is thrown (uncaught), as in node:fs. */
+export function close(fd: number, callback?: NoParamCallback): void;
+export function close(fd: number, callback: unknown = defaultCloseCallback): void {
+  const cb = callback === defaultCloseCallback ? defaultCloseCallback : makeCallback(callback);
+  run(closeSteps(validateFd(fd)), noResult(cb));
 }
 
 /**
  * Like fs.read: (fd, buffer, offset, length, position, cb), (fd, buffer, options, cb),
- * (fd, options, cb), (fd, cb). The callback gets (err, bytesRead, buffer).
+ * (fd, buffer, cb), (fd, options, cb), (fd, cb). The callback gets (err, bytesRead, buffer).
  */
-export function read(fd: number, ...rest: unknown[]): void {
+export function read<T extends View>(fd: number, buffer: T, offset: number | null | undefined, length: number | null | undefined, position: Position | undefined, callback: (err: ErrnoException | null, bytesRead: number, buffer: T) => void): void;
+export function read<T extends View>(fd: number, buffer: T, options: ReadOptions | null, callback: (err: ErrnoException | null, bytesRead: number, buffer: T) => void): void;
+export function read<T extends View>(fd: number, buffer: T, callback: (err: ErrnoException | null, bytesRead: number, buffer: T) => void): void;
+export function read<T extends View = Buffer>(fd: number, options: ReadOptionsWithBuffer<T> | null, callback: (err: ErrnoException | null, bytesRead: number, buffer: T) => void): void;
+export function read(fd: number, callback: (err: ErrnoException | null, bytesRead: number, buffer: Buffer) => void): void;
+export function read(fd: number, buffer?: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown, callback?: unknown): void {
   validateFd(fd);
-  const cb = takeCallback(rest);
-  const args = rest.slice(0, -1);
-  let a: ReturnType<typeof readOptionsArgs>;
-  if (args.length === 4) {
-    a = readOptionsArgs(args[0], args[1], args[2], args[3]);
-  } else {
-    if (args.length === 2) validateObject(args[1], 'options', true);
-    a = readOptionsArgs(args[0], args[1] ?? undefined, undefined, undefined);
-  }
-  if ('empty' in a) {
-    const buffer = a.empty;
-    process.nextTick(cb, null, 0, buffer);
+  const a = readCallbackArgs(arguments.length, buffer, offsetOrOptions, length, position, callback);
+  const cb = a.callback;
+  const view = a.buffer;
+  if (a.read === null) {
+    process.nextTick(() => cb(null, 0, view));
     return;
   }
-  const { buffer } = a;
-  run(readSteps(fd, a.buffer, a.offset, a.length, a.position), (err, n) => cb(err, n ?? 0, buffer));
+  const r = a.read;
+  run(readSteps(fd, r.buffer, r.offset, r.length, r.position), (err, n) => cb(err, n || 0, view));
 }
 
 /**
  * Like fs.write: (fd, buffer[, offset[, length[, position]]], cb), (fd, buffer, options, cb)
- * or (fd, string[, position[, encoding]], cb). The callback gets (err, written, buffer|string).
+ * or (fd, string[, position[, encoding]], cb). The callback gets (err, written, buffer | string).
  */
-export function write(fd: number, buffer: View | string, ...rest: unknown[]): void {
+export function write<T extends View>(fd: number, buffer: T, offset: number | null | undefined, length: number | null | undefined, position: number | null | undefined, callback: (err: ErrnoException | null, written: number, buffer: T) => void): void;
+export function write<T extends View>(fd: number, buffer: T, offset: number | null | undefined, length: number | null | undefined, callback: (err: ErrnoException | null, written: number, buffer: T) => void): void;
+export function write<T extends View>(fd: number, buffer: T, offset: number | null | undefined, callback: (err: ErrnoException | null, written: number, buffer: T) => void): void;
+export function write<T extends View>(fd: number, buffer: T, options: WriteOptions | null, callback: (err: ErrnoException | null, written: number, buffer: T) => void): void;
+export function write<T extends View>(fd: number, buffer: T, callback: (err: ErrnoException | null, written: number, buffer: T) => void): void;
+export function write(fd: number, string: string, position: number | null | undefined, encoding: BufferEncoding | null | undefined, callback: (err: ErrnoException | null, written: number, str: string) => void): void;
+export function write(fd: number, string: string, position: number | null | undefined, callback: (err: ErrnoException | null, written: number, str: string) => void): void;
+export function write(fd: number, string: string, callback: (err: ErrnoException | null, written: number, str: string) => void): void;
+export function write(fd: number, buffer: View | string, offsetOrOptions?: unknown, length?: unknown, position?: unknown, callback?: unknown): void {
   validateFd(fd);
-  const cb = takeCallback(rest);
-  const [offset, length, position] = rest.slice(0, -1);
-  const a = writeArgs(buffer, offset, length, position);
-  const given = a.text ?? a.buffer;
-  run(writeSteps(fd, a.buffer, a.offset, a.length, a.position), (err, n) => cb(err, n ?? 0, given));
+  const a = writeCallbackArgs(buffer, offsetOrOptions, length, position, callback);
+  const w = a.write;
+  const { given, callback: cb } = a;
+  run(writeSteps(fd, w.buffer, w.offset, w.length, w.position), (err, n) => cb(err, n || 0, given));
 }
 
 /** Like fs.readv(fd, buffers[, position], cb): callback gets (err, bytesRead, buffers). */
-export function readv(fd: number, buffers: readonly View[], ...rest: unknown[]): void {
+export function readv<T extends readonly View[]>(fd: number, buffers: T, callback: (err: ErrnoException | null, bytesRead: number, buffers: T) => void): void;
+export function readv<T extends readonly View[]>(fd: number, buffers: T, position: number | null | undefined, callback: (err: ErrnoException | null, bytesRead: number, buffers: T) => void): void;
+export function readv(fd: number, buffers: readonly View[], position?: unknown, callback?: unknown): void {
   validateFd(fd);
   const views = validateBufferArray(buffers);
-  const cb = takeCallback(rest);
-  const position = rest.length > 1 ? rest[0] : null;
-  const pos = typeof position === 'number' ? validateReadPosition(position, 0) : -1;
-  run(vectorSteps(false, fd, views, pos), (err, n) => cb(err, n ?? 0, buffers));
+  callback ||= position;
+  const cb = makeCallback(callback);
+  run(vectorSteps(false, fd, views, vectorPosition(position)), (err, n) => cb(err, n || 0, buffers));
 }
 
 /** Like fs.writev(fd, buffers[, position], cb): callback gets (err, bytesWritten, buffers). */
-export function writev(fd: number, buffers: readonly View[], ...rest: unknown[]): void {
+export function writev<T extends readonly View[]>(fd: number, buffers: T, callback: (err: ErrnoException | null, bytesWritten: number, buffers: T) => void): void;
+export function writev<T extends readonly View[]>(fd: number, buffers: T, position: number | null | undefined, callback: (err: ErrnoException | null, bytesWritten: number, buffers: T) => void): void;
+export function writev(fd: number, buffers: readonly View[], position?: unknown, callback?: unknown): void {
   validateFd(fd);
   const views = validateBufferArray(buffers);
-  const cb = takeCallback(rest);
-  const position = rest.length > 1 ? rest[0] : null;
-  run(vectorSteps(true, fd, views, writePosition(position)), (err, n) => cb(err, n ?? 0, buffers));
+  callback ||= position;
+  const cb = makeCallback(callback);
+  if (views.length === 0) {
+    process.nextTick(() => cb(null, 0, buffers));
+    return;
+  }
+  run(vectorSteps(true, fd, views, vectorPosition(position)), (err, n) => cb(err, n || 0, buffers));
 }
 
 /** Like fs.fsync(fd, cb). */
-export function fsync(fd: number, callback: Callback<void>): void {
-  validateFd(fd);
-  validateFunction(callback, 'cb');
-  run(fsyncSteps(fd, false), callback);
+export function fsync(fd: number, callback: NoParamCallback): void;
+export function fsync(fd: number, callback: unknown): void {
+  const cb = makeCallback(callback);
+  run(fsyncSteps(validateFd(fd), false), noResult(cb));
 }
 
 /** Like fs.fdatasync(fd, cb). */
-export function fdatasync(fd: number, callback: Callback<void>): void {
-  validateFd(fd);
-  validateFunction(callback, 'cb');
-  run(fsyncSteps(fd, true), callback);
+export function fdatasync(fd: number, callback: NoParamCallback): void;
+export function fdatasync(fd: number, callback: unknown): void {
+  const cb = makeCallback(callback);
+  run(fsyncSteps(validateFd(fd), true), noResult(cb));
 }
 
 /** Like fs.fstat(fd[, options], cb). */
-export function fstat(fd: number, ...rest: unknown[]): void {
-  validateFd(fd);
-  const cb = takeCallback(rest);
-  run(statSteps(fd, null, true, statOptions(rest.length > 1 ? rest[0] : undefined).bigint), cb as Callback<Stats | BigIntStats | undefined>);
+export function fstat(fd: number, callback: (err: ErrnoException | null, stats: Stats) => void): void;
+export function fstat(fd: number, options: (StatOptions & { bigint?: false }) | undefined, callback: (err: ErrnoException | null, stats: Stats) => void): void;
+export function fstat(fd: number, options: StatOptions & { bigint: true }, callback: (err: ErrnoException | null, stats: BigIntStats) => void): void;
+export function fstat(fd: number, options: StatOptions | undefined, callback: (err: ErrnoException | null, stats: Stats | BigIntStats) => void): void;
+export function fstat(fd: number, options: unknown = { bigint: false }, callback?: unknown): void {
+  if (typeof options === 'function') {
+    callback = options;
+    options = {};
+  }
+  const cb = makeCallback(callback);
+  const { bigint } = statOptions(options);
+  run(statSteps(validateFd(fd), null, true, bigint), withResult(cb));
 }
 
 /** Like fs.stat(path[, options], cb). */
-export function stat(path: PathLike, ...rest: unknown[]): void {
-  const cb = takeCallback(rest);
+export function stat(path: PathLike, callback: (err: ErrnoException | null, stats: Stats) => void): void;
+export function stat(path: PathLike, options: (StatOptions & { bigint?: false }) | undefined, callback: (err: ErrnoException | null, stats: Stats) => void): void;
+export function stat(path: PathLike, options: StatOptions & { bigint: true }, callback: (err: ErrnoException | null, stats: BigIntStats) => void): void;
+export function stat(path: PathLike, options: StatOptions | undefined, callback: (err: ErrnoException | null, stats: Stats | BigIntStats) => void): void;
+export function stat(path: PathLike, options: unknown = { bigint: false }, callback?: unknown): void {
+  if (typeof options === 'function') {
+    callback = options;
+    options = {};
+  }
+  const cb = makeCallback(callback);
   const p = validatePath(path);
-  const o = statOptions(rest.length > 1 ? rest[0] : undefined);
-  run(statSteps(null, p, true, o.bigint), cb as Callback<Stats | BigIntStats | undefined>);
+  run(statSteps(null, p, true, statOptions(options).bigint), withResult(cb));
 }
 
 /** Like fs.lstat(path[, options], cb). */
-export function lstat(path: PathLike, ...rest: unknown[]): void {
-  const cb = takeCallback(rest);
+export function lstat(path: PathLike, callback: (err: ErrnoException | null, stats: Stats) => void): void;
+export function lstat(path: PathLike, options: (StatOptions & { bigint?: false }) | undefined, callback: (err: ErrnoException | null, stats: Stats) => void): void;
+export function lstat(path: PathLike, options: StatOptions & { bigint: true }, callback: (err: ErrnoException | null, stats: BigIntStats) => void): void;
+export function lstat(path: PathLike, options: StatOptions | undefined, callback: (err: ErrnoException | null, stats: Stats | BigIntStats) => void): void;
+export function lstat(path: PathLike, options: unknown = { bigint: false }, callback?: unknown): void {
+  if (typeof options === 'function') {
+    callback = options;
+    options = {};
+  }
+  const cb = makeCallback(callback);
   const p = validatePath(path);
-  const o = statOptions(rest.length > 1 ? rest[0] : undefined);
-  run(statSteps(null, p, false, o.bigint), cb as Callback<Stats | BigIntStats | undefined>);
+  run(statSteps(null, p, false, statOptions(options).bigint), withResult(cb));
 }
 
-/** Like fs.readFile(path | fd[, options], cb). */
-export function readFile(path: PathLike | number, ...rest: unknown[]): void {
-  const cb = takeCallback(rest);
-  const a = readFileArgs(path, rest.length > 1 ? rest[0] : undefined);
-  try {
-    checkAborted(a.signal);
-  } catch (err) {
-    process.nextTick(cb, err);
+/** Like fs.readFile(path | fd[, options], cb). An int32 is an fd (read from its current position, left open). */
+export function readFile(path: PathLike | number, options: (ReadFileOptions & { encoding?: null }) | undefined | null, callback: (err: ErrnoException | null, data: Buffer) => void): void;
+export function readFile(path: PathLike | number, options: (ReadFileOptions & { encoding: BufferEncoding }) | BufferEncoding, callback: (err: ErrnoException | null, data: string) => void): void;
+export function readFile(path: PathLike | number, options: ReadFileOptions | BufferEncoding | undefined | null, callback: (err: ErrnoException | null, data: string | Buffer) => void): void;
+export function readFile(path: PathLike | number, callback: (err: ErrnoException | null, data: Buffer) => void): void;
+export function readFile(path: PathLike | number, options?: unknown, callback?: unknown): void {
+  callback ||= options;
+  const cb = makeCallback(callback);
+  const o = getOptions(options, { flag: 'r' as unknown });
+  const encoding = o.encoding as Encoding | undefined;
+  const signal = o.signal;
+  if (isInt32(path)) {
+    run(readFileSteps(path as number, 0, encoding, signal), withResult(cb));
     return;
   }
-  run(readFileSteps(a.target, a.flags, a.encoding), cb as Callback<Buffer | string>);
+  if (signal?.aborted) {
+    cb(new AbortError(undefined, { cause: signal.reason }));
+    return;
+  }
+  const flags = parseFlags(o.flag, 'options.flag');
+  const p = validatePath(path);
+  run(readFileSteps(p, flags, encoding, signal), withResult(cb));
+}
+
+function writeFileWith(path: PathLike | number, data: unknown, options: unknown, cb: AnyCallback): void {
+  const o = getOptions(options, { encoding: 'utf8' as unknown, mode: 0o666 as unknown, flag: 'w' as unknown, flush: false as unknown });
+  const flag = o.flag || 'w';
+  const flush = o.flush ?? false;
+  validateBoolean(flush, 'options.flush');
+  const bytes = isArrayBufferView(data) ? dataBytes(data, undefined) : dataBytes(data, o.encoding || 'utf8');
+  const signal = o.signal;
+  if (isInt32(path)) {
+    run(writeFileSteps(path as number, bytes, 0, 0, flush, { signal, emptyWrite: true }), noResult(cb));
+    return;
+  }
+  if (signal?.aborted) {
+    cb(new AbortError(undefined, { cause: signal.reason }));
+    return;
+  }
+  // fs.open(path, flag, mode, ...): path, then mode, then flags.
+  const p = validatePath(path);
+  const mode = parseMode(o.mode, 0o666);
+  const flags = parseFlags(flag);
+  run(writeFileSteps(p, bytes, flags, mode, flush, { signal, emptyWrite: true }), noResult(cb));
 }
 
 /** Like fs.writeFile(path | fd, data[, options], cb). */
-export function writeFile(path: PathLike | number, data: string | View, ...rest: unknown[]): void {
-  const cb = takeCallback(rest);
-  const a = writeFileArgs(path, data, rest.length > 1 ? rest[0] : undefined, 'w');
-  run(writeFileSteps(a.target, a.data, a.flags, a.mode, a.flush), cb as Callback<void>);
+export function writeFile(path: PathLike | number, data: string | View, options: WriteFileOptions | BufferEncoding | undefined | null, callback: NoParamCallback): void;
+export function writeFile(path: PathLike | number, data: string | View, callback: NoParamCallback): void;
+export function writeFile(path: PathLike | number, data: string | View, options?: unknown, callback?: unknown): void {
+  callback ||= options;
+  const cb = makeCallback(callback);
+  writeFileWith(path, data, options, cb);
 }
 
-/** Like fs.appendFile(path | fd, data[, options], cb). */
-export function appendFile(path: PathLike | number, data: string | View, ...rest: unknown[]): void {
-  const cb = takeCallback(rest);
-  const a = writeFileArgs(path, data, rest.length > 1 ? rest[0] : undefined, 'a');
-  run(writeFileSteps(a.target, a.data, a.flags, a.mode, a.flush), cb as Callback<void>);
+/** Like fs.appendFile(path | fd, data[, options], cb): flag 'a' by default, and always on an fd. */
+export function appendFile(path: PathLike | number, data: string | View, options: WriteFileOptions | BufferEncoding | undefined | null, callback: NoParamCallback): void;
+export function appendFile(path: PathLike | number, data: string | View, callback: NoParamCallback): void;
+export function appendFile(path: PathLike | number, data: string | View, options?: unknown, callback?: unknown): void {
+  callback ||= options;
+  const cb = makeCallback(callback);
+  const o = { ...copyObject(getOptions(options, { encoding: 'utf8' as unknown, mode: 0o666 as unknown, flag: 'a' as unknown })) };
+  if (!o.flag || isInt32(path)) o.flag = 'a';
+  writeFileWith(path, data, o, cb);
 }
 
 /** Like fs.unlink(path, cb). */
-export function unlink(path: PathLike, callback: Callback<void>): void {
-  const p = validatePath(path);
-  validateFunction(callback, 'cb');
-  run(unlinkSteps(p), callback);
+export function unlink(path: PathLike, callback: NoParamCallback): void;
+export function unlink(path: PathLike, callback: unknown): void {
+  const cb = makeCallback(callback);
+  run(unlinkSteps(validatePath(path)), noResult(cb));
 }
 
 /** Like fs.rename(oldPath, newPath, cb). */
-export function rename(oldPath: PathLike, newPath: PathLike, callback: Callback<void>): void {
+export function rename(oldPath: PathLike, newPath: PathLike, callback: NoParamCallback): void;
+export function rename(oldPath: PathLike, newPath: PathLike, callback: unknown): void {
+  const cb = makeCallback(callback);
   const from = validatePath(oldPath, 'oldPath');
   const to = validatePath(newPath, 'newPath');
-  validateFunction(callback, 'cb');
-  run(renameSteps(from, to), callback);
+  run(renameSteps(from, to), noResult(cb));
 }
 
 /** Like fs.mkdir(path[, options], cb): with `recursive`, the callback gets the first directory created. */
-export function mkdir(path: PathLike, ...rest: unknown[]): void {
-  const cb = takeCallback(rest);
-  const a = mkdirArgs(path, rest.length > 1 ? rest[0] : undefined);
-  run(mkdirSteps(a.path, a.mode, a.recursive), cb as Callback<string | undefined>);
+export function mkdir(path: PathLike, options: MkdirOptions & { recursive: true }, callback: (err: ErrnoException | null, path?: string) => void): void;
+export function mkdir(path: PathLike, options: Mode | (MkdirOptions & { recursive?: false }) | null | undefined, callback: NoParamCallback): void;
+export function mkdir(path: PathLike, options: Mode | MkdirOptions | null | undefined, callback: (err: ErrnoException | null, path?: string) => void): void;
+export function mkdir(path: PathLike, callback: NoParamCallback): void;
+export function mkdir(path: PathLike, options?: unknown, callback?: unknown): void {
+  if (typeof options === 'function') {
+    callback = options;
+    options = undefined;
+  }
+  const cb = makeCallback(callback);
+  const a = mkdirArgs(path, options);
+  run(mkdirSteps(a.path, a.mode, a.recursive), a.recursive ? withResult(cb) : noResult(cb));
 }

@@ -34,43 +34,87 @@ export function systemError(errno: number, syscall: string, path?: string | Buff
   return err;
 }
 
+/** How Node names the value an argument error received (its determineSpecificType). */
 function describeReceived(value: unknown): string {
-  if (value == null) return ` Received ${value}`;
-  if (typeof value === 'function') return ` Received function ${(value as { name?: string }).name || '<anonymous>'}`;
-  if (typeof value === 'object') {
-    const ctor = (value as object).constructor?.name;
-    return ctor ? ` Received an instance of ${ctor}` : ` Received ${inspect(value, { depth: -1 })}`;
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  switch (typeof value) {
+    case 'bigint': return `type bigint (${value}n)`;
+    case 'number':
+      if (Object.is(value, -0)) return 'type number (-0)';
+      return `type number (${value})`;
+    case 'boolean': return `type boolean (${value})`;
+    case 'symbol': return `type symbol (${String(value)})`;
+    case 'function': return `function ${(value as { name?: string }).name}`;
+    case 'object': {
+      const ctor = (value as object).constructor;
+      if (ctor && 'name' in ctor) return `an instance of ${ctor.name}`;
+      return inspect(value, { depth: -1 });
+    }
+    case 'string': {
+      let s = value as string;
+      if (s.length > 28) s = `${s.slice(0, 25)}...`;
+      return s.includes("'") ? `type string (${JSON.stringify(s)})` : `type string ('${s}')`;
+    }
+    default: return `type ${typeof value} (${inspect(value, { colors: false })})`;
   }
-  let shown = inspect(value, { colors: false });
-  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
-  return ` Received type ${typeof value} (${shown})`;
 }
 
+/** Node's error classes carry `code` as an own enumerable field and show it in the stack's first line. */
 function withCode<E extends Error>(err: E, code: string): E & { code: string } {
   const e = err as E & { code: string };
   Object.defineProperty(e, 'code', { value: code, enumerable: true, writable: true, configurable: true });
-  // Node shows the code in the stack's first line: "TypeError [ERR_X]: ...".
-  const name = e.name;
-  e.name = `${name} [${code}]`;
+  // The stack's first line shows the code ("TypeError [ERR_X]: ..."), as it
+  // does for most of Node's own errors; `name` stays the inherited one.
+  Object.defineProperty(e, 'name', { value: `${e.name} [${code}]`, configurable: true, writable: true });
   void e.stack;
-  e.name = name;
+  delete (e as { name?: string }).name;
   return e;
 }
 
+const kTypes = ['string', 'function', 'number', 'object', 'Function', 'Object', 'boolean', 'bigint', 'symbol'];
+const classRegExp = /^[A-Z][a-zA-Z0-9]*$/;
 
-/** `ERR_INVALID_ARG_TYPE`: a TypeError naming the argument and what it must be. */
+function formatList(a: string[], type: string): string {
+  if (a.length <= 2) return a.join(` ${type} `);
+  return `${a.slice(0, -1).join(', ')}, ${type} ${a[a.length - 1]}`;
+}
+
+/** `ERR_INVALID_ARG_TYPE`: a TypeError naming the argument and what it must be, worded as Node words it. */
 export function invalidArgType(name: string, expected: string | string[], actual: unknown): TypeError {
   const list = Array.isArray(expected) ? expected : [expected];
+  let msg = 'The ';
+  if (name.endsWith(' argument')) msg += `${name} `;
+  else msg += `"${name}" ${name.includes('.') ? 'property' : 'argument'} `;
+  msg += 'must be ';
   const types: string[] = [];
   const instances: string[] = [];
-  for (const e of list) (/^[A-Z]/.test(e) ? instances : types).push(e);
-  const join = (a: string[]) => (a.length <= 2 ? a.join(' or ') : `${a.slice(0, -1).join(', ')}, or ${a[a.length - 1]}`);
-  const kind = name.includes('.') ? 'property' : 'argument';
-  let msg = `The "${name}" ${kind} must be `;
-  if (types.length) msg += `${types.length > 1 ? 'one of type' : 'of type'} ${join(types)}`;
-  if (types.length && instances.length) msg += ' or ';
-  if (instances.length) msg += `${types.length ? '' : ''}an instance of ${join(instances)}`;
-  msg += `.${describeReceived(actual)}`;
+  const other: string[] = [];
+  for (const e of list) {
+    if (kTypes.includes(e)) types.push(e.toLowerCase());
+    else if (classRegExp.test(e)) instances.push(e);
+    else other.push(e);
+  }
+  if (instances.length > 0) {
+    const pos = types.indexOf('object');
+    if (pos !== -1) {
+      types.splice(pos, 1);
+      instances.push('Object');
+    }
+  }
+  if (types.length > 0) {
+    msg += `${types.length > 1 ? 'one of type' : 'of type'} ${formatList(types, 'or')}`;
+    if (instances.length > 0 || other.length > 0) msg += ' or ';
+  }
+  if (instances.length > 0) {
+    msg += `an instance of ${formatList(instances, 'or')}`;
+    if (other.length > 0) msg += ' or ';
+  }
+  if (other.length > 0) {
+    if (other.length > 1) msg += `one of ${formatList(other, 'or')}`;
+    else msg += `${other[0].toLowerCase() !== other[0] ? 'an ' : ''}${other[0]}`;
+  }
+  msg += `. Received ${describeReceived(actual)}`;
   return withCode(new TypeError(msg), 'ERR_INVALID_ARG_TYPE');
 }
 
@@ -109,6 +153,21 @@ export function invalidArgValue(name: string, value: unknown, reason = 'is inval
 /** `ERR_UNKNOWN_ENCODING` */
 export function unknownEncoding(encoding: unknown): TypeError {
   return withCode(new TypeError(`Unknown encoding: ${String(encoding)}`), 'ERR_UNKNOWN_ENCODING');
+}
+
+/** `ERR_FS_FILE_TOO_LARGE`: a RangeError for a file readFile cannot hold in one Buffer. */
+export function fileTooLarge(size: number): RangeError {
+  return withCode(new RangeError(`File size (${size}) is greater than 2 GiB`), 'ERR_FS_FILE_TOO_LARGE');
+}
+
+/** Node's AbortError (what an aborted `signal` rejects with). */
+export class AbortError extends Error {
+  code: string;
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = 'ABORT_ERR';
+    this.name = 'AbortError';
+  }
 }
 
 /** Raised by ops on a ring that was closed. */

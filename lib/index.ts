@@ -9,9 +9,14 @@ export {
   openSync, closeSync, readSync, writeSync, readvSync, writevSync, fsyncSync, fdatasyncSync, fstatSync, statSync,
   lstatSync, readFileSync, writeFileSync, appendFileSync, unlinkSync, renameSync, mkdirSync,
 } from './sync.js';
-export { Ring, defaultRing } from './ring.js';
+export { Ring, defaultRing, setDefaultRing } from './ring.js';
 export type { RingOptions, RingStats } from './ring.js';
 export type { BackendName, BackendRequest } from './backend.js';
 export { Stats, BigIntStats } from './stats.js';
 export type { SystemError } from './errors.js';
 export * as promises from './promises.js';
+export { Batch } from './batch.js';
+export type { Outcome } from './batch.js';
+export { readFilesEither as readFiles, readFilesSync } from './readfiles.js';
+export type { ReadFilesOptions } from './readfiles.js';
+export { Poller, PollRegistration, type PollEvent, type PollOptions, type PollerOptions, type PollerStats, type PollCallback } from './epoll.js';

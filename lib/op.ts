@@ -29,8 +29,17 @@ export class Op {
   mode = 0;
   /** iovec array (readv/writev) or statx output. */
   scratch: Buffer | null = null;
-  /** Called once with the result (>= 0) or -errno. */
-  done: ((result: number) => void) | null = null;
+  /** Called once with the result (>= 0) or -errno (and the op, so one function can serve many ops). */
+  done: ((result: number, op: Op) => void) | null = null;
+  /** For ops that stand alone (batches): the path and rename destination as the user gave them, for errors. */
+  userPath: string | Buffer | undefined = undefined;
+  userDest: string | Buffer | undefined = undefined;
+  /** statx: build BigIntStats. */
+  bigint = false;
+  /** Free for the op's owner (a batch keeps the op's index here). */
+  tag = 0;
+  /** Set by a synchronous wait (Ring.runUntil): its completion is dispatched there, not deferred. */
+  sync = false;
 
   constructor(code: OpCode) {
     this.code = code;
@@ -78,7 +87,8 @@ export function fsyncOp(fd: number, datasync: boolean): Op {
 export function statxOp(fd: number, path: Buffer | null, flags: number): Op {
   const op = new Op(OpCode.Statx);
   op.fd = fd; op.path = path; op.flags = path === null ? flags | AT_EMPTY_PATH : flags; op.mode = STATX_MASK;
-  op.scratch = Buffer.alloc(STATX_SIZE);
+  // The kernel fills the whole struct on success; nothing is read on failure.
+  op.scratch = Buffer.allocUnsafe(STATX_SIZE);
   return op;
 }
 

@@ -2,7 +2,7 @@
 // shared by the sync, callback and promise flavours. Arguments arrive here
 // already validated; these functions hold the I/O logic and error shapes.
 import { Buffer } from 'node:buffer';
-import { outOfRange } from './errors.js';
+import { AbortError, fileTooLarge } from './errors.js';
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp } from './op.js';
 import { resultError } from './ring.js';
 import type { Steps } from './run.js';
@@ -36,8 +36,12 @@ export function* writeSteps(fd: number, view: View, offset: number, length: numb
   return r;
 }
 
+/** readv/writev. With no buffers, a write does nothing (0) and a read fails with EINVAL, as in node:fs (libuv refuses zero iovecs). */
 export function* vectorSteps(write: boolean, fd: number, views: View[], position: number | bigint): Steps<number> {
-  if (views.length === 0) return 0;
+  if (views.length === 0) {
+    if (write) return 0;
+    throw resultError(-22, 'read');
+  }
   const r = yield vectorOp(write, fd, views, position);
   if (r < 0) throw resultError(r, write ? 'write' : 'read');
   return r;
@@ -104,10 +108,8 @@ function* mkdirpSteps(path: string, mode: number): Steps<string | undefined> {
 // Read files of unknown size (size 0 in statx: /proc, pipes) in chunks of this.
 const kUnknownSizeChunk = 64 * 1024;
 
-function fileTooLarge(size: number): RangeError {
-  const err = outOfRange('size', `<= ${kIoMaxLength}`, size);
-  Object.assign(err, { code: 'ERR_FS_FILE_TOO_LARGE', message: `File size (${size}) is greater than 2 GiB` });
-  return err;
+function checkSignal(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 }
 
 /**
@@ -115,31 +117,35 @@ function fileTooLarge(size: number): RangeError {
  * caller owns (read from its current position). Like node:fs, reads up to the
  * size statx reported at the start (continuing after short reads; stopping
  * early if the file shrank), and reads until EOF when statx says 0 or the
- * fd is not a regular file (/proc files, pipes).
+ * fd is not a regular file (/proc files, pipes). Any truthy `encoding`
+ * decodes the result (so 'buffer' fails as Buffer#toString fails, as in node:fs).
+ * A `signal` is checked before each read.
  */
-export function* readFileSteps(target: Path | number, flags: number, encoding: Encoding | undefined): Steps<Buffer | string> {
+export function* readFileSteps(target: Path | number, flags: number, encoding: Encoding | undefined, signal?: AbortSignal): Steps<Buffer | string> {
   const ownFd = typeof target !== 'number';
   const fd = ownFd ? yield* openSteps(target, flags, 0o666) : target;
   let data: Buffer;
   try {
+    checkSignal(signal);
     const st = statxOp(fd, null, 0);
     const r = yield st;
     if (r < 0) throw resultError(r, 'fstat');
     const { isFile, size } = statxTypeAndSize(st.scratch!);
     if (isFile && size > kIoMaxLength) throw fileTooLarge(size);
-    data = isFile && size > 0 ? yield* readKnownSize(fd, size, ownFd) : yield* readToEnd(fd);
+    data = isFile && size > 0 ? yield* readKnownSize(fd, size, ownFd, signal) : yield* readToEnd(fd, signal);
   } catch (err) {
     if (ownFd) yield closeOp(fd);  // the first error is the one to report
     throw err;
   }
   if (ownFd) yield* closeSteps(fd);
-  return encoding && encoding !== 'buffer' ? data.toString(encoding) : data;
+  return encoding ? data.toString(encoding as BufferEncoding) : data;
 }
 
-function* readKnownSize(fd: number, size: number, fromStart: boolean): Steps<Buffer> {
+function* readKnownSize(fd: number, size: number, fromStart: boolean, signal: AbortSignal | undefined): Steps<Buffer> {
   const buffer = Buffer.allocUnsafe(size);
   let filled = 0;
   while (filled < size) {
+    if (filled > 0) checkSignal(signal);
     const n = yield* readSteps(fd, buffer, filled, size - filled, fromStart ? filled : -1);
     if (n === 0) break;
     filled += n;
@@ -147,10 +153,11 @@ function* readKnownSize(fd: number, size: number, fromStart: boolean): Steps<Buf
   return filled < size ? buffer.subarray(0, filled) : buffer;
 }
 
-function* readToEnd(fd: number): Steps<Buffer> {
+function* readToEnd(fd: number, signal: AbortSignal | undefined): Steps<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for (;;) {
+    if (total > 0) checkSignal(signal);
     const chunk = Buffer.allocUnsafe(kUnknownSizeChunk);
     const n = yield* readSteps(fd, chunk, 0, chunk.length, -1);
     if (n === 0) break;
@@ -161,16 +168,25 @@ function* readToEnd(fd: number): Steps<Buffer> {
   return Buffer.concat(chunks, total);
 }
 
+export interface WriteFileOptions {
+  /** Checked before each write. */
+  signal?: AbortSignal;
+  /** Make one write(2) even for empty data (node:fs's callback writeFile does; the others do not). */
+  emptyWrite?: boolean;
+}
+
 /**
  * Write all of `data` to a path (opened with `flags` and `mode`, closed
  * after) or to an fd the caller owns (at its current position), continuing
- * after short writes.
+ * after short writes; with `flush`, fsync before closing.
  */
-export function* writeFileSteps(target: Path | number, data: Uint8Array, flags: number, mode: number, flush = false): Steps<void> {
+export function* writeFileSteps(target: Path | number, data: Uint8Array, flags: number, mode: number, flush = false, options: WriteFileOptions = {}): Steps<void> {
   const ownFd = typeof target !== 'number';
   const fd = ownFd ? yield* openSteps(target, flags, mode) : target;
   try {
-    yield* writeAll(fd, data, -1);
+    checkSignal(options.signal);
+    if (data.byteLength === 0 && options.emptyWrite) yield* writeSteps(fd, data, 0, 0, -1);
+    else yield* writeAll(fd, data, -1, options.signal);
     if (flush) yield* fsyncSteps(fd, false);
   } catch (err) {
     if (ownFd) yield closeOp(fd);
@@ -180,9 +196,10 @@ export function* writeFileSteps(target: Path | number, data: Uint8Array, flags: 
 }
 
 /** Write every byte of `data`, from `position` (-1: the current position). */
-export function* writeAll(fd: number, data: Uint8Array, position: number): Steps<number> {
+export function* writeAll(fd: number, data: Uint8Array, position: number, signal?: AbortSignal): Steps<number> {
   let written = 0;
   while (written < data.byteLength) {
+    if (written > 0) checkSignal(signal);
     const n = yield* writeSteps(fd, data, written, data.byteLength - written, position < 0 ? -1 : position + written);
     written += n;
   }

@@ -1,17 +1,20 @@
 // The promise flavour: like node:fs/promises, every operation going through
-// the environment's io_uring ring. Bad arguments reject (the functions are
-// async, as in Node).
-import type { Buffer } from 'node:buffer';
-import { mkdirArgs, openArgs, readFileArgs, readOptionsArgs, statOptions, writeArgs, writeFileArgs } from './args.js';
-import { systemError } from './errors.js';
+// the environment's io_uring ring. The functions are async, so bad arguments
+// reject (as in Node), checked in node:fs/promises' order.
+import { Buffer } from 'node:buffer';
+import { mkdirPromiseArgs, openArgs, readHandleArgs, statOptions, writeHandleArgs, vectorPosition } from './args.js';
 import {
   closeSteps, fsyncSteps, mkdirSteps, openSteps, readFileSteps, readSteps, renameSteps, statSteps, unlinkSteps,
-  vectorSteps, writeFileSteps, writeSteps,
+  vectorSteps, writeAll, writeSteps,
 } from './operations.js';
 import { defaultRing } from './ring.js';
 import { runPromise, type Steps } from './run.js';
 import type { BigIntStats, Stats } from './stats.js';
-import { checkAborted, validateBufferArray, validatePath, validateReadPosition, writePosition, type PathLike } from './validate.js';
+import { invalidArgType } from './errors.js';
+import {
+  checkAborted, copyObject, getOptions, isArrayBufferView, validateAbortSignal, validateBoolean,
+  validateBufferArray, validatePath, type Encoding, type PathLike,
+} from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
 
@@ -19,18 +22,32 @@ function run<T>(steps: Steps<T>): Promise<T> {
   return runPromise(defaultRing(), steps);
 }
 
-const EBADF = -9;
+/** What node:fs/promises rejects with for an operation on a closed FileHandle. */
+function fileClosed(syscall: string): Error {
+  const err = new Error('file closed') as Error & { code: string; syscall: string };
+  err.code = 'EBADF';
+  err.syscall = syscall;
+  return err;
+}
+
+/** Results of FileHandle.read/write(v) are null-prototype objects, as in node:fs/promises. */
+function result<T extends object>(fields: T): T {
+  return Object.assign(Object.create(null) as object, fields) as T;
+}
 
 /**
- * Like node:fs/promises FileHandle. Its fd stays open while any of its
- * operations is queued or in flight: close() waits for them first, so an
- * op can never land on a reused fd number.
+ * Like node:fs/promises FileHandle. As in Node, its fd stays open while any
+ * of its operations is in flight: close() marks it closing and the fd is
+ * closed when the last one finishes, so an op can never land on a reused fd
+ * number. `fd` is -1 from the moment it is closed (or closing with nothing in
+ * flight); operations then reject with `Error: file closed` (code EBADF).
  */
 export class FileHandle {
   #fd: number;
-  #pending = 0;
-  #closing: Promise<void> | null = null;
-  #idle: (() => void) | null = null;
+  #refs = 1;
+  #closePromise: Promise<void> | null = null;
+  #closeResolve: (() => void) | null = null;
+  #closeReject: ((err: unknown) => void) | null = null;
 
   constructor(fd: number) {
     this.#fd = fd;
@@ -41,97 +58,116 @@ export class FileHandle {
     return this.#fd;
   }
 
-  async #use<T>(syscall: string, steps: (fd: number) => Steps<T>): Promise<T> {
-    if (this.#fd === -1 || this.#closing) throw systemError(EBADF, syscall);
-    this.#pending++;
+  /** node:fs/promises' fsCall: refuse a closed handle, hold a reference while the operation runs. */
+  async #call<T>(syscall: string, body: (fd: number) => Promise<T>): Promise<T> {
+    if (this.#fd === -1) throw fileClosed(syscall);
+    this.#refs++;
     try {
-      return await run(steps(this.#fd));
+      return await body(this.#fd);
     } finally {
-      if (--this.#pending === 0 && this.#idle) this.#idle();
+      this.#unref();
     }
   }
 
-  /** Like FileHandle.read(buffer, offset, length, position) / read(options) / read(buffer, options). */
-  async read<T extends View = Buffer>(bufferOrOptions?: T | { buffer?: T; offset?: number; length?: number; position?: number | bigint | null }, offset?: number | null | { offset?: number; length?: number; position?: number | bigint | null }, length?: number | null, position?: number | bigint | null): Promise<{ bytesRead: number; buffer: T }> {
-    const a = readOptionsArgs(bufferOrOptions, offset, length, position);
-    if ('empty' in a) return { bytesRead: 0, buffer: a.empty as T };
-    const bytesRead = await this.#use('read', (fd) => readSteps(fd, a.buffer, a.offset, a.length, a.position));
-    return { bytesRead, buffer: a.buffer as T };
+  #unref(): void {
+    if (--this.#refs === 0) {
+      const fd = this.#fd;
+      this.#fd = -1;
+      run(closeSteps(fd)).then(this.#closeResolve ?? undefined, this.#closeReject ?? undefined);
+    }
+  }
+
+  /** Like FileHandle.read(buffer, offset, length, position) / read(buffer, options) / read(options). */
+  read<T extends View = Buffer>(bufferOrOptions?: T | { buffer?: T; offset?: number; length?: number; position?: number | bigint | null } | null, offset?: number | null | { offset?: number; length?: number; position?: number | bigint | null }, length?: number | null, position?: number | bigint | null): Promise<{ bytesRead: number; buffer: T }> {
+    return this.#call('read', async (fd) => {
+      const a = readHandleArgs(bufferOrOptions, offset, length, position);
+      if ('empty' in a) return result({ bytesRead: 0, buffer: a.empty as T });
+      const bytesRead = await run(readSteps(fd, a.buffer, a.offset, a.length, a.position));
+      return result({ bytesRead: bytesRead || 0, buffer: a.buffer as T });
+    });
   }
 
   /** Like FileHandle.write(buffer, offset?, length?, position?) / write(buffer, options) / write(string, position?, encoding?). */
-  async write<T extends View | string>(buffer: T, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: T }> {
-    if ((buffer as View | undefined)?.byteLength === 0) return { bytesWritten: 0, buffer };
-    const a = writeArgs(buffer, offsetOrOptions, length, position);
-    const bytesWritten = await this.#use('write', (fd) => writeSteps(fd, a.buffer, a.offset, a.length, a.position));
-    return { bytesWritten, buffer };
+  write<T extends View | string>(buffer: T, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: T }> {
+    return this.#call('write', async (fd) => {
+      const a = writeHandleArgs(buffer, offsetOrOptions, length, position);
+      if (a === null) return result({ bytesWritten: 0, buffer });
+      const bytesWritten = await run(writeSteps(fd, a.buffer, a.offset, a.length, a.position));
+      return result({ bytesWritten: bytesWritten || 0, buffer });
+    });
   }
 
   /** Like FileHandle.readv(buffers, position?). */
-  async readv<T extends View[]>(buffers: T, position?: number | null): Promise<{ bytesRead: number; buffers: T }> {
-    const views = validateBufferArray(buffers);
-    const pos = typeof position === 'number' ? validateReadPosition(position, 0) : -1;
-    const bytesRead = await this.#use('read', (fd) => vectorSteps(false, fd, views, pos));
-    return { bytesRead, buffers };
+  readv<T extends View[]>(buffers: T, position?: number | null): Promise<{ bytesRead: number; buffers: T }> {
+    return this.#call('readv', async (fd) => {
+      const views = validateBufferArray(buffers);
+      const bytesRead = await run(vectorSteps(false, fd, views, vectorPosition(position)));
+      return result({ bytesRead: bytesRead || 0, buffers });
+    });
   }
 
   /** Like FileHandle.writev(buffers, position?). */
-  async writev<T extends View[]>(buffers: T, position?: number | null): Promise<{ bytesWritten: number; buffers: T }> {
-    const views = validateBufferArray(buffers);
-    const bytesWritten = await this.#use('write', (fd) => vectorSteps(true, fd, views, writePosition(position)));
-    return { bytesWritten, buffers };
+  writev<T extends View[]>(buffers: T, position?: number | null): Promise<{ bytesWritten: number; buffers: T }> {
+    return this.#call('writev', async (fd) => {
+      const views = validateBufferArray(buffers);
+      if (views.length === 0) return result({ bytesWritten: 0, buffers });
+      const bytesWritten = await run(vectorSteps(true, fd, views, vectorPosition(position)));
+      return result({ bytesWritten: bytesWritten || 0, buffers });
+    });
   }
 
   /** Like FileHandle.stat(options?). */
   stat(options?: { bigint?: false }): Promise<Stats>;
   stat(options: { bigint: true }): Promise<BigIntStats>;
-  async stat(options?: { bigint?: boolean }): Promise<Stats | BigIntStats> {
-    const { bigint } = statOptions(options);
-    return (await this.#use('fstat', (fd) => statSteps(fd, null, true, bigint)))!;
+  stat(options: unknown = { bigint: false }): Promise<Stats | BigIntStats> {
+    return this.#call('fstat', async (fd) => (await run(statSteps(fd, null, true, statOptions(options).bigint)))!);
   }
 
   /** Like FileHandle.sync() (fsync). */
   sync(): Promise<void> {
-    return this.#use('fsync', (fd) => fsyncSteps(fd, false));
+    return this.#call('fsync', (fd) => run(fsyncSteps(fd, false)));
   }
 
   /** Like FileHandle.datasync() (fdatasync). */
   datasync(): Promise<void> {
-    return this.#use('fdatasync', (fd) => fsyncSteps(fd, true));
+    return this.#call('fdatasync', (fd) => run(fsyncSteps(fd, true)));
   }
 
   /** Like FileHandle.readFile(options?): the rest of the file from the current position. */
-  async readFile(options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding | null): Promise<Buffer | string> {
-    const a = readFileArgs(this.#fd === -1 ? 0 : this.#fd, options);
-    checkAborted(a.signal);
-    return this.#use('read', (fd) => readFileSteps(fd, a.flags, a.encoding));
+  readFile(options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding | null): Promise<Buffer | string> {
+    return this.#call('readFile', () => readFile(this, options));
   }
 
   /** Like FileHandle.writeFile(data, options?): writes at the current position. */
-  async writeFile(data: string | View, options?: unknown): Promise<void> {
-    const a = writeFileArgs(this.#fd === -1 ? 0 : this.#fd, data, options, 'w');
-    checkAborted(a.signal);
-    return this.#use('write', (fd) => writeFileSteps(fd, a.data, a.flags, a.mode, a.flush));
+  writeFile(data: unknown, options?: unknown): Promise<void> {
+    return this.#call('writeFile', () => writeFile(this, data, options));
   }
 
-  /** Like FileHandle.appendFile(data, options?). */
-  async appendFile(data: string | View, options?: unknown): Promise<void> {
-    return this.writeFile(data, options);
+  /** Like FileHandle.appendFile(data, options?): as writeFile (at the current position). */
+  appendFile(data: unknown, options?: unknown): Promise<void> {
+    return this.#call('writeFile', () => writeFile(this, data, options));
   }
 
-  /** Like FileHandle.close(): waits for this handle's pending ops, then closes the fd. */
+  /** Like FileHandle.close(): the fd is closed once the operations in flight have finished. */
   close(): Promise<void> {
     if (this.#fd === -1) return Promise.resolve();
-    this.#closing ??= (async () => {
-      if (this.#pending > 0) await new Promise<void>((resolve) => { this.#idle = resolve; });
+    if (this.#closePromise) return this.#closePromise;
+    this.#refs--;
+    if (this.#refs === 0) {
       const fd = this.#fd;
-      try {
-        await run(closeSteps(fd));
-      } finally {
-        this.#fd = -1;
-      }
-    })();
-    return this.#closing;
+      this.#fd = -1;
+      this.#closePromise = run(closeSteps(fd)).finally(() => { this.#closePromise = null; });
+    } else {
+      this.#closePromise = new Promise<void>((resolve, reject) => {
+        this.#closeResolve = resolve;
+        this.#closeReject = reject;
+      }).finally(() => {
+        this.#closePromise = null;
+        this.#closeResolve = null;
+        this.#closeReject = null;
+      });
+    }
+    return this.#closePromise;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -145,38 +181,90 @@ export async function open(path: PathLike, flags?: string | number, mode?: strin
   return new FileHandle(await run(openSteps(a.path, a.flags, a.mode)));
 }
 
-/** Like fsPromises.readFile(path | FileHandle, options?). */
-export async function readFile(path: PathLike | FileHandle, options?: { encoding?: BufferEncoding | null; flag?: string | number; signal?: AbortSignal } | BufferEncoding | null): Promise<Buffer | string> {
-  if (path instanceof FileHandle) return path.readFile(options);
-  const a = readFileArgs(path, options);
-  checkAborted(a.signal);
-  return run(readFileSteps(a.target, a.flags, a.encoding));
+/** Close after `op`, keeping op's error first (node:fs/promises' handleFdClose). */
+async function closingAfter<T>(fh: FileHandle, op: Promise<T>): Promise<T> {
+  let value: T;
+  try {
+    value = await op;
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+  await fh.close();
+  return value;
 }
 
-/** Like fsPromises.writeFile(path | FileHandle, data, options?). */
-export async function writeFile(path: PathLike | FileHandle, data: string | View, options?: unknown): Promise<void> {
-  if (path instanceof FileHandle) return path.writeFile(data, options);
-  const a = writeFileArgs(path, data, options, 'w');
-  checkAborted(a.signal);
-  return run(writeFileSteps(a.target, a.data, a.flags, a.mode, a.flush));
+/** Like fsPromises.readFile(path | FileHandle, options?). A FileHandle is read from its current position. */
+export async function readFile(path: PathLike | FileHandle, options?: unknown): Promise<Buffer | string> {
+  const o = getOptions(options, { flag: 'r' as unknown });
+  const flag = o.flag || 'r';
+  const encoding = o.encoding as Encoding | undefined;
+  const signal = o.signal;
+  if (path instanceof FileHandle) return run(readFileSteps(path.fd, 0, encoding || undefined, signal));
+  checkAborted(signal);
+  const fh = await open(path as PathLike, flag as string | number, 0o666);
+  return closingAfter(fh, run(readFileSteps(fh.fd, 0, encoding || undefined, signal)));
 }
 
-/** Like fsPromises.appendFile(path | FileHandle, data, options?). */
-export async function appendFile(path: PathLike | FileHandle, data: string | View, options?: unknown): Promise<void> {
-  if (path instanceof FileHandle) return path.appendFile(data, options);
-  const a = writeFileArgs(path, data, options, 'a');
-  checkAborted(a.signal);
-  return run(writeFileSteps(a.target, a.data, a.flags, a.mode, a.flush));
+/** node:fs/promises' isCustomIterable: what writeFile takes besides strings and views. */
+function isCustomIterable(obj: unknown): obj is Iterable<unknown> | AsyncIterable<unknown> {
+  if (obj == null || isArrayBufferView(obj) || typeof obj === 'string') return false;
+  const o = obj as Record<symbol, unknown>;
+  return typeof o[Symbol.asyncIterator] === 'function' || typeof o[Symbol.iterator] === 'function';
+}
+
+/** Write data (a view, or each chunk of an iterable) at the current position. */
+async function writeToHandle(fd: number, data: Uint8Array | Iterable<unknown> | AsyncIterable<unknown>, signal: AbortSignal | undefined, encoding: unknown): Promise<void> {
+  checkAborted(signal);
+  if (isCustomIterable(data)) {
+    for await (const chunk of data) {
+      checkAborted(signal);
+      const view = isArrayBufferView(chunk) ? chunk : Buffer.from(chunk as string, (encoding || 'utf8') as BufferEncoding);
+      await run(writeAll(fd, new Uint8Array(view.buffer, view.byteOffset, view.byteLength), -1, signal));
+      checkAborted(signal);
+    }
+    return;
+  }
+  const view = data as Uint8Array;
+  if (view.byteLength === 0) return;
+  await run(writeAll(fd, view, -1, signal));
+}
+
+/** Like fsPromises.writeFile(path | FileHandle, data, options?): data a string, a view, or an (async) iterable of them. */
+export async function writeFile(path: PathLike | FileHandle, data: unknown, options?: unknown): Promise<void> {
+  const o = getOptions(options, { encoding: 'utf8' as unknown, mode: 0o666 as unknown, flag: 'w' as unknown, flush: false as unknown });
+  const flag = o.flag || 'w';
+  const flush = o.flush ?? false;
+  validateBoolean(flush, 'options.flush');
+  let bytes: Uint8Array | Iterable<unknown> | AsyncIterable<unknown>;
+  if (isArrayBufferView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  else if (isCustomIterable(data)) bytes = data;
+  else if (typeof data === 'string') bytes = Buffer.from(data, (o.encoding || 'utf8') as BufferEncoding);
+  else throw invalidArgType('data', ['string', 'Buffer', 'TypedArray', 'DataView'], data);
+  validateAbortSignal(o.signal, 'options.signal');
+  if (path instanceof FileHandle) return writeToHandle(path.fd, bytes, o.signal, o.encoding);
+  checkAborted(o.signal);
+  const fh = await open(path as PathLike, flag as string | number, o.mode as string | number);
+  let op = writeToHandle(fh.fd, bytes, o.signal, o.encoding);
+  if (flush) op = op.then(() => fh.sync());
+  return closingAfter(fh, op);
+}
+
+/** Like fsPromises.appendFile(path | FileHandle, data, options?): flag 'a' unless one is given. */
+export async function appendFile(path: PathLike | FileHandle, data: unknown, options?: unknown): Promise<void> {
+  const o = copyObject(getOptions(options, { encoding: 'utf8' as unknown, mode: 0o666 as unknown, flag: 'a' as unknown }));
+  o.flag = o.flag || 'a';
+  return writeFile(path, data, o);
 }
 
 /** Like fsPromises.stat(path, options?). */
-export async function stat(path: PathLike, options?: { bigint?: boolean }): Promise<Stats | BigIntStats> {
+export async function stat(path: PathLike, options: unknown = { bigint: false }): Promise<Stats | BigIntStats> {
   const p = validatePath(path);
   return (await run(statSteps(null, p, true, statOptions(options).bigint)))!;
 }
 
 /** Like fsPromises.lstat(path, options?). */
-export async function lstat(path: PathLike, options?: { bigint?: boolean }): Promise<Stats | BigIntStats> {
+export async function lstat(path: PathLike, options: unknown = { bigint: false }): Promise<Stats | BigIntStats> {
   const p = validatePath(path);
   return (await run(statSteps(null, p, false, statOptions(options).bigint)))!;
 }
@@ -188,15 +276,21 @@ export async function unlink(path: PathLike): Promise<void> {
 
 /** Like fsPromises.rename(oldPath, newPath). */
 export async function rename(oldPath: PathLike, newPath: PathLike): Promise<void> {
-  return run(renameSteps(validatePath(oldPath, 'oldPath'), validatePath(newPath, 'newPath')));
+  const from = validatePath(oldPath, 'oldPath');
+  const to = validatePath(newPath, 'newPath');
+  return run(renameSteps(from, to));
 }
 
 /** Like fsPromises.mkdir(path, options?): with `recursive`, resolves with the first directory created. */
 export async function mkdir(path: PathLike, options?: number | string | { recursive?: boolean; mode?: number | string }): Promise<string | undefined> {
-  const a = mkdirArgs(path, options);
+  const a = mkdirPromiseArgs(path, options);
   return run(mkdirSteps(a.path, a.mode, a.recursive));
 }
 
 export { Stats, BigIntStats } from './stats.js';
-export { Ring, defaultRing } from './ring.js';
+export { Ring, defaultRing, setDefaultRing } from './ring.js';
 export type { RingOptions, RingStats } from './ring.js';
+export { readFiles } from './readfiles.js';
+export type { ReadFilesOptions } from './readfiles.js';
+export { Batch } from './batch.js';
+export type { Outcome } from './batch.js';

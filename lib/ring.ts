@@ -1,24 +1,61 @@
 // The engine: turns Ops into SQEs, flushes once per JS turn, dispatches
 // completions, and holds every in-flight op (and so its memory) in a slot
 // table until its completion arrives. All async flavours go through here.
-import { createBackend, type BackendName, type BackendOptions } from './backend.js';
+import { createBackend, type BackendName, type BackendOptions, type RingSetup } from './backend.js';
 import type { NativeRing } from './binding.js';
-import { ringClosed, systemError } from './errors.js';
+import { invalidArgType, invalidArgValue, ringClosed, systemError } from './errors.js';
+import { Batch } from './batch.js';
 import { Op, OpCode } from './op.js';
+import { validateInteger, validateObject } from './validate.js';
 
 /** A result that is not an errno: the ring was closed before the op ran. */
 export const RING_CLOSED = -(2 ** 31);
+export const ECANCELED = -125;
+/** IOSQE_IO_LINK: the next SQE starts only if this one succeeds. */
+const IOSQE_IO_LINK = 1 << 2;
+const HISTOGRAM_LABELS = ['1', '2-3', '4-7', '8-15', '16-31', '32-63', '64-127', '128-255', '256-511', '512+'];
 
 // io_uring_setup flags (linux/io_uring.h).
 export const SetupFlags = {
+  SQPOLL: 1 << 1,
   SUBMIT_ALL: 1 << 7,
   COOP_TASKRUN: 1 << 8,
   SINGLE_ISSUER: 1 << 12,
+  DEFER_TASKRUN: 1 << 13,
 } as const;
 
 export interface RingOptions extends BackendOptions {
-  /** SQ size (rounded up to a power of two by the kernel); the CQ is 4x. Default 256. */
+  /**
+   * SQ size: how many ops one io_uring_enter can carry (rounded up to a power
+   * of two by the kernel). The CQ is 4x, and at most that many ops are in
+   * flight; more wait in uringfs's queue, in order. Default 256. Max 16384.
+   */
   entries?: number;
+  /**
+   * How the kernel runs completion work for this thread:
+   * - 'coop' (default): IORING_SETUP_COOP_TASKRUN + SINGLE_ISSUER — no
+   *   interrupting IPIs; work runs when the thread enters the kernel anyway.
+   * - 'defer': SINGLE_ISSUER + DEFER_TASKRUN — work runs only when uringfs
+   *   asks, in batches (kernel 6.1+).
+   * - 'normal': neither (what older kernels support).
+   * The default falls back to 'normal' on kernels that refuse it; an explicit
+   * choice that the kernel refuses throws.
+   */
+  taskrun?: 'coop' | 'defer' | 'normal';
+  /**
+   * IORING_SETUP_SQPOLL: a kernel thread polls the SQ, so submitting needs
+   * no syscall while it is awake (`idleMs`, default 1000, after the last op).
+   * Off by default: it burns a core while busy, and an SQPOLL ring keeps its
+   * creator's credentials after setuid() (CVE-2024-22017).
+   */
+  sqpoll?: boolean | { idleMs?: number };
+  /**
+   * When ops from the ordinary API reach the kernel: 'turn' (default) — once
+   * at the end of the current JS turn, so everything issued together shares
+   * one io_uring_enter; 'immediate' — one enter per op (lowest latency for a
+   * lone op, most syscalls); a number N — every N ops, and at the end of the turn.
+   */
+  submit?: 'turn' | 'immediate' | number;
 }
 
 export interface RingStats {
@@ -36,18 +73,50 @@ export interface RingStats {
   waiting: number;
   /** Drains that found the kernel holding overflowed completions. */
   cqOverflows: number;
+  /** How many submits carried how many SQEs: { '1': n, '2-3': n, ..., '512+': n }. */
+  opsPerSubmit: Record<string, number>;
 }
 
+/** Ops that go to the kernel together, each linked to the next (IOSQE_IO_LINK). */
+type Chain = Op[];
+
 const DEFAULT_ENTRIES = 256;
+const MAX_ENTRIES = 16384;  // the CQ (4x) must stay within the kernel's 65536
+
+/** The setup flags to try, most wanted first: only the defaults fall back. */
+function setupAttempts(options: RingOptions): RingSetup {
+  const { SQPOLL, SUBMIT_ALL, COOP_TASKRUN, SINGLE_ISSUER, DEFER_TASKRUN } = SetupFlags;
+  const sqpoll = options.sqpoll ?? false;
+  if (typeof sqpoll !== 'boolean') validateObject(sqpoll, 'options.sqpoll');
+  const idleMs = typeof sqpoll === 'object' ? (sqpoll.idleMs ?? 1000) : 0;
+  validateInteger(idleMs, 'options.sqpoll.idleMs', 0, 2 ** 32 - 1);
+  const taskrun = options.taskrun;
+  if (taskrun !== undefined && taskrun !== 'coop' && taskrun !== 'defer' && taskrun !== 'normal') {
+    throw invalidArgValue('options.taskrun', taskrun, "must be 'coop', 'defer' or 'normal'");
+  }
+  const explicit = taskrun !== undefined || sqpoll !== false;
+  let flags = sqpoll !== false ? SQPOLL : 0;
+  if (taskrun === 'defer') flags |= SINGLE_ISSUER | DEFER_TASKRUN;
+  else if (taskrun === 'coop' || (taskrun === undefined && sqpoll === false)) flags |= COOP_TASKRUN | SINGLE_ISSUER;
+  if (explicit) return { attempts: [flags | SUBMIT_ALL, flags], idleMs, explicit };
+  return { attempts: [flags | SUBMIT_ALL, SUBMIT_ALL, 0], idleMs, explicit };
+}
 
 export class Ring {
-  readonly #native: NativeRing;
+  readonly #native!: NativeRing;
+  /** Flush after this many ops queued in one turn (Infinity: only at the end of the turn). */
+  readonly #submitEvery: number;
+  #queuedThisTurn = 0;
   readonly #completions: Int32Array;
   readonly #state: Int32Array;
   readonly #ops: (Op | undefined)[] = [];
   readonly #freeIds: number[] = [];
-  /** Ops beyond what the CQ can hold wait here, in submission order. */
-  #backlog: Op[] = [];
+  /** Ops (and chains) beyond what the CQ can hold wait here, in submission order. */
+  #backlog: (Op | Chain)[] = [];
+  /** Where synchronous waits receive completions (allocated on first use). */
+  #syncCompletions: Int32Array | undefined;
+  /** Completions reaped by a synchronous wait that belong to async ops: dispatched on the next tick. */
+  #deferred: [Op, number][] = [];
   #backlogHead = 0;
   #inFlight = 0;
   readonly #maxInFlight: number;
@@ -55,25 +124,35 @@ export class Ring {
   readonly #fallbackReason: string | null;
   #flushScheduled = false;
   #closed = false;
-  // The native side holds this callback only weakly while no op is pending
-  // (so an idle Ring can be collected): the Ring must hold it, or a GC
-  // between ops collects it and later completions have nowhere to go.
-  readonly #onCompletions = (count: number): void => this.#dispatch(count);
+  // Held here: the native ring references it weakly while idle (strongly
+  // while ops are pending), so that an idle ring can be collected.
+  readonly #onCompletions = (count: number): void => this.#dispatch(this.#completions, count);
   readonly #flush = () => {
     this.#flushScheduled = false;
+    this.#queuedThisTurn = 0;
     if (!this.#closed) this.#native.flush();
   };
 
   constructor(options: RingOptions = {}) {
+    validateObject(options, 'options');
     const entries = options.entries ?? DEFAULT_ENTRIES;
-    const flags = SetupFlags.SUBMIT_ALL | SetupFlags.COOP_TASKRUN | SetupFlags.SINGLE_ISSUER;
-    const chosen = createBackend(entries, flags, this.#onCompletions, options);
+    validateInteger(entries, 'options.entries', 1, MAX_ENTRIES);
+    const submit = options.submit ?? 'turn';
+    if (submit !== 'turn' && submit !== 'immediate') validateInteger(submit, 'options.submit', 1, 2 ** 31 - 1);
+    this.#submitEvery = submit === 'turn' ? Infinity : submit === 'immediate' ? 1 : submit;
+    const chosen = createBackend(entries, setupAttempts(options), this.#onCompletions, options);
     this.#native = chosen.native;
     this.#backend = chosen.backend;
     this.#fallbackReason = chosen.fallbackReason;
     this.#completions = this.#native.completions;
     this.#state = this.#native.state;
     this.#maxInFlight = this.#native.cqEntries;
+  }
+
+  /** The io_uring_setup flags in force, by name (e.g. ['SUBMIT_ALL', 'COOP_TASKRUN', 'SINGLE_ISSUER']). */
+  get setupFlags(): string[] {
+    const flags = this.#native.setupFlags;
+    return Object.entries(SetupFlags).filter(([, bit]) => (flags & bit) !== 0).map(([name]) => name);
   }
 
   /** SQ and CQ sizes the kernel gave. */
@@ -87,39 +166,110 @@ export class Ring {
 
   /** Queue an op; its `done` is called once, asynchronously, with the result or -errno. */
   submit(op: Op): void {
-    if (this.#closed) {
-      queueMicrotask(() => op.done!(RING_CLOSED));
-      return;
-    }
-    if (this.#inFlight >= this.#maxInFlight || this.#backlogHead < this.#backlog.length) {
-      this.#backlog.push(op);
-      return;
-    }
-    this.#start(op);
+    this.#enqueue(op);
   }
 
-  #start(op: Op): void {
+  /**
+   * Queue ops that run in order, each only if the one before succeeded
+   * (IOSQE_IO_LINK). The chain reaches the kernel in one submit, never split;
+   * when a link fails, the ops after it complete with -ECANCELED.
+   */
+  submitChain(chain: Op[]): void {
+    if (chain.length > this.sqEntries) throw new RangeError(`A chain of ${chain.length} ops does not fit the SQ (${this.sqEntries} entries)`);
+    if (chain.length === 1) this.#enqueue(chain[0]);
+    else if (chain.length > 1) this.#enqueue(chain);
+  }
+
+  #enqueue(work: Op | Chain): void {
+    if (this.#closed) {
+      for (const op of Array.isArray(work) ? work : [work]) queueMicrotask(() => complete(op, RING_CLOSED));
+      return;
+    }
+    const size = Array.isArray(work) ? work.length : 1;
+    if (this.#inFlight + size > this.#maxInFlight || this.#backlogHead < this.#backlog.length) {
+      this.#backlog.push(work);
+      return;
+    }
+    this.#start(work);
+  }
+
+  /** Hand work to the kernel; false when the SQ would not take it (it is then first in line). */
+  #start(work: Op | Chain): boolean {
+    let queued: boolean;
+    if (!Array.isArray(work)) {
+      queued = this.#startOp(work);
+    } else {
+      queued = this.#native.reserve(work.length);
+      if (queued) {
+        this.#native.setSqeFlags(IOSQE_IO_LINK);
+        for (let i = 0; i < work.length; i++) {
+          if (i === work.length - 1) this.#native.setSqeFlags(0);
+          // Memory was validated when the chain was built; a failure here
+          // would break the link, so it is reported for that op and the rest.
+          if (!this.#startOp(work[i])) {
+            this.#native.setSqeFlags(0);
+            for (let j = i + 1; j < work.length; j++) queueMicrotask(() => complete(work[j], ECANCELED));
+            break;
+          }
+        }
+      }
+    }
+    if (!queued) {
+      // The kernel would not take more SQEs right now (EBUSY/EAGAIN): keep
+      // the work first in line and retry once something completes.
+      this.#backlog.splice(this.#backlogHead, 0, work);
+      if (this.#inFlight === 0) setTimeout(() => this.#pump(), 1);
+      return false;
+    }
+    if (++this.#queuedThisTurn >= this.#submitEvery) {
+      this.#queuedThisTurn = 0;
+      this.#native.flush();
+    } else if (!this.#flushScheduled && this.#state[0] === 0) {
+      this.#flushScheduled = true;
+      queueMicrotask(this.#flush);
+    }
+    return true;
+  }
+
+  #startOp(op: Op): boolean {
     const id = this.#freeIds.length > 0 ? this.#freeIds.pop()! : this.#ops.length;
     this.#ops[id] = op;
     const r = this.#queue(id, op);
     if (r === 1) {
       this.#inFlight++;
-      if (!this.#flushScheduled && this.#state[0] === 0) {
-        this.#flushScheduled = true;
-        queueMicrotask(this.#flush);
-      }
-      return;
+      return true;
     }
     this.#ops[id] = undefined;
     this.#freeIds.push(id);
-    if (r === 0) {
-      // The kernel would not take more SQEs right now (EBUSY/EAGAIN): keep
-      // the op first in line and retry once something completes.
-      this.#backlog.splice(this.#backlogHead, 0, op);
-      if (this.#inFlight === 0) setTimeout(() => this.#pump(), 1);
-      return;
+    if (r === 0) return false;
+    queueMicrotask(() => complete(op, r));
+    return true;
+  }
+
+  /** A new, empty batch of ops for this ring (see Batch). */
+  batch(): Batch {
+    return new Batch(this);
+  }
+
+  /** Send what is queued to the kernel now (one io_uring_enter per SQ-full), instead of at the end of the turn. */
+  flush(): void {
+    if (!this.#closed) this.#native.flush();
+  }
+
+  /**
+   * Block this thread until `isDone()`: submit what is queued, wait for
+   * completions and dispatch those of ops marked `sync`. Completions of other
+   * (async) ops found meanwhile are dispatched on the next tick, so no user
+   * callback runs inside a synchronous call.
+   */
+  runUntil(isDone: () => boolean): void {
+    while (!isDone()) {
+      if (this.#closed) throw ringClosed('wait');
+      const out = (this.#syncCompletions ??= new Int32Array(this.#completions.length));
+      const count = this.#native.waitCompletions(1, out);
+      if (count < 0) throw systemError(count, 'io_uring_enter');
+      this.#dispatch(out, count, true);
     }
-    queueMicrotask(() => op.done!(r));
   }
 
   #queue(id: number, op: Op): number {
@@ -141,8 +291,7 @@ export class Ring {
   }
 
   /** Called by the native drain with `count` [id, result] pairs in `completions`. */
-  #dispatch(count: number): void {
-    const c = this.#completions;
+  #dispatch(c: Int32Array, count: number, syncWait = false): void {
     const ops = this.#ops;
     for (let i = 0; i < count; i++) {
       const id = c[2 * i];
@@ -152,25 +301,28 @@ export class Ring {
       ops[id] = undefined;
       this.#freeIds.push(id);
       this.#inFlight--;
-      const done = op.done!;
-      op.done = null;
-      try {
-        done(c[2 * i + 1]);
-      } catch (err) {
-        // A user callback threw: surface it as Node would (uncaught), without
-        // losing the completions that follow it in this batch.
-        process.nextTick(() => { throw err; });
+      if (syncWait && !op.sync) {
+        if (this.#deferred.push([op, c[2 * i + 1]]) === 1) process.nextTick(this.#dispatchDeferred);
+        continue;
       }
+      complete(op, c[2 * i + 1]);
     }
     this.#pump();
   }
 
+  readonly #dispatchDeferred = (): void => {
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    for (const [op, result] of deferred) complete(op, result);
+  };
+
   #pump(): void {
-    while (this.#inFlight < this.#maxInFlight && this.#backlogHead < this.#backlog.length && !this.#closed) {
-      const op = this.#backlog[this.#backlogHead];
+    while (this.#backlogHead < this.#backlog.length && !this.#closed) {
+      const work = this.#backlog[this.#backlogHead];
+      const size = Array.isArray(work) ? work.length : 1;
+      if (this.#inFlight + size > this.#maxInFlight) break;
       this.#backlog[this.#backlogHead++] = undefined as unknown as Op;
-      this.#start(op);
-      if (this.#backlog[this.#backlogHead - 1] === op) break;  // re-queued: SQ still busy
+      if (!this.#start(work)) break;  // SQ still busy: it went back first in line
     }
     if (this.#backlogHead === this.#backlog.length) {
       this.#backlog = [];
@@ -183,8 +335,16 @@ export class Ring {
 
   /** Counters since the ring was made. Cheap: read from a few native integers. */
   stats(): RingStats {
-    const [submitted, enters, completed, inFlight, maxInFlight, cqOverflows] = this.#native.counters();
-    return { submitted, enters, completed, inFlight, maxInFlight, waiting: this.#backlog.length - this.#backlogHead, cqOverflows };
+    const counters = this.#native.counters();
+    const [submitted, enters, completed, inFlight, maxInFlight, cqOverflows] = counters;
+    const opsPerSubmit: Record<string, number> = {};
+    HISTOGRAM_LABELS.forEach((label, i) => { opsPerSubmit[label] = counters[6 + i] ?? 0; });
+    let waiting = 0;
+    for (let i = this.#backlogHead; i < this.#backlog.length; i++) {
+      const work = this.#backlog[i];
+      waiting += Array.isArray(work) ? work.length : 1;
+    }
+    return { submitted, enters, completed, inFlight, maxInFlight, waiting, cqOverflows, opsPerSubmit };
   }
 
   /**
@@ -198,12 +358,23 @@ export class Ring {
     this.#native.shutdown();
     const pending: Op[] = [];
     for (const op of this.#ops) if (op !== undefined) pending.push(op);
-    for (let i = this.#backlogHead; i < this.#backlog.length; i++) pending.push(this.#backlog[i]);
+    for (let i = this.#backlogHead; i < this.#backlog.length; i++) pending.push(...[this.#backlog[i]].flat());
     this.#ops.length = 0;
     this.#backlog = [];
     this.#backlogHead = 0;
     this.#inFlight = 0;
-    for (const op of pending) queueMicrotask(() => op.done!(RING_CLOSED));
+    for (const op of pending) queueMicrotask(() => complete(op, RING_CLOSED));
+  }
+}
+
+/** Hand a result to an op's `done`, once. A throwing user callback surfaces as uncaught, without losing the others. */
+function complete(op: Op, result: number): void {
+  const done = op.done!;
+  op.done = null;
+  try {
+    done(result, op);
+  } catch (err) {
+    process.nextTick(() => { throw err; });
   }
 }
 
@@ -212,6 +383,19 @@ let defaultRingInstance: Ring | undefined;
 /** The ring of this JS environment (main thread or worker), created on first use. */
 export function defaultRing(): Ring {
   return (defaultRingInstance ??= new Ring());
+}
+
+/**
+ * Point the ordinary API of this JS environment (callbacks, promises,
+ * FileHandle methods, readFiles) at `ring` for every op issued from now on,
+ * e.g. a ring made with other options. Returns the ring it replaces (undefined if none was made yet);
+ * that ring keeps working for ops already issued and is not closed.
+ */
+export function setDefaultRing(ring: Ring): Ring | undefined {
+  if (!(ring instanceof Ring)) throw invalidArgType('ring', 'Ring', ring);
+  const previous = defaultRingInstance;
+  defaultRingInstance = ring;
+  return previous;
 }
 
 /** The error for a failed op: Node's system error, or the ring-closed error. */

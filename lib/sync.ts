@@ -2,15 +2,18 @@
 // one direct syscall each on the calling thread (open=openat, read=pread or
 // read, readv=preadv or readv, stat=statx, ...); readFileSync and
 // writeFileSync run the same steps as their async twins, synchronously.
-import type { Buffer } from 'node:buffer';
-import { mkdirArgs, openArgs, readFileArgs, readSyncArgs, statOptions, writeArgs, writeFileArgs } from './args.js';
+import { Buffer } from 'node:buffer';
+import { mkdirArgs, openArgs, readSyncArgs, statOptions, writeArgs, vectorPosition } from './args.js';
 import {
   closeSteps, fsyncSteps, mkdirSteps, openSteps, readFileSteps, readSteps, renameSteps, statSteps, unlinkSteps,
   vectorSteps, writeFileSteps, writeSteps,
 } from './operations.js';
 import { runSync } from './run.js';
 import type { BigIntStats, Stats } from './stats.js';
-import { validateBufferArray, validateFd, validatePath, writePosition, validateReadPosition, type PathLike } from './validate.js';
+import {
+  copyObject, dataBytes, getOptions, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validatePath,
+  type Encoding, type PathLike,
+} from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
 
@@ -45,14 +48,15 @@ export function writeSync(fd: number, buffer: View | string, offsetOrOptions?: u
 export function readvSync(fd: number, buffers: readonly View[], position?: number | null): number {
   validateFd(fd);
   const views = validateBufferArray(buffers);
-  return runSync(vectorSteps(false, fd, views, typeof position === 'number' ? validateReadPosition(position, 0) : -1));
+  return runSync(vectorSteps(false, fd, views, vectorPosition(position)));
 }
 
 /** Like fs.writevSync. Syscall: pwritev, or writev when position is null. */
 export function writevSync(fd: number, buffers: readonly View[], position?: number | null): number {
   validateFd(fd);
   const views = validateBufferArray(buffers);
-  return runSync(vectorSteps(true, fd, views, writePosition(position)));
+  if (views.length === 0) return 0;
+  return runSync(vectorSteps(true, fd, views, vectorPosition(position)));
 }
 
 /** Like fs.fsyncSync. Syscall: fsync. */
@@ -66,38 +70,74 @@ export function fdatasyncSync(fd: number): void {
 }
 
 /** Like fs.fstatSync. Syscall: statx(fd, "", AT_EMPTY_PATH). */
-export function fstatSync(fd: number, options?: { bigint?: boolean }): Stats | BigIntStats {
-  return runSync(statSteps(validateFd(fd), null, true, statOptions(options).bigint))!;
+export function fstatSync(fd: number, options: { bigint?: boolean } = { bigint: false }): Stats | BigIntStats {
+  const { bigint } = statOptions(options);
+  return runSync(statSteps(validateFd(fd), null, true, bigint))!;
 }
 
 /** Like fs.statSync (including `throwIfNoEntry: false`). Syscall: statx. */
 export function statSync(path: PathLike, options?: { bigint?: boolean; throwIfNoEntry?: boolean }): Stats | BigIntStats | undefined {
+  const p = validatePath(path);
   const o = statOptions(options);
-  return runSync(statSteps(null, validatePath(path), true, o.bigint, o.throwIfNoEntry));
+  return runSync(statSteps(null, p, true, o.bigint, o.throwIfNoEntry));
 }
 
 /** Like fs.lstatSync. Syscall: statx with AT_SYMLINK_NOFOLLOW. */
 export function lstatSync(path: PathLike, options?: { bigint?: boolean; throwIfNoEntry?: boolean }): Stats | BigIntStats | undefined {
+  const p = validatePath(path);
   const o = statOptions(options);
-  return runSync(statSteps(null, validatePath(path), false, o.bigint, o.throwIfNoEntry));
+  return runSync(statSteps(null, p, false, o.bigint, o.throwIfNoEntry));
 }
 
-/** Like fs.readFileSync. Syscalls: openat, statx, pread until the statx size (read until EOF when it is 0), close. */
+/**
+ * Like fs.readFileSync: an int32 is an fd (read from its current position,
+ * left open), anything else a path. Syscalls: openat, statx, pread until the
+ * statx size (read until EOF when it is 0), close.
+ */
 export function readFileSync(path: PathLike | number, options?: { encoding?: BufferEncoding | null; flag?: string | number } | BufferEncoding | null): Buffer | string {
-  const a = readFileArgs(path, options);
-  return runSync(readFileSteps(a.target, a.flags, a.encoding));
+  const o = getOptions(options, { flag: 'r' as unknown });
+  const encoding = o.encoding as Encoding | undefined;
+  // Checked in node:fs's order: its utf8 path checks the path, then the flags
+  // (also for an fd); otherwise an fd takes no flags, and a path is opened
+  // with openSync's checks.
+  if (encoding === 'utf8' || encoding === 'utf-8') {
+    const target = isInt32(path) ? path as number : validatePath(path);
+    return runSync(readFileSteps(target, parseFlags(o.flag), 'utf8'));
+  }
+  if (isInt32(path)) return runSync(readFileSteps(path as number, 0, encoding || undefined));
+  const p = validatePath(path);
+  return runSync(readFileSteps(p, parseFlags(o.flag), encoding || undefined));
 }
 
 /** Like fs.writeFileSync. Syscalls: openat, write until all is written, (fsync with `flush`), close. */
 export function writeFileSync(path: PathLike | number, data: string | View, options?: unknown): void {
-  const a = writeFileArgs(path, data, options, 'w');
-  runSync(writeFileSteps(a.target, a.data, a.flags, a.mode, a.flush));
+  const o = getOptions(options, { encoding: 'utf8' as unknown, mode: 0o666 as unknown, flag: 'w' as unknown, flush: false as unknown });
+  const flush = o.flush ?? false;
+  validateBoolean(flush, 'options.flush');
+  const flag = o.flag || 'w';
+  if (typeof data === 'string' && (o.encoding === 'utf8' || o.encoding === 'utf-8')) {
+    const target = isInt32(path) ? path as number : validatePath(path);
+    const flags = parseFlags(flag);
+    const mode = parseMode(o.mode, 0o666);
+    runSync(writeFileSteps(target, Buffer.from(data, 'utf8'), flags, mode, flush));
+    return;
+  }
+  const bytes = dataBytes(data, o.encoding || 'utf8');
+  if (isInt32(path)) {
+    runSync(writeFileSteps(path as number, bytes, 0, 0, flush));
+    return;
+  }
+  const p = validatePath(path);
+  const flags = parseFlags(flag);
+  const mode = parseMode(o.mode, 0o666);
+  runSync(writeFileSteps(p, bytes, flags, mode, flush));
 }
 
-/** Like fs.appendFileSync: writeFileSync with flag 'a'. */
+/** Like fs.appendFileSync: writeFileSync with flag 'a' by default, and always on an fd. */
 export function appendFileSync(path: PathLike | number, data: string | View, options?: unknown): void {
-  const a = writeFileArgs(path, data, options, 'a');
-  runSync(writeFileSteps(a.target, a.data, a.flags, a.mode, a.flush));
+  const o = copyObject(getOptions(options, { encoding: 'utf8' as unknown, mode: 0o666 as unknown, flag: 'a' as unknown }));
+  if (!o.flag || isInt32(path)) o.flag = 'a';
+  writeFileSync(path, data, o);
 }
 
 /** Like fs.unlinkSync. Syscall: unlinkat. */
@@ -111,7 +151,8 @@ export function renameSync(oldPath: PathLike, newPath: PathLike): void {
 }
 
 /** Like fs.mkdirSync: with `recursive`, returns the first directory created. Syscall: mkdirat (statx on EEXIST when recursive). */
-export function mkdirSync(path: PathLike, options?: number | string | { recursive?: boolean; mode?: number | string }): string | undefined {
+export function mkdirSync(path: PathLike, options?: number | string | { recursive?: boolean; mode?: number | string } | null): string | undefined {
   const a = mkdirArgs(path, options);
-  return runSync(mkdirSteps(a.path, a.mode, a.recursive));
+  const first = runSync(mkdirSteps(a.path, a.mode, a.recursive));
+  return a.recursive ? first : undefined;
 }

@@ -4,7 +4,8 @@
 import { Buffer } from 'node:buffer';
 import { constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { invalidArgType, invalidArgValue, outOfRange, unknownEncoding } from './errors.js';
+import { types } from 'node:util';
+import { AbortError, invalidArgType, invalidArgValue, outOfRange, unknownEncoding } from './errors.js';
 
 export const kIoMaxLength = 2 ** 31 - 1;
 const kMaxInt32 = 2 ** 31 - 1;
@@ -28,9 +29,26 @@ export function validateInt32(value: unknown, name: string, min = -(2 ** 31), ma
   if (value < min || value > max) throw outOfRange(name, `>= ${min} && <= ${max}`, value);
 }
 
+/** Node's getValidatedFd: an int32 >= 0 (-0 is 0). */
 export function validateFd(fd: unknown): number {
+  if (Object.is(fd, -0)) return 0;
   validateInt32(fd, 'fd', 0);
   return fd;
+}
+
+/** Node's isInt32, which is also how readFile/writeFile tell an fd from a path. */
+export function isInt32(value: unknown): boolean {
+  return value === ((value as number) | 0);
+}
+
+export function validateBoolean(value: unknown, name: string): asserts value is boolean {
+  if (typeof value !== 'boolean') throw invalidArgType(name, 'boolean', value);
+}
+
+export function validateAbortSignal(signal: unknown, name: string): asserts signal is AbortSignal | undefined {
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || !('aborted' in signal))) {
+    throw invalidArgType(name, 'AbortSignal', signal);
+  }
 }
 
 export function validateBuffer(buffer: unknown, name = 'buffer'): asserts buffer is NodeJS.ArrayBufferView {
@@ -46,7 +64,7 @@ export function validateBufferArray(buffers: unknown, name = 'buffers'): NodeJS.
 }
 
 export function validateFunction(fn: unknown, name: string): asserts fn is (...args: any[]) => unknown {
-  if (typeof fn !== 'function') throw invalidArgType(name, 'function', fn);
+  if (typeof fn !== 'function') throw invalidArgType(name, 'Function', fn);
 }
 
 export function validateObject(value: unknown, name: string, nullable = false): void {
@@ -71,20 +89,23 @@ export function validateOffsetLengthWrite(offset: number, length: number, byteLe
 }
 
 /**
- * A read position: null/undefined/-1 mean "the current file position"
- * (returned as -1); otherwise an integer or bigint within what the kernel's
- * 64-bit offset can address.
+ * A read position as fs.read and fs.readSync take it: null/undefined for
+ * the current position; an integer >= -1; or a bigint within 64 bits. Any
+ * negative position means the current position (libuv reads with read(2)
+ * then), returned as -1. `length` is unused (kept for callers' signatures).
  */
-export function validateReadPosition(position: Position, length: number): number | bigint {
+export function validateReadPosition(position: unknown, length = 0): number | bigint {
+  void length;
   if (position == null) return -1;
   if (typeof position === 'number') {
     validateInteger(position, 'position', -1);
     return position;
   }
   if (typeof position === 'bigint') {
-    const max = 2n ** 63n - 1n - BigInt(length);
-    if (!(position >= -1n && position <= max)) throw outOfRange('position', `>= -1 && <= ${max}`, position);
-    return position;
+    if (!(position >= -(2n ** 63n) && position <= 2n ** 63n - 1n)) {
+      throw outOfRange('position', `>= ${-(2n ** 63n)} && <= ${2n ** 63n - 1n}`, position);
+    }
+    return position < 0n ? -1 : position;
   }
   throw invalidArgType('position', ['integer', 'bigint'], position);
 }
@@ -94,18 +115,22 @@ export function writePosition(position: unknown): number {
   return typeof position === 'number' && Number.isSafeInteger(position) && position >= 0 ? position : -1;
 }
 
-/** A path as Node accepts it (string, Buffer, file: URL), kept for error messages. */
+/** Node's isURL: what counts as a URL object for a path argument. */
+function isURL(v: unknown): v is URL {
+  const u = v as { href?: unknown; protocol?: unknown; auth?: unknown; path?: unknown } | null | undefined;
+  return Boolean(u?.href && u.protocol && u.auth === undefined && u.path === undefined);
+}
+
+/** A path as Node accepts it (string, Uint8Array, file: URL), without NUL bytes; Uint8Arrays come back as Buffers. */
 export function validatePath(path: unknown, name = 'path'): string | Buffer {
+  if (isURL(path)) path = fileURLToPath(path);
   if (typeof path === 'string') {
     if (path.includes('\u0000')) throw invalidArgValue(name, path, 'must be a string, Uint8Array, or URL without null bytes');
     return path;
   }
-  if (path instanceof Uint8Array) {
+  if (types.isUint8Array(path)) {
     if (path.includes(0)) throw invalidArgValue(name, path, 'must be a string, Uint8Array, or URL without null bytes');
     return Buffer.isBuffer(path) ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength);
-  }
-  if (path instanceof URL || (path != null && typeof (path as URL).href === 'string' && (path as URL).protocol !== undefined)) {
-    return validatePath(fileURLToPath(path as URL), name);
   }
   throw invalidArgType(name, ['string', 'Buffer', 'URL'], path);
 }
@@ -145,23 +170,20 @@ const stringFlags: Record<string, number> = {
   'sa+': O_APPEND | O_CREAT | O_RDWR | O_SYNC,
 };
 
-/** Open flags as Node takes them: a string like 'r+' or a number. */
-export function parseFlags(flags: unknown, fallback: string | number = 'r'): number {
-  if (flags == null) flags = fallback;
+/** Open flags as Node's stringToFlags takes them: a number (int32), a known string, or null/undefined for 'r'. */
+export function parseFlags(flags: unknown, name = 'flags'): number {
   if (typeof flags === 'number') {
-    validateInt32(flags, 'flags');
+    validateInt32(flags, name);
     return flags;
   }
-  if (typeof flags === 'string') {
-    const f = stringFlags[flags];
-    if (f !== undefined) return f;
-  }
+  if (flags == null) return O_RDONLY;
+  if (typeof flags === 'string' && Object.hasOwn(stringFlags, flags)) return stringFlags[flags];
   throw invalidArgValue('flags', flags);
 }
 
 /** A file mode as Node takes it: a number or an octal string. */
 export function parseMode(mode: unknown, fallback: number, name = 'mode'): number {
-  if (mode == null) return fallback;
+  mode ??= fallback;
   if (typeof mode === 'string') {
     if (!/^[0-7]+$/.test(mode)) throw invalidArgValue(name, mode, 'must be a 32-bit unsigned integer or an octal string');
     mode = parseInt(mode, 8);
@@ -172,10 +194,17 @@ export function parseMode(mode: unknown, fallback: number, name = 'mode'): numbe
 
 export type Encoding = BufferEncoding | 'buffer' | null;
 
+/** Node's assertEncoding: a falsy encoding is none; anything else must be one Buffer knows. */
 export function validateEncoding(encoding: unknown): Encoding {
-  if (encoding == null || encoding === 'buffer') return encoding as Encoding;
-  if (typeof encoding === 'string' && Buffer.isEncoding(encoding)) return encoding as BufferEncoding;
-  throw invalidArgValue('encoding', encoding, 'is invalid encoding');
+  if (encoding && encoding !== 'buffer' && !Buffer.isEncoding(encoding as string)) {
+    throw invalidArgValue('encoding', encoding, 'is invalid encoding');
+  }
+  return (encoding || null) as Encoding;
+}
+
+/** The encoding of a string write, as node:fs's C++ parses it: one Buffer knows, else utf8. */
+export function stringEncoding(encoding: unknown): BufferEncoding {
+  return typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8';
 }
 
 export interface CommonOptions {
@@ -185,35 +214,40 @@ export interface CommonOptions {
   signal?: AbortSignal;
 }
 
-/** Options given as an object or as an encoding string, merged over defaults. */
-export function getOptions<T extends object>(options: unknown, defaults: T): T & { encoding?: Encoding } {
-  if (options == null || typeof options === 'function') return defaults;
-  if (typeof options === 'string') {
-    return { ...defaults, encoding: validateEncoding(options) };
-  }
-  if (typeof options !== 'object') throw invalidArgType('options', ['string', 'Object'], options);
-  const merged = { ...defaults, ...(options as object) } as T & { encoding?: Encoding };
-  if (merged.encoding != null && merged.encoding !== 'buffer' && !Buffer.isEncoding(merged.encoding)) {
-    throw invalidArgValue('encoding', merged.encoding, 'is invalid encoding');
-  }
-  return merged;
+/**
+ * Node's getOptions: null/undefined/a function give the defaults, a string
+ * is the encoding, an object is used as it is (not merged: a missing field is
+ * undefined and each caller applies its own default, as node:fs does).
+ */
+export function getOptions<T extends object>(options: unknown, defaults: T): Partial<T> & { encoding?: unknown; signal?: AbortSignal } & Record<string, unknown> {
+  if (options == null || typeof options === 'function') return defaults as Partial<T> & Record<string, unknown>;
+  let o: Record<string, unknown>;
+  if (typeof options === 'string') o = { ...defaults, encoding: options };
+  else if (typeof options !== 'object') throw invalidArgType('options', ['string', 'Object'], options);
+  else o = options as Record<string, unknown>;
+  if (o.encoding !== 'buffer') validateEncoding(o.encoding);
+  if (o.signal !== undefined) validateAbortSignal(o.signal, 'options.signal');
+  return o as Partial<T> & { encoding?: unknown; signal?: AbortSignal } & Record<string, unknown>;
 }
 
-/** Data for writeFile/appendFile: strings are encoded, views are used as they are. */
-export function dataBytes(data: unknown, encoding: Encoding | undefined, name = 'data'): Uint8Array {
-  if (typeof data === 'string') return Buffer.from(data, (encoding && encoding !== 'buffer' ? encoding : 'utf8') as BufferEncoding);
+/** Data for writeFile/appendFile: views as they are, strings encoded; anything else is refused. */
+export function dataBytes(data: unknown, encoding: unknown, name = 'data'): Uint8Array {
   if (isArrayBufferView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (typeof data === 'string') return Buffer.from(data, (encoding || 'utf8') as BufferEncoding);
   throw invalidArgType(name, ['string', 'Buffer', 'TypedArray', 'DataView'], data);
 }
 
+/** node:fs's copyObject: own and inherited enumerable properties, copied. */
+export function copyObject(source: object): Record<string, unknown> {
+  const target: Record<string, unknown> = {};
+  // eslint-disable-next-line guard-for-in
+  for (const key in source) target[key] = (source as Record<string, unknown>)[key];
+  return target;
+}
+
+/** Node's checkAborted: an AbortError (code ABORT_ERR, the signal's reason as cause) when the signal fired. */
 export function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    const err = new Error('The operation was aborted') as Error & { code: string; cause?: unknown };
-    err.name = 'AbortError';
-    err.code = 'ABORT_ERR';
-    err.cause = signal.reason;
-    throw err;
-  }
+  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 }
 
 export { unknownEncoding };

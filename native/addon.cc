@@ -1,6 +1,7 @@
 // Module entry: exports the io_uring Ring class, the thread-pool ThreadRing
-// with the same interface, the io_uring probe, and the direct-syscall
-// functions of the sync flavour. All state lives in Ring instances or on the
+// with the same interface, the io_uring probe, the direct-syscall functions
+// of the sync flavour and the Epoll class of the readiness API. All state
+// lives in Ring, ThreadRing and Epoll instances or on the
 // stack: nothing is static and mutable, so every worker thread is independent.
 #include <sys/uio.h>
 #include "common.h"
@@ -28,6 +29,7 @@ static Napi::Object InitUringfs(Napi::Env env, Napi::Object exports) {
   uringfs::InitSync(env, exports);
   uringfs::InitThreads(env, exports);
   uringfs::InitProbe(env, exports);
+  uringfs::InitEpoll(env, exports);
   return exports;
 }
 

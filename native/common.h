@@ -94,5 +94,6 @@ Napi::Object InitRing(Napi::Env env, Napi::Object exports);
 Napi::Object InitSync(Napi::Env env, Napi::Object exports);
 Napi::Object InitThreads(Napi::Env env, Napi::Object exports);
 Napi::Object InitProbe(Napi::Env env, Napi::Object exports);
+Napi::Object InitEpoll(Napi::Env env, Napi::Object exports);
 
 }  // namespace uringfs

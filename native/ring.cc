@@ -27,6 +27,18 @@ constexpr uint64_t kInternalOp = UINT64_MAX;
 // Slots of the shared state array (Int32Array `state`).
 enum StateSlot { kInDrain = 0, kStateSlots = 4 };
 
+class Ring;
+
+// The uv_poll watching the eventfd, and the environment cleanup hook. It
+// lives apart from the Ring: the handle's close completes on a later loop
+// turn (maybe after the Ring was finalized), and only then may the async
+// cleanup hook be removed, letting the environment finish its teardown.
+struct Watcher {
+  uv_poll_t poll;
+  Ring* ring = nullptr;  // null once the ring is torn down
+  napi_async_cleanup_hook_handle hook = nullptr;
+};
+
 class Ring : public Napi::ObjectWrap<Ring> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -58,7 +70,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   Napi::Value Counters(const Napi::CallbackInfo& info);
 
   io_uring_sqe* NextSqe();
-  unsigned ReapInto(unsigned* seen);
+  unsigned ReapInto(int32_t* out, unsigned cap, unsigned* seen);
   Napi::Value Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id);
   int Submit();
   void Drain();
@@ -72,9 +84,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
   bool open_ = false;
   bool closing_ = false;
   int eventfd_ = -1;
-  uv_poll_t* poll_ = nullptr;  // heap: freed by its own close callback
+  Watcher* watcher_ = nullptr;  // heap: outlives this object until its handle is closed
   napi_env env_ = nullptr;
-  napi_async_cleanup_hook_handle cleanup_ = nullptr;
   napi_async_context async_context_ = nullptr;
   Napi::FunctionReference on_completions_;  // strong only while ops are pending
   Napi::Reference<Napi::Int32Array> completions_ref_;
@@ -83,8 +94,15 @@ class Ring : public Napi::ObjectWrap<Ring> {
   int32_t* state_ = nullptr;
   uint64_t pending_ = 0;  // SQEs prepared whose CQE has not been reaped
   uint8_t sqe_flags_ = 0;  // applied to every SQE queued (IOSQE_IO_LINK for chains)
+  // With DEFER_TASKRUN, completions are posted only when this thread asks
+  // (io_uring_get_events); the eventfd fires while the CQ is still empty.
+  bool defer_taskrun_ = false;
+  bool sqpoll_ = false;
   // Counters (read by Ring.counters()): cheap enough to always keep.
   uint64_t submitted_ = 0, enters_ = 0, completed_ = 0, overflows_ = 0, max_pending_ = 0;
+  // SQEs per successful submit, in power-of-two buckets: 1, 2-3, 4-7, ... 512+.
+  static constexpr unsigned kHistogramBuckets = 10;
+  uint64_t per_submit_[kHistogramBuckets] = {};
 };
 
 Napi::Function Ring::Define(Napi::Env env) {
@@ -110,14 +128,16 @@ Napi::Function Ring::Define(Napi::Env env) {
   });
 }
 
-// new Ring(entries, setupFlags, onCompletions(count))
+// new Ring(entries, setupFlags, sqThreadIdleMs, onCompletions(count))
 // Throws an Error with `errno` (negative) and `syscall` when setup fails, so
-// lib/ can explain why (seccomp, io_uring_disabled, RLIMIT_MEMLOCK...).
+// lib/ can explain why (seccomp, io_uring_disabled, RLIMIT_MEMLOCK...) or
+// retry without optional flags.
 Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   Napi::Env env = info.Env();
   env_ = env;
   unsigned entries = info[0].As<Napi::Number>().Uint32Value();
   unsigned wanted = info[1].As<Napi::Number>().Uint32Value();
+  unsigned sq_thread_idle = info[2].As<Napi::Number>().Uint32Value();
   auto fail = [&](int err, const char* syscall) {
     Napi::Error e = Napi::Error::New(env, std::string(syscall) + " failed: " + strerror(-err));
     e.Set("errno", Napi::Number::New(env, err));
@@ -130,14 +150,8 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   io_uring_params params{};
   params.flags = IORING_SETUP_CQSIZE | wanted;
   params.cq_entries = entries * 4;
+  params.sq_thread_idle = sq_thread_idle;
   int r = io_uring_queue_init_params(entries, &ring_, &params);
-  if (r == -EINVAL && wanted != 0) {
-    // An older kernel that lacks one of the optional flags: run without them.
-    params = io_uring_params{};
-    params.flags = IORING_SETUP_CQSIZE;
-    params.cq_entries = entries * 4;
-    r = io_uring_queue_init_params(entries, &ring_, &params);
-  }
   if (r < 0) { fail(r, "io_uring_setup"); return; }
   open_ = true;
   // fork() without exec must not share the rings with the child.
@@ -150,11 +164,12 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
 
   uv_loop_t* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
-  poll_ = new uv_poll_t;
-  uv_poll_init(loop, poll_, eventfd_);
-  poll_->data = this;
-  uv_poll_start(poll_, UV_READABLE, OnPoll);
-  uv_unref(reinterpret_cast<uv_handle_t*>(poll_));  // an idle ring keeps nothing alive
+  watcher_ = new Watcher;
+  watcher_->ring = this;
+  uv_poll_init(loop, &watcher_->poll, eventfd_);
+  watcher_->poll.data = watcher_;
+  uv_poll_start(&watcher_->poll, UV_READABLE, OnPoll);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));  // an idle ring keeps nothing alive
 
   completions_cap_ = params.cq_entries;
   Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, completions_cap_ * 2 * sizeof(int32_t));
@@ -165,9 +180,11 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   Napi::Int32Array state = Napi::Int32Array::New(env, kStateSlots, state_ab, 0);
   state_ = static_cast<int32_t*>(state_ab.Data());
 
-  on_completions_ = Napi::Weak(info[2].As<Napi::Function>());
+  on_completions_ = Napi::Weak(info[3].As<Napi::Function>());
+  defer_taskrun_ = (params.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
+  sqpoll_ = (params.flags & IORING_SETUP_SQPOLL) != 0;
   napi_async_init(env, Value(), Napi::String::New(env, "uringfs:ring"), &async_context_);
-  napi_add_async_cleanup_hook(env, OnAsyncCleanup, this, &cleanup_);
+  napi_add_async_cleanup_hook(env, OnAsyncCleanup, watcher_, &watcher_->hook);
 
   Napi::Object self = info.This().As<Napi::Object>();
   self.Set("completions", completions);
@@ -197,7 +214,7 @@ void Ring::OpStarted() {
   if (pending_++ == 0) {
     // Ops pending: keep the loop alive and the JS engine (which pins the
     // ops' memory) reachable until they complete.
-    uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+    uv_ref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));
     on_completions_.Ref();
   }
   if (pending_ > max_pending_) max_pending_ = pending_;
@@ -206,8 +223,8 @@ void Ring::OpStarted() {
 void Ring::OpsFinished(unsigned n) {
   completed_ += n;
   pending_ -= n;
-  if (pending_ == 0 && poll_ != nullptr) {
-    uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+  if (pending_ == 0 && watcher_ != nullptr) {
+    uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));
     on_completions_.Unref();
   }
 }
@@ -333,12 +350,19 @@ Napi::Value Ring::QueueNop(const Napi::CallbackInfo& info) {
 int Ring::Submit() {
   int total = 0;
   while (io_uring_sq_ready(&ring_) > 0) {
+    // With SQPOLL the kernel thread consumes the SQ by itself; a syscall is
+    // made only to wake it, so only that counts as an enter.
+    bool enters = !sqpoll_ || (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_NEED_WAKEUP);
     int r = io_uring_submit(&ring_);
-    enters_++;
+    if (enters) enters_++;
     if (r == -EINTR) continue;
     if (r < 0) return total > 0 ? total : r;
     if (r == 0) break;
     total += r;
+    unsigned bucket = 0;
+    for (unsigned v = static_cast<unsigned>(r); v > 1 && bucket + 1 < kHistogramBuckets; v >>= 1) bucket++;
+    per_submit_[bucket]++;
+    if (sqpoll_) break;  // the SQ drains as the kernel thread gets to it
   }
   submitted_ += total;
   return total;
@@ -358,9 +382,13 @@ void Ring::Drain() {
   napi_env env = env_;
   Napi::HandleScope scope(env);
   state_[kInDrain] = 1;
+  if (defer_taskrun_) {
+    enters_++;
+    io_uring_get_events(&ring_);
+  }
   for (;;) {
     unsigned seen = 0;
-    unsigned n = ReapInto(&seen);
+    unsigned n = ReapInto(completions_, completions_cap_, &seen);
     if (seen == 0) break;
     if (n == 0) continue;
     Napi::Function fn = on_completions_.Value();
@@ -382,19 +410,19 @@ void Ring::Drain() {
   if (open_ && !closing_ && io_uring_sq_ready(&ring_) > 0) Submit();
 }
 
-// Copy up to completions_cap_ CQEs into the shared array; returns how many
-// are ours (internal ones are skipped). `seen` counts every CQE consumed;
-// 0 means the CQ is empty, overflowed completions included.
-unsigned Ring::ReapInto(unsigned* seen) {
+// Copy up to `cap` CQEs into `out` as [id, res] pairs; returns how many are
+// ops' (internal ones are skipped). `seen` counts every CQE consumed; 0 means
+// the CQ is empty, overflowed completions included.
+unsigned Ring::ReapInto(int32_t* out, unsigned cap, unsigned* seen) {
   for (;;) {
     unsigned n = 0, count = 0, head;
     io_uring_cqe* cqe;
     io_uring_for_each_cqe(&ring_, head, cqe) {
-      if (n == completions_cap_) break;
+      if (n == cap) break;
       count++;
       if (cqe->user_data == kInternalOp) continue;
-      completions_[2 * n] = static_cast<int32_t>(cqe->user_data);
-      completions_[2 * n + 1] = cqe->res;
+      out[2 * n] = static_cast<int32_t>(cqe->user_data);
+      out[2 * n + 1] = cqe->res;
       n++;
     }
     io_uring_cq_advance(&ring_, count);
@@ -427,13 +455,19 @@ Napi::Value Ring::Reserve(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), io_uring_sq_space_left(&ring_) >= count);
 }
 
-// waitCompletions(min): submit what is queued, block this thread until at
-// least `min` completions are ready, and copy them into `completions`
-// without calling JS. Returns the count, or -errno. For sync batches.
+// waitCompletions(min, out): submit what is queued, block this thread until
+// at least `min` completions are ready, and copy them into `out` (an
+// Int32Array of its own, so that a wait made from inside a drain does not
+// overwrite the pairs that drain is still dispatching) without calling JS.
+// Returns the count, or -errno. For sync batches.
 Napi::Value Ring::WaitCompletions(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!open_ || closing_) return Napi::Number::New(env, -EBADF);
   unsigned min = UINT_ARG(0);
+  Bytes out = ViewBytes(info[1]);
+  unsigned cap = static_cast<unsigned>(out.length / (2 * sizeof(int32_t)));
+  if (out.data == nullptr || cap == 0) return Napi::Number::New(env, -EFAULT);
+  if (min > cap) min = cap;
   if (min > pending_) min = static_cast<unsigned>(pending_);
   Submit();
   for (;;) {
@@ -447,11 +481,11 @@ Napi::Value Ring::WaitCompletions(const Napi::CallbackInfo& info) {
     break;
   }
   unsigned seen = 0;
-  return Napi::Number::New(env, ReapInto(&seen));
+  return Napi::Number::New(env, ReapInto(reinterpret_cast<int32_t*>(out.data), cap, &seen));
 }
 
 void Ring::OnPoll(uv_poll_t* handle, int status, int events) {
-  auto* self = static_cast<Ring*>(handle->data);
+  Ring* self = static_cast<Watcher*>(handle->data)->ring;
   if (self != nullptr && self->open_ && !self->closing_) self->Drain();
 }
 
@@ -483,19 +517,17 @@ void Ring::Teardown() {
     io_uring_queue_exit(&ring_);
     open_ = false;
   }
-  if (poll_ != nullptr) {
-    poll_->data = nullptr;
-    uv_poll_stop(poll_);
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) {
-      delete reinterpret_cast<uv_poll_t*>(h);
+  if (watcher_ != nullptr) {
+    watcher_->ring = nullptr;
+    uv_poll_stop(&watcher_->poll);
+    uv_close(reinterpret_cast<uv_handle_t*>(&watcher_->poll), [](uv_handle_t* h) {
+      auto* w = static_cast<Watcher*>(h->data);
+      if (w->hook != nullptr) napi_remove_async_cleanup_hook(w->hook);
+      delete w;
     });
-    poll_ = nullptr;
+    watcher_ = nullptr;
   }
   if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
-  if (cleanup_ != nullptr) {
-    napi_remove_async_cleanup_hook(cleanup_);
-    cleanup_ = nullptr;
-  }
   if (async_context_ != nullptr) {
     napi_async_destroy(env_, async_context_);
     async_context_ = nullptr;
@@ -504,8 +536,10 @@ void Ring::Teardown() {
 }
 
 // Environment teardown (process exit, worker termination).
+// The hook is removed by the watcher's close callback, once the handle is closed.
 void Ring::OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
-  static_cast<Ring*>(arg)->Teardown();
+  auto* w = static_cast<Watcher*>(arg);
+  if (w->ring != nullptr) w->ring->Teardown();
 }
 
 // shutdown(): lib/ calls this from ring.close().
@@ -514,12 +548,17 @@ Napi::Value Ring::Close(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// counters(): [submitted, enters, completed, pending, maxPending, overflows]
+// counters(): [submitted, enters, completed, pending, maxPending, overflows,
+// then kHistogramBuckets counts of SQEs per submit: 1, 2-3, 4-7, ... 512+]
 Napi::Value Ring::Counters(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Array a = Napi::Array::New(env, 6);
   const uint64_t values[] = {submitted_, enters_, completed_, pending_, max_pending_, overflows_};
-  for (uint32_t i = 0; i < 6; i++) a.Set(i, Napi::Number::New(env, static_cast<double>(values[i])));
+  constexpr uint32_t kValues = sizeof values / sizeof values[0];
+  Napi::Array a = Napi::Array::New(env, kValues + kHistogramBuckets);
+  for (uint32_t i = 0; i < kValues; i++) a.Set(i, Napi::Number::New(env, static_cast<double>(values[i])));
+  for (uint32_t i = 0; i < kHistogramBuckets; i++) {
+    a.Set(kValues + i, Napi::Number::New(env, static_cast<double>(per_submit_[i])));
+  }
   return a;
 }
 

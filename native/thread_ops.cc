@@ -1,8 +1,10 @@
 // The syscalls of the thread-pool backend, each made to give the result
 // io_uring gives for the same op (see DESIGN.md, "Kernel behaviour"):
 // - an offset on a pipe, FIFO or socket is ignored (pread would say ESPIPE);
-// - a non-blocking pipe or socket that is not ready is waited for (read
-//   would say EAGAIN), as io_uring arms a poll and retries;
+// - a pipe or socket that is not ready (read would block, or say EAGAIN on
+//   an O_NONBLOCK fd) is waited for without holding a worker: ExecuteOp
+//   says kNotReady and the pool parks the op until poll(2) says ready, as
+//   io_uring arms a poll and retries;
 // - position -1 uses and moves the file position.
 #include "thread_ops.h"
 #include <fcntl.h>
@@ -42,39 +44,58 @@ int64_t Retrying(const std::atomic<bool>& stopping, F f) {
   }
 }
 
+// Whether a would-block answer means "wait for readiness": pipes, FIFOs,
+// sockets, character devices; not regular files, directories, block devices.
+bool IsPollable(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return false;
+  return !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode));
+}
+
 }  // namespace
+
+short PollEventsFor(const ThreadOp& op) {
+  return op.kind == ThreadOpKind::Write || op.kind == ThreadOpKind::Writev ? POLLOUT : POLLIN;
+}
 
 int32_t ExecuteOp(const ThreadOp& op, const std::atomic<bool>& stopping) {
   switch (op.kind) {
     case ThreadOpKind::Read: case ThreadOpKind::Write: case ThreadOpKind::Readv: case ThreadOpKind::Writev: {
       bool write_op = op.kind == ThreadOpKind::Write || op.kind == ThreadOpKind::Writev;
       bool vector = op.kind == ThreadOpKind::Readv || op.kind == ThreadOpKind::Writev;
-      auto* iov = static_cast<const struct iovec*>(op.buffer);
-      int n = static_cast<int>(op.length);
-      size_t len = static_cast<size_t>(op.length);
-      bool positioned = op.position != -1;
+      struct iovec single = {op.buffer, static_cast<size_t>(op.length)};
+      auto* iov = vector ? static_cast<const struct iovec*>(op.buffer) : &single;
+      int count = vector ? static_cast<int>(op.length) : 1;
+      off_t position = op.position;
+      // First without blocking, as io_uring does: a pipe or socket that is
+      // not ready must not hold a worker (the caller parks the op until
+      // poll says ready); a regular file just gets a blocking call.
+      int flags = RWF_NOWAIT;
       for (;;) {
         int64_t r = Retrying(stopping, [&]() -> int64_t {
-          if (positioned) {
-            if (vector) return write_op ? pwritev(op.fd, iov, n, op.position) : preadv(op.fd, iov, n, op.position);
-            return write_op ? pwrite(op.fd, op.buffer, len, op.position) : pread(op.fd, op.buffer, len, op.position);
-          }
-          if (vector) return write_op ? writev(op.fd, iov, n) : readv(op.fd, iov, n);
-          return write_op ? write(op.fd, op.buffer, len) : read(op.fd, op.buffer, len);
+          return write_op ? pwritev2(op.fd, iov, count, position, flags) : preadv2(op.fd, iov, count, position, flags);
         });
-        if (r == -ESPIPE && positioned && op.position >= 0) {
-          // io_uring ignores the offset of a pipe, FIFO or socket.
-          positioned = false;
+        if (r == -ESPIPE && position >= 0) {
+          position = -1;  // io_uring ignores the offset of a pipe, FIFO or socket
           continue;
         }
-        if (r == -EAGAIN && !stopping.load()) {
-          // io_uring waits for a non-blocking pipe or socket to become
-          // ready instead of failing with EAGAIN; so do we.
-          struct pollfd p = {op.fd, static_cast<short>(write_op ? POLLOUT : POLLIN), 0};
-          int pr = poll(&p, 1, -1);
-          if (pr > 0 && !(p.revents & POLLNVAL)) continue;
-          if (pr < 0 && errno == EINTR && !stopping.load()) continue;
+        if (flags != 0 && r == -EOPNOTSUPP) {
+          // No non-blocking mode for this file (FIFOs, ttys, buffered ext4
+          // writes, /proc...). A pollable one is asked whether it is ready;
+          // another reader may still win the race, and then this worker
+          // blocks until more data comes (teardown can interrupt it).
+          flags = 0;
+          if (IsPollable(op.fd)) {
+            struct pollfd p = {op.fd, PollEventsFor(op), 0};
+            if (poll(&p, 1, 0) == 0) return kNotReady;
+          }
+          continue;
         }
+        if (r == -EAGAIN && flags != 0 && !IsPollable(op.fd)) {
+          flags = 0;  // a regular file whose data is not cached yet
+          continue;
+        }
+        if (r == -EAGAIN) return kNotReady;
         return static_cast<int32_t>(r);
       }
     }

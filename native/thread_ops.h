@@ -2,6 +2,7 @@
 // blocking syscall that carries it out on a worker thread.
 #pragma once
 #include <atomic>
+#include <climits>
 #include <cstdint>
 
 namespace uringfs {
@@ -23,9 +24,14 @@ struct ThreadOp {
   const char* path2 = nullptr;
 };
 
-// Runs `op` with a blocking syscall and returns what io_uring would for the
-// same op: the result, or -errno. EINTR is retried unless `stopping`.
+// ExecuteOp's answer for a read or write on a pipe, FIFO, socket or other
+// pollable file that is not ready: poll for PollEventsFor(op), then retry.
+constexpr int32_t kNotReady = INT32_MIN;
+
+// Runs `op` with a syscall and returns what io_uring would for the same op:
+// the result, -errno, or kNotReady. EINTR is retried unless `stopping`.
 int32_t ExecuteOp(const ThreadOp& op, const std::atomic<bool>& stopping);
+short PollEventsFor(const ThreadOp& op);
 
 // Whether `result` fails a link, as in io_uring: an error, or fewer bytes
 // than asked for by a read or write.

@@ -15,6 +15,7 @@
 // Per-op memory is pinned by lib/ring.ts until the op's completion arrives;
 // teardown joins every worker before returning, so after shutdown() or the
 // environment cleanup hook no thread touches that memory.
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -43,6 +44,16 @@ enum StateSlot { kInDrain = 0, kStateSlots = 4 };
 struct Completion {
   uint32_t id;
   int32_t result;
+};
+
+class ThreadRing;
+
+// A thread of the pool: a worker, or the poller.
+struct Worker {
+  ThreadRing* ring = nullptr;
+  void (ThreadRing::*loop)() = nullptr;
+  pthread_t thread{};
+  bool finished = false;  // under the ring's mutex_
 };
 
 class ThreadRing : public Napi::ObjectWrap<ThreadRing> {
@@ -76,8 +87,11 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing> {
   Napi::Value Queue(Napi::Env env, const ThreadOp& op);
   unsigned HandOff();
   bool StartWorkers();
+  bool StartThread(void (ThreadRing::*loop)(), std::unique_ptr<Worker>* out);
   void WorkerLoop();
-  static void* WorkerMain(void* arg);
+  void PollerLoop();
+  bool Park(const std::vector<ThreadOp>& chain, size_t from);
+  static void* ThreadMain(void* arg);
   void Post(const Completion& c);
   unsigned ReapInto(int32_t* out, unsigned cap);
   void Drain();
@@ -122,12 +136,17 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing> {
   unsigned done_waiters_ = 0;
   std::atomic<bool> stopping_{false};
 
-  struct Worker {
-    ThreadRing* ring = nullptr;
-    pthread_t thread{};
-    bool finished = false;  // under mutex_
-  };
   std::vector<std::unique_ptr<Worker>> workers_;
+  // Ops waiting for a pipe or socket to become ready, each with the rest of
+  // its chain (under mutex_); the poller thread polls them and puts the
+  // ready ones back at the front of work_.
+  struct Parked {
+    std::vector<ThreadOp> chain;
+    short events;
+  };
+  std::vector<Parked> parked_;
+  std::unique_ptr<Worker> poller_;  // started with the first parked op
+  int poller_wake_ = -1;  // eventfd: something was parked, or stop
 };
 
 Napi::Function ThreadRing::Define(Napi::Env env) {
@@ -153,7 +172,9 @@ Napi::Function ThreadRing::Define(Napi::Env env) {
   });
 }
 
-// new ThreadRing(entries, setupFlags (ignored), onCompletions(count), threads = 4)
+// new ThreadRing(entries, setupFlags, sqThreadIdleMs, onCompletions(count), threads = 4):
+// the io_uring Ring's arguments (the flags and idle time mean nothing here)
+// and the number of worker threads.
 // `entries` sizes the pending list (a "submit" happens when it is full) and,
 // times four, the completion array, mirroring the io_uring ring's SQ and CQ.
 ThreadRing::ThreadRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ThreadRing>(info) {
@@ -164,15 +185,19 @@ ThreadRing::ThreadRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread
   unsigned rounded = 1;
   while (rounded < entries && rounded < (1u << 15)) rounded <<= 1;
   sq_entries_ = rounded;
-  if (info.Length() > 3 && info[3].IsNumber()) {
-    unsigned t = info[3].As<Napi::Number>().Uint32Value();
+  if (info.Length() > 4 && info[4].IsNumber()) {
+    unsigned t = info[4].As<Napi::Number>().Uint32Value();
     thread_count_ = t < 1 ? 1 : t > kMaxThreads ? kMaxThreads : t;
   }
 
+  // Two eventfds: one rung by the workers for the drain, one that wakes
+  // the poller. Both are closed by Teardown (which the destructor runs).
   eventfd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (eventfd_ < 0) {
-    Napi::Error e = Napi::Error::New(env, std::string("eventfd failed: ") + strerror(errno));
-    e.Set("errno", Napi::Number::New(env, -errno));
+  if (eventfd_ >= 0) poller_wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (eventfd_ < 0 || poller_wake_ < 0) {
+    int err = errno;
+    Napi::Error e = Napi::Error::New(env, std::string("eventfd failed: ") + strerror(err));
+    e.Set("errno", Napi::Number::New(env, -err));
     e.Set("syscall", Napi::String::New(env, "eventfd"));
     e.ThrowAsJavaScriptException();
     return;
@@ -198,7 +223,7 @@ ThreadRing::ThreadRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread
   Napi::Int32Array state = Napi::Int32Array::New(env, kStateSlots, state_ab, 0);
   state_ = static_cast<int32_t*>(state_ab.Data());
 
-  on_completions_ = Napi::Weak(info[2].As<Napi::Function>());
+  on_completions_ = Napi::Weak(info[3].As<Napi::Function>());
   napi_async_init(env, Value(), Napi::String::New(env, "uringfs:threads"), &async_context_);
   napi_add_async_cleanup_hook(env, OnAsyncCleanup, this, &cleanup_);
 
@@ -368,32 +393,48 @@ Napi::Value ThreadRing::QueueNop(const Napi::CallbackInfo& info) {
 }
 
 // Workers start on the first hand-off, so a ring that is never used costs
-// no threads. They are created with every signal blocked (the mask is
-// inherited) so that signals meant for the process never land on them, and
-// with a small stack: they only make syscalls. Returns false when not even
-// one thread could be started (RLIMIT_NPROC, memory).
+// no threads. Returns false when not even one could be started
+// (RLIMIT_NPROC, memory).
 bool ThreadRing::StartWorkers() {
+  for (unsigned i = 0; i < thread_count_; i++) {
+    std::unique_ptr<Worker> w;
+    if (!StartThread(&ThreadRing::WorkerLoop, &w)) break;
+    workers_.push_back(std::move(w));
+  }
+  return !workers_.empty();
+}
+
+// Threads are created with every signal blocked (the mask is inherited), so
+// that signals meant for the process never land on them, and with a small
+// stack: they only make syscalls.
+bool ThreadRing::StartThread(void (ThreadRing::*loop)(), std::unique_ptr<Worker>* out) {
+  auto w = std::make_unique<Worker>();
+  w->ring = this;
+  w->loop = loop;
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, kWorkerStack);
-  for (unsigned i = 0; i < thread_count_; i++) {
-    auto w = std::make_unique<Worker>();
-    w->ring = this;
-    if (pthread_create(&w->thread, &attr, WorkerMain, w.get()) != 0) break;
-    workers_.push_back(std::move(w));
-  }
+  int r = pthread_create(&w->thread, &attr, ThreadMain, w.get());
   pthread_attr_destroy(&attr);
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  return !workers_.empty();
+  if (r != 0) return false;
+  *out = std::move(w);
+  return true;
 }
 
-void* ThreadRing::WorkerMain(void* arg) {
+void* ThreadRing::ThreadMain(void* arg) {
   auto* w = static_cast<Worker*>(arg);
   ThreadRing* self = w->ring;
-  self->WorkerLoop();
+  if (self->can_interrupt_) {
+    sigset_t wake;
+    sigemptyset(&wake);
+    sigaddset(&wake, WakeSignal());
+    pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);
+  }
+  (self->*(w->loop))();
   {
     std::lock_guard<std::mutex> lock(self->mutex_);
     w->finished = true;
@@ -436,12 +477,6 @@ unsigned ThreadRing::HandOff() {
 }
 
 void ThreadRing::WorkerLoop() {
-  if (can_interrupt_) {
-    sigset_t wake;
-    sigemptyset(&wake);
-    sigaddset(&wake, WakeSignal());
-    pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);
-  }
   std::vector<ThreadOp> chain;
   for (;;) {
     chain.clear();
@@ -455,16 +490,80 @@ void ThreadRing::WorkerLoop() {
       } while (chain.back().linked && !work_.empty());
     }
     bool cancel_rest = false;
-    for (const ThreadOp& op : chain) {
+    for (size_t i = 0; i < chain.size(); i++) {
+      const ThreadOp& op = chain[i];
       int32_t res;
       if (cancel_rest || stopping_.load()) {
         res = -ECANCELED;
       } else {
         res = ExecuteOp(op, stopping_);
+        while (res == kNotReady && !Park(chain, i)) {
+          // No poller thread could be started: wait on this worker instead.
+          struct pollfd p = {op.fd, PollEventsFor(op), 0};
+          poll(&p, 1, -1);  // interrupted by the wake signal at teardown
+          res = stopping_.load() ? -ECANCELED : ExecuteOp(op, stopping_);
+        }
+        if (res == kNotReady) break;  // parked, with the rest of its chain
         if (op.linked && BreaksLink(op, res)) cancel_rest = true;
       }
       Post({op.id, res});
     }
+  }
+}
+
+// Hand chain[from..] to the poller; false when it cannot run.
+bool ThreadRing::Park(const std::vector<ThreadOp>& chain, size_t from) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_.load()) return true;  // dropped: teardown discards it anyway
+    if (!poller_ && !StartThread(&ThreadRing::PollerLoop, &poller_)) return false;
+    parked_.push_back(Parked{std::vector<ThreadOp>(chain.begin() + from, chain.end()), PollEventsFor(chain[from])});
+  }
+  uint64_t one = 1;
+  while (write(poller_wake_, &one, sizeof one) < 0 && errno == EINTR) {}
+  return true;
+}
+
+// Polls the parked ops' fds (and poller_wake_); puts each ready one back at
+// the front of the work queue, where a worker retries it. Only this thread
+// removes from parked_, so entries seen in one round keep their index.
+void ThreadRing::PollerLoop() {
+  std::vector<struct pollfd> fds;
+  std::vector<Parked> ready, waiting;
+  for (;;) {
+    size_t watched;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_.load()) return;
+      watched = parked_.size();
+      fds.resize(watched + 1);
+      fds[0] = {poller_wake_, POLLIN, 0};
+      for (size_t i = 0; i < watched; i++) fds[i + 1] = {parked_[i].chain[0].fd, parked_[i].events, 0};
+    }
+    if (poll(fds.data(), fds.size(), -1) < 0) continue;  // EINTR: teardown looks at stopping_
+    if (fds[0].revents != 0) {
+      uint64_t ignored;
+      while (read(poller_wake_, &ignored, sizeof ignored) < 0 && errno == EINTR) {}
+    }
+    size_t requeued = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_.load()) return;
+      ready.clear();
+      waiting.clear();
+      for (size_t i = 0; i < parked_.size(); i++) {
+        // POLLERR, POLLHUP and POLLNVAL count as ready: the retry reports them.
+        bool is_ready = i < watched && fds[i + 1].revents != 0;
+        (is_ready ? ready : waiting).push_back(std::move(parked_[i]));
+      }
+      parked_.swap(waiting);
+      for (auto chain = ready.rbegin(); chain != ready.rend(); ++chain) {
+        for (auto op = chain->chain.rbegin(); op != chain->chain.rend(); ++op) work_.push_front(*op);
+      }
+      requeued = ready.size();
+    }
+    if (requeued == 1) work_ready_.notify_one();
+    else if (requeued > 1) work_ready_.notify_all();
   }
 }
 
@@ -608,6 +707,17 @@ void ThreadRing::Teardown() {
       pthread_join(w->thread, nullptr);
     }
     workers_.clear();
+    if (poller_) {
+      uint64_t one = 1;
+      while (write(poller_wake_, &one, sizeof one) < 0 && errno == EINTR) {}
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        worker_exited_.wait(lock, [&] { return poller_->finished; });
+      }
+      pthread_join(poller_->thread, nullptr);
+      poller_.reset();
+    }
+    parked_.clear();
     done_.clear();
     if (pending_ > 0) OpsFinished(static_cast<unsigned>(pending_));
     open_ = false;
@@ -621,6 +731,7 @@ void ThreadRing::Teardown() {
     poll_ = nullptr;
   }
   if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
+  if (poller_wake_ >= 0) { close(poller_wake_); poller_wake_ = -1; }
   if (cleanup_ != nullptr) {
     napi_remove_async_cleanup_hook(cleanup_);
     cleanup_ = nullptr;

@@ -72,13 +72,14 @@ describe('choosing the backend', () => {
     // Opcode 250 exists in no kernel: a real probe, a real missing op.
     delete process.env.URINGFS_BACKEND;
     const needed = [...REQUIRED_OPCODES, 250];
-    const chosen = createBackend(8, 0, () => {}, { backend: 'auto' }, needed);
+    const setup = { attempts: [0], idleMs: 0, explicit: false };
+    const chosen = createBackend(8, setup, () => {}, { backend: 'auto' }, needed);
     expect(chosen.backend).toBe('threads');
     expect(chosen.fallbackReason).toBe("io_uring lacks opcode 250 — kernel too old for uringfs's io_uring backend");
     chosen.native.shutdown();
     let error: (Error & { code?: string; syscall?: string; reason?: string }) | undefined;
     try {
-      createBackend(8, 0, () => {}, { backend: 'io_uring' }, needed);
+      createBackend(8, setup, () => {}, { backend: 'io_uring' }, needed);
     } catch (e) {
       error = e as typeof error;
     }
@@ -149,8 +150,8 @@ function collect(make: (cb: (n: number) => void) => NativeRing, queue: (ring: Na
   });
 }
 
-const makeUring = (cb: (n: number) => void): NativeRing => new binding.Ring(16, 0, cb);
-const makeThreads = (cb: (n: number) => void): NativeRing => new binding.ThreadRing(16, 0, cb, 2);
+const makeUring = (cb: (n: number) => void): NativeRing => new binding.Ring(16, 0, 0, cb);
+const makeThreads = (cb: (n: number) => void): NativeRing => new binding.ThreadRing(16, 0, 0, cb, 2);
 const pathBuf = (p: string): Buffer => Buffer.from(`${p}\0`);
 
 describe('thread-pool semantics match io_uring', () => {
@@ -203,6 +204,37 @@ describe('thread-pool semantics match io_uring', () => {
       r.close();
       nodeFs.closeSync(fd);
     }
+  });
+
+  it('reads waiting on FIFOs and sockets do not hold the workers: file I/O on the same pool goes on', async () => {
+    const fifo = join(tmp.dir, 'fifo-starve');
+    execFileSync('mkfifo', [fifo]);
+    const fifoFd = nodeFs.openSync(fifo, nodeFs.constants.O_RDWR);
+    const path = join(tmp.dir, 'starve-file');
+    nodeFs.writeFileSync(path, 'file data');
+    const fd = nodeFs.openSync(path, 'r');
+    const r = new Ring({ backend: 'threads', threads: 2 });
+    // 16 reads on a FIFO with no data (8 times the pool) are queued first...
+    const bufs = Array.from({ length: 16 }, () => Buffer.alloc(4));
+    let done = 0;
+    let fourDone: () => void = () => {};
+    const four = new Promise<void>((resolve) => { fourDone = resolve; });
+    const waiting = bufs.map((b) => runPromise(r, readSteps(fifoFd, b, 0, 4, -1)).finally(() => { if (++done === 4) fourDone(); }));
+    await new Promise((resolve) => setImmediate(resolve));
+    // ...and a file read queued after them still completes (with io_uring it would too).
+    const buf = Buffer.alloc(9);
+    expect(await runPromise(r, readSteps(fd, buf, 0, 9, 0))).toBe(9);
+    expect(buf.toString()).toBe('file data');
+    // Data for four of them: four complete, the other twelve wait on.
+    nodeFs.writeSync(fifoFd, 'aaaabbbbccccdddd');
+    await four;
+    r.close();
+    const outcomes = await Promise.allSettled(waiting);
+    const read = outcomes.flatMap((o, i) => (o.status === 'fulfilled' ? [`${o.value}:${bufs[i].toString()}`] : []));
+    expect(read.sort()).toEqual(['4:aaaa', '4:bbbb', '4:cccc', '4:dddd']);
+    expect(outcomes.filter((o) => o.status === 'rejected' && (o.reason as { code: string }).code === 'ERR_URINGFS_RING_CLOSED').length).toBe(12);
+    nodeFs.closeSync(fd);
+    nodeFs.closeSync(fifoFd);
   });
 
   // In child processes: a teardown that cannot interrupt read(2) hangs, and

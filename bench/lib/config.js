@@ -1,0 +1,203 @@
+// Command line → one plain config object. Defaults for the full suite and
+// for --quick live here, so the whole size of a run can be read in one place.
+import { parseArgs } from 'node:util';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
+// `npm run bench -- --json out.json` runs in the package root; a path the
+// user typed is meant relative to where they typed it (npm keeps it in INIT_CWD).
+const userPath = (p) => resolve(process.env.INIT_CWD ?? process.cwd(), p);
+
+export const SCENARIOS = ['small-files', 'large-files', 'random-read', 'random-read-direct', 'append-commit'];
+export const BACKENDS = ['node', 'uv_io_uring', 'io_uring', 'threads', 'fio'];
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+/** Work per scenario. `opsPerPass` is the fixed unit of work every method repeats. */
+const FULL = {
+  runs: 5,
+  warmup: 1,
+  minRunMs: 60,
+  fioMinMs: 250,
+  batches: [1, 4, 16, 64, 256],
+  concurrency: 64,
+  scenarios: {
+    'small-files': { files: 2000, sizes: [4 * KiB, 64 * KiB] },
+    'large-files': { files: 64, sizes: [4 * MiB] },
+    'random-read': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 5000 },
+    'random-read-direct': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 2000 },
+    'append-commit': { sizes: [4 * KiB], opsPerPass: 64 },
+  },
+};
+
+const QUICK = {
+  runs: 5,
+  warmup: 1,
+  minRunMs: 8,
+  fioMinMs: 40,
+  batches: [1, 64],
+  concurrency: 64,
+  scenarios: {
+    'small-files': { files: 200, sizes: [4 * KiB] },
+    'large-files': { files: 8, sizes: [4 * MiB] },
+    'random-read': { fileSize: 64 * MiB, sizes: [4 * KiB], opsPerPass: 2000 },
+    'random-read-direct': { fileSize: 64 * MiB, sizes: [4 * KiB], opsPerPass: 500 },
+    'append-commit': { sizes: [4 * KiB], opsPerPass: 8 },
+  },
+};
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --quick               small working sets, 4 KiB small files only, batch sizes 1,64, no O_DIRECT (< 30 s)
+  --scenario LIST       ${SCENARIOS.join(', ')}
+  --method LIST         method ids or prefixes (e.g. fs.readFileSync,uringfs.batch, uringfs); --list shows them
+  --backend LIST        ${BACKENDS.join(', ')} (default: every one available)
+  --batch LIST          batch sizes for explicit batches and fio depths (default 1,4,16,64,256)
+  --concurrency N       ops in flight for callback/promise methods (default 64)
+  --files N             number of files (small-files, large-files)
+  --size LIST           file size (small/large-files) or I/O size (random-read, append-commit); 4k, 64k, 4m
+  --file-size SIZE      size of the random-read file (default 1g, --quick 64m)
+  --ops N               ops per pass (random-read, append-commit)
+  --runs N              measured runs per case (default 5)
+  --warmup N            warm-up runs per case (default 1)
+  --min-run-ms N        a run repeats the pass until it lasts at least this long (calibrated in warm-up)
+  --ring LIST           uringfs ring variants for the io_uring backend, each 'default' or options joined
+                        by '+': taskrun=coop|defer|normal, sqpoll[=idleMs], submit=turn|immediate|N,
+                        entries=N (e.g. --ring default,taskrun=defer,sqpoll); shown as io_uring[...]
+  --direct              include random-read-direct (the full suite does; --quick does not unless asked)
+  --data-dir DIR        where working sets are made (default ${join(tmpdir(), 'uringfs-bench')}); its filesystem matters
+  --json FILE           write every measurement as JSON (default bench/results/latest.json)
+  --csv FILE            write every measurement as CSV
+  --chart FILE          write the chart as SVG (default bench/results/latest.svg)
+  --html FILE           write the self-contained HTML report (default bench/results/latest.html)
+  --no-report           write no JSON/SVG/HTML unless asked by --json/--chart/--html
+  --timeout S           seconds before a case is killed (default 180)
+  --list                print scenarios and methods, run nothing
+  -h, --help`;
+
+export function parseSize(text) {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(String(text).trim());
+  if (!m) throw new Error(`bad size: ${text} (use e.g. 4096, 4k, 64k, 4m, 1g)`);
+  const mult = { '': 1, k: KiB, m: MiB, g: GiB, t: 1024 * GiB }[m[2].toLowerCase()];
+  const n = Math.round(Number(m[1]) * mult);
+  if (!(n > 0)) throw new Error(`bad size: ${text}`);
+  return n;
+}
+
+/** One --ring variant → { label, options } (options null for the default ring). */
+export function parseRingVariant(text) {
+  if (text === 'default') return { label: 'default', options: null };
+  const options = {};
+  for (const part of text.split('+')) {
+    const [key, value] = part.split('=');
+    if (key === 'taskrun' && ['coop', 'defer', 'normal'].includes(value)) options.taskrun = value;
+    else if (key === 'sqpoll' && value === undefined) options.sqpoll = true;
+    else if (key === 'sqpoll' && /^\d+$/.test(value)) options.sqpoll = { idleMs: Number(value) };
+    else if (key === 'submit' && (value === 'turn' || value === 'immediate')) options.submit = value;
+    else if (key === 'submit' && /^\d+$/.test(value)) options.submit = Number(value);
+    else if (key === 'entries' && /^\d+$/.test(value)) options.entries = Number(value);
+    else throw new Error(`bad --ring variant ${text}: ${part} (see --help)`);
+  }
+  return { label: text, options };
+}
+
+function parseList(text, parse = (x) => x) {
+  return String(text).split(',').map((s) => s.trim()).filter(Boolean).map(parse);
+}
+
+function positiveInt(name) {
+  return (text) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} wants a positive integer, got ${text}`);
+    return n;
+  };
+}
+
+export function parseConfig(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      quick: { type: 'boolean' },
+      scenario: { type: 'string' },
+      method: { type: 'string' },
+      backend: { type: 'string' },
+      batch: { type: 'string' },
+      concurrency: { type: 'string' },
+      files: { type: 'string' },
+      size: { type: 'string' },
+      'file-size': { type: 'string' },
+      ops: { type: 'string' },
+      runs: { type: 'string' },
+      warmup: { type: 'string' },
+      'min-run-ms': { type: 'string' },
+      direct: { type: 'boolean' },
+      ring: { type: 'string' },
+      'data-dir': { type: 'string' },
+      json: { type: 'string' },
+      csv: { type: 'string' },
+      chart: { type: 'string' },
+      html: { type: 'string' },
+      'no-report': { type: 'boolean' },
+      timeout: { type: 'string' },
+      list: { type: 'boolean' },
+      // For the harness's own tests: methods that fail on purpose.
+      'test-methods': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const base = values.quick ? QUICK : FULL;
+  const scenarios = structuredClone(base.scenarios);
+
+  let scenarioIds;
+  if (values.scenario) {
+    scenarioIds = parseList(values.scenario);
+    for (const s of scenarioIds) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}; known: ${SCENARIOS.join(', ')}`);
+  } else {
+    scenarioIds = SCENARIOS.filter((s) => s !== 'random-read-direct' || !values.quick);
+  }
+  if (values.direct && !scenarioIds.includes('random-read-direct')) scenarioIds.push('random-read-direct');
+
+  for (const id of scenarioIds) {
+    const s = scenarios[id];
+    if (values.files && 'files' in s) s.files = positiveInt('files')(values.files);
+    if (values.size) s.sizes = parseList(values.size, parseSize);
+    if (values['file-size'] && 'fileSize' in s) s.fileSize = parseSize(values['file-size']);
+    if (values.ops && 'opsPerPass' in s) s.opsPerPass = positiveInt('ops')(values.ops);
+  }
+
+  let backends = null;
+  if (values.backend) {
+    backends = parseList(values.backend);
+    for (const b of backends) if (!BACKENDS.includes(b)) throw new Error(`unknown backend ${b}; known: ${BACKENDS.join(', ')}`);
+  }
+
+  const runs = values.runs ? positiveInt('runs')(values.runs) : base.runs;
+  return {
+    quick: Boolean(values.quick),
+    help: Boolean(values.help),
+    list: Boolean(values.list),
+    testMethods: Boolean(values['test-methods']),
+    scenarioIds,
+    scenarios,
+    methods: values.method ? parseList(values.method) : null,
+    backends,
+    rings: values.ring ? parseList(values.ring, parseRingVariant) : [{ label: 'default', options: null }],
+    batches: values.batch ? parseList(values.batch, positiveInt('batch')) : base.batches,
+    concurrency: values.concurrency ? positiveInt('concurrency')(values.concurrency) : base.concurrency,
+    runs,
+    warmup: values.warmup !== undefined ? Math.max(0, Number(values.warmup) | 0) : base.warmup,
+    minRunMs: values['min-run-ms'] !== undefined ? Math.max(0, Number(values['min-run-ms'])) : base.minRunMs,
+    fioMinMs: base.fioMinMs,
+    dataDir: values['data-dir'] ? userPath(values['data-dir']) : join(tmpdir(), 'uringfs-bench'),
+    json: values.json ? userPath(values.json) : (values['no-report'] ? null : join(RESULTS, 'latest.json')),
+    csv: values.csv ? userPath(values.csv) : null,
+    chart: values.chart ? userPath(values.chart) : (values['no-report'] ? null : join(RESULTS, 'latest.svg')),
+    html: values.html ? userPath(values.html) : (values['no-report'] ? null : join(RESULTS, 'latest.html')),
+    timeoutMs: (values.timeout ? Number(values.timeout) : 180) * 1000,
+  };
+}

@@ -1,0 +1,301 @@
+// Explicit batches: ops collected without touching the kernel, then sent
+// together — one io_uring_enter when they fit the SQ — with results in
+// submission order. Linked chains (IOSQE_IO_LINK) run an op only if the one
+// before it succeeded.
+import { checkRead, mkdirArgs, openArgs, statOptions, writeArgs } from './args.js';
+import { invalidArgValue } from './errors.js';
+import {
+  AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, Op, OpCode, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp,
+} from './op.js';
+import { opError, opValue } from './outcome.js';
+import { ECANCELED, type Ring } from './ring.js';
+import { pathBytes, validateBufferArray, validateFd, validatePath, validateReadPosition, writePosition, type PathLike } from './validate.js';
+
+type View = NodeJS.ArrayBufferView;
+const EFAULT = -14;
+
+/** One op's outcome: its value, or the Node-style error it failed with. */
+export type Outcome<T = unknown> = { ok: true; value: T } | { ok: false; error: Error };
+
+function batchError(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+function outcomeOf(op: Op, result: number): Outcome {
+  return result < 0 ? { ok: false, error: opError(op, result) } : { ok: true, value: opValue(op, result) };
+}
+
+/**
+ * A batch of operations for one ring. Build it with the op methods (same
+ * arguments and validation as the node:fs-style API), then `submit()` or
+ * `submitSync()` once. Results come back in the order the ops were added.
+ */
+export class Batch {
+  readonly #ring: Ring;
+  readonly #ops: Op[] = [];
+  /** Linked chains as [first, end) index ranges into #ops. */
+  readonly #chains: [number, number][] = [];
+  #chainStart = -1;
+  /** Ops complete without the kernel, by index, with their value. */
+  readonly #done = new Map<number, number>();
+  #submitted = false;
+  #outcomes: Outcome[] = [];
+  #remaining = 0;
+  #onFinished: (() => void) | null = null;
+  // One completion function for every op of the batch: the op carries its index.
+  readonly #settle = (result: number, op: Op): void => {
+    this.#outcomes[op.tag] = outcomeOf(op, result);
+    if (--this.#remaining === 0) this.#onFinished!();
+  };
+
+  constructor(ring: Ring) {
+    this.#ring = ring;
+  }
+
+  /** How many ops the batch holds. */
+  get length(): number {
+    return this.#ops.length;
+  }
+
+  #add(op: Op, userPath?: string | Buffer, userDest?: string | Buffer): this {
+    if (this.#submitted) throw batchError('This batch was already submitted; make a new one with ring.batch()', 'ERR_URINGFS_BATCH_SUBMITTED');
+    op.tag = this.#ops.length;
+    op.userPath = userPath;
+    op.userDest = userDest;
+    this.#ops.push(op);
+    return this;
+  }
+
+  #truncate(length: number): void {
+    this.#ops.length = length;
+    for (const index of this.#done.keys()) if (index >= length) this.#done.delete(index);
+  }
+
+  /** An op that is complete without the kernel (it is skipped when sent, chain or not). */
+  #addDone(value: number): this {
+    this.#done.set(this.#ops.length, value);
+    return this.#add(new Op(OpCode.Nop));
+  }
+
+  /** Like fs.read: resolves to bytes read. `position` null or -1 reads at the file position. */
+  read(fd: number, buffer: View, offset?: number | null, length?: number | null, position?: number | bigint | null): this {
+    validateFd(fd);
+    const a = checkRead(buffer, offset, length ?? buffer?.byteLength - (offset ?? 0), position);
+    // A zero-length read still goes to the kernel, so that it keeps its place in a chain.
+    return this.#add(readOp(fd, buffer, a?.offset ?? 0, a?.length ?? 0, a?.position ?? -1));
+  }
+
+  /** Like fs.write (buffer or string forms): resolves to bytes written. */
+  write(fd: number, buffer: View | string, offsetOrPosition?: unknown, length?: unknown, position?: unknown): this {
+    validateFd(fd);
+    const a = writeArgs(buffer, offsetOrPosition, length, position);
+    return this.#add(writeOp(fd, a.buffer, a.offset, a.length, a.position));
+  }
+
+  /** Like fs.readv: resolves to bytes read. */
+  readv(fd: number, buffers: View[], position?: number | null): this {
+    validateFd(fd);
+    const views = validateBufferArray(buffers);
+    const pos = typeof position === 'number' ? validateReadPosition(position, 0) : -1;
+    // No buffers: 0 without a syscall, as in node:fs.
+    return views.length > 0 ? this.#add(vectorOp(false, fd, views, pos)) : this.#addDone(0);
+  }
+
+  /** Like fs.writev: resolves to bytes written. */
+  writev(fd: number, buffers: View[], position?: number | null): this {
+    validateFd(fd);
+    const views = validateBufferArray(buffers);
+    return views.length > 0 ? this.#add(vectorOp(true, fd, views, writePosition(position))) : this.#addDone(0);
+  }
+
+  /** Like fs.open: resolves to the fd. */
+  open(path: PathLike, flags?: string | number, mode?: string | number): this {
+    const a = openArgs(path, flags, mode);
+    return this.#add(openOp(pathBytes(a.path), a.flags, a.mode), a.path);
+  }
+
+  /** Like fs.close. */
+  close(fd: number): this {
+    return this.#add(closeOp(validateFd(fd)));
+  }
+
+  /** Like fs.fsync. */
+  fsync(fd: number): this {
+    return this.#add(fsyncOp(validateFd(fd), false));
+  }
+
+  /** Like fs.fdatasync. */
+  fdatasync(fd: number): this {
+    return this.#add(fsyncOp(validateFd(fd), true));
+  }
+
+  /** Like fs.stat (statx): resolves to Stats (BigIntStats with `bigint`). */
+  stat(path: PathLike, options?: { bigint?: boolean }): this {
+    const p = validatePath(path);
+    const op = statxOp(AT_FDCWD, pathBytes(p), 0);
+    op.bigint = statOptions(options).bigint;
+    return this.#add(op, p);
+  }
+
+  /** Same as stat(): the io_uring op is statx. */
+  statx(path: PathLike, options?: { bigint?: boolean }): this {
+    return this.stat(path, options);
+  }
+
+  /** Like fs.lstat. */
+  lstat(path: PathLike, options?: { bigint?: boolean }): this {
+    const p = validatePath(path);
+    const op = statxOp(AT_FDCWD, pathBytes(p), AT_SYMLINK_NOFOLLOW);
+    op.bigint = statOptions(options).bigint;
+    return this.#add(op, p);
+  }
+
+  /** Like fs.fstat. */
+  fstat(fd: number, options?: { bigint?: boolean }): this {
+    const op = statxOp(validateFd(fd), null, 0);
+    op.bigint = statOptions(options).bigint;
+    return this.#add(op);
+  }
+
+  /** Like fs.unlink. */
+  unlink(path: PathLike): this {
+    const p = validatePath(path);
+    return this.#add(unlinkOp(pathBytes(p)), p);
+  }
+
+  /** Like fs.rename. */
+  rename(oldPath: PathLike, newPath: PathLike): this {
+    const from = validatePath(oldPath, 'oldPath');
+    const to = validatePath(newPath, 'newPath');
+    return this.#add(renameOp(pathBytes(from), pathBytes(to)), from, to);
+  }
+
+  /** Like fs.mkdir without `recursive` (one op per directory). */
+  mkdir(path: PathLike, mode?: number | string): this {
+    const a = mkdirArgs(path, mode);
+    return this.#add(mkdirOp(pathBytes(a.path), a.mode), a.path);
+  }
+
+  /** A no-op that still goes through the kernel: for measuring the ring itself. */
+  nop(): this {
+    return this.#add(new Op(OpCode.Nop));
+  }
+
+  /**
+   * Ops added inside `build` form a linked chain: each runs only if the one
+   * before it succeeded; after a failure (or a short read/write) the rest
+   * fail with ECANCELED. A chain reaches the kernel in one submit, so it can
+   * be at most the ring's SQ size. Example: `b.chain(c => c.write(fd, buf).fdatasync(fd))`.
+   */
+  chain(build: (batch: this) => void): this {
+    if (this.#chainStart >= 0) throw batchError('Chains cannot be nested', 'ERR_URINGFS_BATCH_CHAIN');
+    const start = this.#ops.length;
+    this.#chainStart = start;
+    try {
+      build(this);
+    } catch (err) {
+      this.#truncate(start);  // a chain is added whole or not at all
+      throw err;
+    } finally {
+      this.#chainStart = -1;
+    }
+    const length = this.#ops.length - start;
+    if (length > this.#ring.sqEntries) {
+      this.#truncate(start);
+      throw invalidArgValue('chain', `${length} ops`, `is longer than the ring's SQ (${this.#ring.sqEntries} entries)`, RangeError);
+    }
+    if (length > 1) this.#chains.push([start, this.#ops.length]);
+    return this;
+  }
+
+  /** Send every op (one io_uring_enter per SQ-full) and resolve with one outcome per op, in order. */
+  submit(): Promise<Outcome[]> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.#send(false, () => resolve(this.#outcomes));
+      } catch (err) {
+        reject(err);
+      }
+    });
+  }
+
+  /** Like submit(), on the calling thread: submits, waits for every completion, returns the outcomes. */
+  submitSync(): Outcome[] {
+    let finished = false;
+    this.#send(true, () => { finished = true; });
+    this.#ring.runUntil(() => finished);
+    return this.#outcomes;
+  }
+
+  #send(sync: boolean, onFinished: () => void): void {
+    if (this.#submitted) throw batchError('This batch was already submitted; make a new one with ring.batch()', 'ERR_URINGFS_BATCH_SUBMITTED');
+    this.#submitted = true;
+    const ops = this.#ops;
+    this.#outcomes = new Array(ops.length);
+    this.#remaining = ops.length;
+    this.#onFinished = onFinished;
+    if (ops.length === 0) {
+      if (sync) onFinished();
+      else queueMicrotask(onFinished);
+      return;
+    }
+    let next = 0;
+    for (const [start, end] of this.#chains) {
+      for (; next < start; next++) this.#sendOne(ops[next], sync);
+      this.#sendChain(ops.slice(start, end), sync);
+      next = end;
+    }
+    for (; next < ops.length; next++) this.#sendOne(ops[next], sync);
+    if (this.#remaining === 0) onFinished();  // sync, and nothing needed the kernel
+    else this.#ring.flush();
+  }
+
+  #sendOne(op: Op, sync: boolean): void {
+    op.sync = sync;
+    op.done = this.#settle;
+    const value = this.#done.get(op.tag);
+    if (value !== undefined) this.#settleNow(op, value, sync);
+    else if (memoryStillFits(op)) this.#ring.submit(op);
+    else queueMicrotask(() => this.#settle(EFAULT, op));
+  }
+
+  /** Settle an op that needs no kernel: at once in a sync wait, else on the microtask queue (never synchronously inside submit()). */
+  #settleNow(op: Op, value: number, sync: boolean): void {
+    this.#outcomes[op.tag] = { ok: true, value };
+    if (sync) this.#remaining--;
+    else queueMicrotask(() => { if (--this.#remaining === 0) this.#onFinished!(); });
+  }
+
+  #sendChain(chain: Op[], sync: boolean): void {
+    for (const op of chain) {
+      const value = this.#done.get(op.tag);
+      if (value !== undefined) this.#settleNow(op, value, sync);
+    }
+    chain = chain.filter((op) => !this.#done.has(op.tag));
+    if (chain.length === 1) {
+      this.#sendOne(chain[0], sync);
+      return;
+    }
+    // A buffer detached or shrunk since the op was added would make the
+    // kernel fail mid-chain: catch it here, before anything is sent.
+    const bad = chain.findIndex((op) => !memoryStillFits(op));
+    for (const op of chain) {
+      op.sync = sync;
+      op.done = this.#settle;
+    }
+    if (bad < 0) {
+      this.#ring.submitChain(chain);
+      return;
+    }
+    if (bad > 0) this.#ring.submitChain(chain.slice(0, bad));
+    for (let i = bad; i < chain.length; i++) {
+      const op = chain[i];
+      queueMicrotask(() => this.#settle(i === bad ? EFAULT : ECANCELED, op));
+    }
+  }
+}
+
+/** A view in a vector op that was detached meanwhile just reads/writes nothing; a single view must still hold its range. */
+function memoryStillFits(op: Op): boolean {
+  return op.view === null || op.offset + op.length <= op.view.byteLength;
+}
