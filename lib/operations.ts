@@ -2,7 +2,7 @@
 // shared by the sync, callback and promise flavours. Arguments arrive here
 // already validated; these functions hold the I/O logic and error shapes.
 import { Buffer } from 'node:buffer';
-import { AbortError, fileTooLarge } from './errors.js';
+import { AbortError, fileTooLarge, unknownEncoding } from './errors.js';
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp } from './op.js';
 import { resultError } from './ring.js';
 import type { Steps } from './run.js';
@@ -112,6 +112,13 @@ function checkSignal(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 }
 
+export interface ReadFileOptions {
+  /** statx first and read up to its size (default); false: read until EOF, as node:fs's utf8 readFileSync does for an fd. */
+  stat?: boolean;
+  /** Refuse an encoding Buffer cannot decode before reading (node:fs/promises does; the others fail after reading). */
+  encodingFirst?: boolean;
+}
+
 /**
  * A whole file, by path (opened with `flags`, closed after) or by an fd the
  * caller owns (read from its current position). Like node:fs, reads up to the
@@ -121,18 +128,23 @@ function checkSignal(signal: AbortSignal | undefined): void {
  * decodes the result (so 'buffer' fails as Buffer#toString fails, as in node:fs).
  * A `signal` is checked before each read.
  */
-export function* readFileSteps(target: Path | number, flags: number, encoding: Encoding | undefined, signal?: AbortSignal): Steps<Buffer | string> {
+export function* readFileSteps(target: Path | number, flags: number, encoding: Encoding | undefined, signal?: AbortSignal, options: ReadFileOptions = {}): Steps<Buffer | string> {
   const ownFd = typeof target !== 'number';
   const fd = ownFd ? yield* openSteps(target, flags, 0o666) : target;
   let data: Buffer;
   try {
+    if (options.encodingFirst && encoding && !Buffer.isEncoding(encoding)) throw unknownEncoding(encoding);
     checkSignal(signal);
-    const st = statxOp(fd, null, 0);
-    const r = yield st;
-    if (r < 0) throw resultError(r, 'fstat');
-    const { isFile, size } = statxTypeAndSize(st.scratch!);
-    if (isFile && size > kIoMaxLength) throw fileTooLarge(size);
-    data = isFile && size > 0 ? yield* readKnownSize(fd, size, ownFd, signal) : yield* readToEnd(fd, signal);
+    if (options.stat === false) {
+      data = yield* readToEnd(fd, signal);
+    } else {
+      const st = statxOp(fd, null, 0);
+      const r = yield st;
+      if (r < 0) throw resultError(r, 'fstat');
+      const { isFile, size } = statxTypeAndSize(st.scratch!);
+      if (isFile && size > kIoMaxLength) throw fileTooLarge(size);
+      data = isFile && size > 0 ? yield* readKnownSize(fd, size, ownFd, signal) : yield* readToEnd(fd, signal);
+    }
   } catch (err) {
     if (ownFd) yield closeOp(fd);  // the first error is the one to report
     throw err;
