@@ -460,6 +460,23 @@ describe.each(modes)('linked chains (%s)', (_name, send) => {
       }
     });
   });
+  // BUG: an op that finishes without the kernel (writev/readv of no
+  // buffers) is settled when it is added, so inside a chain it reports
+  // success even when an earlier link failed; the rest of the chain reports
+  // ECANCELED. Repro: b.chain(c => c.write(roFd, 'x', 0).writev(roFd, []).fsync(roFd))
+  //   -> [EBADF, { ok: true, value: 0 }, ECANCELED].
+  it.fails('after a failed link, a kernel-free op (writev/readv of no buffers) reports ECANCELED too', async () => {
+    await withRing(8, async (ring) => {
+      const fd = nodeFs.openSync(dataPath, 'r');
+      try {
+        const b = ring.batch();
+        b.chain((c) => c.write(fd, 'x', 0).writev(fd, []).readv(fd, []).fsync(fd));
+        expect(codes(await send(b))).toEqual(['EBADF', 'ECANCELED', 'ECANCELED', 'ECANCELED']);
+      } finally {
+        nodeFs.closeSync(fd);
+      }
+    });
+  });
 });
 
 describe('chain construction', () => {
