@@ -11,6 +11,8 @@ import { kIoMaxLength, pathBytes, type Encoding } from './validate.js';
 import { dirname } from 'node:path';
 
 type Path = string | Buffer;
+
+const EEXIST = -17, ENOENT = -2;
 type View = NodeJS.ArrayBufferView;
 
 export function* openSteps(path: Path, flags: number, mode: number): Steps<number> {
@@ -56,7 +58,7 @@ export function* statSteps(fd: number | null, path: Path | null, follow: boolean
   const op = path === null ? statxOp(fd!, null, 0) : statxOp(AT_FDCWD, pathBytes(path), follow ? 0 : AT_SYMLINK_NOFOLLOW);
   const r = yield op;
   if (r < 0) {
-    if (!throwIfNoEntry && path !== null && (r === -2 || r === -20)) return undefined;  // ENOENT, ENOTDIR
+    if (!throwIfNoEntry && path !== null && r === ENOENT) return undefined;  // only ENOENT, as in node:fs 20
     throw resultError(r, path === null ? 'fstat' : follow ? 'stat' : 'lstat', path ?? undefined);
   }
   return makeStats(op.scratch!, bigint);
@@ -72,7 +74,6 @@ export function* renameSteps(from: Path, to: Path): Steps<void> {
   if (r < 0) throw resultError(r, 'rename', from, to);
 }
 
-const EEXIST = -17, ENOENT = -2;
 
 /** mkdir; with `recursive`, creates missing parents and returns the first directory created. */
 export function* mkdirSteps(path: Path, mode: number, recursive: boolean): Steps<string | undefined> {
