@@ -157,6 +157,6 @@ export function renameSync(oldPath: PathLike, newPath: PathLike): void {
 /** Like fs.mkdirSync: with `recursive`, returns the first directory created. Syscall: mkdirat (statx on EEXIST when recursive). */
 export function mkdirSync(path: PathLike, options?: number | string | { recursive?: boolean; mode?: number | string } | null): string | undefined {
   const a = mkdirArgs(path, options);
-  const first = runSync(mkdirSteps(a.path, a.mode, a.recursive));
+  const first = runSync(mkdirSteps(a.path, a.mode, a.recursive, true));
   return a.recursive ? first : undefined;
 }
