@@ -230,11 +230,8 @@ describe.each(modes)('results in order (%s)', (_name, send) => {
     });
   });
 
-  // BUG: an error for a Buffer path carries the Buffer as `path`; node:fs
-  // (sync, callback and promise alike) always sets `path` to a string. Same in
-  // the rest of the API: uringfs.openSync(Buffer.from('/nope/x')) throws an
-  // error whose `path` is a Buffer, fs.openSync gives '/nope/x'.
-  it.fails('an error for a Buffer path has `path` as a string, like node:fs', async () => {
+  // (Was a bug until 0e25141: the error kept the Buffer as `path`.)
+  it('an error for a Buffer path has `path` as a string, like node:fs', async () => {
     await withRing(8, async (ring) => {
       const missing = Buffer.from(join(tmp.dir, 'missing-buf'));
       const b = ring.batch();
