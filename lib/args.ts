@@ -275,5 +275,6 @@ export interface StatArgs { bigint: boolean; throwIfNoEntry: boolean }
  */
 export function statOptions(options: unknown = { bigint: false, throwIfNoEntry: true }): StatArgs {
   const o = options as { bigint?: unknown; throwIfNoEntry?: unknown };
-  return { bigint: Boolean(o.bigint), throwIfNoEntry: o.throwIfNoEntry !== false };
+  // node:fs's C++ takes `bigint: true` only (not merely truthy), and only `false` turns throwIfNoEntry off.
+  return { bigint: o.bigint === true, throwIfNoEntry: o.throwIfNoEntry !== false };
 }

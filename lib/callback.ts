@@ -231,7 +231,16 @@ export function readFile(path: PathLike | number, options?: unknown, callback?: 
   const encoding = o.encoding as Encoding | undefined;
   const signal = o.signal;
   if (isInt32(path)) {
-    run(readFileSteps(path as number, 0, encoding, signal), withResult(cb));
+    // node:fs throws a bad fd (e.g. -1) from a later tick, as an uncaught
+    // exception; uringfs calls back with that error instead.
+    let fd: number;
+    try {
+      fd = validateFd(path);
+    } catch (err) {
+      process.nextTick(cb, err);
+      return;
+    }
+    run(readFileSteps(fd, 0, encoding, signal), withResult(cb));
     return;
   }
   if (signal?.aborted) {
@@ -251,7 +260,11 @@ function writeFileWith(path: PathLike | number, data: unknown, options: unknown,
   const bytes = isArrayBufferView(data) ? dataBytes(data, undefined) : dataBytes(data, o.encoding || 'utf8');
   const signal = o.signal;
   if (isInt32(path)) {
-    run(writeFileSteps(path as number, bytes, 0, 0, flush, { signal, emptyWrite: true }), noResult(cb));
+    if (signal?.aborted) {
+      cb(new AbortError(undefined, { cause: signal.reason }));
+      return;
+    }
+    run(writeFileSteps(validateFd(path), bytes, 0, 0, flush, { signal, emptyWrite: true }), noResult(cb));
     return;
   }
   if (signal?.aborted) {

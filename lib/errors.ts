@@ -10,8 +10,8 @@ export interface SystemError extends Error {
   errno: number;
   code: string;
   syscall: string;
-  path?: string | Buffer;
-  dest?: string | Buffer;
+  path?: string;
+  dest?: string;
 }
 
 /**
@@ -21,6 +21,9 @@ export interface SystemError extends Error {
  */
 export function systemError(errno: number, syscall: string, path?: string | Buffer, dest?: string | Buffer): SystemError {
   const [code, description] = systemErrors.get(errno) ?? ['UNKNOWN', 'unknown error'];
+  // Paths given as Buffers are reported as strings (UTF-8, invalid bytes replaced), as node:fs does.
+  if (path !== undefined && typeof path !== 'string') path = path.toString();
+  if (dest !== undefined && typeof dest !== 'string') dest = dest.toString();
   let message = `${code}: ${description}, ${syscall}`;
   if (path !== undefined) message += ` '${path}'`;
   if (dest !== undefined) message += ` -> '${dest}'`;

@@ -1,6 +1,24 @@
-// uringfs: node:fs-shaped file I/O on io_uring. This entry mirrors node:fs
-// (callback functions and *Sync functions); `uringfs/promises` mirrors
-// node:fs/promises and is also available here as `promises`.
+/**
+ * node:fs-shaped file I/O on io_uring. This entry mirrors `node:fs`: the callback functions and the
+ * `*Sync` functions, plus {@link Ring}, {@link Batch}, {@link readFiles} and the epoll readiness API
+ * ({@link Poller}). `uringfs/promises` mirrors `node:fs/promises` and is also available here as
+ * `promises`.
+ *
+ * Errors have `node:fs`'s shapes, so code written for `node:fs` handles them unchanged:
+ * - a failed syscall is an `Error` like `ENOENT: no such file or directory, open '/x'` with `code`,
+ *   `errno` (negative), `syscall`, `path` (and `dest` for rename) — see {@link SystemError}; it is
+ *   passed to the callback, thrown by `*Sync` functions, or the rejection of a promise;
+ * - a bad argument is a `TypeError` / `RangeError` with Node's `code` (`ERR_INVALID_ARG_TYPE`,
+ *   `ERR_OUT_OF_RANGE`, `ERR_INVALID_ARG_VALUE`, …), thrown (callback and sync flavours) or rejected
+ *   (promises) before anything reaches the kernel;
+ * - uringfs's own: `ERR_URINGFS_RING_CLOSED` (an op on a closed ring), `ERR_URINGFS_BATCH_SUBMITTED`
+ *   (a batch submitted twice).
+ *
+ * Loaded with `import` or `require()` (through require(esm)), it is the same module: one default ring
+ * per JS environment either way.
+ *
+ * @module uringfs
+ */
 export {
   open, close, read, write, readv, writev, fsync, fdatasync, fstat, stat, lstat, readFile, writeFile, appendFile,
   unlink, rename, mkdir,
@@ -9,14 +27,53 @@ export {
   openSync, closeSync, readSync, writeSync, readvSync, writevSync, fsyncSync, fdatasyncSync, fstatSync, statSync,
   lstatSync, readFileSync, writeFileSync, appendFileSync, unlinkSync, renameSync, mkdirSync,
 } from './sync.js';
-export { Ring, defaultRing, setDefaultRing } from './ring.js';
-export type { RingOptions, RingStats } from './ring.js';
-export type { BackendName, BackendRequest } from './backend.js';
+/**
+ * One ring: a Submission Queue of `entries` slots and a Completion Queue four times larger, on one
+ * backend — io_uring, or a pool of threads doing blocking syscalls where io_uring is blocked or too
+ * old (`backend` option, `URINGFS_BACKEND`; `ring.backend` and `ring.fallbackReason` tell which
+ * runs and why). The ordinary API uses the environment's default ring ({@link defaultRing}); make
+ * one with other {@link RingOptions} for a part of a program and pass it to {@link setDefaultRing},
+ * `readFiles({ ring })` or use {@link Ring.batch}.
+ *
+ * `new Ring()` throws a `TypeError`/`RangeError` (`ERR_INVALID_ARG_TYPE`, `ERR_OUT_OF_RANGE`,
+ * `ERR_INVALID_ARG_VALUE`) for bad options, and — only when io_uring was asked for explicitly — a
+ * system error with `syscall: 'io_uring_setup'` whose message says why the kernel refuses the ring
+ * (e.g. `EPERM` under a seccomp filter or `kernel.io_uring_disabled`, `ENOMEM` under RLIMIT_MEMLOCK,
+ * `ENOSYS`); the default, `'auto'`, falls back to the thread pool instead. `close()` cancels what is
+ * in flight, waits until the kernel (or the pool) is done with every buffer, and fails later ops with
+ * `ERR_URINGFS_RING_CLOSED`. No `node:fs` counterpart.
+ */
+export { Ring } from './ring.js';
+export { defaultRing, setDefaultRing } from './ring.js';
+/** Options of `new Ring(options)`: backend and pool size, SQ size, task-run mode, SQPOLL, and when the ordinary API submits. */
+export type { RingOptions } from './ring.js';
+/** What {@link Ring.stats} returns: counters kept by the native ring, cheap enough to leave on. */
+export type { RingStats } from './ring.js';
+/** The backend a ring runs on: `'io_uring'` (completion-based) or `'threads'` (blocking syscalls on a pool of threads). */
+export type { BackendName } from './backend.js';
+/** The `backend` option of `new Ring()`: a {@link BackendName}, or `'auto'` (io_uring, falling back to threads). */
+export type { BackendRequest } from './backend.js';
 export { Stats, BigIntStats } from './stats.js';
+/**
+ * The error of a failed system call, as `node:fs` raises it: message
+ * `ENOENT: no such file or directory, open '/x'`, `code` (`'ENOENT'`), `errno` (negative, `-2`),
+ * `syscall` (`'open'`), `path` and, for rename, `dest`.
+ */
 export type { SystemError } from './errors.js';
+/** The promise API, mirroring `node:fs/promises` (the same module as `uringfs/promises`). */
 export * as promises from './promises.js';
 export { Batch } from './batch.js';
 export type { Outcome } from './batch.js';
 export { readFilesEither as readFiles, readFilesSync } from './readfiles.js';
+/**
+ * Options of {@link readFiles} / {@link readFilesSync}: `encoding`, open `flag`, `settle` (an
+ * {@link Outcome} per file instead of failing on the first error), and the `ring` to use.
+ */
 export type { ReadFilesOptions } from './readfiles.js';
-export { Poller, PollRegistration, type PollEvent, type PollOptions, type PollerOptions, type PollerStats, type PollCallback } from './epoll.js';
+export { Poller, PollRegistration, type PollEvent, type PollOptions } from './epoll.js';
+/** Options of `new Poller(options)`: events per batch, and how often closed fds are looked for. */
+export type { PollerOptions } from './epoll.js';
+/** What {@link Poller.stats} returns: registrations, watching state and event counters. */
+export type { PollerStats } from './epoll.js';
+/** A callback given to {@link Poller.add}: called with each {@link PollEvent} of the registration. */
+export type { PollCallback } from './epoll.js';

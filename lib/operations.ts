@@ -2,15 +2,16 @@
 // shared by the sync, callback and promise flavours. Arguments arrive here
 // already validated; these functions hold the I/O logic and error shapes.
 import { Buffer } from 'node:buffer';
-import { AbortError, fileTooLarge } from './errors.js';
+import { AbortError, fileTooLarge, unknownEncoding } from './errors.js';
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp } from './op.js';
 import { resultError } from './ring.js';
 import type { Steps } from './run.js';
 import { makeStats, statxTypeAndSize, type BigIntStats, type Stats } from './stats.js';
 import { kIoMaxLength, pathBytes, type Encoding } from './validate.js';
-import { dirname } from 'node:path';
 
 type Path = string | Buffer;
+
+const EEXIST = -17, ENOENT = -2;
 type View = NodeJS.ArrayBufferView;
 
 export function* openSteps(path: Path, flags: number, mode: number): Steps<number> {
@@ -56,7 +57,7 @@ export function* statSteps(fd: number | null, path: Path | null, follow: boolean
   const op = path === null ? statxOp(fd!, null, 0) : statxOp(AT_FDCWD, pathBytes(path), follow ? 0 : AT_SYMLINK_NOFOLLOW);
   const r = yield op;
   if (r < 0) {
-    if (!throwIfNoEntry && path !== null && (r === -2 || r === -20)) return undefined;  // ENOENT, ENOTDIR
+    if (!throwIfNoEntry && path !== null && r === ENOENT) return undefined;  // only ENOENT, as in node:fs 20
     throw resultError(r, path === null ? 'fstat' : follow ? 'stat' : 'lstat', path ?? undefined);
   }
   return makeStats(op.scratch!, bigint);
@@ -72,37 +73,70 @@ export function* renameSteps(from: Path, to: Path): Steps<void> {
   if (r < 0) throw resultError(r, 'rename', from, to);
 }
 
-const EEXIST = -17, ENOENT = -2;
 
-/** mkdir; with `recursive`, creates missing parents and returns the first directory created. */
-export function* mkdirSteps(path: Path, mode: number, recursive: boolean): Steps<string | undefined> {
+/**
+ * mkdir; with `recursive`, creates missing parents and returns the first
+ * directory created. The recursive walk is node:fs's (its C++ MKDirp): a
+ * stack of paths, parents found by cutting at the last '/', a stat when
+ * mkdir says the path exists; errors name the path the caller gave. node:fs's
+ * sync and async walks differ in one answer (an existing non-directory on
+ * the way is ENOENT/EEXIST from mkdirSync, ENOTDIR from mkdir), so the
+ * flavour says which walk to take.
+ */
+export function* mkdirSteps(path: Path, mode: number, recursive: boolean, syncWalk = false): Steps<string | undefined> {
   if (!recursive) {
     const r = yield mkdirOp(pathBytes(path), mode);
     if (r < 0) throw resultError(r, 'mkdir', path);
     return undefined;
   }
-  return yield* mkdirpSteps(typeof path === 'string' ? path : path.toString(), mode);
+  const r = yield* mkdirpSteps(typeof path === 'string' ? path : path.toString(), mode, syncWalk);
+  // mkdirSync names the path it was given; mkdir names the one it was at.
+  if ('err' in r) throw resultError(r.err, 'mkdir', syncWalk ? path : r.at);
+  return r.first;
 }
 
-function* mkdirpSteps(path: string, mode: number): Steps<string | undefined> {
-  const r = yield mkdirOp(pathBytes(path), mode);
-  if (r === 0) return path;
-  if (r === EEXIST) {
-    // Fine if it is a directory already; Node reports EEXIST otherwise.
-    const st = statxOp(AT_FDCWD, pathBytes(path), 0);
+const EACCES = -13, ENOSPC = -28, ENOTDIR = -20, EPERM = -1;
+
+/** The MKDirp walk: the first directory created, or the errno to report and the path it was at. */
+function* mkdirpSteps(path: string, mode: number, syncWalk: boolean): Steps<{ first: string | undefined } | { err: number; at: string }> {
+  const paths = [path];
+  let first: string | undefined;
+  while (paths.length > 0) {
+    const next = paths.pop()!;
+    let err = yield mkdirOp(pathBytes(next), mode);
+    if (err === 0) {
+      first ??= next;
+      continue;
+    }
+    if (err === EACCES || err === ENOSPC || err === ENOTDIR || err === EPERM) return { err, at: next };
+    if (err === ENOENT) {
+      const cut = next.lastIndexOf('/');
+      const parent = cut === -1 ? next : next.slice(0, cut);
+      if (parent !== next) {
+        paths.push(next, parent);
+        continue;
+      }
+      if (paths.length > 0) continue;
+      err = EEXIST;
+    }
+    // Some other answer (EEXIST mostly): what is there?
+    const st = statxOp(AT_FDCWD, pathBytes(next), 0);
     const s = yield st;
-    if (s === 0 && makeStats(st.scratch!, false).isDirectory()) return undefined;
-    throw resultError(r, 'mkdir', path);
+    const isDir = s === 0 && makeStats(st.scratch!, false).isDirectory();
+    if (syncWalk) {
+      if (s === 0 && !isDir) return { err: err === EEXIST && paths.length > 0 ? ENOTDIR : EEXIST, at: next };
+      if (s < 0) return { err: s, at: next };
+      continue;
+    }
+    if (err === EEXIST && paths.length > 0) {
+      if (isDir) continue;
+      return { err: ENOTDIR, at: next };
+    }
+    if (s < 0) return { err: s, at: next };
+    if (!isDir) return { err: EEXIST, at: next };
+    break;
   }
-  if (r === ENOENT) {
-    const parent = dirname(path);
-    if (parent === path) throw resultError(r, 'mkdir', path);
-    const first = yield* mkdirpSteps(parent, mode);
-    const again = yield mkdirOp(pathBytes(path), mode);
-    if (again < 0 && again !== EEXIST) throw resultError(again, 'mkdir', path);
-    return first ?? (again === 0 ? path : undefined);
-  }
-  throw resultError(r, 'mkdir', path);
+  return { first };
 }
 
 // Read files of unknown size (size 0 in statx: /proc, pipes) in chunks of this.
@@ -110,6 +144,13 @@ const kUnknownSizeChunk = 64 * 1024;
 
 function checkSignal(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+}
+
+export interface ReadFileOptions {
+  /** statx first and read up to its size (default); false: read until EOF, as node:fs's utf8 readFileSync does for an fd. */
+  stat?: boolean;
+  /** Refuse an encoding Buffer cannot decode before reading (node:fs/promises does; the others fail after reading). */
+  encodingFirst?: boolean;
 }
 
 /**
@@ -121,18 +162,23 @@ function checkSignal(signal: AbortSignal | undefined): void {
  * decodes the result (so 'buffer' fails as Buffer#toString fails, as in node:fs).
  * A `signal` is checked before each read.
  */
-export function* readFileSteps(target: Path | number, flags: number, encoding: Encoding | undefined, signal?: AbortSignal): Steps<Buffer | string> {
+export function* readFileSteps(target: Path | number, flags: number, encoding: Encoding | undefined, signal?: AbortSignal, options: ReadFileOptions = {}): Steps<Buffer | string> {
   const ownFd = typeof target !== 'number';
   const fd = ownFd ? yield* openSteps(target, flags, 0o666) : target;
   let data: Buffer;
   try {
+    if (options.encodingFirst && encoding && !Buffer.isEncoding(encoding)) throw unknownEncoding(encoding);
     checkSignal(signal);
-    const st = statxOp(fd, null, 0);
-    const r = yield st;
-    if (r < 0) throw resultError(r, 'fstat');
-    const { isFile, size } = statxTypeAndSize(st.scratch!);
-    if (isFile && size > kIoMaxLength) throw fileTooLarge(size);
-    data = isFile && size > 0 ? yield* readKnownSize(fd, size, ownFd, signal) : yield* readToEnd(fd, signal);
+    if (options.stat === false) {
+      data = yield* readToEnd(fd, signal);
+    } else {
+      const st = statxOp(fd, null, 0);
+      const r = yield st;
+      if (r < 0) throw resultError(r, 'fstat');
+      const { isFile, size } = statxTypeAndSize(st.scratch!);
+      if (isFile && size > kIoMaxLength) throw fileTooLarge(size);
+      data = isFile && size > 0 ? yield* readKnownSize(fd, size, ownFd, signal) : yield* readToEnd(fd, signal);
+    }
   } catch (err) {
     if (ownFd) yield closeOp(fd);  // the first error is the one to report
     throw err;

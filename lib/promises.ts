@@ -13,7 +13,7 @@ import type { BigIntStats, Stats } from './stats.js';
 import { invalidArgType } from './errors.js';
 import {
   checkAborted, copyObject, getOptions, isArrayBufferView, validateAbortSignal, validateBoolean,
-  validateBufferArray, validatePath, type Encoding, type PathLike,
+  validateBufferArray, validateFd, validatePath, type Encoding, type PathLike,
 } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
@@ -200,10 +200,12 @@ export async function readFile(path: PathLike | FileHandle, options?: unknown): 
   const flag = o.flag || 'r';
   const encoding = o.encoding as Encoding | undefined;
   const signal = o.signal;
-  if (path instanceof FileHandle) return run(readFileSteps(path.fd, 0, encoding || undefined, signal));
+  const steps = (fd: number) => readFileSteps(fd, 0, encoding || undefined, signal, { encodingFirst: true });
+  // A closed FileHandle's fd is -1, which node:fs refuses as an argument.
+  if (path instanceof FileHandle) return run(steps(validateFd(path.fd)));
   checkAborted(signal);
   const fh = await open(path as PathLike, flag as string | number, 0o666);
-  return closingAfter(fh, run(readFileSteps(fh.fd, 0, encoding || undefined, signal)));
+  return closingAfter(fh, run(steps(fh.fd)));
 }
 
 /** node:fs/promises' isCustomIterable: what writeFile takes besides strings and views. */

@@ -32,8 +32,9 @@ abstract class StatsBase<T extends number | bigint> {
 
 /** Like node:fs Stats: numbers, times in ms and as Dates. */
 export class Stats extends StatsBase<number> {
-  dev: number; ino: number; mode: number; nlink: number; uid: number; gid: number; rdev: number;
-  size: number; blksize: number; blocks: number;
+  // Declared in node:fs's order, which is the order of Object.keys().
+  dev: number; mode: number; nlink: number; uid: number; gid: number; rdev: number; blksize: number;
+  ino: number; size: number; blocks: number;
   atimeMs: number; mtimeMs: number; ctimeMs: number; birthtimeMs: number;
   atime: Date; mtime: Date; ctime: Date; birthtime: Date;
 
@@ -62,8 +63,9 @@ export class Stats extends StatsBase<number> {
 
 /** Like node:fs BigIntStats (`{ bigint: true }`): bigints, plus nanosecond times. */
 export class BigIntStats extends StatsBase<bigint> {
-  dev: bigint; ino: bigint; mode: bigint; nlink: bigint; uid: bigint; gid: bigint; rdev: bigint;
-  size: bigint; blksize: bigint; blocks: bigint;
+  // Declared in node:fs's order, which is the order of Object.keys().
+  dev: bigint; mode: bigint; nlink: bigint; uid: bigint; gid: bigint; rdev: bigint; blksize: bigint;
+  ino: bigint; size: bigint; blocks: bigint;
   atimeMs: bigint; mtimeMs: bigint; ctimeMs: bigint; birthtimeMs: bigint;
   atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint; birthtimeNs: bigint;
   atime: Date; mtime: Date; ctime: Date; birthtime: Date;

@@ -101,10 +101,12 @@ export function readFileSync(path: PathLike | number, options?: { encoding?: Buf
   // (also for an fd); otherwise an fd takes no flags, and a path is opened
   // with openSync's checks.
   if (encoding === 'utf8' || encoding === 'utf-8') {
-    const target = isInt32(path) ? path as number : validatePath(path);
-    return runSync(readFileSteps(target, parseFlags(o.flag), 'utf8'));
+    // node:fs's utf8 path reads an fd until EOF without checking it first (so fd -1 is EBADF, read).
+    const isFd = isInt32(path);
+    const target = isFd ? path as number : validatePath(path);
+    return runSync(readFileSteps(target, parseFlags(o.flag), 'utf8', undefined, { stat: !isFd }));
   }
-  if (isInt32(path)) return runSync(readFileSteps(path as number, 0, encoding || undefined));
+  if (isInt32(path)) return runSync(readFileSteps(validateFd(path), 0, encoding || undefined));
   const p = validatePath(path);
   return runSync(readFileSteps(p, parseFlags(o.flag), encoding || undefined));
 }
@@ -124,7 +126,9 @@ export function writeFileSync(path: PathLike | number, data: string | View, opti
   }
   const bytes = dataBytes(data, o.encoding || 'utf8');
   if (isInt32(path)) {
-    runSync(writeFileSteps(path as number, bytes, 0, 0, flush));
+    // node:fs checks the fd when it first uses it: writeSync, or fsyncSync for empty data.
+    const fd = bytes.byteLength > 0 || flush ? validateFd(path) : path as number;
+    runSync(writeFileSteps(fd, bytes, 0, 0, flush));
     return;
   }
   const p = validatePath(path);
@@ -153,6 +157,6 @@ export function renameSync(oldPath: PathLike, newPath: PathLike): void {
 /** Like fs.mkdirSync: with `recursive`, returns the first directory created. Syscall: mkdirat (statx on EEXIST when recursive). */
 export function mkdirSync(path: PathLike, options?: number | string | { recursive?: boolean; mode?: number | string } | null): string | undefined {
   const a = mkdirArgs(path, options);
-  const first = runSync(mkdirSteps(a.path, a.mode, a.recursive));
+  const first = runSync(mkdirSteps(a.path, a.mode, a.recursive, true));
   return a.recursive ? first : undefined;
 }

@@ -74,6 +74,7 @@ beforeAll(() => {
   at('dangling', 2100, join(tmp.dir, 'dangling'));
   at('bufferPath', 2500, Buffer.from(files[5]));
   at('urlPath', 2600, pathToFileURL(files[6]));
+  at('missingBuffer', 2650, Buffer.from(join(tmp.dir, 'no-such-buffer-path')));
   at('text', 2700, text);
   at('duplicate', 2800, files[3]);
   at('missing2', paths.length, join(tmp.dir, 'no-such-dir', 'file'));

@@ -1,0 +1,163 @@
+// unlink / rename / mkdir (sync, callback, promise) compared with node:fs:
+// the directory tree afterwards (names, types, modes, contents), return
+// values (mkdir recursive's first directory), errors with `path` and
+// `dest`, Buffer and URL paths, NUL bytes and argument forms.
+import { Buffer } from 'node:buffer';
+import * as nodeFs from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, it } from 'vitest';
+import { Sandbox, callCallback, callPromise, callSync, expectSame, flavours, type Flavour, type Impl, type Outcome } from './helpers-differential.js';
+
+const sb = new Sandbox('paths');
+afterAll(() => sb.cleanup());
+
+const setup = (dir: string): void => {
+  nodeFs.writeFileSync(join(dir, 'f'), 'file f');
+  nodeFs.writeFileSync(join(dir, 'g'), 'file g');
+  nodeFs.mkdirSync(join(dir, 'd'));
+  nodeFs.writeFileSync(join(dir, 'd', 'inner'), 'inner');
+  nodeFs.mkdirSync(join(dir, 'empty'));
+  nodeFs.symlinkSync('f', join(dir, 'link'));
+  nodeFs.symlinkSync('d', join(dir, 'dirlink'));
+  nodeFs.symlinkSync('missing', join(dir, 'dangling'));
+  nodeFs.symlinkSync('loop', join(dir, 'loop'));
+};
+
+function call(flavour: Flavour, impl: Impl, fn: string, args: unknown[]): Promise<Outcome> | Outcome {
+  if (flavour === 'sync') return callSync(() => impl.fs[`${fn}Sync`](...args));
+  if (flavour === 'callback') return callCallback((cb) => impl.fs[fn](...args, cb));
+  return callPromise(() => impl.fsp[fn](...args));
+}
+
+type Args = (dir: string) => unknown[];
+
+const unlinkCases: [string, Args][] = [
+  ['a file', (d) => [join(d, 'f')]],
+  ['a symlink (not its target)', (d) => [join(d, 'link')]],
+  ['a dangling symlink', (d) => [join(d, 'dangling')]],
+  ['a symlink to a directory', (d) => [join(d, 'dirlink')]],
+  ['a missing file', (d) => [join(d, 'missing')]],
+  ['a directory', (d) => [join(d, 'd')]],
+  ['through a file', (d) => [join(d, 'f', 'x')]],
+  ['an empty path', () => ['']],
+  ['a NUL byte', (d) => [`${d}/f\u0000`]],
+  ['a Buffer path', (d) => [Buffer.from(join(d, 'g'))]],
+  ['a missing Buffer path', (d) => [Buffer.from(join(d, 'gone'))]],
+  ['a file: URL', (d) => [pathToFileURL(join(d, 'f'))]],
+  ['a number', () => [3]],
+  ['an array', () => [['x']]],
+];
+
+describe.each(flavours)('unlink, %s flavour', (flavour) => {
+  for (const [name, args] of unlinkCases) {
+    it(name, async () => {
+      await expectSame(sb, { setup, run: (impl, dir) => call(flavour, impl, 'unlink', args(dir)) });
+    });
+  }
+});
+
+const renameCases: [string, Args][] = [
+  ['a file to a new name', (d) => [join(d, 'f'), join(d, 'f2')]],
+  ['a file over another file', (d) => [join(d, 'f'), join(d, 'g')]],
+  ['a file onto itself', (d) => [join(d, 'f'), join(d, 'f')]],
+  ['a file into a directory', (d) => [join(d, 'f'), join(d, 'd', 'f')]],
+  ['a file over a directory', (d) => [join(d, 'f'), join(d, 'empty')]],
+  ['a directory over an empty directory', (d) => [join(d, 'd'), join(d, 'empty')]],
+  ['a directory over a non-empty directory', (d) => [join(d, 'empty'), join(d, 'd')]],
+  ['a directory over a file', (d) => [join(d, 'd'), join(d, 'f')]],
+  ['a directory into itself', (d) => [join(d, 'd'), join(d, 'd', 'sub')]],
+  ['a symlink', (d) => [join(d, 'link'), join(d, 'link2')]],
+  ['a missing file (path and dest in the error)', (d) => [join(d, 'missing'), join(d, 'x')]],
+  ['to a missing directory', (d) => [join(d, 'f'), join(d, 'nope', 'f')]],
+  ['to a path through a file', (d) => [join(d, 'f'), join(d, 'g', 'x')]],
+  ['Buffer paths (dest as a string in the error)', (d) => [Buffer.from(join(d, 'missing')), Buffer.from(join(d, 'dest'))]],
+  ['Buffer paths that work', (d) => [Buffer.from(join(d, 'f')), Buffer.from(join(d, 'h'))]],
+  ['file: URLs', (d) => [pathToFileURL(join(d, 'f')), pathToFileURL(join(d, 'f3'))]],
+  ['a NUL byte in oldPath', (d) => [`${d}/f\u0000`, join(d, 'x')]],
+  ['a NUL byte in newPath', (d) => [join(d, 'f'), `${d}/x\u0000`]],
+  ['oldPath a number', (d) => [1, join(d, 'x')]],
+  ['newPath a number', (d) => [join(d, 'f'), 2]],
+  ['both bad (oldPath is checked first)', () => [1, 2]],
+  ['empty paths', () => ['', '']],
+];
+
+describe.each(flavours)('rename, %s flavour', (flavour) => {
+  for (const [name, args] of renameCases) {
+    it(name, async () => {
+      await expectSame(sb, { setup, run: (impl, dir) => call(flavour, impl, 'rename', args(dir)) });
+    });
+  }
+});
+
+const mkdirCases: [string, Args][] = [
+  ['a new directory', (d) => [join(d, 'n')]],
+  ['an existing directory', (d) => [join(d, 'd')]],
+  ['an existing file', (d) => [join(d, 'f')]],
+  ['a missing parent', (d) => [join(d, 'a', 'b')]],
+  ['through a file', (d) => [join(d, 'f', 'x')]],
+  ['a dangling symlink', (d) => [join(d, 'dangling')]],
+  ['mode 0o700', (d) => [join(d, 'n'), 0o700]],
+  ['mode an octal string', (d) => [join(d, 'n'), '750']],
+  ['mode in options', (d) => [join(d, 'n'), { mode: 0o711 }]],
+  ['mode undefined in options', (d) => [join(d, 'n'), { mode: undefined }]],
+  ['mode not octal', (d) => [join(d, 'n'), 'rwx']],
+  ['mode negative', (d) => [join(d, 'n'), -1]],
+  ['mode fractional', (d) => [join(d, 'n'), { mode: 7.5 }]],
+  ['mode with sticky and setgid bits', (d) => [join(d, 'n'), 0o3777]],
+  ['options null', (d) => [join(d, 'n'), null]],
+  ['options {}', (d) => [join(d, 'n'), {}]],
+  ['options true', (d) => [join(d, 'n'), true]],
+  ['recursive: a nested new path (returns the first directory made)', (d) => [join(d, 'a', 'b', 'c'), { recursive: true }]],
+  ['recursive: under an existing directory', (d) => [join(d, 'd', 'x', 'y'), { recursive: true }]],
+  ['recursive: an existing directory (returns undefined)', (d) => [join(d, 'd'), { recursive: true }]],
+  ['recursive: an existing file', (d) => [join(d, 'f'), { recursive: true }]],
+  ['recursive: through a file', (d) => [join(d, 'f', 'x', 'y'), { recursive: true }]],
+  ['recursive: through a symlink to a directory', (d) => [join(d, 'dirlink', 'x'), { recursive: true }]],
+  ['recursive: through a dangling symlink', (d) => [join(d, 'dangling', 'x'), { recursive: true }]],
+  ['recursive: a dangling symlink itself', (d) => [join(d, 'dangling'), { recursive: true }]],
+  ['recursive: through a symlink loop', (d) => [join(d, 'loop', 'x', 'y'), { recursive: true }]],
+  ['recursive: a symlink to a directory itself', (d) => [join(d, 'dirlink'), { recursive: true }]],
+  ['recursive: with a mode', (d) => [join(d, 'm', 'n'), { recursive: true, mode: 0o700 }]],
+  ['recursive: a trailing slash', (d) => [`${join(d, 'p', 'q')}/`, { recursive: true }]],
+  ['recursive: double slashes', (d) => [`${d}//p//q`, { recursive: true }]],
+  ['recursive: dot-dot components', (d) => [join(d, 'p') + '/../q/r', { recursive: true }]],
+  ['recursive: a Buffer path', (d) => [Buffer.from(join(d, 'b1', 'b2')), { recursive: true }]],
+  ['recursive: a file: URL', (d) => [pathToFileURL(join(d, 'u1', 'u2')), { recursive: true }]],
+  ['recursive: false', (d) => [join(d, 'n'), { recursive: false }]],
+  ['recursive not a boolean', (d) => [join(d, 'n'), { recursive: 1 }]],
+  ['recursive: an empty path', () => ['', { recursive: true }]],
+  ['an empty path', () => ['']],
+  ['a NUL byte', (d) => [`${d}/n\u0000`]],
+  ['a Buffer path', (d) => [Buffer.from(join(d, 'bn'))]],
+  ['a path that is a number', () => [5]],
+];
+
+describe.each(flavours)('mkdir, %s flavour', (flavour) => {
+  for (const [name, args] of mkdirCases) {
+    it(name, async () => {
+      await expectSame(sb, { setup, run: (impl, dir) => call(flavour, impl, 'mkdir', args(dir)) });
+    });
+  }
+});
+
+describe('callback argument forms', () => {
+  const forms: [string, (fs: Impl['fs'], d: string, cb: (...a: unknown[]) => void) => unknown][] = [
+    ['unlink without a callback', (fs, d) => fs.unlink(join(d, 'f'))],
+    ['unlink with a bad path and no callback (callback first)', (fs) => fs.unlink(5)],
+    ['rename without a callback', (fs, d) => fs.rename(join(d, 'f'), join(d, 'x'))],
+    ['rename with bad paths and no callback (callback first)', (fs) => fs.rename(1, 2)],
+    ['mkdir (path, cb)', (fs, d, cb) => fs.mkdir(join(d, 'n'), cb)],
+    ['mkdir (path, mode, cb)', (fs, d, cb) => fs.mkdir(join(d, 'n'), 0o700, cb)],
+    ['mkdir (path, undefined, cb)', (fs, d, cb) => fs.mkdir(join(d, 'n'), undefined, cb)],
+    ['mkdir recursive with nothing to make: (null) only', (fs, d, cb) => fs.mkdir(join(d, 'd'), { recursive: true }, cb)],
+    ['mkdir without a callback', (fs, d) => fs.mkdir(join(d, 'n'))],
+    ['mkdir with options and no callback', (fs, d) => fs.mkdir(join(d, 'n'), { recursive: true })],
+    ['mkdir with a bad path and no callback (callback first)', (fs) => fs.mkdir(5, {})],
+  ];
+  for (const [name, fn] of forms) {
+    it(name, async () => {
+      await expectSame(sb, { setup, run: (impl, dir) => callCallback((cb) => fn(impl.fs, dir, cb)) });
+    });
+  }
+});
