@@ -10,7 +10,7 @@ import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Ring, type Outcome, type RingStats } from '../lib/index.js';
+import { defaultRing, Ring, type Outcome, type RingStats } from '../lib/index.js';
 import { mkfifo, Prng, runNode, tempDir, type ChildResult } from './fixtures/helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -81,6 +81,9 @@ const modes = [
 ] as const;
 
 /** Rings made by a test, closed after it. */
+/** Which backend the rings of this run get (URINGFS_BACKEND): some bugs are io_uring's own. */
+const onThreads = defaultRing().backend === 'threads';
+
 function withRing<T>(entries: number, f: (ring: Ring) => Promise<T>): Promise<T> {
   const ring = new Ring({ entries });
   return f(ring).finally(() => ring.close());
@@ -358,7 +361,8 @@ describe.each(modes)('linked chains (%s)', (_name, send) => {
   // ("run this op only after the previous one succeeded"). Repro:
   //   b.chain(c => c.stat('/missing').unlink(victim)); await b.submit()
   //   -> [ENOENT, ok] and `victim` is gone.
-  it.fails('a failed stat, fstat, unlink, rename or mkdir cancels the rest of its chain', async () => {
+  // (The thread pool cancels the rest of a chain after any failure, so there it holds.)
+  (onThreads ? it : it.fails)('a failed stat, fstat, unlink, rename or mkdir cancels the rest of its chain', async () => {
     await withRing(8, async (ring) => {
       const missing = join(tmp.dir, 'missing-head');
       const existing = fresh('existing-dir');
