@@ -15,7 +15,7 @@ export type BackendRequest = 'auto' | BackendName;
 export interface BackendOptions {
   /** 'auto' (default): io_uring, or the thread pool when io_uring is unavailable. Overridden by URINGFS_BACKEND. */
   backend?: BackendRequest;
-  /** Worker threads of the thread-pool backend. Default 4. */
+  /** Worker threads of the thread-pool backend, 1 to 1024. Default 8 (see docs/backends.md for the measurement). */
   threads?: number;
 }
 
@@ -39,8 +39,8 @@ export interface IoUringUnavailableError extends SystemError {
   reason: string;
 }
 
-/** Worker threads of the pool backend unless told otherwise (see docs/backends.md for the measurement). */
-export const DEFAULT_THREADS = 4;
+/** Worker threads of the pool backend unless told otherwise (bench/pool-size.mjs; docs/backends.md). */
+export const DEFAULT_THREADS = 8;
 const MAX_THREADS = 1024;
 const REQUESTS: readonly BackendRequest[] = ['auto', 'io_uring', 'threads'];
 

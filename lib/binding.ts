@@ -67,7 +67,7 @@ export interface NativeThreadRing extends NativeRing {
 }
 
 export interface NativeThreadRingConstructor {
-  /** The io_uring Ring's arguments (`setupFlags` and `sqThreadIdleMs` are ignored), then `threads`: default 4, clamped to [1, 1024]. */
+  /** The io_uring Ring's arguments (`setupFlags` and `sqThreadIdleMs` are ignored), then `threads`: default 8, clamped to [1, 1024]. */
   new (entries: number, setupFlags: number, sqThreadIdleMs: number, onCompletions: (count: number) => void, threads?: number): NativeThreadRing;
 }
 

@@ -61,7 +61,10 @@ export interface RingOptions extends BackendOptions {
 export interface RingStats {
   /** SQEs the kernel accepted. */
   submitted: number;
-  /** io_uring_enter calls (submits and overflow fetches). */
+  /**
+   * io_uring_enter calls (submits and overflow fetches). On the thread pool: hand-offs to the
+   * workers (one wake-up each), which follow completions when more ops wait than the CQ holds.
+   */
   enters: number;
   /** CQEs reaped. */
   completed: number;

@@ -36,7 +36,7 @@ namespace uringfs {
 namespace {
 
 constexpr uint8_t kLinkFlag = 4;  // IOSQE_IO_LINK
-constexpr unsigned kDefaultThreads = 4;
+constexpr unsigned kDefaultThreads = 8;  // lib/backend.ts DEFAULT_THREADS; measured in bench/pool-size.mjs
 constexpr unsigned kMaxThreads = 1024;
 constexpr size_t kWorkerStack = 256 * 1024;
 enum StateSlot { kInDrain = 0, kStateSlots = 4 };
@@ -172,7 +172,7 @@ Napi::Function ThreadRing::Define(Napi::Env env) {
   });
 }
 
-// new ThreadRing(entries, setupFlags, sqThreadIdleMs, onCompletions(count), threads = 4):
+// new ThreadRing(entries, setupFlags, sqThreadIdleMs, onCompletions(count), threads = 8):
 // the io_uring Ring's arguments (the flags and idle time mean nothing here)
 // and the number of worker threads.
 // `entries` sizes the pending list (a "submit" happens when it is full) and,

@@ -214,8 +214,8 @@ describe('thread-pool semantics match io_uring', () => {
     nodeFs.writeFileSync(path, 'file data');
     const fd = nodeFs.openSync(path, 'r');
     const r = new Ring({ backend: 'threads', threads: 2 });
-    // 16 reads on a FIFO with no data (8 times the pool) are queued first...
-    const bufs = Array.from({ length: 16 }, () => Buffer.alloc(4));
+    // 200 reads on a FIFO with no data (100 times the pool) are queued first...
+    const bufs = Array.from({ length: 200 }, () => Buffer.alloc(4));
     let done = 0;
     let fourDone: () => void = () => {};
     const four = new Promise<void>((resolve) => { fourDone = resolve; });
@@ -225,14 +225,14 @@ describe('thread-pool semantics match io_uring', () => {
     const buf = Buffer.alloc(9);
     expect(await runPromise(r, readSteps(fd, buf, 0, 9, 0))).toBe(9);
     expect(buf.toString()).toBe('file data');
-    // Data for four of them: four complete, the other twelve wait on.
+    // Data for four of them: four complete, the others wait on.
     nodeFs.writeSync(fifoFd, 'aaaabbbbccccdddd');
     await four;
     r.close();
     const outcomes = await Promise.allSettled(waiting);
     const read = outcomes.flatMap((o, i) => (o.status === 'fulfilled' ? [`${o.value}:${bufs[i].toString()}`] : []));
     expect(read.sort()).toEqual(['4:aaaa', '4:bbbb', '4:cccc', '4:dddd']);
-    expect(outcomes.filter((o) => o.status === 'rejected' && (o.reason as { code: string }).code === 'ERR_URINGFS_RING_CLOSED').length).toBe(12);
+    expect(outcomes.filter((o) => o.status === 'rejected' && (o.reason as { code: string }).code === 'ERR_URINGFS_RING_CLOSED').length).toBe(196);
     nodeFs.closeSync(fd);
     nodeFs.closeSync(fifoFd);
   });
