@@ -48,6 +48,17 @@ struct Completion {
 
 class ThreadRing;
 
+// The uv_poll watching the eventfd, and the environment cleanup hook. It
+// lives apart from the ThreadRing (as the io_uring Ring's does): the handle's
+// close completes on a later loop turn, maybe after the ring was finalized,
+// and only then may the async cleanup hook be removed, letting the
+// environment finish its teardown with no handle left open on its loop.
+struct Watcher {
+  uv_poll_t poll;
+  ThreadRing* ring = nullptr;  // null once the ring is torn down
+  napi_async_cleanup_hook_handle hook = nullptr;
+};
+
 // A thread of the pool: a worker, or the poller.
 struct Worker {
   ThreadRing* ring = nullptr;
@@ -103,9 +114,8 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing> {
   bool open_ = false;
   bool closing_ = false;
   int eventfd_ = -1;
-  uv_poll_t* poll_ = nullptr;  // heap: freed by its own close callback
+  Watcher* watcher_ = nullptr;  // heap: outlives this object until its handle is closed
   napi_env env_ = nullptr;
-  napi_async_cleanup_hook_handle cleanup_ = nullptr;
   napi_async_context async_context_ = nullptr;
   Napi::FunctionReference on_completions_;  // strong only while ops are pending
   Napi::Reference<Napi::Int32Array> completions_ref_;
@@ -208,11 +218,12 @@ ThreadRing::ThreadRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread
 
   uv_loop_t* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
-  poll_ = new uv_poll_t;
-  uv_poll_init(loop, poll_, eventfd_);
-  poll_->data = this;
-  uv_poll_start(poll_, UV_READABLE, OnPoll);
-  uv_unref(reinterpret_cast<uv_handle_t*>(poll_));  // an idle ring keeps nothing alive
+  watcher_ = new Watcher;
+  watcher_->ring = this;
+  uv_poll_init(loop, &watcher_->poll, eventfd_);
+  watcher_->poll.data = watcher_;
+  uv_poll_start(&watcher_->poll, UV_READABLE, OnPoll);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));  // an idle ring keeps nothing alive
 
   completions_cap_ = sq_entries_ * 4;
   Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, completions_cap_ * 2 * sizeof(int32_t));
@@ -225,7 +236,7 @@ ThreadRing::ThreadRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread
 
   on_completions_ = Napi::Weak(info[3].As<Napi::Function>());
   napi_async_init(env, Value(), Napi::String::New(env, "uringfs:threads"), &async_context_);
-  napi_add_async_cleanup_hook(env, OnAsyncCleanup, this, &cleanup_);
+  napi_add_async_cleanup_hook(env, OnAsyncCleanup, watcher_, &watcher_->hook);
 
   Napi::Object self = info.This().As<Napi::Object>();
   self.Set("completions", completions);
@@ -247,7 +258,7 @@ Napi::Value ThreadRing::Queue(Napi::Env env, const ThreadOp& op) {
   if (pending_++ == 0) {
     // Ops pending: keep the loop alive and the JS engine (which pins the
     // ops' memory) reachable until they complete.
-    uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+    uv_ref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));
     on_completions_.Ref();
   }
   if (pending_ > max_pending_) max_pending_ = pending_;
@@ -257,8 +268,8 @@ Napi::Value ThreadRing::Queue(Napi::Env env, const ThreadOp& op) {
 void ThreadRing::OpsFinished(unsigned n) {
   completed_ += n;
   pending_ -= n;
-  if (pending_ == 0 && poll_ != nullptr) {
-    uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+  if (pending_ == 0 && watcher_ != nullptr) {
+    uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));
     on_completions_.Unref();
   }
 }
@@ -676,7 +687,7 @@ Napi::Value ThreadRing::WaitCompletions(const Napi::CallbackInfo& info) {
 }
 
 void ThreadRing::OnPoll(uv_poll_t* handle, int status, int events) {
-  auto* self = static_cast<ThreadRing*>(handle->data);
+  ThreadRing* self = static_cast<Watcher*>(handle->data)->ring;
   if (self != nullptr && self->open_ && !self->closing_) self->Drain();
 }
 
@@ -722,20 +733,18 @@ void ThreadRing::Teardown() {
     if (pending_ > 0) OpsFinished(static_cast<unsigned>(pending_));
     open_ = false;
   }
-  if (poll_ != nullptr) {
-    poll_->data = nullptr;
-    uv_poll_stop(poll_);
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) {
-      delete reinterpret_cast<uv_poll_t*>(h);
+  if (watcher_ != nullptr) {
+    watcher_->ring = nullptr;
+    uv_poll_stop(&watcher_->poll);
+    uv_close(reinterpret_cast<uv_handle_t*>(&watcher_->poll), [](uv_handle_t* h) {
+      auto* w = static_cast<Watcher*>(h->data);
+      if (w->hook != nullptr) napi_remove_async_cleanup_hook(w->hook);
+      delete w;
     });
-    poll_ = nullptr;
+    watcher_ = nullptr;
   }
   if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
   if (poller_wake_ >= 0) { close(poller_wake_); poller_wake_ = -1; }
-  if (cleanup_ != nullptr) {
-    napi_remove_async_cleanup_hook(cleanup_);
-    cleanup_ = nullptr;
-  }
   if (async_context_ != nullptr) {
     napi_async_destroy(env_, async_context_);
     async_context_ = nullptr;
@@ -743,8 +752,11 @@ void ThreadRing::Teardown() {
   if (!on_completions_.IsEmpty()) on_completions_.Reset();
 }
 
+// Environment teardown (process exit, worker termination). The hook is
+// removed by the watcher's close callback, once the handle is closed.
 void ThreadRing::OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
-  static_cast<ThreadRing*>(arg)->Teardown();
+  auto* w = static_cast<Watcher*>(arg);
+  if (w->ring != nullptr) w->ring->Teardown();
 }
 
 Napi::Value ThreadRing::Close(const Napi::CallbackInfo& info) {
