@@ -13,7 +13,7 @@ import type { BigIntStats, Stats } from './stats.js';
 import { invalidArgType } from './errors.js';
 import {
   checkAborted, copyObject, getOptions, isArrayBufferView, validateAbortSignal, validateBoolean,
-  validateBufferArray, validateFd, validatePath, type Encoding, type PathLike,
+  validateBufferArray, validateFd, validatePath, viewBytes, type Encoding, type PathLike,
 } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
@@ -216,18 +216,20 @@ function isCustomIterable(obj: unknown): obj is Iterable<unknown> | AsyncIterabl
 }
 
 /** Write data (a view, or each chunk of an iterable) at the current position. */
-async function writeToHandle(fd: number, data: Uint8Array | Iterable<unknown> | AsyncIterable<unknown>, signal: AbortSignal | undefined, encoding: unknown): Promise<void> {
+async function writeToHandle(fd: number, data: View | Iterable<unknown> | AsyncIterable<unknown>, signal: AbortSignal | undefined, encoding: unknown): Promise<void> {
   checkAborted(signal);
   if (isCustomIterable(data)) {
     for await (const chunk of data) {
       checkAborted(signal);
       const view = isArrayBufferView(chunk) ? chunk : Buffer.from(chunk as string, (encoding || 'utf8') as BufferEncoding);
-      await run(writeAll(fd, new Uint8Array(view.buffer, view.byteOffset, view.byteLength), -1, signal));
+      await run(writeAll(fd, viewBytes(view), -1, signal));
       checkAborted(signal);
     }
     return;
   }
-  const view = data as Uint8Array;
+  // As in node:fs/promises, a detached buffer fails here (TypeError), once the file is open.
+  const given = data as View;
+  const view = new Uint8Array(given.buffer, given.byteOffset, given.byteLength);
   if (view.byteLength === 0) return;
   await run(writeAll(fd, view, -1, signal));
 }
@@ -238,8 +240,8 @@ export async function writeFile(path: PathLike | FileHandle, data: unknown, opti
   const flag = o.flag || 'w';
   const flush = o.flush ?? false;
   validateBoolean(flush, 'options.flush');
-  let bytes: Uint8Array | Iterable<unknown> | AsyncIterable<unknown>;
-  if (isArrayBufferView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  let bytes: View | Iterable<unknown> | AsyncIterable<unknown>;
+  if (isArrayBufferView(data)) bytes = data;
   else if (isCustomIterable(data)) bytes = data;
   else if (typeof data === 'string') bytes = Buffer.from(data, (o.encoding || 'utf8') as BufferEncoding);
   else throw invalidArgType('data', ['string', 'Buffer', 'TypedArray', 'DataView'], data);
