@@ -3,7 +3,9 @@
 // of raw Ops; the ring's per-turn flush puts every file's next step into one
 // io_uring_enter, so N files cost a handful of syscalls, not 4N.
 import { Buffer } from 'node:buffer';
-import { invalidArgType } from './errors.js';
+import { readFileSync } from 'node:fs';
+import { binding } from './binding.js';
+import { invalidArgType, ringClosed } from './errors.js';
 import { closeOp, openOp, readOp, statxOp, type Op } from './op.js';
 import { defaultRing, resultError, type Ring } from './ring.js';
 import type { Outcome } from './batch.js';
@@ -61,6 +63,37 @@ interface Job {
   sync: boolean;
   slabs: SlabAllocator;
   onFileDone(file: FileRead): void;
+}
+
+let fdLimit: number | undefined;
+
+/** The soft RLIMIT_NOFILE of this process (read once; Node has no getrlimit). */
+function softFdLimit(): number {
+  if (fdLimit === undefined) {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'latin1'));
+    fdLimit = m === null || m[1] === 'unlimited' ? 1 << 20 : Number(m[1]);
+  }
+  return fdLimit;
+}
+
+/**
+ * Files open at once: enough to fill the CQ with every file's next step,
+ * few enough that thousands of paths never run into RLIMIT_NOFILE (EMFILE):
+ * at most a quarter of the process's fd limit, leaving the rest to others.
+ */
+function openWindow(ring: Ring): number {
+  return Math.max(1, Math.min(ring.cqEntries >> 1, softFdLimit() >> 2));
+}
+
+/** Start the first files, and each next one as one finishes: files in flight stay within the window. */
+function runFiles(job: Job, files: FileRead[], onFileDone: (file: FileRead) => void): void {
+  let next = 0;
+  job.onFileDone = (file) => {
+    onFileDone(file);
+    if (next < files.length) start(job, files[next++]);
+  };
+  const first = Math.min(files.length, openWindow(job.ring));
+  while (next < first) start(job, files[next++]);
 }
 
 function send(job: Job, op: Op, done: (result: number) => void): void {
@@ -124,6 +157,13 @@ function fail(job: Job, file: FileRead, error: Error): void {
 }
 
 function finishFile(job: Job, file: FileRead): void {
+  if (job.ring.closed) {
+    // The ring was closed under us: the fd is still ours to close.
+    binding.sync.close(file.fd);
+    if (file.error === null) file.error = ringClosed('read');
+    job.onFileDone(file);
+    return;
+  }
   send(job, closeOp(file.fd), (r) => {
     if (r < 0 && file.error === null) file.error = resultError(r, 'close');
     job.onFileDone(file);
@@ -163,20 +203,17 @@ export function readFiles(paths: readonly PathLike[], options?: ReadFilesOptions
     let remaining = files.length;
     let failed = false;
     if (remaining === 0) return resolve(out);
-    const job: Job = {
-      ring, flags, sync: false, slabs: new SlabAllocator(),
-      onFileDone(file) {
-        if (file.error !== null && !settle && !failed) {
-          failed = true;
-          reject(file.error);
-        }
-        out[file.index] = settle
-          ? (file.error ? { ok: false, error: file.error } : { ok: true, value: value(file, encoding) })
-          : (file.error ? undefined : value(file, encoding));
-        if (--remaining === 0 && !failed) resolve(out);
-      },
-    };
-    for (const file of files) start(job, file);
+    const job: Job = { ring, flags, sync: false, slabs: new SlabAllocator(), onFileDone() {} };
+    runFiles(job, files, (file) => {
+      if (file.error !== null && !settle && !failed) {
+        failed = true;
+        reject(file.error);
+      }
+      out[file.index] = settle
+        ? (file.error ? { ok: false, error: file.error } : { ok: true, value: value(file, encoding) })
+        : (file.error ? undefined : value(file, encoding));
+      if (--remaining === 0 && !failed) resolve(out);
+    });
   });
 }
 
@@ -186,8 +223,8 @@ export function readFilesSync(paths: readonly PathLike[], options?: ReadFilesOpt
 export function readFilesSync(paths: readonly PathLike[], options?: ReadFilesOptions): unknown[] {
   const { files, flags, encoding, settle, ring } = parse(paths, options);
   let remaining = files.length;
-  const job: Job = { ring, flags, sync: true, slabs: new SlabAllocator(), onFileDone() { remaining--; } };
-  for (const file of files) start(job, file);
+  const job: Job = { ring, flags, sync: true, slabs: new SlabAllocator(), onFileDone() {} };
+  runFiles(job, files, () => { remaining--; });
   ring.flush();
   ring.runUntil(() => remaining === 0);
   if (!settle) {
@@ -208,6 +245,7 @@ export function readFilesEither(paths: readonly PathLike[], options?: ReadFilesO
   if (typeof options === 'function') [options, callback] = [undefined, options];
   if (callback === undefined) return readFiles(paths, options);
   if (typeof callback !== 'function') throw invalidArgType('cb', 'function', callback);
+  parse(paths, options);  // the callback form throws bad arguments, as node:fs does
   const cb = callback;
   readFiles(paths, options).then((r) => process.nextTick(cb, null, r), (e: Error) => process.nextTick(cb, e));
   return undefined;
