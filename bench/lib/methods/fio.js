@@ -63,7 +63,7 @@ export default [
     },
   },
   {
-    id: 'fio.io_uring', family: 'fio', kinds: ['append'], depths: ['one'],
+    id: 'fio.io_uring', family: 'fio', kinds: ['append'], depths: ['one'], depthsQuick: [],
     describe: 'fio --ioengine=io_uring --rw=write --file_append=1 --fdatasync=1 at iodepth 1 (reference; no data check)',
     setup: (ctx) => {
       const s = ctx.scenario;
