@@ -5,9 +5,9 @@
 import { Buffer } from 'node:buffer';
 import { invalidArgType, invalidArgValue } from './errors.js';
 import {
-  getOptions, isArrayBufferView, parseFlags, parseMode, validateBoolean, validateBuffer, validateInteger, validateObject,
-  validateOffsetLengthRead, validateOffsetLengthWrite, validatePath, validateReadPosition, writePosition, dataBytes,
-  isInt32, stringEncoding, validateAbortSignal, validateFunction, type Encoding,
+  isArrayBufferView, parseFlags, parseMode, validateBoolean, validateBuffer, validateInteger, validateObject,
+  validateOffsetLengthRead, validateOffsetLengthWrite, validatePath, validateReadPosition, writePosition,
+  isInt32, stringEncoding, validateFunction,
 } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
