@@ -1,7 +1,7 @@
 // fio's io_uring engine as the reference for what the kernel can do at the
 // same depth. Each run is one fio process; its own clock (runtime, in ms) is
 // used, so fio's start-up is not counted. fio reports milliseconds, so the
-// first run sizes the job to last at least --min-run-ms and at least ~250 ms
+// first run sizes the job to last at least --min-run-ms and at least ~150 ms
 // (40 ms with --quick). fio checks no data.
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
