@@ -120,6 +120,12 @@ async function main() {
     if (config.chart && svg) write(config.chart, svg);
     if (config.html) write(config.html, renderHtml(doc, svg));
   }
+  // Other processes steal CPU from the cases, and a sync loop then shows cpu well under 100%:
+  // say so rather than let noisy numbers pass for a measurement.
+  const load = Math.max(environment.loadavgAtStart[0], environment.loadavgAtEnd[0]);
+  if (load > environment.cpu.count * 0.5) {
+    process.stdout.write(`WARNING: the machine was busy (1-minute load ${load.toFixed(1)} on ${environment.cpu.count} CPUs): the numbers are noisy; run again on an idle machine.\n`);
+  }
   const written = [config.json, config.csv, config.chart, config.html].filter(Boolean);
   if (written.length) process.stdout.write(`wrote ${written.join(', ')}\n`);
 
