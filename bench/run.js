@@ -108,7 +108,7 @@ async function main() {
     const flags = Array.isArray(b.setupFlags) ? b.setupFlags.join('|') || 'none' : (b.setupFlags ?? 'not exposed');
     process.stdout.write(`uringfs backend ${b.name}: ${b.usable ? `SQ ${b.sqEntries}, CQ ${b.cqEntries}, setup flags ${flags}` : `unusable (${b.fallbackReason ?? b.error ?? b.backend})`}\n`);
   }
-  process.stdout.write(`${environment.cpu.model} ×${environment.cpu.count}, Linux ${environment.kernel.release}, Node ${environment.node.version} (libuv ${environment.node.uv}), ${environment.filesystem.type} on ${environment.filesystem.source}; ${config.runs} runs per case; ${(doc.durationMs / 1000).toFixed(0)} s\n`);
+  process.stdout.write(`${environment.cpu.model} ×${environment.cpu.count}, Linux ${environment.kernel.release}, Node ${environment.node.version} (libuv ${environment.node.uv}), ${environment.filesystem.type} on ${environment.filesystem.source}; ${config.runs} run${config.runs === 1 ? "" : "s"} per case; ${(doc.durationMs / 1000).toFixed(0)} s\n`);
 
   if (config.json) write(config.json, `${JSON.stringify(doc, null, 2)}\n`);
   if (config.csv) write(config.csv, renderCsv(doc.results));
