@@ -84,10 +84,10 @@ let fakeBin: string;
 let compilerLog: string;
 let install: Result;
 
-/** The node binary's own prefix, where its headers are: node-gyp then needs no download. */
+/** Node headers on this machine (as scripts/prebuild.mjs finds them): node-gyp then needs no download. */
 function nodedir(): Record<string, string> {
-  const prefix = dirname(dirname(process.execPath));
-  return existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? { npm_config_nodedir: prefix } : {};
+  const prefix = [dirname(dirname(process.execPath)), '/usr/local', '/usr'].find((p) => existsSync(join(p, 'include', 'node', 'node_api.h')));
+  return prefix ? { npm_config_nodedir: prefix } : {};
 }
 
 /** PATH with the fake toolchain first. */
