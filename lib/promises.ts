@@ -134,6 +134,9 @@ export class FileHandle {
   }
 
   /** Like FileHandle.readFile(options?): the rest of the file from the current position. */
+  readFile(options?: { encoding?: null; signal?: AbortSignal } | null): Promise<Buffer>;
+  readFile(options: { encoding: BufferEncoding; signal?: AbortSignal } | BufferEncoding): Promise<string>;
+  readFile(options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding | null): Promise<Buffer | string>;
   readFile(options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding | null): Promise<Buffer | string> {
     return this.#call('readFile', () => readFile(this, options));
   }
@@ -195,6 +198,9 @@ async function closingAfter<T>(fh: FileHandle, op: Promise<T>): Promise<T> {
 }
 
 /** Like fsPromises.readFile(path | FileHandle, options?). A FileHandle is read from its current position. */
+export async function readFile(path: PathLike | FileHandle, options?: { encoding?: null; flag?: string | number; signal?: AbortSignal } | null): Promise<Buffer>;
+export async function readFile(path: PathLike | FileHandle, options: { encoding: BufferEncoding; flag?: string | number; signal?: AbortSignal } | BufferEncoding): Promise<string>;
+export async function readFile(path: PathLike | FileHandle, options?: { encoding?: BufferEncoding | null; flag?: string | number; signal?: AbortSignal } | BufferEncoding | null): Promise<Buffer | string>;
 export async function readFile(path: PathLike | FileHandle, options?: unknown): Promise<Buffer | string> {
   const o = getOptions(options, { flag: 'r' as unknown });
   const flag = o.flag || 'r';

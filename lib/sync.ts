@@ -94,6 +94,9 @@ export function lstatSync(path: PathLike, options?: { bigint?: boolean; throwIfN
  * left open), anything else a path. Syscalls: openat, statx, pread until the
  * statx size (read until EOF when it is 0), close.
  */
+export function readFileSync(path: PathLike | number, options?: { encoding?: null; flag?: string | number } | null): Buffer;
+export function readFileSync(path: PathLike | number, options: { encoding: BufferEncoding; flag?: string | number } | BufferEncoding): string;
+export function readFileSync(path: PathLike | number, options?: { encoding?: BufferEncoding | null; flag?: string | number } | BufferEncoding | null): Buffer | string;
 export function readFileSync(path: PathLike | number, options?: { encoding?: BufferEncoding | null; flag?: string | number } | BufferEncoding | null): Buffer | string {
   const o = getOptions(options, { flag: 'r' as unknown });
   const encoding = o.encoding as Encoding | undefined;
