@@ -6,7 +6,7 @@ import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { binding } from './binding.js';
 import { invalidArgType, ringClosed } from './errors.js';
-import { closeOp, openOp, readOp, statxOp, type Op } from './op.js';
+import { AT_EMPTY_PATH, closeOp, openOp, readOp, STATX_MASK, STATX_SIZE, statxOp, type Op } from './op.js';
 import { defaultRing, resultError, type Ring } from './ring.js';
 import type { Outcome } from './batch.js';
 import { statxTypeAndSize } from './stats.js';
@@ -29,6 +29,7 @@ export interface ReadFilesOptions {
 const kSlabSize = 1024 * 1024;
 const kSlabMaxFile = 64 * 1024;
 const kUnknownSizeChunk = 64 * 1024;
+const DIRECT_FSTAT = process.env.URINGFS_READFILES_STATX !== 'ring';
 
 class SlabAllocator {
   #slab: ArrayBuffer | null = null;
@@ -62,6 +63,10 @@ interface Job {
   flags: number;
   sync: boolean;
   slabs: SlabAllocator;
+  /** fstat by direct syscall (see start()); else IORING_OP_STATX. */
+  directFstat: boolean;
+  /** Output of the direct fstat, reused file after file. */
+  statx: Buffer;
   onFileDone(file: FileRead): void;
 }
 
@@ -110,22 +115,32 @@ function start(job: Job, file: FileRead): void {
       return;
     }
     file.fd = fd;
-    const st = statxOp(fd, null, 0);
-    send(job, st, (r) => {
-      if (r < 0) return fail(job, file, resultError(r, 'fstat'));
-      const { isFile, size } = statxTypeAndSize(st.scratch!);
-      if (isFile && size > kIoMaxLength) {
-        return fail(job, file, Object.assign(new RangeError(`File size (${size}) is greater than 2 GiB`), { code: 'ERR_FS_FILE_TOO_LARGE' }));
-      }
-      if (isFile && size > 0) {
-        file.size = size;
-        file.data = job.slabs.alloc(size);
-      } else {
-        file.chunks = [];
-      }
-      readMore(job, file);
-    });
+    if (job.directFstat) {
+      // statx on a file just opened reads its in-memory inode: a direct
+      // syscall (~0.3 µs) instead of IORING_OP_STATX, which the kernel always
+      // hands to an io-wq worker thread (a cross-thread round trip per file).
+      sized(job, file, binding.sync.statx(fd, null, AT_EMPTY_PATH, STATX_MASK, job.statx), job.statx);
+    } else {
+      const st = statxOp(fd, null, 0);
+      send(job, st, (r) => sized(job, file, r, st.scratch!));
+    }
   });
+}
+
+/** With the file's statx: a buffer of its size, or chunks when the size is unknown (0: /proc, pipes). */
+function sized(job: Job, file: FileRead, result: number, statx: Buffer): void {
+  if (result < 0) return fail(job, file, resultError(result, 'fstat'));
+  const { isFile, size } = statxTypeAndSize(statx);
+  if (isFile && size > kIoMaxLength) {
+    return fail(job, file, Object.assign(new RangeError(`File size (${size}) is greater than 2 GiB`), { code: 'ERR_FS_FILE_TOO_LARGE' }));
+  }
+  if (isFile && size > 0) {
+    file.size = size;
+    file.data = job.slabs.alloc(size);
+  } else {
+    file.chunks = [];
+  }
+  readMore(job, file);
 }
 
 function readMore(job: Job, file: FileRead): void {
@@ -203,7 +218,7 @@ export function readFiles(paths: readonly PathLike[], options?: ReadFilesOptions
     let remaining = files.length;
     let failed = false;
     if (remaining === 0) return resolve(out);
-    const job: Job = { ring, flags, sync: false, slabs: new SlabAllocator(), onFileDone() {} };
+    const job: Job = { ring, flags, sync: false, slabs: new SlabAllocator(), directFstat: DIRECT_FSTAT, statx: Buffer.allocUnsafe(STATX_SIZE), onFileDone() {} };
     runFiles(job, files, (file) => {
       if (file.error !== null && !settle && !failed) {
         failed = true;
@@ -223,7 +238,7 @@ export function readFilesSync(paths: readonly PathLike[], options?: ReadFilesOpt
 export function readFilesSync(paths: readonly PathLike[], options?: ReadFilesOptions): unknown[] {
   const { files, flags, encoding, settle, ring } = parse(paths, options);
   let remaining = files.length;
-  const job: Job = { ring, flags, sync: true, slabs: new SlabAllocator(), onFileDone() {} };
+  const job: Job = { ring, flags, sync: true, slabs: new SlabAllocator(), directFstat: true, statx: Buffer.allocUnsafe(STATX_SIZE), onFileDone() {} };
   runFiles(job, files, () => { remaining--; });
   ring.flush();
   ring.runUntil(() => remaining === 0);
