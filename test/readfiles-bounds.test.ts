@@ -58,7 +58,7 @@ describe('a tiny ring (entries 2) carrying 10,000+ ops', () => {
       const out = await readFiles(files, { ring });
       expect(mismatches(out)).toEqual([]);
       const s = ring.stats();
-      expect(s.submitted).toBeGreaterThanOrEqual(4 * FILES);
+      expect(s.submitted).toBeGreaterThanOrEqual(3 * FILES);  // open, read, close (fstat is a direct syscall)
       expect(s.completed).toBe(s.submitted);
       expect(s.maxInFlight).toBeLessThanOrEqual(ring.cqEntries);
       expect([s.inFlight, s.waiting]).toEqual([0, 0]);
@@ -149,10 +149,9 @@ describe('a closed ring', () => {
     const ring = new Ring({ entries: 16 });
     const before = openFds();
     const pending = readFiles(files.slice(0, 500), { ring, settle: true });
-    // Close once every open has completed and been dispatched (the fds are
-    // known to readFiles), before the files are read and closed.
-    for (let i = 0; i < 1000 && ring.stats().completed < 500; i++) await new Promise((resolve) => setImmediate(resolve));
-    expect(ring.stats().completed).toBeGreaterThanOrEqual(500);
+    // Close while readFiles holds files open (opens dispatched, their reads
+    // and closes still to come).
+    for (let i = 0; i < 1000 && openFds() === before; i++) await new Promise((resolve) => setImmediate(resolve));
     expect(openFds() - before).toBeGreaterThan(0);
     ring.close();
     await pending;
