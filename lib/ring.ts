@@ -104,6 +104,12 @@ function setupAttempts(options: RingOptions): { attempts: number[]; idleMs: numb
   return { attempts: [flags | SUBMIT_ALL, SUBMIT_ALL, 0], idleMs };
 }
 
+/**
+ * One io_uring instance: an SQ of `entries` slots, a CQ four times larger,
+ * an eventfd watched by this thread's event loop. `defaultRing()` is the one
+ * the ordinary API uses; make more with `new Ring(options)` for rings with
+ * other options, and batches with `ring.batch()`.
+ */
 export class Ring {
   readonly #native!: NativeRing;
   /** Flush after this many ops queued in one turn (Infinity: only at the end of the turn). */
@@ -169,11 +175,15 @@ export class Ring {
   }
 
   /** SQ and CQ sizes the kernel gave. */
+  /** SQ size the kernel gave: the most ops one io_uring_enter carries. */
   get sqEntries(): number { return this.#native.sqEntries; }
+  /** CQ size: the most ops in flight at once (more wait in order). */
   get cqEntries(): number { return this.#native.cqEntries; }
+  /** True once close() was called. */
   get closed(): boolean { return this.#closed; }
 
   /**
+   * @internal
    * Queue an op; its `done` is called once, asynchronously, with the result
    * or -errno. `explicit`: the caller (a batch) flushes by itself, so the
    * auto-submit policy does not apply.
@@ -183,6 +193,7 @@ export class Ring {
   }
 
   /**
+   * @internal
    * Queue ops that run in order, each only if the one before succeeded
    * (IOSQE_IO_LINK). The chain reaches the kernel in one submit, never split;
    * when a link fails, the ops after it complete with -ECANCELED.
@@ -272,6 +283,7 @@ export class Ring {
   }
 
   /**
+   * @internal
    * Block this thread until `isDone()`: submit what is queued, wait for
    * completions and dispatch those of ops marked `sync`. Completions of other
    * (async) ops found meanwhile are dispatched on the next tick, so no user
