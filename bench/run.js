@@ -108,7 +108,7 @@ async function main() {
     const flags = Array.isArray(b.setupFlags) ? b.setupFlags.join('|') || 'none' : (b.setupFlags ?? 'not exposed');
     process.stdout.write(`uringfs backend ${b.name}: ${b.usable ? `SQ ${b.sqEntries}, CQ ${b.cqEntries}, setup flags ${flags}` : `unusable (${b.fallbackReason ?? b.error ?? b.backend})`}\n`);
   }
-  process.stdout.write(`${environment.cpu.model} ×${environment.cpu.count}, Linux ${environment.kernel.release}, Node ${environment.node.version} (libuv ${environment.node.uv}), ${environment.filesystem.type} on ${environment.filesystem.source}; ${config.runs} runs per case; ${(doc.durationMs / 1000).toFixed(0)} s\n`);
+  process.stdout.write(`${environment.cpu.model} ×${environment.cpu.count}, Linux ${environment.kernel.release}, Node ${environment.node.version} (libuv ${environment.node.uv}), ${environment.filesystem.type} on ${environment.filesystem.source}; ${config.runs} run${config.runs === 1 ? "" : "s"} per case; ${(doc.durationMs / 1000).toFixed(0)} s\n`);
 
   if (config.json) write(config.json, `${JSON.stringify(doc, null, 2)}\n`);
   if (config.csv) write(config.csv, renderCsv(doc.results));
@@ -119,6 +119,12 @@ async function main() {
     const svg = await renderChart(doc.results, doc.scenarios, environment);
     if (config.chart && svg) write(config.chart, svg);
     if (config.html) write(config.html, renderHtml(doc, svg));
+  }
+  // Other processes steal CPU from the cases, and a sync loop then shows cpu well under 100%:
+  // say so rather than let noisy numbers pass for a measurement.
+  const load = Math.max(environment.loadavgAtStart[0], environment.loadavgAtEnd[0]);
+  if (load > environment.cpu.count * 0.5) {
+    process.stdout.write(`WARNING: the machine was busy (1-minute load ${load.toFixed(1)} on ${environment.cpu.count} CPUs): the numbers are noisy; run again on an idle machine.\n`);
   }
   const written = [config.json, config.csv, config.chart, config.html].filter(Boolean);
   if (written.length) process.stdout.write(`wrote ${written.join(', ')}\n`);

@@ -5,9 +5,9 @@
 import { Buffer } from 'node:buffer';
 import { invalidArgType, invalidArgValue } from './errors.js';
 import {
-  getOptions, isArrayBufferView, parseFlags, parseMode, validateBoolean, validateBuffer, validateInteger, validateObject,
-  validateOffsetLengthRead, validateOffsetLengthWrite, validatePath, validateReadPosition, writePosition, dataBytes,
-  isInt32, stringEncoding, validateAbortSignal, validateFunction, type Encoding,
+  isArrayBufferView, parseFlags, parseMode, validateBoolean, validateBuffer, validateInteger, validateObject,
+  validateOffsetLengthRead, validateOffsetLengthWrite, validatePath, validateReadPosition, writePosition,
+  isInt32, stringEncoding, validateFunction,
 } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
@@ -157,8 +157,9 @@ export function writeArgs(buffer: unknown, offsetOrOptions: unknown, length: unk
   return stringWrite(buffer, offsetOrOptions, length);
 }
 
-function bufferWrite(buffer: View, offset: unknown, length: unknown, position: unknown): WriteArgs {
-  if (offset == null || typeof offset === 'function') offset = 0;
+function bufferWrite(buffer: View, offset: unknown, length: unknown, position: unknown, functionOffsetIsZero = false): WriteArgs {
+  // Only fs.write (callback) takes a function in the offset place (it is the callback) as 0.
+  if (offset == null || (functionOffsetIsZero && typeof offset === 'function')) offset = 0;
   else validateInteger(offset, 'offset', 0);
   if (typeof length !== 'number') length = buffer.byteLength - (offset as number);
   validateOffsetLengthWrite(offset as number, length as number, buffer.byteLength);
@@ -193,7 +194,7 @@ export function writeCallbackArgs(buffer: unknown, offsetOrOptions: unknown, len
       length = prop(o, 'length', () => buffer.byteLength - (offset as number));
       position = prop(o, 'position', () => null);
     }
-    return { write: bufferWrite(buffer, offset, length, position), given: buffer, callback: callback as (...a: unknown[]) => void };
+    return { write: bufferWrite(buffer, offset, length, position, true), given: buffer, callback: callback as (...a: unknown[]) => void };
   }
   if (typeof buffer !== 'string') throw invalidArgType('buffer', ['string', 'Buffer', 'TypedArray', 'DataView'], buffer);
   if (typeof position !== 'function') {

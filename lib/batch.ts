@@ -42,9 +42,10 @@ export class Batch {
   #outcomes: Outcome[] = [];
   #remaining = 0;
   #onFinished: (() => void) | null = null;
+  #sync = false;
   // One completion function for every op of the batch: the op carries its index.
   readonly #settle = (result: number, op: Op): void => {
-    this.#outcomes[op.tag] = outcomeOf(op, result);
+    this.#outcomes[op.tag] = this.#outcomeOf(op, result);
     if (--this.#remaining === 0) this.#onFinished!();
   };
 
@@ -234,65 +235,88 @@ export class Batch {
     this.#outcomes = new Array(ops.length);
     this.#remaining = ops.length;
     this.#onFinished = onFinished;
-    if (ops.length === 0) {
-      if (sync) onFinished();
-      else queueMicrotask(onFinished);
-      return;
-    }
+    this.#sync = sync;
+    // Count this turn's work as one more pending unit, so that ops settled
+    // without the kernel cannot finish the batch before everything is sent.
+    this.#remaining++;
     let next = 0;
     for (const [start, end] of this.#chains) {
-      for (; next < start; next++) this.#sendOne(ops[next], sync);
-      this.#sendChain(ops.slice(start, end), sync);
+      for (; next < start; next++) this.#sendOne(ops[next]);
+      this.#sendChain(ops.slice(start, end));
       next = end;
     }
-    for (; next < ops.length; next++) this.#sendOne(ops[next], sync);
-    if (this.#remaining === 0) onFinished();  // sync, and nothing needed the kernel
-    else this.#ring.flush();
+    for (; next < ops.length; next++) this.#sendOne(ops[next]);
+    this.#ring.flush();
+    this.#settleLocal(null, 0);
   }
 
-  #sendOne(op: Op, sync: boolean): void {
-    op.sync = sync;
-    op.done = this.#settle;
+  #sendOne(op: Op): void {
     const value = this.#done.get(op.tag);
-    if (value !== undefined) this.#settleNow(op, value, sync);
-    else if (memoryStillFits(op)) this.#ring.submit(op);
-    else queueMicrotask(() => this.#settle(EFAULT, op));
+    if (value !== undefined) return this.#settleLocal(op, value);
+    if (!memoryStillFits(op)) return this.#settleLocal(op, EFAULT);
+    op.sync = this.#sync;
+    op.done = this.#settle;
+    this.#ring.submit(op, true);
   }
 
-  /** Settle an op that needs no kernel: at once in a sync wait, else on the microtask queue (never synchronously inside submit()). */
-  #settleNow(op: Op, value: number, sync: boolean): void {
-    this.#outcomes[op.tag] = { ok: true, value };
-    if (sync) this.#remaining--;
-    else queueMicrotask(() => { if (--this.#remaining === 0) this.#onFinished!(); });
+  /**
+   * Settle an op without the kernel (or, with op null, the batch's own
+   * pending unit): at once in a sync wait, on the microtask queue otherwise
+   * (never synchronously inside submit()).
+   */
+  #settleLocal(op: Op | null, result: number): void {
+    const settle = (): void => {
+      if (op !== null) this.#outcomes[op.tag] = this.#outcomeOf(op, result);
+      if (--this.#remaining === 0) this.#onFinished!();
+    };
+    if (this.#sync) settle();
+    else queueMicrotask(settle);
   }
 
-  #sendChain(chain: Op[], sync: boolean): void {
-    for (const op of chain) {
-      const value = this.#done.get(op.tag);
-      if (value !== undefined) this.#settleNow(op, value, sync);
-    }
-    chain = chain.filter((op) => !this.#done.has(op.tag));
-    if (chain.length === 1) {
-      this.#sendOne(chain[0], sync);
-      return;
-    }
+  #outcomeOf(op: Op, result: number): Outcome {
+    const value = this.#done.get(op.tag);
+    if (value !== undefined && result >= 0) return { ok: true, value };
+    return outcomeOf(op, result);
+  }
+
+  /**
+   * Send a chain. The kernel does not break a link when statx, unlinkat,
+   * renameat or mkdirat fail (it does for reads, writes, fsync, open and
+   * close), so a chain is sent in segments that end at such an op: the next
+   * segment goes only once that op succeeded, else the rest are cancelled.
+   */
+  #sendChain(chain: Op[]): void {
     // A buffer detached or shrunk since the op was added would make the
     // kernel fail mid-chain: catch it here, before anything is sent.
     const bad = chain.findIndex((op) => !memoryStillFits(op));
-    for (const op of chain) {
-      op.sync = sync;
+    if (bad >= 0) {
+      for (let i = bad; i < chain.length; i++) this.#settleLocal(chain[i], i === bad ? EFAULT : ECANCELED);
+      chain = chain.slice(0, bad);
+    }
+    const cut = chain.findIndex((op, i) => i < chain.length - 1 && !breaksLinkOnFailure(op));
+    const segment = cut < 0 ? chain : chain.slice(0, cut + 1);
+    const rest = cut < 0 ? [] : chain.slice(cut + 1);
+    for (const op of segment) {
+      // Ops complete without the kernel (an empty readv) go as NOPs, so that
+      // a failure before them still cancels them.
+      op.sync = this.#sync;
       op.done = this.#settle;
     }
-    if (bad < 0) {
-      this.#ring.submitChain(chain);
-      return;
+    if (rest.length > 0) {
+      const last = segment[segment.length - 1];
+      last.done = (result, op) => {
+        this.#settle(result, op);
+        if (result >= 0) this.#sendChain(rest);
+        else for (const later of rest) this.#settleLocal(later, ECANCELED);
+      };
     }
-    if (bad > 0) this.#ring.submitChain(chain.slice(0, bad));
-    for (let i = bad; i < chain.length; i++) {
-      const op = chain[i];
-      queueMicrotask(() => this.#settle(i === bad ? EFAULT : ECANCELED, op));
-    }
+    if (segment.length > 0) this.#ring.submitChain(segment, true);
   }
+}
+
+/** Ops whose failure the kernel treats as a failed link (see #sendChain). */
+function breaksLinkOnFailure(op: Op): boolean {
+  return op.code !== OpCode.Statx && op.code !== OpCode.Unlink && op.code !== OpCode.Rename && op.code !== OpCode.Mkdir;
 }
 
 /** A view in a vector op that was detached meanwhile just reads/writes nothing; a single view must still hold its range. */

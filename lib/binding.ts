@@ -41,8 +41,11 @@ export interface NativeRing {
    * overwrite it) without calling onCompletions, and return how many (or -errno). For sync batches.
    */
   waitCompletions(min: number, out: Int32Array): number;
-  /** Cancel what is in flight, wait for every completion, free the ring. */
-  shutdown(): void;
+  /**
+   * Cancel what is in flight, wait for every completion, free the ring. Returns how many
+   * [id, result] pairs of the ops that were pending it wrote into `completions`.
+   */
+  shutdown(): number;
   /** [submitted, enters, completed, pending, maxPending, overflows, ...10 buckets of SQEs per submit: 1, 2-3, 4-7, ..., 512+] */
   counters(): number[];
   /** [id, result] pairs written before each onCompletions(count) call. */

@@ -15,7 +15,7 @@ import { AbortError } from './errors.js';
 import type { BigIntStats, Stats } from './stats.js';
 import type { Buffer } from 'node:buffer';
 import {
-  copyObject, dataBytes, getOptions, isArrayBufferView, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd,
+  copyObject, dataBytes, getOptions, isArrayBufferView, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validateFdNative,
   validateFunction, validatePath, type Encoding, type PathLike,
 } from './validate.js';
 
@@ -89,7 +89,7 @@ function defaultCloseCallback(err: Error | null): void {
 export function close(fd: number, callback?: NoParamCallback): void;
 export function close(fd: number, callback: unknown = defaultCloseCallback): void {
   const cb = callback === defaultCloseCallback ? defaultCloseCallback : makeCallback(callback);
-  run(closeSteps(validateFd(fd)), noResult(cb));
+  run(closeSteps(validateFdNative(fd)), noResult(cb));
 }
 
 /**
@@ -164,14 +164,14 @@ export function writev(fd: number, buffers: readonly View[], position?: unknown,
 export function fsync(fd: number, callback: NoParamCallback): void;
 export function fsync(fd: number, callback: unknown): void {
   const cb = makeCallback(callback);
-  run(fsyncSteps(validateFd(fd), false), noResult(cb));
+  run(fsyncSteps(validateFdNative(fd), false), noResult(cb));
 }
 
 /** Like fs.fdatasync(fd, cb). */
 export function fdatasync(fd: number, callback: NoParamCallback): void;
 export function fdatasync(fd: number, callback: unknown): void {
   const cb = makeCallback(callback);
-  run(fsyncSteps(validateFd(fd), true), noResult(cb));
+  run(fsyncSteps(validateFdNative(fd), true), noResult(cb));
 }
 
 /** Like fs.fstat(fd[, options], cb). */
@@ -186,7 +186,7 @@ export function fstat(fd: number, options: unknown = { bigint: false }, callback
   }
   const cb = makeCallback(callback);
   const { bigint } = statOptions(options);
-  run(statSteps(validateFd(fd), null, true, bigint), withResult(cb));
+  run(statSteps(validateFdNative(fd), null, true, bigint), withResult(cb));
 }
 
 /** Like fs.stat(path[, options], cb). */
@@ -235,7 +235,7 @@ export function readFile(path: PathLike | number, options?: unknown, callback?: 
     // exception; uringfs calls back with that error instead.
     let fd: number;
     try {
-      fd = validateFd(path);
+      fd = validateFdNative(path);
     } catch (err) {
       process.nextTick(cb, err);
       return;

@@ -63,6 +63,29 @@ function describeReceived(value: unknown): string {
   }
 }
 
+/**
+ * How node:fs's C++ names a received value (its DetermineSpecificErrorType),
+ * used where node:fs checks an argument in C++ rather than JS (the fd of
+ * close, fsync, fdatasync, fstat): bigints without the `n`, functions
+ * without their name, objects by constructor.
+ */
+function describeReceivedNative(value: unknown): string {
+  if (typeof value === 'bigint') return `type bigint (${value})`;
+  if (typeof value === 'function') return 'function';
+  if (value !== null && typeof value === 'object') return `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
+  return describeReceived(value);
+}
+
+/** `ERR_INVALID_ARG_TYPE` / `ERR_OUT_OF_RANGE` for an fd, worded as node:fs's C++ words them. */
+export function invalidFdNative(fd: unknown): Error {
+  if (typeof fd !== 'number') {
+    return withCode(new TypeError(`The "fd" argument must be of type number. Received ${describeReceivedNative(fd)}`), 'ERR_INVALID_ARG_TYPE');
+  }
+  const range = fd < 0 || fd > 2 ** 31 - 1;
+  const must = range && Number.isFinite(fd) ? `>= 0 && <= ${2 ** 31 - 1}` : 'an integer';
+  return withCode(new RangeError(`The value of "fd" is out of range. It must be ${must}. Received ${String(fd)}`), 'ERR_OUT_OF_RANGE');
+}
+
 /** Node's error classes carry `code` as an own enumerable field and show it in the stack's first line. */
 function withCode<E extends Error>(err: E, code: string): E & { code: string } {
   const e = err as E & { code: string };

@@ -2,8 +2,9 @@
 // shared by the sync, callback and promise flavours. Arguments arrive here
 // already validated; these functions hold the I/O logic and error shapes.
 import { Buffer } from 'node:buffer';
+import { binding } from './binding.js';
 import { AbortError, fileTooLarge, unknownEncoding } from './errors.js';
-import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp } from './op.js';
+import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
 import { resultError } from './ring.js';
 import type { Steps } from './run.js';
 import { makeStats, statxTypeAndSize, type BigIntStats, type Stats } from './stats.js';
@@ -139,6 +140,9 @@ function* mkdirpSteps(path: string, mode: number, syncWalk: boolean): Steps<{ fi
   return { first };
 }
 
+/** Output of readFile's fstat, reused call after call (read right away, never kept). */
+const fstatScratch = Buffer.allocUnsafe(STATX_SIZE);
+
 // Read files of unknown size (size 0 in statx: /proc, pipes) in chunks of this.
 const kUnknownSizeChunk = 64 * 1024;
 
@@ -172,10 +176,12 @@ export function* readFileSteps(target: Path | number, flags: number, encoding: E
     if (options.stat === false) {
       data = yield* readToEnd(fd, signal);
     } else {
-      const st = statxOp(fd, null, 0);
-      const r = yield st;
+      // statx of a file just opened reads its in-memory inode: a direct
+      // syscall (~0.3 µs) rather than IORING_OP_STATX, which the kernel always
+      // hands to an io-wq worker thread (a cross-thread round trip per file).
+      const r = binding.sync.statx(fd, null, AT_EMPTY_PATH, STATX_MASK, fstatScratch);
       if (r < 0) throw resultError(r, 'fstat');
-      const { isFile, size } = statxTypeAndSize(st.scratch!);
+      const { isFile, size } = statxTypeAndSize(fstatScratch);
       if (isFile && size > kIoMaxLength) throw fileTooLarge(size);
       data = isFile && size > 0 ? yield* readKnownSize(fd, size, ownFd, signal) : yield* readToEnd(fd, signal);
     }

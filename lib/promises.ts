@@ -13,7 +13,7 @@ import type { BigIntStats, Stats } from './stats.js';
 import { invalidArgType } from './errors.js';
 import {
   checkAborted, copyObject, getOptions, isArrayBufferView, validateAbortSignal, validateBoolean,
-  validateBufferArray, validateFd, validatePath, type Encoding, type PathLike,
+  validateBufferArray, validateFd, validatePath, viewBytes, type Encoding, type PathLike,
 } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
@@ -134,6 +134,9 @@ export class FileHandle {
   }
 
   /** Like FileHandle.readFile(options?): the rest of the file from the current position. */
+  readFile(options?: { encoding?: null; signal?: AbortSignal } | null): Promise<Buffer>;
+  readFile(options: { encoding: BufferEncoding; signal?: AbortSignal } | BufferEncoding): Promise<string>;
+  readFile(options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding | null): Promise<Buffer | string>;
   readFile(options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding | null): Promise<Buffer | string> {
     return this.#call('readFile', () => readFile(this, options));
   }
@@ -195,6 +198,9 @@ async function closingAfter<T>(fh: FileHandle, op: Promise<T>): Promise<T> {
 }
 
 /** Like fsPromises.readFile(path | FileHandle, options?). A FileHandle is read from its current position. */
+export async function readFile(path: PathLike | FileHandle, options?: { encoding?: null; flag?: string | number; signal?: AbortSignal } | null): Promise<Buffer>;
+export async function readFile(path: PathLike | FileHandle, options: { encoding: BufferEncoding; flag?: string | number; signal?: AbortSignal } | BufferEncoding): Promise<string>;
+export async function readFile(path: PathLike | FileHandle, options?: { encoding?: BufferEncoding | null; flag?: string | number; signal?: AbortSignal } | BufferEncoding | null): Promise<Buffer | string>;
 export async function readFile(path: PathLike | FileHandle, options?: unknown): Promise<Buffer | string> {
   const o = getOptions(options, { flag: 'r' as unknown });
   const flag = o.flag || 'r';
@@ -216,18 +222,20 @@ function isCustomIterable(obj: unknown): obj is Iterable<unknown> | AsyncIterabl
 }
 
 /** Write data (a view, or each chunk of an iterable) at the current position. */
-async function writeToHandle(fd: number, data: Uint8Array | Iterable<unknown> | AsyncIterable<unknown>, signal: AbortSignal | undefined, encoding: unknown): Promise<void> {
+async function writeToHandle(fd: number, data: View | Iterable<unknown> | AsyncIterable<unknown>, signal: AbortSignal | undefined, encoding: unknown): Promise<void> {
   checkAborted(signal);
   if (isCustomIterable(data)) {
     for await (const chunk of data) {
       checkAborted(signal);
       const view = isArrayBufferView(chunk) ? chunk : Buffer.from(chunk as string, (encoding || 'utf8') as BufferEncoding);
-      await run(writeAll(fd, new Uint8Array(view.buffer, view.byteOffset, view.byteLength), -1, signal));
+      await run(writeAll(fd, viewBytes(view), -1, signal));
       checkAborted(signal);
     }
     return;
   }
-  const view = data as Uint8Array;
+  // As in node:fs/promises, a detached buffer fails here (TypeError), once the file is open.
+  const given = data as View;
+  const view = new Uint8Array(given.buffer, given.byteOffset, given.byteLength);
   if (view.byteLength === 0) return;
   await run(writeAll(fd, view, -1, signal));
 }
@@ -238,8 +246,8 @@ export async function writeFile(path: PathLike | FileHandle, data: unknown, opti
   const flag = o.flag || 'w';
   const flush = o.flush ?? false;
   validateBoolean(flush, 'options.flush');
-  let bytes: Uint8Array | Iterable<unknown> | AsyncIterable<unknown>;
-  if (isArrayBufferView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  let bytes: View | Iterable<unknown> | AsyncIterable<unknown>;
+  if (isArrayBufferView(data)) bytes = data;
   else if (isCustomIterable(data)) bytes = data;
   else if (typeof data === 'string') bytes = Buffer.from(data, (o.encoding || 'utf8') as BufferEncoding);
   else throw invalidArgType('data', ['string', 'Buffer', 'TypedArray', 'DataView'], data);

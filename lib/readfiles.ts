@@ -3,8 +3,10 @@
 // of raw Ops; the ring's per-turn flush puts every file's next step into one
 // io_uring_enter, so N files cost a handful of syscalls, not 4N.
 import { Buffer } from 'node:buffer';
-import { invalidArgType } from './errors.js';
-import { closeOp, openOp, readOp, statxOp, type Op } from './op.js';
+import { readFileSync } from 'node:fs';
+import { binding } from './binding.js';
+import { invalidArgType, ringClosed } from './errors.js';
+import { AT_EMPTY_PATH, closeOp, openOp, readOp, STATX_MASK, STATX_SIZE, statxOp, type Op } from './op.js';
 import { defaultRing, resultError, type Ring } from './ring.js';
 import type { Outcome } from './batch.js';
 import { statxTypeAndSize } from './stats.js';
@@ -27,6 +29,7 @@ export interface ReadFilesOptions {
 const kSlabSize = 1024 * 1024;
 const kSlabMaxFile = 64 * 1024;
 const kUnknownSizeChunk = 64 * 1024;
+const DIRECT_FSTAT = process.env.URINGFS_READFILES_STATX !== 'ring';
 
 class SlabAllocator {
   #slab: ArrayBuffer | null = null;
@@ -60,7 +63,42 @@ interface Job {
   flags: number;
   sync: boolean;
   slabs: SlabAllocator;
+  /** fstat by direct syscall (see start()); else IORING_OP_STATX. */
+  directFstat: boolean;
+  /** Output of the direct fstat, reused file after file. */
+  statx: Buffer;
   onFileDone(file: FileRead): void;
+}
+
+let fdLimit: number | undefined;
+
+/** The soft RLIMIT_NOFILE of this process (read once; Node has no getrlimit). */
+function softFdLimit(): number {
+  if (fdLimit === undefined) {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'latin1'));
+    fdLimit = m === null || m[1] === 'unlimited' ? 1 << 20 : Number(m[1]);
+  }
+  return fdLimit;
+}
+
+/**
+ * Files open at once: enough to fill the CQ with every file's next step,
+ * few enough that thousands of paths never run into RLIMIT_NOFILE (EMFILE):
+ * at most a quarter of the process's fd limit, leaving the rest to others.
+ */
+function openWindow(ring: Ring): number {
+  return Math.max(1, Math.min(ring.cqEntries >> 1, softFdLimit() >> 2));
+}
+
+/** Start the first files, and each next one as one finishes: files in flight stay within the window. */
+function runFiles(job: Job, files: FileRead[], onFileDone: (file: FileRead) => void): void {
+  let next = 0;
+  job.onFileDone = (file) => {
+    onFileDone(file);
+    if (next < files.length) start(job, files[next++]);
+  };
+  const first = Math.min(files.length, openWindow(job.ring));
+  while (next < first) start(job, files[next++]);
 }
 
 function send(job: Job, op: Op, done: (result: number) => void): void {
@@ -77,22 +115,32 @@ function start(job: Job, file: FileRead): void {
       return;
     }
     file.fd = fd;
-    const st = statxOp(fd, null, 0);
-    send(job, st, (r) => {
-      if (r < 0) return fail(job, file, resultError(r, 'fstat'));
-      const { isFile, size } = statxTypeAndSize(st.scratch!);
-      if (isFile && size > kIoMaxLength) {
-        return fail(job, file, Object.assign(new RangeError(`File size (${size}) is greater than 2 GiB`), { code: 'ERR_FS_FILE_TOO_LARGE' }));
-      }
-      if (isFile && size > 0) {
-        file.size = size;
-        file.data = job.slabs.alloc(size);
-      } else {
-        file.chunks = [];
-      }
-      readMore(job, file);
-    });
+    if (job.directFstat) {
+      // statx on a file just opened reads its in-memory inode: a direct
+      // syscall (~0.3 µs) instead of IORING_OP_STATX, which the kernel always
+      // hands to an io-wq worker thread (a cross-thread round trip per file).
+      sized(job, file, binding.sync.statx(fd, null, AT_EMPTY_PATH, STATX_MASK, job.statx), job.statx);
+    } else {
+      const st = statxOp(fd, null, 0);
+      send(job, st, (r) => sized(job, file, r, st.scratch!));
+    }
   });
+}
+
+/** With the file's statx: a buffer of its size, or chunks when the size is unknown (0: /proc, pipes). */
+function sized(job: Job, file: FileRead, result: number, statx: Buffer): void {
+  if (result < 0) return fail(job, file, resultError(result, 'fstat'));
+  const { isFile, size } = statxTypeAndSize(statx);
+  if (isFile && size > kIoMaxLength) {
+    return fail(job, file, Object.assign(new RangeError(`File size (${size}) is greater than 2 GiB`), { code: 'ERR_FS_FILE_TOO_LARGE' }));
+  }
+  if (isFile && size > 0) {
+    file.size = size;
+    file.data = job.slabs.alloc(size);
+  } else {
+    file.chunks = [];
+  }
+  readMore(job, file);
 }
 
 function readMore(job: Job, file: FileRead): void {
@@ -124,6 +172,13 @@ function fail(job: Job, file: FileRead, error: Error): void {
 }
 
 function finishFile(job: Job, file: FileRead): void {
+  if (job.ring.closed) {
+    // The ring was closed under us: the fd is still ours to close.
+    binding.sync.close(file.fd);
+    if (file.error === null) file.error = ringClosed('read');
+    job.onFileDone(file);
+    return;
+  }
   send(job, closeOp(file.fd), (r) => {
     if (r < 0 && file.error === null) file.error = resultError(r, 'close');
     job.onFileDone(file);
@@ -163,20 +218,17 @@ export function readFiles(paths: readonly PathLike[], options?: ReadFilesOptions
     let remaining = files.length;
     let failed = false;
     if (remaining === 0) return resolve(out);
-    const job: Job = {
-      ring, flags, sync: false, slabs: new SlabAllocator(),
-      onFileDone(file) {
-        if (file.error !== null && !settle && !failed) {
-          failed = true;
-          reject(file.error);
-        }
-        out[file.index] = settle
-          ? (file.error ? { ok: false, error: file.error } : { ok: true, value: value(file, encoding) })
-          : (file.error ? undefined : value(file, encoding));
-        if (--remaining === 0 && !failed) resolve(out);
-      },
-    };
-    for (const file of files) start(job, file);
+    const job: Job = { ring, flags, sync: false, slabs: new SlabAllocator(), directFstat: DIRECT_FSTAT, statx: Buffer.allocUnsafe(STATX_SIZE), onFileDone() {} };
+    runFiles(job, files, (file) => {
+      if (file.error !== null && !settle && !failed) {
+        failed = true;
+        reject(file.error);
+      }
+      out[file.index] = settle
+        ? (file.error ? { ok: false, error: file.error } : { ok: true, value: value(file, encoding) })
+        : (file.error ? undefined : value(file, encoding));
+      if (--remaining === 0 && !failed) resolve(out);
+    });
   });
 }
 
@@ -186,8 +238,8 @@ export function readFilesSync(paths: readonly PathLike[], options?: ReadFilesOpt
 export function readFilesSync(paths: readonly PathLike[], options?: ReadFilesOptions): unknown[] {
   const { files, flags, encoding, settle, ring } = parse(paths, options);
   let remaining = files.length;
-  const job: Job = { ring, flags, sync: true, slabs: new SlabAllocator(), onFileDone() { remaining--; } };
-  for (const file of files) start(job, file);
+  const job: Job = { ring, flags, sync: true, slabs: new SlabAllocator(), directFstat: true, statx: Buffer.allocUnsafe(STATX_SIZE), onFileDone() {} };
+  runFiles(job, files, () => { remaining--; });
   ring.flush();
   ring.runUntil(() => remaining === 0);
   if (!settle) {
@@ -208,6 +260,7 @@ export function readFilesEither(paths: readonly PathLike[], options?: ReadFilesO
   if (typeof options === 'function') [options, callback] = [undefined, options];
   if (callback === undefined) return readFiles(paths, options);
   if (typeof callback !== 'function') throw invalidArgType('cb', 'function', callback);
+  parse(paths, options);  // the callback form throws bad arguments, as node:fs does
   const cb = callback;
   readFiles(paths, options).then((r) => process.nextTick(cb, null, r), (e: Error) => process.nextTick(cb, e));
   return undefined;

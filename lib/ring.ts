@@ -72,7 +72,10 @@ export interface RingStats {
   inFlight: number;
   /** The most ops ever in flight at once. */
   maxInFlight: number;
-  /** Ops waiting in uringfs's own queue because the CQ was full. */
+  /**
+   * Ops waiting in uringfs: for room in the CQ, or completed during a
+   * synchronous wait (submitSync, readFilesSync) and delivered on the next tick.
+   */
   waiting: number;
   /** Drains that found the kernel holding overflowed completions. */
   cqOverflows: number;
@@ -105,6 +108,12 @@ function setupAttempts(options: RingOptions): RingSetup {
   return { attempts: [flags | SUBMIT_ALL, SUBMIT_ALL, 0], idleMs, explicit };
 }
 
+/**
+ * One io_uring instance: an SQ of `entries` slots, a CQ four times larger,
+ * an eventfd watched by this thread's event loop. `defaultRing()` is the one
+ * the ordinary API uses; make more with `new Ring(options)` for rings with
+ * other options, and batches with `ring.batch()`.
+ */
 export class Ring {
   readonly #native!: NativeRing;
   /** Flush after this many ops queued in one turn (Infinity: only at the end of the turn). */
@@ -159,31 +168,40 @@ export class Ring {
   }
 
   /** SQ and CQ sizes the kernel gave. */
+  /** SQ size the kernel gave: the most ops one io_uring_enter carries. */
   get sqEntries(): number { return this.#native.sqEntries; }
+  /** CQ size: the most ops in flight at once (more wait in order). */
   get cqEntries(): number { return this.#native.cqEntries; }
+  /** True once close() was called. */
   get closed(): boolean { return this.#closed; }
   /** 'io_uring', or 'threads' (blocking syscalls on worker threads). */
   get backend(): BackendName { return this.#backend; }
   /** Why the thread pool runs although io_uring was wanted ('auto'); null otherwise. */
   get fallbackReason(): string | null { return this.#fallbackReason; }
 
-  /** Queue an op; its `done` is called once, asynchronously, with the result or -errno. */
-  submit(op: Op): void {
-    this.#enqueue(op);
+  /**
+   * @internal
+   * Queue an op; its `done` is called once, asynchronously, with the result
+   * or -errno. `explicit`: the caller (a batch) flushes by itself, so the
+   * auto-submit policy does not apply.
+   */
+  submit(op: Op, explicit = false): void {
+    this.#enqueue(op, explicit);
   }
 
   /**
+   * @internal
    * Queue ops that run in order, each only if the one before succeeded
    * (IOSQE_IO_LINK). The chain reaches the kernel in one submit, never split;
    * when a link fails, the ops after it complete with -ECANCELED.
    */
-  submitChain(chain: Op[]): void {
+  submitChain(chain: Op[], explicit = false): void {
     if (chain.length > this.sqEntries) throw new RangeError(`A chain of ${chain.length} ops does not fit the SQ (${this.sqEntries} entries)`);
-    if (chain.length === 1) this.#enqueue(chain[0]);
-    else if (chain.length > 1) this.#enqueue(chain);
+    if (chain.length === 1) this.#enqueue(chain[0], explicit);
+    else if (chain.length > 1) this.#enqueue(chain, explicit);
   }
 
-  #enqueue(work: Op | Chain): void {
+  #enqueue(work: Op | Chain, explicit: boolean): void {
     if (this.#closed) {
       for (const op of Array.isArray(work) ? work : [work]) queueMicrotask(() => complete(op, RING_CLOSED));
       return;
@@ -193,11 +211,11 @@ export class Ring {
       this.#backlog.push(work);
       return;
     }
-    this.#start(work);
+    this.#start(work, explicit);
   }
 
   /** Hand work to the kernel; false when the SQ would not take it (it is then first in line). */
-  #start(work: Op | Chain): boolean {
+  #start(work: Op | Chain, explicit = false): boolean {
     let queued: boolean;
     if (!Array.isArray(work)) {
       queued = this.#startOp(work);
@@ -224,10 +242,12 @@ export class Ring {
       if (this.#inFlight === 0) setTimeout(() => this.#pump(), 1);
       return false;
     }
-    if (++this.#queuedThisTurn >= this.#submitEvery) {
+    if (explicit || this.#state[0] !== 0) {
+      // A batch flushes when it is all queued; a drain flushes when it ends.
+    } else if (++this.#queuedThisTurn >= this.#submitEvery) {
       this.#queuedThisTurn = 0;
       this.#native.flush();
-    } else if (!this.#flushScheduled && this.#state[0] === 0) {
+    } else if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(this.#flush);
     }
@@ -260,6 +280,7 @@ export class Ring {
   }
 
   /**
+   * @internal
    * Block this thread until `isDone()`: submit what is queued, wait for
    * completions and dispatch those of ops marked `sync`. Completions of other
    * (async) ops found meanwhile are dispatched on the next tick, so no user
@@ -342,7 +363,7 @@ export class Ring {
     const [submitted, enters, completed, inFlight, maxInFlight, cqOverflows] = counters;
     const opsPerSubmit: Record<string, number> = {};
     HISTOGRAM_LABELS.forEach((label, i) => { opsPerSubmit[label] = counters[6 + i] ?? 0; });
-    let waiting = 0;
+    let waiting = this.#deferred.length;
     for (let i = this.#backlogHead; i < this.#backlog.length; i++) {
       const work = this.#backlog[i];
       waiting += Array.isArray(work) ? work.length : 1;
@@ -352,21 +373,36 @@ export class Ring {
 
   /**
    * Cancel what is in flight, wait until the kernel is done with every
-   * buffer, and free the ring. Ops still pending fail with
-   * ERR_URINGFS_RING_CLOSED (they may or may not have taken effect).
+   * buffer, and free the ring. Ops the kernel had get their real result
+   * (ECANCELED if the cancel reached them first); ops not yet given to the
+   * kernel fail with ERR_URINGFS_RING_CLOSED.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#native.shutdown();
-    const pending: Op[] = [];
-    for (const op of this.#ops) if (op !== undefined) pending.push(op);
-    for (let i = this.#backlogHead; i < this.#backlog.length; i++) pending.push(...[this.#backlog[i]].flat());
+    // The kernel's real results for what was pending (an open that completed
+    // returned an fd its owner must close) — handed out on the next tick,
+    // never from inside close().
+    const count = this.#native.shutdown() ?? 0;
+    const results = this.#completions.slice(0, 2 * count);
+    const ops = this.#ops.slice();
+    const finished: [Op, number][] = [];
+    for (let i = 0; i < count; i++) {
+      const op = ops[results[2 * i]];
+      if (op === undefined) continue;
+      ops[results[2 * i]] = undefined;
+      finished.push([op, results[2 * i + 1]]);
+    }
+    for (const op of ops) if (op !== undefined) finished.push([op, RING_CLOSED]);
+    for (let i = this.#backlogHead; i < this.#backlog.length; i++) {
+      for (const op of [this.#backlog[i]].flat()) finished.push([op, RING_CLOSED]);
+    }
     this.#ops.length = 0;
+    this.#freeIds.length = 0;
     this.#backlog = [];
     this.#backlogHead = 0;
     this.#inFlight = 0;
-    for (const op of pending) queueMicrotask(() => complete(op, RING_CLOSED));
+    if (finished.length > 0) process.nextTick(() => { for (const [op, result] of finished) complete(op, result); });
   }
 }
 

@@ -11,7 +11,7 @@ import {
 import { runSync } from './run.js';
 import type { BigIntStats, Stats } from './stats.js';
 import {
-  copyObject, dataBytes, getOptions, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validatePath,
+  copyObject, dataBytes, getOptions, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validateFdNative, validatePath,
   type Encoding, type PathLike,
 } from './validate.js';
 
@@ -25,7 +25,7 @@ export function openSync(path: PathLike, flags?: string | number, mode?: string 
 
 /** Like fs.closeSync. Syscall: close. */
 export function closeSync(fd: number): void {
-  runSync(closeSteps(validateFd(fd)));
+  runSync(closeSteps(validateFdNative(fd)));
 }
 
 /** Like fs.readSync: returns bytes read. Syscall: pread, or read when position is null/-1. */
@@ -61,18 +61,18 @@ export function writevSync(fd: number, buffers: readonly View[], position?: numb
 
 /** Like fs.fsyncSync. Syscall: fsync. */
 export function fsyncSync(fd: number): void {
-  runSync(fsyncSteps(validateFd(fd), false));
+  runSync(fsyncSteps(validateFdNative(fd), false));
 }
 
 /** Like fs.fdatasyncSync. Syscall: fdatasync. */
 export function fdatasyncSync(fd: number): void {
-  runSync(fsyncSteps(validateFd(fd), true));
+  runSync(fsyncSteps(validateFdNative(fd), true));
 }
 
 /** Like fs.fstatSync. Syscall: statx(fd, "", AT_EMPTY_PATH). */
 export function fstatSync(fd: number, options: { bigint?: boolean } = { bigint: false }): Stats | BigIntStats {
   const { bigint } = statOptions(options);
-  return runSync(statSteps(validateFd(fd), null, true, bigint))!;
+  return runSync(statSteps(validateFdNative(fd), null, true, bigint))!;
 }
 
 /** Like fs.statSync (including `throwIfNoEntry: false`). Syscall: statx. */
@@ -94,6 +94,9 @@ export function lstatSync(path: PathLike, options?: { bigint?: boolean; throwIfN
  * left open), anything else a path. Syscalls: openat, statx, pread until the
  * statx size (read until EOF when it is 0), close.
  */
+export function readFileSync(path: PathLike | number, options?: { encoding?: null; flag?: string | number } | null): Buffer;
+export function readFileSync(path: PathLike | number, options: { encoding: BufferEncoding; flag?: string | number } | BufferEncoding): string;
+export function readFileSync(path: PathLike | number, options?: { encoding?: BufferEncoding | null; flag?: string | number } | BufferEncoding | null): Buffer | string;
 export function readFileSync(path: PathLike | number, options?: { encoding?: BufferEncoding | null; flag?: string | number } | BufferEncoding | null): Buffer | string {
   const o = getOptions(options, { flag: 'r' as unknown });
   const encoding = o.encoding as Encoding | undefined;
@@ -106,7 +109,7 @@ export function readFileSync(path: PathLike | number, options?: { encoding?: Buf
     const target = isFd ? path as number : validatePath(path);
     return runSync(readFileSteps(target, parseFlags(o.flag), 'utf8', undefined, { stat: !isFd }));
   }
-  if (isInt32(path)) return runSync(readFileSteps(validateFd(path), 0, encoding || undefined));
+  if (isInt32(path)) return runSync(readFileSteps(validateFdNative(path), 0, encoding || undefined));
   const p = validatePath(path);
   return runSync(readFileSteps(p, parseFlags(o.flag), encoding || undefined));
 }

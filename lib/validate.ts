@@ -5,7 +5,7 @@ import { Buffer } from 'node:buffer';
 import { constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
-import { AbortError, invalidArgType, invalidArgValue, outOfRange, unknownEncoding } from './errors.js';
+import { AbortError, invalidArgType, invalidArgValue, invalidFdNative, outOfRange, unknownEncoding } from './errors.js';
 
 export const kIoMaxLength = 2 ** 31 - 1;
 const kMaxInt32 = 2 ** 31 - 1;
@@ -34,6 +34,12 @@ export function validateFd(fd: unknown): number {
   if (Object.is(fd, -0)) return 0;
   validateInt32(fd, 'fd', 0);
   return fd;
+}
+
+/** An fd checked as node:fs's C++ checks it (close, fsync, fdatasync, fstat): same rule, its own wording. */
+export function validateFdNative(fd: unknown): number {
+  if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 && fd <= 2 ** 31 - 1) return fd === 0 ? 0 : fd;
+  throw invalidFdNative(fd);
 }
 
 /** Node's isInt32, which is also how readFile/writeFile tell an fd from a path. */
@@ -230,9 +236,15 @@ export function getOptions<T extends object>(options: unknown, defaults: T): Par
   return o as Partial<T> & { encoding?: unknown; signal?: AbortSignal } & Record<string, unknown>;
 }
 
+/** The bytes of a view as a Uint8Array over the same memory (empty for a detached one, which has none). */
+export function viewBytes(view: NodeJS.ArrayBufferView): Uint8Array {
+  if (view.byteLength === 0) return new Uint8Array(0);
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}
+
 /** Data for writeFile/appendFile: views as they are, strings encoded; anything else is refused. */
 export function dataBytes(data: unknown, encoding: unknown, name = 'data'): Uint8Array {
-  if (isArrayBufferView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (isArrayBufferView(data)) return viewBytes(data);
   if (typeof data === 'string') return Buffer.from(data, (encoding || 'utf8') as BufferEncoding);
   throw invalidArgType(name, ['string', 'Buffer', 'TypedArray', 'DataView'], data);
 }

@@ -76,7 +76,9 @@ class Ring : public Napi::ObjectWrap<Ring> {
   void Drain();
   void OpStarted();
   void OpsFinished(unsigned n);
-  void Teardown();
+  // Cancel, wait for every CQE, free. With `out`, the results of the ops that
+  // were pending are copied there as [id, res] pairs (at most `cap`).
+  unsigned Teardown(int32_t* out = nullptr, unsigned cap = 0);
   static void OnPoll(uv_poll_t* handle, int status, int events);
   static void OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg);
 
@@ -353,16 +355,24 @@ int Ring::Submit() {
     // With SQPOLL the kernel thread consumes the SQ by itself; a syscall is
     // made only to wake it, so only that counts as an enter.
     bool enters = !sqpoll_ || (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_NEED_WAKEUP);
+    // With SQPOLL, io_uring_submit counts again the SQEs the kernel thread
+    // has not taken yet: count only those this call adds.
+    unsigned fresh = ring_.sq.sqe_tail - ring_.sq.sqe_head;
     int r = io_uring_submit(&ring_);
     if (enters) enters_++;
     if (r == -EINTR) continue;
     if (r < 0) return total > 0 ? total : r;
-    if (r == 0) break;
-    total += r;
-    unsigned bucket = 0;
-    for (unsigned v = static_cast<unsigned>(r); v > 1 && bucket + 1 < kHistogramBuckets; v >>= 1) bucket++;
-    per_submit_[bucket]++;
-    if (sqpoll_) break;  // the SQ drains as the kernel thread gets to it
+    if (sqpoll_) r = static_cast<int>(fresh);
+    if (r > 0) {
+      total += r;
+      unsigned bucket = 0;
+      for (unsigned v = static_cast<unsigned>(r); v > 1 && bucket + 1 < kHistogramBuckets; v >>= 1) bucket++;
+      per_submit_[bucket]++;
+    }
+    // Without SQPOLL, a partial submit (an SQE that failed to prep, when
+    // SUBMIT_ALL is unavailable) leaves the rest queued: go again. With
+    // SQPOLL the SQ drains as the kernel thread gets to it.
+    if (r == 0 || sqpoll_) break;
   }
   submitted_ += total;
   return total;
@@ -491,8 +501,9 @@ void Ring::OnPoll(uv_poll_t* handle, int status, int events) {
 
 // Cancel everything in flight, wait for every CQE, then free the ring. After
 // this returns the kernel holds no pointer into memory lib/ pinned.
-void Ring::Teardown() {
-  if (closing_) return;
+unsigned Ring::Teardown(int32_t* out, unsigned cap) {
+  unsigned delivered = 0;
+  if (closing_) return 0;
   closing_ = true;
   if (open_) {
     if (pending_ > 0) {
@@ -509,7 +520,16 @@ void Ring::Teardown() {
         int r = io_uring_wait_cqe(&ring_, &cqe);
         if (r == -EINTR || r == -EAGAIN) continue;
         if (r < 0) break;
-        if (cqe->user_data != kInternalOp) OpsFinished(1);
+        if (cqe->user_data != kInternalOp) {
+          // close() hands the results to lib/ (an open that completed
+          // returned an fd someone must close); environment teardown drops them.
+          if (out != nullptr && delivered < cap) {
+            out[2 * delivered] = static_cast<int32_t>(cqe->user_data);
+            out[2 * delivered + 1] = cqe->res;
+            delivered++;
+          }
+          OpsFinished(1);
+        }
         io_uring_cqe_seen(&ring_, cqe);
         if (io_uring_sq_ready(&ring_) > 0) Submit();
       }
@@ -533,6 +553,7 @@ void Ring::Teardown() {
     async_context_ = nullptr;
   }
   if (!on_completions_.IsEmpty()) on_completions_.Reset();
+  return delivered;
 }
 
 // Environment teardown (process exit, worker termination).
@@ -542,10 +563,10 @@ void Ring::OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
   if (w->ring != nullptr) w->ring->Teardown();
 }
 
-// shutdown(): lib/ calls this from ring.close().
+// shutdown(): lib/ calls this from ring.close(). Returns how many [id, res]
+// pairs of the ops that were pending it wrote into `completions`.
 Napi::Value Ring::Close(const Napi::CallbackInfo& info) {
-  Teardown();
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), Teardown(completions_, completions_cap_));
 }
 
 // counters(): [submitted, enters, completed, pending, maxPending, overflows,

@@ -34,13 +34,16 @@ uint64_t RequestedBytes(const ThreadOp& op) {
   return total;
 }
 
-// Retry on EINTR unless tearing down (then the result is discarded anyway).
+// Retry on EINTR, unless tearing down: then the syscall was cut short on
+// purpose (the wake signal) and reports -ECANCELED, as a cancelled io_uring
+// op does.
 template <typename F>
 int64_t Retrying(const std::atomic<bool>& stopping, F f) {
   for (;;) {
     int64_t r = f();
     if (r >= 0) return r;
-    if (errno != EINTR || stopping.load()) return -errno;
+    if (errno != EINTR) return -errno;
+    if (stopping.load()) return -ECANCELED;
   }
 }
 

@@ -101,13 +101,17 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing> {
   bool StartThread(void (ThreadRing::*loop)(), std::unique_ptr<Worker>* out);
   void WorkerLoop();
   void PollerLoop();
-  bool Park(const std::vector<ThreadOp>& chain, size_t from);
+  enum class ParkResult { kParked, kStopping, kNoPoller };
+  ParkResult Park(const std::vector<ThreadOp>& chain, size_t from);
   static void* ThreadMain(void* arg);
   void Post(const Completion& c);
   unsigned ReapInto(int32_t* out, unsigned cap);
   void Drain();
   void OpsFinished(unsigned n);
-  void Teardown();
+  // Stop, join, free. With `out`, the results of the ops that were pending
+  // (their real results, -ECANCELED for those never run) are copied there
+  // as [id, res] pairs, at most `cap`; returns how many.
+  unsigned Teardown(int32_t* out = nullptr, unsigned cap = 0);
   static void OnPoll(uv_poll_t* handle, int status, int events);
   static void OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg);
 
@@ -508,7 +512,13 @@ void ThreadRing::WorkerLoop() {
         res = -ECANCELED;
       } else {
         res = ExecuteOp(op, stopping_);
-        while (res == kNotReady && !Park(chain, i)) {
+        while (res == kNotReady) {
+          ParkResult parked = Park(chain, i);
+          if (parked == ParkResult::kParked) break;
+          if (parked == ParkResult::kStopping) {
+            res = -ECANCELED;  // and the rest of the chain with it
+            break;
+          }
           // No poller thread could be started: wait on this worker instead.
           struct pollfd p = {op.fd, PollEventsFor(op), 0};
           poll(&p, 1, -1);  // interrupted by the wake signal at teardown
@@ -522,17 +532,17 @@ void ThreadRing::WorkerLoop() {
   }
 }
 
-// Hand chain[from..] to the poller; false when it cannot run.
-bool ThreadRing::Park(const std::vector<ThreadOp>& chain, size_t from) {
+// Hand chain[from..] to the poller.
+ThreadRing::ParkResult ThreadRing::Park(const std::vector<ThreadOp>& chain, size_t from) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_.load()) return true;  // dropped: teardown discards it anyway
-    if (!poller_ && !StartThread(&ThreadRing::PollerLoop, &poller_)) return false;
+    if (stopping_.load()) return ParkResult::kStopping;
+    if (!poller_ && !StartThread(&ThreadRing::PollerLoop, &poller_)) return ParkResult::kNoPoller;
     parked_.push_back(Parked{std::vector<ThreadOp>(chain.begin() + from, chain.end()), PollEventsFor(chain[from])});
   }
   uint64_t one = 1;
   while (write(poller_wake_, &one, sizeof one) < 0 && errno == EINTR) {}
-  return true;
+  return ParkResult::kParked;
 }
 
 // Polls the parked ops' fds (and poller_wake_); puts each ready one back at
@@ -694,17 +704,18 @@ void ThreadRing::OnPoll(uv_poll_t* handle, int status, int events) {
 // Stop taking work, cancel what no worker started, interrupt syscalls that
 // block (pipes, FIFOs), join every worker, and drop the completions: after
 // this returns no thread touches memory lib/ pinned.
-void ThreadRing::Teardown() {
-  if (closing_) return;
+unsigned ThreadRing::Teardown(int32_t* out, unsigned cap) {
+  if (closing_) return 0;
   closing_ = true;
+  unsigned delivered = 0;
   if (open_) {
+    std::deque<ThreadOp> never_started;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping_.store(true);
-      work_.clear();
+      never_started.swap(work_);
     }
     work_ready_.notify_all();
-    pending_list_.clear();
     for (auto& w : workers_) {
       // A worker still busy after a moment may be blocked in a syscall that
       // never ends by itself (an empty pipe): poke it until it returns. One
@@ -728,8 +739,21 @@ void ThreadRing::Teardown() {
       pthread_join(poller_->thread, nullptr);
       poller_.reset();
     }
+    // Every thread is gone: what ran has posted its result (a syscall cut
+    // short by the wake signal says -ECANCELED); the rest never ran.
+    auto deliver = [&](uint32_t id, int32_t res) {
+      if (out == nullptr || delivered == cap) return;
+      out[2 * delivered] = static_cast<int32_t>(id);
+      out[2 * delivered + 1] = res;
+      delivered++;
+    };
+    for (const Completion& c : done_) deliver(c.id, c.result);
+    for (const ThreadOp& op : never_started) deliver(op.id, -ECANCELED);
+    for (const Parked& p : parked_) for (const ThreadOp& op : p.chain) deliver(op.id, -ECANCELED);
+    for (const ThreadOp& op : pending_list_) deliver(op.id, -ECANCELED);
     parked_.clear();
     done_.clear();
+    pending_list_.clear();
     if (pending_ > 0) OpsFinished(static_cast<unsigned>(pending_));
     open_ = false;
   }
@@ -750,6 +774,7 @@ void ThreadRing::Teardown() {
     async_context_ = nullptr;
   }
   if (!on_completions_.IsEmpty()) on_completions_.Reset();
+  return delivered;
 }
 
 // Environment teardown (process exit, worker termination). The hook is
@@ -759,9 +784,10 @@ void ThreadRing::OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg
   if (w->ring != nullptr) w->ring->Teardown();
 }
 
+// shutdown(): lib/ calls this from ring.close(). Returns how many [id, res]
+// pairs of the ops that were pending it wrote into `completions`.
 Napi::Value ThreadRing::Close(const Napi::CallbackInfo& info) {
-  Teardown();
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), Teardown(completions_, completions_cap_));
 }
 
 // counters(): [submitted, enters, completed, pending, maxPending, overflows,

@@ -50,11 +50,13 @@ try {
   symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'));
 
   const env = { ...process.env };
-  // Build against the running Node's own headers when it has them (no download from nodejs.org);
-  // Node-API makes the result work on every later Node version.
-  const nodePrefix = dirname(dirname(process.execPath));
-  if (!env.npm_config_nodedir && existsSync(join(nodePrefix, 'include/node/node_api.h'))) {
-    env.npm_config_nodedir = nodePrefix;
+  // Build against Node headers already on this machine (no download from nodejs.org): the running
+  // Node's own, or a system Node's (the npm registry's `node` package has none). Node-API headers
+  // are the same contract in every version: the result loads on every Node from 20 on.
+  if (!env.npm_config_nodedir) {
+    const prefixes = [dirname(dirname(process.execPath)), '/usr/local', '/usr'];
+    const found = prefixes.find((p) => existsSync(join(p, 'include/node/node_api.h')));
+    if (found) env.npm_config_nodedir = found;
   }
   if (arch !== process.arch) {
     const target = cross[arch];

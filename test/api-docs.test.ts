@@ -65,6 +65,7 @@ describe('API reference (typedoc)', () => {
 
   for (const entry of entries) {
     it(`documents every runtime export of dist/${entry.dist}, each with a summary`, async () => {
+      expect(project, 'typedoc wrote no api.json (see "builds without errors")').toBeDefined();
       const mod = project.children!.find((c) => c.name === entry.module)!;
       expect(mod, `module ${entry.module} in the reference`).toBeDefined();
       const exported = Object.keys(await import(pathToFileURL(join(root, 'dist', entry.dist)).href));
@@ -75,6 +76,7 @@ describe('API reference (typedoc)', () => {
     });
 
     it(`names the node:fs function each ${entry.module} function mirrors`, () => {
+      expect(project, 'typedoc wrote no api.json (see "builds without errors")').toBeDefined();
       const mod = project.children!.find((c) => c.name === entry.module)!;
       const mirrored = mod.children!.filter((r) => r.kind !== KIND_REFERENCE && typeof entry.mirror[r.name] === 'function');
       expect(mirrored.length).toBeGreaterThan(5);

@@ -10,7 +10,7 @@ import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultRing, Ring, type Outcome, type RingStats } from '../lib/index.js';
+import { Ring, type Outcome, type RingStats } from '../lib/index.js';
 import { mkfifo, Prng, runNode, tempDir, type ChildResult } from './fixtures/helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -81,9 +81,6 @@ const modes = [
 ] as const;
 
 /** Rings made by a test, closed after it. */
-/** Which backend the rings of this run get (URINGFS_BACKEND): some bugs are io_uring's own. */
-const onThreads = defaultRing().backend === 'threads';
-
 function withRing<T>(entries: number, f: (ring: Ring) => Promise<T>): Promise<T> {
   const ring = new Ring({ entries });
   return f(ring).finally(() => ring.close());
@@ -352,7 +349,7 @@ describe.each(modes)('linked chains (%s)', (_name, send) => {
     });
   });
 
-  // BUG: a chain does not stop after a failed stat/statx/fstat, unlink,
+  // Regression (fixed): a chain does not stop after a failed stat/statx/fstat, unlink,
   // rename or mkdir: the ops after it run (and report success). The kernel
   // (6.18 here) fails a link only for ops that mark themselves failed
   // (read/write/open/close/fsync... do); io_statx, io_unlinkat, io_renameat and
@@ -361,8 +358,7 @@ describe.each(modes)('linked chains (%s)', (_name, send) => {
   // ("run this op only after the previous one succeeded"). Repro:
   //   b.chain(c => c.stat('/missing').unlink(victim)); await b.submit()
   //   -> [ENOENT, ok] and `victim` is gone.
-  // (The thread pool cancels the rest of a chain after any failure, so there it holds.)
-  (onThreads ? it : it.fails)('a failed stat, fstat, unlink, rename or mkdir cancels the rest of its chain', async () => {
+  it('a failed stat, fstat, unlink, rename or mkdir cancels the rest of its chain', async () => {
     await withRing(8, async (ring) => {
       const missing = join(tmp.dir, 'missing-head');
       const existing = fresh('existing-dir');
@@ -461,12 +457,12 @@ describe.each(modes)('linked chains (%s)', (_name, send) => {
       }
     });
   });
-  // BUG: an op that finishes without the kernel (writev/readv of no
+  // Regression (fixed): an op that finishes without the kernel (writev/readv of no
   // buffers) is settled when it is added, so inside a chain it reports
   // success even when an earlier link failed; the rest of the chain reports
   // ECANCELED. Repro: b.chain(c => c.write(roFd, 'x', 0).writev(roFd, []).fsync(roFd))
   //   -> [EBADF, { ok: true, value: 0 }, ECANCELED].
-  it.fails('after a failed link, a kernel-free op (writev/readv of no buffers) reports ECANCELED too', async () => {
+  it('after a failed link, a kernel-free op (writev/readv of no buffers) reports ECANCELED too', async () => {
     await withRing(8, async (ring) => {
       const fd = nodeFs.openSync(dataPath, 'r');
       try {
@@ -795,7 +791,7 @@ describe.each(modes)('submitting (%s)', (_name, send) => {
   });
 });
 
-it('closing the ring while a batch is in flight settles it: ops done before report success, the blocked one ERR_URINGFS_RING_CLOSED', async () => {
+it('closing the ring while a batch is in flight settles it: ops done before report success, the blocked one ECANCELED (the kernel cancelled it)', async () => {
   const ring = new Ring({ entries: 8 });
   const fifo = fresh('fifo');
   mkfifo(fifo);
@@ -808,7 +804,7 @@ it('closing the ring while a batch is in flight settles it: ops done before repo
     expect(ring.stats().inFlight).toBe(1);  // only the FIFO read is left
     ring.close();
     const out = await pending;
-    expect(codes(out)).toEqual(['ok', 'ERR_URINGFS_RING_CLOSED', 'ok']);
+    expect(codes(out)).toEqual(['ok', 'ECANCELED', 'ok']);
   } finally {
     nodeFs.closeSync(fifoFd);
   }
@@ -837,21 +833,21 @@ describe('submitSync with ops failing at submission (child processes: a hang is 
     mixed = runNode(['--input-type=module', '-e', script(true)], 3000);
   });
 
-  // BUG: Batch.#send settles an op that fails before the kernel (EFAULT for a
+  // Regression (fixed): Batch.#send settles an op that fails before the kernel (EFAULT for a
   // detached/shrunk buffer, ECANCELED for the rest of its chain) with
   // queueMicrotask, even for submitSync. submitSync then spins in
   // Ring.runUntil: no microtask can run inside the synchronous loop, and
   // waitCompletions(1) with nothing pending returns 0 at once — a 100% CPU
   // hang. Repro: b = ring.batch(); b.read(fd, new Uint8Array(ab));
   // structuredClone(ab, { transfer: [ab] }); b.submitSync()  // never returns
-  it.fails('a batch whose only op has a detached buffer: submitSync returns [EFAULT]', async () => {
+  it('a batch whose only op has a detached buffer: submitSync returns [EFAULT]', async () => {
     const r = await alone;
     expect(r.timedOut).toBe(false);
     expect(r.stdout.trim()).toBe('["EFAULT"]');
   });
 
-  // BUG: same as above, with a good op before the bad one.
-  it.fails('a nop and a detached-buffer read: submitSync returns [ok, EFAULT]', async () => {
+  // Regression (fixed): same as above, with a good op before the bad one.
+  it('a nop and a detached-buffer read: submitSync returns [ok, EFAULT]', async () => {
     const r = await mixed;
     expect(r.timedOut).toBe(false);
     expect(r.stdout.trim()).toBe('["ok","EFAULT"]');

@@ -237,7 +237,7 @@ describe.skipIf(onThreads)(`ring options and the batch enter count${onThreads ? 
     }
   });
 
-  // BUG: on an SQPOLL ring, Ring::Submit re-submits SQEs the kernel thread
+  // Regression (fixed): on an SQPOLL ring, Ring::Submit re-submits SQEs the kernel thread
   // has not consumed yet. On such a ring io_uring_submit returns the SQEs
   // still waiting in the SQ (tail - khead), not the ones just added, and
   // makes a wake-up io_uring_enter whenever IORING_SQ_NEED_WAKEUP is set; the
@@ -247,7 +247,7 @@ describe.skipIf(onThreads)(`ring options and the batch enter count${onThreads ? 
   // Repro: new Ring({ entries: 8, sqpoll: { idleMs: 10 } }); a batch of 8
   // reads -> submitted +24 (completed +8); of 33 -> +81; a batch of 1 right
   // after the ring is made -> submitted +2, enters +2, opsPerSubmit['1'] +2.
-  it.fails('sqpoll: stats().submitted counts each op once, and a batch costs at most ceil(N / sqEntries) enters', async () => {
+  it('sqpoll: stats().submitted counts each op once, and a batch costs at most ceil(N / sqEntries) enters', async () => {
     const ring = new Ring({ entries: 8, sqpoll: { idleMs: 10 } });
     try {
       for (const n of sizes) for (const sync of [false, true]) {
@@ -262,13 +262,13 @@ describe.skipIf(onThreads)(`ring options and the batch enter count${onThreads ? 
     }
   });
 
-  // BUG (or an undocumented choice): the auto-submit policy, documented as
+  // Regression (fixed): the auto-submit policy, documented as
   // applying to "ops from the ordinary API", also applies to explicit
   // batches: on new Ring({ entries: 8, submit: 'immediate' }) a batch of 8
   // reads costs 8 io_uring_enter calls, with submit: 5 a batch of 100 costs
   // 21, where issue 3 says batch.submit() sends the whole batch "in one
   // io_uring_enter when it fits the SQ". (Chains are still sent whole.)
-  it.fails.each(['immediate', 5] as const)('submit policy %s does not change how a batch is sent: ceil(N / sqEntries) enters', async (submit) => {
+  it.each(['immediate', 5] as const)('submit policy %s does not change how a batch is sent: ceil(N / sqEntries) enters', async (submit) => {
     const ring = new Ring({ entries: 8, submit });
     try {
       for (const n of sizes) for (const sync of [false, true]) {

@@ -18,7 +18,7 @@ interface Rec {
   ratioToBaseline: number | null; opsPerSec?: { median: number }; reason?: string; error?: { message: string };
   opsPerRun?: number; bytesPerRun?: number;
 }
-interface Doc { results: Rec[]; scenarios: { key: string; kind: string; baseline: string }[]; environment: { uringfs: { backends: { name: string; usable: boolean }[] } } }
+interface Doc { results: Rec[]; scenarios: { key: string; kind: string; baseline: string; notes: string[] }[]; environment: { uringfs: { backends: { name: string; usable: boolean }[] } } }
 
 function bench(dir: string, args: string[]) {
   return spawnSync(process.execPath, [runJs, ...args], {
@@ -74,6 +74,8 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     for (const s of doc.scenarios) {
       for (const m of catalog.filter((c) => c.kind === s.kind)) {
         const rows = doc.results.filter((r) => r.scenario === s.key && r.method === m.id);
+        // --quick may leave a method out (fio's start-up is slow), but says so in the scenario's notes.
+        if (rows.length === 0 && s.notes.some((n) => n.startsWith(`${m.id} left out`))) continue;
         expect(rows.length, `${m.id} in ${s.key}`).toBeGreaterThan(0);
         for (const r of rows) {
           if (m.id.startsWith('test.')) continue;

@@ -6,7 +6,8 @@ import { Buffer } from 'node:buffer';
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as uringFs from '../lib/index.js';
 import {
   Sandbox, callCallback, callPromise, callSync, expectSame, flavours, type Impl, type Outcome,
 } from './helpers-differential.js';
@@ -310,5 +311,47 @@ describe('FileHandle closing', () => {
         return { disposed, fd: fh.fd, again: await callPromise(() => fh.read(Buffer.alloc(1))) };
       },
     });
+  });
+});
+
+describe('where node:fs 20 aborts the process, uringfs answers (docs/differences.md)', () => {
+  it('a mode in [2^31, 2^32) is accepted by open and mkdir in every flavour: the kernel keeps the permission bits', async () => {
+    const dir = sb.fresh();
+    const uring = (await import('./helpers-differential.js')).uringImpl;
+    const modeOf = (p: string): number => nodeFs.statSync(p).mode & 0o777;
+    uring.fs.closeSync(uring.fs.openSync(join(dir, 'a'), 'w', 2 ** 31 + 0o600));
+    expect(modeOf(join(dir, 'a'))).toBe(0o600);
+    await new Promise<void>((resolve, reject) => uring.fs.open(join(dir, 'b'), 'w', 2 ** 32 - 1 - 0o137, (err: Error | null, fd: number) => {
+      if (err) reject(err); else { nodeFs.closeSync(fd); resolve(); }
+    }));
+    expect(modeOf(join(dir, 'b'))).toBe(0o640 & ~process.umask());
+    await (await uring.fsp.open(join(dir, 'c'), 'w', 2 ** 31 + 0o644)).close();
+    expect(modeOf(join(dir, 'c'))).toBe(0o644 & ~process.umask());
+    uring.fs.mkdirSync(join(dir, 'd'), 2 ** 31 + 0o700);
+    await uring.fsp.mkdir(join(dir, 'e'), { mode: 2 ** 31 + 0o750 });
+    expect(modeOf(join(dir, 'd'))).toBe(0o700);
+    expect(modeOf(join(dir, 'e'))).toBe(0o750 & ~process.umask());
+  });
+
+  it('a symbol as the fd of close/fsync/fdatasync/fstat is an ERR_INVALID_ARG_TYPE TypeError', () => {
+    const s = Symbol('fd');
+    for (const call of [() => uringFs.closeSync(s as never), () => uringFs.fsyncSync(s as never), () => uringFs.fdatasyncSync(s as never),
+      () => uringFs.fstatSync(s as never), () => uringFs.close(s as never, () => {}), () => uringFs.fstat(s as never, () => {})]) {
+      expect(call).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: 'The "fd" argument must be of type number. Received type symbol (Symbol(fd))' }));
+    }
+  });
+
+  it('readv of no buffers calls back asynchronously (node:fs calls back at once) with the same EINVAL', async () => {
+    const dir = sb.fresh();
+    setup(dir);
+    const fd = nodeFs.openSync(join(dir, 'f'), 'r');
+    try {
+      let sync = true;
+      const err = await new Promise<NodeJS.ErrnoException | null>((resolve) => { uringFs.readv(fd, [], (e) => resolve(e)); sync = false; });
+      expect(sync).toBe(false);
+      expect(err).toMatchObject({ code: 'EINVAL', syscall: 'read', errno: -22 });
+    } finally {
+      nodeFs.closeSync(fd);
+    }
   });
 });

@@ -126,7 +126,7 @@ const kNeverCalledMs = 3_000;
  * A callback call: what it threw synchronously, or the arguments its callback
  * got, whether the callback came synchronously, and whether it came twice.
  */
-export function callCallback(fn: (cb: (...args: unknown[]) => void) => unknown, known: Known = {}): Promise<Outcome> {
+export function callCallback(fn: (cb: (...args: unknown[]) => void) => unknown, known: Known = {}, neverCalledMs = kNeverCalledMs): Promise<Outcome> {
   return new Promise((resolve) => {
     let synchronous = true;
     let calls = 0;
@@ -141,7 +141,7 @@ export function callCallback(fn: (cb: (...args: unknown[]) => void) => unknown, 
       // Give a second (wrong) call the chance to show up.
       setImmediate(() => setImmediate(() => resolve({ callback: first, synchronous: wasSync, calls, returned })));
     };
-    const timer = setTimeout(() => resolve({ neverCalled: true }), kNeverCalledMs);
+    const timer = setTimeout(() => resolve({ neverCalled: true }), neverCalledMs);
     try {
       returned = describeValue(fn(cb), known);
     } catch (e) {

@@ -179,7 +179,7 @@ describe('against fs.readFileSync, 3,000+ paths', () => {
       expect(out).toHaveLength(good.length);
       const s = ring.stats();
       // open + statx + read(s) + close per file.
-      expect(s.submitted).toBeGreaterThanOrEqual(4 * good.length);
+      expect(s.submitted).toBeGreaterThanOrEqual(3 * good.length);  // open, read, close (fstat is a direct syscall)
       expect(s.completed).toBe(s.submitted);
       expect(s.enters).toBeLessThanOrEqual(s.submitted / 16);
       expect(s.maxInFlight).toBeLessThanOrEqual(ring.cqEntries);

@@ -22,7 +22,7 @@ const FULL = {
   runs: 5,
   warmup: 1,
   minRunMs: 60,
-  fioMinMs: 250,
+  fioMinMs: 150,
   batches: [1, 4, 16, 64, 256],
   concurrency: 64,
   scenarios: {

@@ -16,7 +16,11 @@ function matches(patterns, id) {
 function depthsFor(method, s, config, notes) {
   let kinds = s.kind === 'random' && s.direct && method.depthsDirect ? method.depthsDirect : method.depths;
   // fio costs ~0.3 s of start-up per run: --quick keeps only its deepest hot case.
-  if (config.quick && !s.direct && method.depthsQuick) kinds = method.depthsQuick;
+  if (config.quick && !s.direct && method.depthsQuick) {
+    const dropped = kinds.filter((k) => !method.depthsQuick.includes(k));
+    if (dropped.length) notes.add(`${method.id} left out at depth ${dropped.join(', ').replace('one', '1')} in --quick`);
+    kinds = method.depthsQuick;
+  }
   const out = [];
   for (const k of kinds) {
     if (k === 'one') out.push({ depth: 1, label: '1' });
