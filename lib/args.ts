@@ -214,17 +214,7 @@ export function writeCallbackArgs(buffer: unknown, offsetOrOptions: unknown, len
 /** FileHandle.write's forms: (buffer, offset?, length?, position?), (buffer, options), (string, position?, encoding?). */
 export function writeHandleArgs(buffer: unknown, offsetOrOptions: unknown, length: unknown, position: unknown): WriteArgs | null {
   if ((buffer as View | undefined)?.byteLength === 0) return null;
-  if (isArrayBufferView(buffer)) {
-    let offset = offsetOrOptions;
-    if (typeof offset === 'object') {
-      const o = offsetOrOptions;
-      offset = prop(o, 'offset', () => 0);
-      length = prop(o, 'length', () => buffer.byteLength - (offset as number));
-      position = prop(o, 'position', () => null);
-    }
-    return bufferWrite(buffer, offset, length, position);
-  }
-  return stringWrite(buffer, offsetOrOptions, length);
+  return writeArgs(buffer, offsetOrOptions, length, position);
 }
 
 /** readv/writev position: a number that is a safe integer >= 0, else the current position. */
