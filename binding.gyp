@@ -4,6 +4,7 @@
       "target_name": "uringfs",
       "sources": [
         "native/addon.cc",
+        "native/completion_port.cc",
         "native/ring.cc",
         "native/sync.cc",
         "native/threads.cc",

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <string>
 
 namespace uringfs {
 
@@ -89,6 +91,20 @@ inline const char* PathArg(Napi::Value v) {
 // Fill `iov_out` (memory lib/ owns and pins) with one iovec per view.
 // Returns the count, or -EFAULT when the output is too small.
 int FillIovecs(Napi::Array views, Bytes iov_out);
+
+// Throw an Error carrying `errno` (negative) and `syscall`, for lib/ to turn
+// into a Node-style system error. Plain N-API calls whose failures are
+// ignored: while a worker is being terminated nothing can be thrown, and
+// node-addon-api's Error::New would abort the process there.
+inline void ThrowSyscallError(napi_env env, int negative_errno, const char* syscall) {
+  std::string text = std::string(syscall) + " failed: " + strerror(-negative_errno);
+  napi_value message, error, number, name;
+  if (napi_create_string_utf8(env, text.c_str(), text.size(), &message) != napi_ok) return;
+  if (napi_create_error(env, nullptr, message, &error) != napi_ok) return;
+  if (napi_create_int32(env, negative_errno, &number) == napi_ok) napi_set_named_property(env, error, "errno", number);
+  if (napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &name) == napi_ok) napi_set_named_property(env, error, "syscall", name);
+  napi_throw(env, error);
+}
 
 Napi::Object InitRing(Napi::Env env, Napi::Object exports);
 Napi::Object InitSync(Napi::Env env, Napi::Object exports);

@@ -124,12 +124,7 @@ Epoll::Epoll(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Epoll>(info) {
   Napi::Env env = info.Env();
   env_ = env;
   cap_ = info[0].As<Napi::Number>().Uint32Value();
-  auto fail = [&](int err, const char* syscall) {
-    Napi::Error e = Napi::Error::New(env, std::string(syscall) + " failed: " + strerror(-err));
-    e.Set("errno", Napi::Number::New(env, err));
-    e.Set("syscall", Napi::String::New(env, syscall));
-    e.ThrowAsJavaScriptException();
-  };
+  auto fail = [&](int err, const char* syscall) { ThrowSyscallError(env, err, syscall); };
   epfd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) { closed_ = true; fail(-errno, "epoll_create1"); return; }
 

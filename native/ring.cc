@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include "common.h"
+#include "completion_port.h"
 
 namespace uringfs {
 namespace {
@@ -24,22 +25,8 @@ namespace {
 // user_data of the SQEs the ring issues for itself (cancel on teardown).
 constexpr uint64_t kInternalOp = UINT64_MAX;
 
-// Slots of the shared state array (Int32Array `state`).
-enum StateSlot { kInDrain = 0, kStateSlots = 4 };
 
-class Ring;
-
-// The uv_poll watching the eventfd, and the environment cleanup hook. It
-// lives apart from the Ring: the handle's close completes on a later loop
-// turn (maybe after the Ring was finalized), and only then may the async
-// cleanup hook be removed, letting the environment finish its teardown.
-struct Watcher {
-  uv_poll_t poll;
-  Ring* ring = nullptr;  // null once the ring is torn down
-  napi_async_cleanup_hook_handle hook = nullptr;
-};
-
-class Ring : public Napi::ObjectWrap<Ring> {
+class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit Ring(const Napi::CallbackInfo& info);
@@ -79,21 +66,16 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // Cancel, wait for every CQE, free. With `out`, the results of the ops that
   // were pending are copied there as [id, res] pairs (at most `cap`).
   unsigned Teardown(int32_t* out = nullptr, unsigned cap = 0);
-  static void OnPoll(uv_poll_t* handle, int status, int events);
-  static void OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg);
+  void OnReadable() override;
+  void OnEnvironmentTeardown() override { Teardown(); }
 
   io_uring ring_{};
   bool open_ = false;
   bool closing_ = false;
   int eventfd_ = -1;
-  Watcher* watcher_ = nullptr;  // heap: outlives this object until its handle is closed
+  CompletionPort port_;
+  bool port_open_ = false;
   napi_env env_ = nullptr;
-  napi_async_context async_context_ = nullptr;
-  Napi::FunctionReference on_completions_;  // strong only while ops are pending
-  Napi::Reference<Napi::Int32Array> completions_ref_;
-  int32_t* completions_ = nullptr;  // [id, res] pairs
-  unsigned completions_cap_ = 0;    // pairs
-  int32_t* state_ = nullptr;
   uint64_t pending_ = 0;  // SQEs prepared whose CQE has not been reaped
   uint8_t sqe_flags_ = 0;  // applied to every SQE queued (IOSQE_IO_LINK for chains)
   // With DEFER_TASKRUN, completions are posted only when this thread asks
@@ -140,12 +122,7 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   unsigned entries = info[0].As<Napi::Number>().Uint32Value();
   unsigned wanted = info[1].As<Napi::Number>().Uint32Value();
   unsigned sq_thread_idle = info[2].As<Napi::Number>().Uint32Value();
-  auto fail = [&](int err, const char* syscall) {
-    Napi::Error e = Napi::Error::New(env, std::string(syscall) + " failed: " + strerror(-err));
-    e.Set("errno", Napi::Number::New(env, err));
-    e.Set("syscall", Napi::String::New(env, syscall));
-    e.ThrowAsJavaScriptException();
-  };
+  auto fail = [&](int err, const char* syscall) { ThrowSyscallError(env, err, syscall); };
 
   // Completions are capped by lib/ at the CQ size, so a CQ four times the SQ
   // lets several full submits be in flight without overflow.
@@ -164,33 +141,13 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   r = io_uring_register_eventfd(&ring_, eventfd_);
   if (r < 0) { Teardown(); fail(r, "io_uring_register"); return; }
 
-  uv_loop_t* loop = nullptr;
-  napi_get_uv_event_loop(env, &loop);
-  watcher_ = new Watcher;
-  watcher_->ring = this;
-  uv_poll_init(loop, &watcher_->poll, eventfd_);
-  watcher_->poll.data = watcher_;
-  uv_poll_start(&watcher_->poll, UV_READABLE, OnPoll);
-  uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));  // an idle ring keeps nothing alive
-
-  completions_cap_ = params.cq_entries;
-  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, completions_cap_ * 2 * sizeof(int32_t));
-  Napi::Int32Array completions = Napi::Int32Array::New(env, completions_cap_ * 2, ab, 0);
-  completions_ = static_cast<int32_t*>(ab.Data());
-  completions_ref_ = Napi::Persistent(completions);
-  Napi::ArrayBuffer state_ab = Napi::ArrayBuffer::New(env, kStateSlots * sizeof(int32_t));
-  Napi::Int32Array state = Napi::Int32Array::New(env, kStateSlots, state_ab, 0);
-  state_ = static_cast<int32_t*>(state_ab.Data());
-
-  on_completions_ = Napi::Weak(info[3].As<Napi::Function>());
   defer_taskrun_ = (params.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
   sqpoll_ = (params.flags & IORING_SETUP_SQPOLL) != 0;
-  napi_async_init(env, Value(), Napi::String::New(env, "uringfs:ring"), &async_context_);
-  napi_add_async_cleanup_hook(env, OnAsyncCleanup, watcher_, &watcher_->hook);
+  port_.Open(env, info.This().As<Napi::Object>(), "uringfs:ring", eventfd_, params.cq_entries,
+             info[3].As<Napi::Function>(), this);
+  port_open_ = true;
 
   Napi::Object self = info.This().As<Napi::Object>();
-  self.Set("completions", completions);
-  self.Set("state", state);
   self.Set("sqEntries", Napi::Number::New(env, params.sq_entries));
   self.Set("cqEntries", Napi::Number::New(env, params.cq_entries));
   self.Set("setupFlags", Napi::Number::New(env, params.flags & ~IORING_SETUP_CQSIZE));
@@ -216,8 +173,7 @@ void Ring::OpStarted() {
   if (pending_++ == 0) {
     // Ops pending: keep the loop alive and the JS engine (which pins the
     // ops' memory) reachable until they complete.
-    uv_ref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));
-    on_completions_.Ref();
+    port_.KeepAlive(true);
   }
   if (pending_ > max_pending_) max_pending_ = pending_;
 }
@@ -225,9 +181,8 @@ void Ring::OpStarted() {
 void Ring::OpsFinished(unsigned n) {
   completed_ += n;
   pending_ -= n;
-  if (pending_ == 0 && watcher_ != nullptr) {
-    uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));
-    on_completions_.Unref();
+  if (pending_ == 0) {
+    port_.KeepAlive(false);
   }
 }
 
@@ -389,34 +344,22 @@ Napi::Value Ring::Flush(const Napi::CallbackInfo& info) {
 void Ring::Drain() {
   uint64_t ignored;
   while (read(eventfd_, &ignored, sizeof ignored) < 0 && errno == EINTR) {}
-  napi_env env = env_;
-  Napi::HandleScope scope(env);
-  state_[kInDrain] = 1;
+  Napi::HandleScope scope(env_);
+  int32_t* state = port_.state();
+  state[kInDrain] = 1;
   if (defer_taskrun_) {
     enters_++;
     io_uring_get_events(&ring_);
   }
   for (;;) {
     unsigned seen = 0;
-    unsigned n = ReapInto(completions_, completions_cap_, &seen);
+    unsigned n = ReapInto(port_.completions(), port_.capacity(), &seen);
     if (seen == 0) break;
     if (n == 0) continue;
-    Napi::Function fn = on_completions_.Value();
-    if (fn.IsEmpty()) continue;  // engine collected: nothing waits on these
-    napi_value argv[1] = {Napi::Number::New(env, n)};
-    napi_value result;
-    napi_value recv = Value();
-    napi_status st = napi_make_callback(env, async_context_, recv, fn, 1, argv, &result);
-    if (st == napi_pending_exception) {
-      // lib/ never throws out of the dispatcher; if something did, report it
-      // as an uncaught exception rather than losing the rest of the drain.
-      napi_value err;
-      napi_get_and_clear_last_exception(env, &err);
-      napi_fatal_exception(env, err);
-    }
+    port_.Deliver(n);
     if (!open_ || closing_) break;
   }
-  state_[kInDrain] = 0;
+  state[kInDrain] = 0;
   if (open_ && !closing_ && io_uring_sq_ready(&ring_) > 0) Submit();
 }
 
@@ -494,9 +437,8 @@ Napi::Value Ring::WaitCompletions(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, ReapInto(reinterpret_cast<int32_t*>(out.data), cap, &seen));
 }
 
-void Ring::OnPoll(uv_poll_t* handle, int status, int events) {
-  Ring* self = static_cast<Watcher*>(handle->data)->ring;
-  if (self != nullptr && self->open_ && !self->closing_) self->Drain();
+void Ring::OnReadable() {
+  if (open_ && !closing_) Drain();
 }
 
 // Cancel everything in flight, wait for every CQE, then free the ring. After
@@ -537,36 +479,19 @@ unsigned Ring::Teardown(int32_t* out, unsigned cap) {
     io_uring_queue_exit(&ring_);
     open_ = false;
   }
-  if (watcher_ != nullptr) {
-    watcher_->ring = nullptr;
-    uv_poll_stop(&watcher_->poll);
-    uv_close(reinterpret_cast<uv_handle_t*>(&watcher_->poll), [](uv_handle_t* h) {
-      auto* w = static_cast<Watcher*>(h->data);
-      if (w->hook != nullptr) napi_remove_async_cleanup_hook(w->hook);
-      delete w;
-    });
-    watcher_ = nullptr;
+  if (port_open_) {
+    port_.Close();
+    port_open_ = false;
   }
   if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
-  if (async_context_ != nullptr) {
-    napi_async_destroy(env_, async_context_);
-    async_context_ = nullptr;
-  }
-  if (!on_completions_.IsEmpty()) on_completions_.Reset();
   return delivered;
-}
-
-// Environment teardown (process exit, worker termination).
-// The hook is removed by the watcher's close callback, once the handle is closed.
-void Ring::OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
-  auto* w = static_cast<Watcher*>(arg);
-  if (w->ring != nullptr) w->ring->Teardown();
 }
 
 // shutdown(): lib/ calls this from ring.close(). Returns how many [id, res]
 // pairs of the ops that were pending it wrote into `completions`.
 Napi::Value Ring::Close(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), Teardown(completions_, completions_cap_));
+  if (!port_open_) return Napi::Number::New(info.Env(), 0);
+  return Napi::Number::New(info.Env(), Teardown(port_.completions(), port_.capacity()));
 }
 
 // counters(): [submitted, enters, completed, pending, maxPending, overflows,

@@ -30,6 +30,7 @@
 #include <mutex>
 #include <vector>
 #include "common.h"
+#include "completion_port.h"
 #include "thread_ops.h"
 
 namespace uringfs {
@@ -39,7 +40,6 @@ constexpr uint8_t kLinkFlag = 4;  // IOSQE_IO_LINK
 constexpr unsigned kDefaultThreads = 8;  // lib/backend.ts DEFAULT_THREADS; measured in bench/pool-size.mjs
 constexpr unsigned kMaxThreads = 1024;
 constexpr size_t kWorkerStack = 256 * 1024;
-enum StateSlot { kInDrain = 0, kStateSlots = 4 };
 
 struct Completion {
   uint32_t id;
@@ -47,17 +47,6 @@ struct Completion {
 };
 
 class ThreadRing;
-
-// The uv_poll watching the eventfd, and the environment cleanup hook. It
-// lives apart from the ThreadRing (as the io_uring Ring's does): the handle's
-// close completes on a later loop turn, maybe after the ring was finalized,
-// and only then may the async cleanup hook be removed, letting the
-// environment finish its teardown with no handle left open on its loop.
-struct Watcher {
-  uv_poll_t poll;
-  ThreadRing* ring = nullptr;  // null once the ring is torn down
-  napi_async_cleanup_hook_handle hook = nullptr;
-};
 
 // A thread of the pool: a worker, or the poller.
 struct Worker {
@@ -67,7 +56,7 @@ struct Worker {
   bool finished = false;  // under the ring's mutex_
 };
 
-class ThreadRing : public Napi::ObjectWrap<ThreadRing> {
+class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::Owner {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit ThreadRing(const Napi::CallbackInfo& info);
@@ -112,20 +101,15 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing> {
   // (their real results, -ECANCELED for those never run) are copied there
   // as [id, res] pairs, at most `cap`; returns how many.
   unsigned Teardown(int32_t* out = nullptr, unsigned cap = 0);
-  static void OnPoll(uv_poll_t* handle, int status, int events);
-  static void OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg);
+  void OnReadable() override;
+  void OnEnvironmentTeardown() override { Teardown(); }
 
   bool open_ = false;
   bool closing_ = false;
   int eventfd_ = -1;
-  Watcher* watcher_ = nullptr;  // heap: outlives this object until its handle is closed
+  CompletionPort port_;
+  bool port_open_ = false;
   napi_env env_ = nullptr;
-  napi_async_context async_context_ = nullptr;
-  Napi::FunctionReference on_completions_;  // strong only while ops are pending
-  Napi::Reference<Napi::Int32Array> completions_ref_;
-  int32_t* completions_ = nullptr;  // [id, res] pairs
-  unsigned completions_cap_ = 0;    // pairs
-  int32_t* state_ = nullptr;
   unsigned sq_entries_ = 0;
   unsigned thread_count_ = kDefaultThreads;
   bool can_interrupt_ = false;
@@ -209,44 +193,20 @@ ThreadRing::ThreadRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread
   eventfd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (eventfd_ >= 0) poller_wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (eventfd_ < 0 || poller_wake_ < 0) {
-    int err = errno;
-    Napi::Error e = Napi::Error::New(env, std::string("eventfd failed: ") + strerror(err));
-    e.Set("errno", Napi::Number::New(env, -err));
-    e.Set("syscall", Napi::String::New(env, "eventfd"));
-    e.ThrowAsJavaScriptException();
+    ThrowSyscallError(env, -errno, "eventfd");
     return;
   }
   open_ = true;
   can_interrupt_ = InstallWakeHandler();
   pending_list_.reserve(sq_entries_);
 
-  uv_loop_t* loop = nullptr;
-  napi_get_uv_event_loop(env, &loop);
-  watcher_ = new Watcher;
-  watcher_->ring = this;
-  uv_poll_init(loop, &watcher_->poll, eventfd_);
-  watcher_->poll.data = watcher_;
-  uv_poll_start(&watcher_->poll, UV_READABLE, OnPoll);
-  uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));  // an idle ring keeps nothing alive
-
-  completions_cap_ = sq_entries_ * 4;
-  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, completions_cap_ * 2 * sizeof(int32_t));
-  Napi::Int32Array completions = Napi::Int32Array::New(env, completions_cap_ * 2, ab, 0);
-  completions_ = static_cast<int32_t*>(ab.Data());
-  completions_ref_ = Napi::Persistent(completions);
-  Napi::ArrayBuffer state_ab = Napi::ArrayBuffer::New(env, kStateSlots * sizeof(int32_t));
-  Napi::Int32Array state = Napi::Int32Array::New(env, kStateSlots, state_ab, 0);
-  state_ = static_cast<int32_t*>(state_ab.Data());
-
-  on_completions_ = Napi::Weak(info[3].As<Napi::Function>());
-  napi_async_init(env, Value(), Napi::String::New(env, "uringfs:threads"), &async_context_);
-  napi_add_async_cleanup_hook(env, OnAsyncCleanup, watcher_, &watcher_->hook);
+  port_.Open(env, info.This().As<Napi::Object>(), "uringfs:threads", eventfd_, sq_entries_ * 4,
+             info[3].As<Napi::Function>(), this);
+  port_open_ = true;
 
   Napi::Object self = info.This().As<Napi::Object>();
-  self.Set("completions", completions);
-  self.Set("state", state);
   self.Set("sqEntries", Napi::Number::New(env, sq_entries_));
-  self.Set("cqEntries", Napi::Number::New(env, completions_cap_));
+  self.Set("cqEntries", Napi::Number::New(env, port_.capacity()));
   self.Set("setupFlags", Napi::Number::New(env, 0));
   self.Set("features", Napi::Number::New(env, 0));
   self.Set("threads", Napi::Number::New(env, thread_count_));
@@ -262,8 +222,7 @@ Napi::Value ThreadRing::Queue(Napi::Env env, const ThreadOp& op) {
   if (pending_++ == 0) {
     // Ops pending: keep the loop alive and the JS engine (which pins the
     // ops' memory) reachable until they complete.
-    uv_ref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));
-    on_completions_.Ref();
+    port_.KeepAlive(true);
   }
   if (pending_ > max_pending_) max_pending_ = pending_;
   return Napi::Number::New(env, 1);
@@ -272,10 +231,7 @@ Napi::Value ThreadRing::Queue(Napi::Env env, const ThreadOp& op) {
 void ThreadRing::OpsFinished(unsigned n) {
   completed_ += n;
   pending_ -= n;
-  if (pending_ == 0 && watcher_ != nullptr) {
-    uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));
-    on_completions_.Unref();
-  }
+  if (pending_ == 0) port_.KeepAlive(false);
 }
 
 #define UINT_ARG(i) info[i].As<Napi::Number>().Uint32Value()
@@ -632,25 +588,16 @@ unsigned ThreadRing::ReapInto(int32_t* out, unsigned cap) {
 void ThreadRing::Drain() {
   uint64_t ignored;
   while (read(eventfd_, &ignored, sizeof ignored) < 0 && errno == EINTR) {}
-  napi_env env = env_;
-  Napi::HandleScope scope(env);
-  state_[kInDrain] = 1;
+  Napi::HandleScope scope(env_);
+  int32_t* state = port_.state();
+  state[kInDrain] = 1;
   for (;;) {
-    unsigned n = ReapInto(completions_, completions_cap_);
+    unsigned n = ReapInto(port_.completions(), port_.capacity());
     if (n == 0) break;
-    Napi::Function fn = on_completions_.Value();
-    if (fn.IsEmpty()) continue;  // engine collected: nothing waits on these
-    napi_value argv[1] = {Napi::Number::New(env, n)};
-    napi_value result;
-    napi_status st = napi_make_callback(env, async_context_, Value(), fn, 1, argv, &result);
-    if (st == napi_pending_exception) {
-      napi_value err;
-      napi_get_and_clear_last_exception(env, &err);
-      napi_fatal_exception(env, err);
-    }
+    port_.Deliver(n);
     if (!open_ || closing_) break;
   }
-  if (state_ != nullptr) state_[kInDrain] = 0;
+  state[kInDrain] = 0;
   if (open_ && !closing_) HandOff();
 }
 
@@ -675,8 +622,8 @@ Napi::Value ThreadRing::Reserve(const Napi::CallbackInfo& info) {
 Napi::Value ThreadRing::WaitCompletions(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!open_ || closing_) return Napi::Number::New(env, -EBADF);
-  int32_t* out = completions_;
-  unsigned cap = completions_cap_;
+  int32_t* out = port_.completions();
+  unsigned cap = port_.capacity();
   if (info.Length() > 1 && !info[1].IsUndefined()) {
     Bytes b = ViewBytes(info[1]);
     out = reinterpret_cast<int32_t*>(b.data);
@@ -696,9 +643,8 @@ Napi::Value ThreadRing::WaitCompletions(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, ReapInto(out, cap));
 }
 
-void ThreadRing::OnPoll(uv_poll_t* handle, int status, int events) {
-  ThreadRing* self = static_cast<Watcher*>(handle->data)->ring;
-  if (self != nullptr && self->open_ && !self->closing_) self->Drain();
+void ThreadRing::OnReadable() {
+  if (open_ && !closing_) Drain();
 }
 
 // Stop taking work, cancel what no worker started, interrupt syscalls that
@@ -757,37 +703,21 @@ unsigned ThreadRing::Teardown(int32_t* out, unsigned cap) {
     if (pending_ > 0) OpsFinished(static_cast<unsigned>(pending_));
     open_ = false;
   }
-  if (watcher_ != nullptr) {
-    watcher_->ring = nullptr;
-    uv_poll_stop(&watcher_->poll);
-    uv_close(reinterpret_cast<uv_handle_t*>(&watcher_->poll), [](uv_handle_t* h) {
-      auto* w = static_cast<Watcher*>(h->data);
-      if (w->hook != nullptr) napi_remove_async_cleanup_hook(w->hook);
-      delete w;
-    });
-    watcher_ = nullptr;
+  if (port_open_) {
+    port_.Close();
+    port_open_ = false;
   }
   if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
   if (poller_wake_ >= 0) { close(poller_wake_); poller_wake_ = -1; }
-  if (async_context_ != nullptr) {
-    napi_async_destroy(env_, async_context_);
-    async_context_ = nullptr;
-  }
-  if (!on_completions_.IsEmpty()) on_completions_.Reset();
   return delivered;
 }
 
-// Environment teardown (process exit, worker termination). The hook is
-// removed by the watcher's close callback, once the handle is closed.
-void ThreadRing::OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
-  auto* w = static_cast<Watcher*>(arg);
-  if (w->ring != nullptr) w->ring->Teardown();
-}
 
 // shutdown(): lib/ calls this from ring.close(). Returns how many [id, res]
 // pairs of the ops that were pending it wrote into `completions`.
 Napi::Value ThreadRing::Close(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), Teardown(completions_, completions_cap_));
+  if (!port_open_) return Napi::Number::New(info.Env(), 0);
+  return Napi::Number::New(info.Env(), Teardown(port_.completions(), port_.capacity()));
 }
 
 // counters(): [submitted, enters, completed, pending, maxPending, overflows,

@@ -1,0 +1,95 @@
+#include "completion_port.h"
+
+namespace uringfs {
+
+struct CompletionPort::Watcher {
+  uv_poll_t poll;
+  Owner* owner = nullptr;  // null once the port is closed
+  napi_async_cleanup_hook_handle hook = nullptr;
+};
+
+void CompletionPort::Open(Napi::Env env, Napi::Object self, const char* resource_name, int eventfd,
+                          unsigned capacity, Napi::Function on_completions, Owner* owner) {
+  env_ = env;
+  uv_loop_t* loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+  watcher_ = new Watcher;
+  watcher_->owner = owner;
+  uv_poll_init(loop, &watcher_->poll, eventfd);
+  watcher_->poll.data = watcher_;
+  uv_poll_start(&watcher_->poll, UV_READABLE, OnPoll);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));
+
+  capacity_ = capacity;
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, capacity * 2 * sizeof(int32_t));
+  Napi::Int32Array completions = Napi::Int32Array::New(env, capacity * 2, ab, 0);
+  completions_ = static_cast<int32_t*>(ab.Data());
+  completions_ref_ = Napi::Persistent(completions);
+  Napi::ArrayBuffer state_ab = Napi::ArrayBuffer::New(env, kStateSlots * sizeof(int32_t));
+  Napi::Int32Array state = Napi::Int32Array::New(env, kStateSlots, state_ab, 0);
+  state_ = static_cast<int32_t*>(state_ab.Data());
+  self.Set("completions", completions);
+  self.Set("state", state);
+
+  on_completions_ = Napi::Weak(on_completions);
+  napi_async_init(env, self, Napi::String::New(env, resource_name), &async_context_);
+  napi_add_async_cleanup_hook(env, OnAsyncCleanup, watcher_, &watcher_->hook);
+}
+
+void CompletionPort::KeepAlive(bool on) {
+  if (watcher_ == nullptr) return;
+  auto* handle = reinterpret_cast<uv_handle_t*>(&watcher_->poll);
+  if (on) {
+    uv_ref(handle);
+    on_completions_.Ref();
+  } else {
+    uv_unref(handle);
+    on_completions_.Unref();
+  }
+}
+
+void CompletionPort::Deliver(unsigned count) {
+  Napi::Function fn = on_completions_.Value();
+  if (fn.IsEmpty()) return;  // engine collected: nothing waits on these
+  napi_value argv[1] = {Napi::Number::New(env_, count)};
+  // napi_make_callback needs an object as the receiver; the dispatcher ignores it.
+  napi_value receiver, result;
+  napi_get_global(env_, &receiver);
+  napi_status st = napi_make_callback(env_, async_context_, receiver, fn, 1, argv, &result);
+  if (st == napi_pending_exception) {
+    napi_value err;
+    napi_get_and_clear_last_exception(env_, &err);
+    napi_fatal_exception(env_, err);
+  }
+}
+
+void CompletionPort::Close() {
+  if (watcher_ != nullptr) {
+    watcher_->owner = nullptr;
+    uv_poll_stop(&watcher_->poll);
+    uv_close(reinterpret_cast<uv_handle_t*>(&watcher_->poll), [](uv_handle_t* h) {
+      auto* w = static_cast<Watcher*>(h->data);
+      if (w->hook != nullptr) napi_remove_async_cleanup_hook(w->hook);
+      delete w;
+    });
+    watcher_ = nullptr;
+  }
+  if (async_context_ != nullptr) {
+    napi_async_destroy(env_, async_context_);
+    async_context_ = nullptr;
+  }
+  if (!on_completions_.IsEmpty()) on_completions_.Reset();
+}
+
+void CompletionPort::OnPoll(uv_poll_t* handle, int status, int events) {
+  Owner* owner = static_cast<Watcher*>(handle->data)->owner;
+  if (owner != nullptr) owner->OnReadable();
+}
+
+// The hook itself is removed by the watcher's close callback.
+void CompletionPort::OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
+  Owner* owner = static_cast<Watcher*>(arg)->owner;
+  if (owner != nullptr) owner->OnEnvironmentTeardown();
+}
+
+}  // namespace uringfs

@@ -1,0 +1,69 @@
+// What both backends (io_uring's Ring and the thread pool's ThreadRing)
+// share to bring completions back to JavaScript: a uv_poll watching the
+// backend's eventfd on the environment's own loop, the environment's async
+// cleanup hook, the arrays shared with lib/ ([id, res] pairs, and state), the
+// keep-alive rule, and the one call into JS per batch of completions.
+#pragma once
+#include <napi.h>
+#include <uv.h>
+#include <cstdint>
+
+namespace uringfs {
+
+// Slots of the shared state array (Int32Array `state`).
+enum StateSlot { kInDrain = 0, kStateSlots = 4 };
+
+class CompletionPort {
+ public:
+  // The backend behind the port.
+  class Owner {
+   public:
+    // The eventfd is readable: reap and Deliver().
+    virtual void OnReadable() = 0;
+    // The environment is going away (worker exit, process exit).
+    virtual void OnEnvironmentTeardown() = 0;
+
+   protected:
+    ~Owner() = default;
+  };
+
+  // Watch `eventfd` (unref'd: an idle port keeps nothing alive), make the
+  // shared arrays for `capacity` pairs and set them on `self` as
+  // `completions` and `state`, and hold `on_completions` weakly.
+  void Open(Napi::Env env, Napi::Object self, const char* resource_name, int eventfd, unsigned capacity,
+            Napi::Function on_completions, Owner* owner);
+
+  // Keep the loop alive, and the JS engine that pins the ops' memory
+  // reachable, while ops are pending (on), or not (off).
+  void KeepAlive(bool on);
+
+  // Hand the first `count` pairs of completions() to JS in one call, inside a
+  // callback scope (so promise reactions run). An exception escaping it is
+  // reported as uncaught rather than losing the rest of the drain.
+  void Deliver(unsigned count);
+
+  // Stop watching and release JS references. The cleanup hook is removed
+  // once the handle has closed (a later loop turn), which is when the
+  // environment may finish its teardown. The eventfd stays the owner's.
+  void Close();
+
+  int32_t* completions() const { return completions_; }
+  unsigned capacity() const { return capacity_; }
+  int32_t* state() const { return state_; }
+
+ private:
+  struct Watcher;
+  static void OnPoll(uv_poll_t* handle, int status, int events);
+  static void OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg);
+
+  napi_env env_ = nullptr;
+  Watcher* watcher_ = nullptr;  // heap: outlives the owner until its handle is closed
+  napi_async_context async_context_ = nullptr;
+  Napi::FunctionReference on_completions_;  // strong only while kept alive
+  Napi::Reference<Napi::Int32Array> completions_ref_;
+  int32_t* completions_ = nullptr;
+  unsigned capacity_ = 0;
+  int32_t* state_ = nullptr;
+};
+
+}  // namespace uringfs
