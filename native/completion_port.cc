@@ -48,6 +48,36 @@ void CompletionPort::KeepAlive(bool on) {
   }
 }
 
+void CompletionPort::OpStarted() {
+  if (pending_++ == 0) KeepAlive(true);
+  if (pending_ > max_pending_) max_pending_ = pending_;
+}
+
+void CompletionPort::OpsFinished(uint64_t n) {
+  completed_ += n;
+  pending_ -= n;
+  if (pending_ == 0) KeepAlive(false);
+}
+
+void CompletionPort::CountSubmit(unsigned n) {
+  if (n == 0) return;
+  submitted_ += n;
+  unsigned bucket = 0;
+  for (unsigned v = n; v > 1 && bucket + 1 < kHistogramBuckets; v >>= 1) bucket++;
+  per_submit_[bucket]++;
+}
+
+Napi::Value CompletionPort::Counters(Napi::Env env) const {
+  const uint64_t values[] = {submitted_, enters_, completed_, pending_, max_pending_, overflows_};
+  constexpr uint32_t kValues = sizeof values / sizeof values[0];
+  Napi::Array a = Napi::Array::New(env, kValues + kHistogramBuckets);
+  for (uint32_t i = 0; i < kValues; i++) a.Set(i, Napi::Number::New(env, static_cast<double>(values[i])));
+  for (uint32_t i = 0; i < kHistogramBuckets; i++) {
+    a.Set(kValues + i, Napi::Number::New(env, static_cast<double>(per_submit_[i])));
+  }
+  return a;
+}
+
 void CompletionPort::Deliver(unsigned count) {
   Napi::Function fn = on_completions_.Value();
   if (fn.IsEmpty()) return;  // engine collected: nothing waits on these

@@ -47,6 +47,20 @@ class CompletionPort {
   // environment may finish its teardown. The eventfd stays the owner's.
   void Close();
 
+  // Accounting shared by both backends, read by Ring.stats() in lib/.
+  // An op was queued: the first pending op keeps the loop alive.
+  void OpStarted();
+  // `n` ops' completions were reaped: the last one lets the loop go.
+  void OpsFinished(uint64_t n);
+  uint64_t pending() const { return pending_; }
+  // `n` ops went to the kernel (or the workers) in one submit (hand-off).
+  void CountSubmit(unsigned n);
+  void CountEnter() { enters_++; }
+  void CountOverflow() { overflows_++; }
+  // [submitted, enters, completed, pending, maxPending, overflows, then
+  // kHistogramBuckets counts of ops per submit: 1, 2-3, 4-7, ... 512+]
+  Napi::Value Counters(Napi::Env env) const;
+
   int32_t* completions() const { return completions_; }
   unsigned capacity() const { return capacity_; }
   int32_t* state() const { return state_; }
@@ -64,6 +78,10 @@ class CompletionPort {
   int32_t* completions_ = nullptr;
   unsigned capacity_ = 0;
   int32_t* state_ = nullptr;
+  uint64_t pending_ = 0;  // ops queued whose completion has not been reaped
+  uint64_t submitted_ = 0, enters_ = 0, completed_ = 0, overflows_ = 0, max_pending_ = 0;
+  static constexpr unsigned kHistogramBuckets = 10;
+  uint64_t per_submit_[kHistogramBuckets] = {};
 };
 
 }  // namespace uringfs

@@ -61,8 +61,6 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   Napi::Value Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id);
   int Submit();
   void Drain();
-  void OpStarted();
-  void OpsFinished(unsigned n);
   // Cancel, wait for every CQE, free. With `out`, the results of the ops that
   // were pending are copied there as [id, res] pairs (at most `cap`).
   unsigned Teardown(int32_t* out = nullptr, unsigned cap = 0);
@@ -76,17 +74,11 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   CompletionPort port_;
   bool port_open_ = false;
   napi_env env_ = nullptr;
-  uint64_t pending_ = 0;  // SQEs prepared whose CQE has not been reaped
   uint8_t sqe_flags_ = 0;  // applied to every SQE queued (IOSQE_IO_LINK for chains)
   // With DEFER_TASKRUN, completions are posted only when this thread asks
   // (io_uring_get_events); the eventfd fires while the CQ is still empty.
   bool defer_taskrun_ = false;
   bool sqpoll_ = false;
-  // Counters (read by Ring.counters()): cheap enough to always keep.
-  uint64_t submitted_ = 0, enters_ = 0, completed_ = 0, overflows_ = 0, max_pending_ = 0;
-  // SQEs per successful submit, in power-of-two buckets: 1, 2-3, 4-7, ... 512+.
-  static constexpr unsigned kHistogramBuckets = 10;
-  uint64_t per_submit_[kHistogramBuckets] = {};
 };
 
 Napi::Function Ring::Define(Napi::Env env) {
@@ -165,25 +157,8 @@ io_uring_sqe* Ring::NextSqe() {
 Napi::Value Ring::Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id) {
   io_uring_sqe_set_data64(sqe, id);
   sqe->flags |= sqe_flags_;
-  OpStarted();
+  port_.OpStarted();
   return Napi::Number::New(env, 1);
-}
-
-void Ring::OpStarted() {
-  if (pending_++ == 0) {
-    // Ops pending: keep the loop alive and the JS engine (which pins the
-    // ops' memory) reachable until they complete.
-    port_.KeepAlive(true);
-  }
-  if (pending_ > max_pending_) max_pending_ = pending_;
-}
-
-void Ring::OpsFinished(unsigned n) {
-  completed_ += n;
-  pending_ -= n;
-  if (pending_ == 0) {
-    port_.KeepAlive(false);
-  }
 }
 
 #define UINT_ARG(i) info[i].As<Napi::Number>().Uint32Value()
@@ -314,22 +289,19 @@ int Ring::Submit() {
     // has not taken yet: count only those this call adds.
     unsigned fresh = ring_.sq.sqe_tail - ring_.sq.sqe_head;
     int r = io_uring_submit(&ring_);
-    if (enters) enters_++;
+    if (enters) port_.CountEnter();
     if (r == -EINTR) continue;
     if (r < 0) return total > 0 ? total : r;
     if (sqpoll_) r = static_cast<int>(fresh);
     if (r > 0) {
       total += r;
-      unsigned bucket = 0;
-      for (unsigned v = static_cast<unsigned>(r); v > 1 && bucket + 1 < kHistogramBuckets; v >>= 1) bucket++;
-      per_submit_[bucket]++;
+      port_.CountSubmit(static_cast<unsigned>(r));
     }
     // Without SQPOLL, a partial submit (an SQE that failed to prep, when
     // SUBMIT_ALL is unavailable) leaves the rest queued: go again. With
     // SQPOLL the SQ drains as the kernel thread gets to it.
     if (r == 0 || sqpoll_) break;
   }
-  submitted_ += total;
   return total;
 }
 
@@ -348,7 +320,7 @@ void Ring::Drain() {
   int32_t* state = port_.state();
   state[kInDrain] = 1;
   if (defer_taskrun_) {
-    enters_++;
+    port_.CountEnter();
     io_uring_get_events(&ring_);
   }
   for (;;) {
@@ -382,13 +354,13 @@ unsigned Ring::ReapInto(int32_t* out, unsigned cap, unsigned* seen) {
     if (count == 0 && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW)) {
       // With IORING_FEAT_NODROP, completions that did not fit wait in the
       // kernel and raise no eventfd: fetch them with an enter.
-      overflows_++;
-      enters_++;
+      port_.CountOverflow();
+      port_.CountEnter();
       io_uring_get_events(&ring_);
       continue;
     }
     *seen = count;
-    if (n > 0) OpsFinished(n);
+    if (n > 0) port_.OpsFinished(n);
     return n;
   }
 }
@@ -421,12 +393,12 @@ Napi::Value Ring::WaitCompletions(const Napi::CallbackInfo& info) {
   unsigned cap = static_cast<unsigned>(out.length / (2 * sizeof(int32_t)));
   if (out.data == nullptr || cap == 0) return Napi::Number::New(env, -EFAULT);
   if (min > cap) min = cap;
-  if (min > pending_) min = static_cast<unsigned>(pending_);
+  if (min > port_.pending()) min = static_cast<unsigned>(port_.pending());
   Submit();
   for (;;) {
     if (io_uring_cq_ready(&ring_) >= min || min == 0) break;
     io_uring_cqe* cqe = nullptr;
-    enters_++;
+    port_.CountEnter();
     int r = io_uring_wait_cqes(&ring_, &cqe, min, nullptr, nullptr);
     if (r == -EINTR || r == -EAGAIN || r == -ETIME) continue;
     if (r < 0) return Napi::Number::New(env, r);
@@ -448,7 +420,7 @@ unsigned Ring::Teardown(int32_t* out, unsigned cap) {
   if (closing_) return 0;
   closing_ = true;
   if (open_) {
-    if (pending_ > 0) {
+    if (port_.pending() > 0) {
       // Queued-but-unsubmitted SQEs go in too, so that each gets its CQE.
       io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
       if (sqe == nullptr) { Submit(); sqe = io_uring_get_sqe(&ring_); }
@@ -457,7 +429,7 @@ unsigned Ring::Teardown(int32_t* out, unsigned cap) {
         io_uring_sqe_set_data64(sqe, kInternalOp);
       }
       Submit();
-      while (pending_ > 0) {
+      while (port_.pending() > 0) {
         io_uring_cqe* cqe = nullptr;
         int r = io_uring_wait_cqe(&ring_, &cqe);
         if (r == -EINTR || r == -EAGAIN) continue;
@@ -470,7 +442,7 @@ unsigned Ring::Teardown(int32_t* out, unsigned cap) {
             out[2 * delivered + 1] = cqe->res;
             delivered++;
           }
-          OpsFinished(1);
+          port_.OpsFinished(1);
         }
         io_uring_cqe_seen(&ring_, cqe);
         if (io_uring_sq_ready(&ring_) > 0) Submit();
@@ -494,18 +466,9 @@ Napi::Value Ring::Close(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), Teardown(port_.completions(), port_.capacity()));
 }
 
-// counters(): [submitted, enters, completed, pending, maxPending, overflows,
-// then kHistogramBuckets counts of SQEs per submit: 1, 2-3, 4-7, ... 512+]
+// counters(): see CompletionPort::Counters.
 Napi::Value Ring::Counters(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const uint64_t values[] = {submitted_, enters_, completed_, pending_, max_pending_, overflows_};
-  constexpr uint32_t kValues = sizeof values / sizeof values[0];
-  Napi::Array a = Napi::Array::New(env, kValues + kHistogramBuckets);
-  for (uint32_t i = 0; i < kValues; i++) a.Set(i, Napi::Number::New(env, static_cast<double>(values[i])));
-  for (uint32_t i = 0; i < kHistogramBuckets; i++) {
-    a.Set(kValues + i, Napi::Number::New(env, static_cast<double>(per_submit_[i])));
-  }
-  return a;
+  return port_.Counters(info.Env());
 }
 
 }  // namespace

@@ -96,7 +96,6 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   void Post(const Completion& c);
   unsigned ReapInto(int32_t* out, unsigned cap);
   void Drain();
-  void OpsFinished(unsigned n);
   // Stop, join, free. With `out`, the results of the ops that were pending
   // (their real results, -ECANCELED for those never run) are copied there
   // as [id, res] pairs, at most `cap`; returns how many.
@@ -116,13 +115,7 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
 
   // JS thread only.
   std::vector<ThreadOp> pending_list_;  // queued, not yet handed to workers
-  uint64_t pending_ = 0;  // ops queued whose completion has not been reaped
   uint8_t sqe_flags_ = 0;
-  uint64_t submitted_ = 0, enters_ = 0, completed_ = 0, max_pending_ = 0;
-  // Ops per hand-off, in power-of-two buckets: 1, 2-3, 4-7, ... 512+ (as the
-  // io_uring backend counts SQEs per submit).
-  static constexpr unsigned kHistogramBuckets = 10;
-  uint64_t per_handoff_[kHistogramBuckets] = {};
 
   // Shared with the workers, under mutex_.
   std::mutex mutex_;
@@ -219,19 +212,8 @@ Napi::Value ThreadRing::Queue(Napi::Env env, const ThreadOp& op) {
   if (pending_list_.size() >= sq_entries_) HandOff();
   pending_list_.push_back(op);
   pending_list_.back().linked = (sqe_flags_ & kLinkFlag) != 0;
-  if (pending_++ == 0) {
-    // Ops pending: keep the loop alive and the JS engine (which pins the
-    // ops' memory) reachable until they complete.
-    port_.KeepAlive(true);
-  }
-  if (pending_ > max_pending_) max_pending_ = pending_;
+  port_.OpStarted();
   return Napi::Number::New(env, 1);
-}
-
-void ThreadRing::OpsFinished(unsigned n) {
-  completed_ += n;
-  pending_ -= n;
-  if (pending_ == 0) port_.KeepAlive(false);
 }
 
 #define UINT_ARG(i) info[i].As<Napi::Number>().Uint32Value()
@@ -439,11 +421,8 @@ unsigned ThreadRing::HandOff() {
   pending_list_.clear();
   if (chains == 1) work_ready_.notify_one();
   else work_ready_.notify_all();
-  submitted_ += n;
-  enters_++;
-  unsigned bucket = 0;
-  for (size_t v = n; v > 1 && bucket + 1 < kHistogramBuckets; v >>= 1) bucket++;
-  per_handoff_[bucket]++;
+  port_.CountSubmit(static_cast<unsigned>(n));
+  port_.CountEnter();  // one hand-off (one notify) stands for one io_uring_enter
   return static_cast<unsigned>(n);
 }
 
@@ -579,7 +558,7 @@ unsigned ThreadRing::ReapInto(int32_t* out, unsigned cap) {
     done_.erase(done_.begin(), done_.begin() + take);
     n = static_cast<unsigned>(take);
   }
-  if (n > 0) OpsFinished(n);
+  if (n > 0) port_.OpsFinished(n);
   return n;
 }
 
@@ -631,7 +610,7 @@ Napi::Value ThreadRing::WaitCompletions(const Napi::CallbackInfo& info) {
     if (out == nullptr || cap == 0) return Napi::Number::New(env, -EFAULT);
   }
   uint64_t min = UINT_ARG(0);
-  if (min > pending_) min = pending_;
+  if (min > port_.pending()) min = port_.pending();
   if (min > cap) min = cap;
   HandOff();
   if (min > 0) {
@@ -700,7 +679,7 @@ unsigned ThreadRing::Teardown(int32_t* out, unsigned cap) {
     parked_.clear();
     done_.clear();
     pending_list_.clear();
-    if (pending_ > 0) OpsFinished(static_cast<unsigned>(pending_));
+    if (port_.pending() > 0) port_.OpsFinished(port_.pending());
     open_ = false;
   }
   if (port_open_) {
@@ -720,20 +699,11 @@ Napi::Value ThreadRing::Close(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), Teardown(port_.completions(), port_.capacity()));
 }
 
-// counters(): [submitted, enters, completed, pending, maxPending, overflows,
-// then kHistogramBuckets counts of ops per hand-off: 1, 2-3, 4-7, ... 512+].
-// `submitted` counts ops handed to the workers, `enters` the hand-offs (one
-// notify each); there is no CQ to overflow.
+// counters(): see CompletionPort::Counters. On the pool, `submitted` counts
+// ops handed to the workers and `enters` the hand-offs (one notify each);
+// there is no CQ to overflow.
 Napi::Value ThreadRing::Counters(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const uint64_t values[] = {submitted_, enters_, completed_, pending_, max_pending_, 0};
-  constexpr uint32_t kValues = sizeof values / sizeof values[0];
-  Napi::Array a = Napi::Array::New(env, kValues + kHistogramBuckets);
-  for (uint32_t i = 0; i < kValues; i++) a.Set(i, Napi::Number::New(env, static_cast<double>(values[i])));
-  for (uint32_t i = 0; i < kHistogramBuckets; i++) {
-    a.Set(kValues + i, Napi::Number::New(env, static_cast<double>(per_handoff_[i])));
-  }
-  return a;
+  return port_.Counters(info.Env());
 }
 
 }  // namespace
