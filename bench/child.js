@@ -7,6 +7,7 @@ import { Skip } from './lib/methods/common.js';
 import { hydrate } from './lib/scenarios.js';
 import { ioUringSqes } from './lib/sqes.js';
 import { MARKER } from './lib/protocol.js';
+import { ringInfo } from './lib/ring-info.js';
 
 const MAX_PASSES = 10_000;
 
@@ -23,17 +24,6 @@ function report(result) {
 function describeError(e) {
   if (!(e instanceof Error)) return { message: String(e) };
   return { message: e.message, code: e.code, errno: e.errno, syscall: e.syscall, stack: e.stack?.split('\n').slice(0, 6).join('\n') };
-}
-
-function ringInfo(u, ring) {
-  return {
-    backend: ring.backend ?? null,
-    fallbackReason: ring.fallbackReason ?? null,
-    sqEntries: ring.sqEntries ?? null,
-    cqEntries: ring.cqEntries ?? null,
-    setupFlags: ring.setupFlags ?? ring.flags ?? null,
-    features: ring.features ?? null,
-  };
 }
 
 function checkPass(r, s, method) {
@@ -82,7 +72,7 @@ async function main() {
 
   phase = 'setup';
   const impl = await method.setup(ctx);
-  const result = { status: 'ok', pid: process.pid, warmupNs: [], samplesNs: [], ring: ring ? ringInfo(ctx.u, ring) : null };
+  const result = { status: 'ok', pid: process.pid, warmupNs: [], samplesNs: [], ring: ring ? ringInfo(ring) : null };
 
   phase = 'warm-up';
   for (let w = 0; w < spec.warmup; w++) {

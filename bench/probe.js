@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ioUringSqes } from './lib/sqes.js';
+import { ringInfo } from './lib/ring-info.js';
 
 async function uringfsProbe() {
   try {
@@ -13,12 +14,7 @@ async function uringfsProbe() {
     const ring = u.defaultRing();
     return {
       ok: true,
-      backend: ring.backend ?? null,
-      fallbackReason: ring.fallbackReason ?? null,
-      sqEntries: ring.sqEntries ?? null,
-      cqEntries: ring.cqEntries ?? null,
-      setupFlags: ring.setupFlags ?? ring.flags ?? null,
-      features: ring.features ?? null,
+      ...ringInfo(ring),
       has: {
         batch: typeof ring.batch === 'function',
         readFiles: typeof up.readFiles === 'function',

@@ -61,6 +61,8 @@ class CompletionPort {
   // kHistogramBuckets counts of ops per submit: 1, 2-3, 4-7, ... 512+]
   Napi::Value Counters(Napi::Env env) const;
 
+  // Open() was called and Close() not yet.
+  bool is_open() const { return watcher_ != nullptr; }
   int32_t* completions() const { return completions_; }
   unsigned capacity() const { return capacity_; }
   int32_t* state() const { return state_; }

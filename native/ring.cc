@@ -72,7 +72,6 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   bool closing_ = false;
   int eventfd_ = -1;
   CompletionPort port_;
-  bool port_open_ = false;
   napi_env env_ = nullptr;
   uint8_t sqe_flags_ = 0;  // applied to every SQE queued (IOSQE_IO_LINK for chains)
   // With DEFER_TASKRUN, completions are posted only when this thread asks
@@ -137,7 +136,6 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   sqpoll_ = (params.flags & IORING_SETUP_SQPOLL) != 0;
   port_.Open(env, info.This().As<Napi::Object>(), "uringfs:ring", eventfd_, params.cq_entries,
              info[3].As<Napi::Function>(), this);
-  port_open_ = true;
 
   Napi::Object self = info.This().As<Napi::Object>();
   self.Set("sqEntries", Napi::Number::New(env, params.sq_entries));
@@ -451,10 +449,7 @@ unsigned Ring::Teardown(int32_t* out, unsigned cap) {
     io_uring_queue_exit(&ring_);
     open_ = false;
   }
-  if (port_open_) {
-    port_.Close();
-    port_open_ = false;
-  }
+  port_.Close();
   if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
   return delivered;
 }
@@ -462,7 +457,7 @@ unsigned Ring::Teardown(int32_t* out, unsigned cap) {
 // shutdown(): lib/ calls this from ring.close(). Returns how many [id, res]
 // pairs of the ops that were pending it wrote into `completions`.
 Napi::Value Ring::Close(const Napi::CallbackInfo& info) {
-  if (!port_open_) return Napi::Number::New(info.Env(), 0);
+  if (!port_.is_open()) return Napi::Number::New(info.Env(), 0);
   return Napi::Number::New(info.Env(), Teardown(port_.completions(), port_.capacity()));
 }
 

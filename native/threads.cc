@@ -107,7 +107,6 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   bool closing_ = false;
   int eventfd_ = -1;
   CompletionPort port_;
-  bool port_open_ = false;
   napi_env env_ = nullptr;
   unsigned sq_entries_ = 0;
   unsigned thread_count_ = kDefaultThreads;
@@ -195,7 +194,6 @@ ThreadRing::ThreadRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread
 
   port_.Open(env, info.This().As<Napi::Object>(), "uringfs:threads", eventfd_, sq_entries_ * 4,
              info[3].As<Napi::Function>(), this);
-  port_open_ = true;
 
   Napi::Object self = info.This().As<Napi::Object>();
   self.Set("sqEntries", Napi::Number::New(env, sq_entries_));
@@ -682,10 +680,7 @@ unsigned ThreadRing::Teardown(int32_t* out, unsigned cap) {
     if (port_.pending() > 0) port_.OpsFinished(port_.pending());
     open_ = false;
   }
-  if (port_open_) {
-    port_.Close();
-    port_open_ = false;
-  }
+  port_.Close();
   if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
   if (poller_wake_ >= 0) { close(poller_wake_); poller_wake_ = -1; }
   return delivered;
@@ -695,7 +690,7 @@ unsigned ThreadRing::Teardown(int32_t* out, unsigned cap) {
 // shutdown(): lib/ calls this from ring.close(). Returns how many [id, res]
 // pairs of the ops that were pending it wrote into `completions`.
 Napi::Value ThreadRing::Close(const Napi::CallbackInfo& info) {
-  if (!port_open_) return Napi::Number::New(info.Env(), 0);
+  if (!port_.is_open()) return Napi::Number::New(info.Env(), 0);
   return Napi::Number::New(info.Env(), Teardown(port_.completions(), port_.capacity()));
 }
 

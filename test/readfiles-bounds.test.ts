@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFilesSync, Ring } from '../lib/index.js';
 import { readFiles } from '../lib/readfiles.js';
-import { Prng, tempDir } from './fixtures/helpers.js';
+import { Prng, tempDir, openFdsUnder } from './fixtures/helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let files: string[];
@@ -38,17 +38,7 @@ function mismatches(out: unknown[], list = files, want = contents): number[] {
 }
 
 /** fds of this process open on files in the temp dir. */
-function openFds(): number {
-  let n = 0;
-  for (const fd of nodeFs.readdirSync('/proc/self/fd')) {
-    try {
-      if (nodeFs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(tmp.dir)) n++;
-    } catch {
-      // the readdir's own fd, closed meanwhile
-    }
-  }
-  return n;
-}
+const openFds = (): number => openFdsUnder(tmp.dir);
 
 describe('a tiny ring (entries 2) carrying 10,000+ ops', () => {
   it('readFiles({ ring }) of 2,600 files: every file right, in flight never above the CQ, every op completed once', async () => {

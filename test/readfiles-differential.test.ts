@@ -15,7 +15,7 @@ import * as uringfs from '../lib/index.js';
 import { defaultRing, readFilesSync, Ring, type Outcome } from '../lib/index.js';
 import * as fsp from '../lib/promises.js';
 import { readFiles } from '../lib/readfiles.js';
-import { Prng, startNode, tempDir } from './fixtures/helpers.js';
+import { Prng, startNode, tempDir, openFdsUnder } from './fixtures/helpers.js';
 
 type PathLike = string | Buffer | URL;
 
@@ -125,18 +125,8 @@ function compareOutcomes(list: PathLike[], out: Outcome[], decode?: (b: Buffer) 
   expect(bad).toEqual([]);
 }
 
-/** fds of this process open on files in the test's temp dir (other fds come and go with the test runner). */
-function openFds(): number {
-  let n = 0;
-  for (const fd of nodeFs.readdirSync('/proc/self/fd')) {
-    try {
-      if (nodeFs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(tmp.dir)) n++;
-    } catch {
-      // closed meanwhile (the readdir's own fd)
-    }
-  }
-  return n;
-}
+/** fds of this process open on files in the temp dir. */
+const openFds = (): number => openFdsUnder(tmp.dir);
 
 async function idle(ring: Ring): Promise<void> {
   for (let i = 0; i < 500; i++) {
