@@ -8,11 +8,13 @@ import {
   AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, Op, OpCode, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp,
 } from './op.js';
 import { opError, opValue } from './outcome.js';
+import { RegisteredFile } from './registered.js';
 import { ECANCELED, type Ring } from './ring.js';
 import { pathBytes, validateBufferArray, validateFd, validatePath, validateReadPosition, writePosition, type PathLike } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
 const EFAULT = -14;
+const EBADF = -9;
 
 /** One op's outcome: its value, or the Node-style error it failed with. */
 export type Outcome<T = unknown> = { ok: true; value: T } | { ok: false; error: Error };
@@ -78,35 +80,55 @@ export class Batch {
     return this.#add(new Op(OpCode.Nop));
   }
 
-  /** Like fs.read: resolves to bytes read. `position` null or -1 reads at the file position. */
-  read(fd: number, buffer: View, offset?: number | null, length?: number | null, position?: number | bigint | null): this {
-    validateFd(fd);
+  /** An op on `fd`: a plain fd, or a file registered with this batch's ring (validated first, as node:fs does). */
+  #onFile(fd: number | RegisteredFile): (op: Op) => this {
+    if (fd instanceof RegisteredFile) {
+      if (!fd.belongsTo(this.#ring)) throw invalidArgValue('fd', fd, 'is registered with another ring');
+      return (op) => {
+        op.fd = -1;
+        op.file = fd;
+        return this.#add(op);
+      };
+    }
+    const plain = validateFd(fd);
+    return (op) => {
+      op.fd = plain;
+      return this.#add(op);
+    };
+  }
+
+  /**
+   * Like fs.read: resolves to bytes read. `position` null or -1 reads at the file position.
+   * `fd` may be a {@link RegisteredFile} of this ring (as for write, readv, writev, fsync, fdatasync).
+   */
+  read(fd: number | RegisteredFile, buffer: View, offset?: number | null, length?: number | null, position?: number | bigint | null): this {
+    const add = this.#onFile(fd);
     const a = checkRead(buffer, offset, length ?? buffer?.byteLength - (offset ?? 0), position);
     // A zero-length read still goes to the kernel, so that it keeps its place in a chain.
-    return this.#add(readOp(fd, buffer, a?.offset ?? 0, a?.length ?? 0, a?.position ?? -1));
+    return add(readOp(-1, buffer, a?.offset ?? 0, a?.length ?? 0, a?.position ?? -1));
   }
 
   /** Like fs.write (buffer or string forms): resolves to bytes written. */
-  write(fd: number, buffer: View | string, offsetOrPosition?: unknown, length?: unknown, position?: unknown): this {
-    validateFd(fd);
+  write(fd: number | RegisteredFile, buffer: View | string, offsetOrPosition?: unknown, length?: unknown, position?: unknown): this {
+    const add = this.#onFile(fd);
     const a = writeArgs(buffer, offsetOrPosition, length, position);
-    return this.#add(writeOp(fd, a.buffer, a.offset, a.length, a.position));
+    return add(writeOp(-1, a.buffer, a.offset, a.length, a.position));
   }
 
   /** Like fs.readv: resolves to bytes read. */
-  readv(fd: number, buffers: View[], position?: number | null): this {
-    validateFd(fd);
+  readv(fd: number | RegisteredFile, buffers: View[], position?: number | null): this {
+    const add = this.#onFile(fd);
     const views = validateBufferArray(buffers);
     const pos = typeof position === 'number' ? validateReadPosition(position, 0) : -1;
     // No buffers: 0 without a syscall, as in node:fs.
-    return views.length > 0 ? this.#add(vectorOp(false, fd, views, pos)) : this.#addDone(0);
+    return views.length > 0 ? add(vectorOp(false, -1, views, pos)) : this.#addDone(0);
   }
 
   /** Like fs.writev: resolves to bytes written. */
-  writev(fd: number, buffers: View[], position?: number | null): this {
-    validateFd(fd);
+  writev(fd: number | RegisteredFile, buffers: View[], position?: number | null): this {
+    const add = this.#onFile(fd);
     const views = validateBufferArray(buffers);
-    return views.length > 0 ? this.#add(vectorOp(true, fd, views, writePosition(position))) : this.#addDone(0);
+    return views.length > 0 ? add(vectorOp(true, -1, views, writePosition(position))) : this.#addDone(0);
   }
 
   /** Like fs.open: resolves to the fd. */
@@ -121,13 +143,13 @@ export class Batch {
   }
 
   /** Like fs.fsync. */
-  fsync(fd: number): this {
-    return this.#add(fsyncOp(validateFd(fd), false));
+  fsync(fd: number | RegisteredFile): this {
+    return this.#onFile(fd)(fsyncOp(-1, false));
   }
 
   /** Like fs.fdatasync. */
-  fdatasync(fd: number): this {
-    return this.#add(fsyncOp(validateFd(fd), true));
+  fdatasync(fd: number | RegisteredFile): this {
+    return this.#onFile(fd)(fsyncOp(-1, true));
   }
 
   /** Like fs.stat (statx): resolves to Stats (BigIntStats with `bigint`). */
@@ -253,7 +275,8 @@ export class Batch {
   #sendOne(op: Op): void {
     const value = this.#done.get(op.tag);
     if (value !== undefined) return this.#settleLocal(op, value);
-    if (!memoryStillFits(op)) return this.#settleLocal(op, EFAULT);
+    const refused = refusal(op);
+    if (refused !== 0) return this.#settleLocal(op, refused);
     op.sync = this.#sync;
     op.done = this.#settle;
     this.#ring.submit(op, true);
@@ -286,11 +309,11 @@ export class Batch {
    * segment goes only once that op succeeded, else the rest are cancelled.
    */
   #sendChain(chain: Op[]): void {
-    // A buffer detached or shrunk since the op was added would make the
-    // kernel fail mid-chain: catch it here, before anything is sent.
-    const bad = chain.findIndex((op) => !memoryStillFits(op));
+    // An op the ring would refuse would fail mid-chain: catch it here,
+    // before anything is sent.
+    const bad = chain.findIndex((op) => refusal(op) !== 0);
     if (bad >= 0) {
-      for (let i = bad; i < chain.length; i++) this.#settleLocal(chain[i], i === bad ? EFAULT : ECANCELED);
+      for (let i = bad; i < chain.length; i++) this.#settleLocal(chain[i], i === bad ? refusal(chain[bad]) : ECANCELED);
       chain = chain.slice(0, bad);
     }
     const cut = chain.findIndex((op, i) => i < chain.length - 1 && !breaksLinkOnFailure(op));
@@ -317,6 +340,16 @@ export class Batch {
 /** Ops whose failure the kernel treats as a failed link (see #sendChain). */
 function breaksLinkOnFailure(op: Op): boolean {
   return op.code !== OpCode.Statx && op.code !== OpCode.Unlink && op.code !== OpCode.Rename && op.code !== OpCode.Mkdir;
+}
+
+/**
+ * Why the ring would refuse an op now, before the kernel sees it (0: it would not): a buffer
+ * detached or shrunk since the op was added (EFAULT), a registered file unregistered since (EBADF).
+ */
+function refusal(op: Op): number {
+  if (!memoryStillFits(op)) return EFAULT;
+  if (op.file !== null && !op.file.registered) return EBADF;
+  return 0;
 }
 
 /** A view in a vector op that was detached meanwhile just reads/writes nothing; a single view must still hold its range. */

@@ -17,8 +17,9 @@ type View = NodeJS.ArrayBufferView;
  * "submit" a hand-off to the worker threads.
  */
 export interface NativeRing {
-  read(id: number, fd: number, view: View, offset: number, length: number, position: Pos): number;
-  write(id: number, fd: number, view: View, offset: number, length: number, position: Pos): number;
+  /** With `bufferIndex` >= 0 (a registered buffer holding the whole range): READ_FIXED. */
+  read(id: number, fd: number, view: View, offset: number, length: number, position: Pos, bufferIndex?: number): number;
+  write(id: number, fd: number, view: View, offset: number, length: number, position: Pos, bufferIndex?: number): number;
   readv(id: number, fd: number, views: View[], iovScratch: Buffer, position: Pos): number;
   writev(id: number, fd: number, views: View[], iovScratch: Buffer, position: Pos): number;
   open(id: number, path: Buffer, flags: number, mode: number): number;
@@ -48,6 +49,13 @@ export interface NativeRing {
   shutdown(): number;
   /** [submitted, enters, completed, pending, maxPending, overflows, ...10 buckets of SQEs per submit: 1, 2-3, 4-7, ..., 512+] */
   counters(): number[];
+  /** A table of `count` empty registered-file slots (ops name a slot with IOSQE_FIXED_FILE = 1). 0 or -errno. */
+  registerFiles(count: number): number;
+  /** Point `slot` at the file `fd` refers to (a reference of its own), or empty it with -1. 0 or -errno. */
+  updateFile(slot: number, fd: number): number;
+  /** Register these buffers, replacing the previous set. 0 or -errno. */
+  registerBuffers(views: View[]): number;
+  unregisterBuffers(): number;
   /** [id, result] pairs written before each onCompletions(count) call. */
   readonly completions: Int32Array;
   /** [inDrain, ...]: inDrain is 1 while completions are being dispatched; the native side flushes after. */

@@ -64,6 +64,7 @@ export type { SystemError } from './errors.js';
 export * as promises from './promises.js';
 export { Batch } from './batch.js';
 export type { Outcome } from './batch.js';
+export { RegisteredFile } from './registered.js';
 export { readFilesEither as readFiles, readFilesSync } from './readfiles.js';
 /**
  * Options of {@link readFiles} / {@link readFilesSync}: `encoding`, open `flag`, `settle` (an

@@ -3,6 +3,7 @@
 // While an op is in flight it pins every piece of memory the kernel was
 // handed (buffers, path bytes, iovec scratch, statx output).
 import { Buffer } from 'node:buffer';
+import type { RegisteredFile } from './registered.js';
 
 export enum OpCode { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Nop }
 
@@ -17,6 +18,8 @@ const IOVEC_SIZE = 16;
 export class Op {
   code: OpCode;
   fd = -1;
+  /** A registered file named instead of `fd` (batches only). */
+  file: RegisteredFile | null = null;
   view: NodeJS.ArrayBufferView | null = null;
   views: NodeJS.ArrayBufferView[] | null = null;
   offset = 0;

@@ -6,13 +6,17 @@ import type { NativeRing } from './binding.js';
 import { invalidArgType, invalidArgValue, ringClosed, systemError } from './errors.js';
 import { Batch } from './batch.js';
 import { Op, OpCode } from './op.js';
-import { validateInteger, validateObject } from './validate.js';
+import { RegisteredBuffers, RegisteredFile } from './registered.js';
+import { validateFd, validateInteger, validateObject } from './validate.js';
 
 /** A result that is not an errno: the ring was closed before the op ran. */
 export const RING_CLOSED = -(2 ** 31);
 export const ECANCELED = -125;
+/** IOSQE_FIXED_FILE: the SQE's fd is a slot of the ring's registered-file table. */
+const IOSQE_FIXED_FILE = 1 << 0;
 /** IOSQE_IO_LINK: the next SQE starts only if this one succeeds. */
 const IOSQE_IO_LINK = 1 << 2;
+const EBADF = -9;
 const HISTOGRAM_LABELS = ['1', '2-3', '4-7', '8-15', '16-31', '32-63', '64-127', '128-255', '256-511', '512+'];
 
 // io_uring_setup flags (linux/io_uring.h).
@@ -56,6 +60,13 @@ export interface RingOptions extends BackendOptions {
    * lone op, most syscalls); a number N — every N ops, and at the end of the turn.
    */
   submit?: 'turn' | 'immediate' | number;
+  /**
+   * Slots in the table of registered files ({@link Ring.registerFile}), made on the first
+   * registration. Default 64; at most 32768 (and the kernel refuses more than RLIMIT_NOFILE).
+   */
+  registeredFiles?: number;
+  /** Buffers to register now (see {@link Ring.registerBuffers}). */
+  registeredBuffers?: NodeJS.ArrayBufferView[];
 }
 
 export interface RingStats {
@@ -81,13 +92,35 @@ export interface RingStats {
   cqOverflows: number;
   /** How many submits carried how many SQEs: { '1': n, '2-3': n, ..., '512+': n }. */
   opsPerSubmit: Record<string, number>;
+  /** Files registered now ({@link Ring.registerFile}), and buffers ({@link Ring.registerBuffers}). */
+  registeredFiles: number;
+  registeredBuffers: number;
+  /** Ops issued on a registered file (IOSQE_FIXED_FILE). */
+  fixedFileOps: number;
+  /** Reads and writes issued as READ_FIXED / WRITE_FIXED (io_uring only: the pool has no pages to pin). */
+  fixedBufferOps: number;
 }
 
 /** Ops that go to the kernel together, each linked to the next (IOSQE_IO_LINK). */
 type Chain = Op[];
 
+/** What became of an op handed to the SQ: queued; not queued (SQ full, retry later); refused (its error is on the way). */
+const QUEUED = 1;
+const NOT_QUEUED = 0;
+const REFUSED = -1;
+type StartResult = typeof QUEUED | typeof NOT_QUEUED | typeof REFUSED;
+
+/** The NOP that ends a chain whose next op was refused; its completion matters to nobody. */
+function chainEnd(): Op {
+  const op = new Op(OpCode.Nop);
+  op.done = () => {};
+  return op;
+}
+
 const DEFAULT_ENTRIES = 256;
 const MAX_ENTRIES = 16384;  // the CQ (4x) must stay within the kernel's 65536
+const DEFAULT_FILE_SLOTS = 64;
+const MAX_FILE_SLOTS = 32768;
 
 /** The setup flags to try, most wanted first: only the defaults fall back. */
 function setupAttempts(options: RingOptions): RingSetup {
@@ -127,6 +160,8 @@ export class Ring {
   #backlog: (Op | Chain)[] = [];
   /** Where synchronous waits receive completions (allocated on first use). */
   #syncCompletions: Int32Array | undefined;
+  /** Ops of a synchronous wait that completed without the kernel: dispatched by that wait. */
+  #localSync: [Op, number][] = [];
   /** Completions reaped by a synchronous wait that belong to async ops: dispatched on the next tick. */
   #deferred: [Op, number][] = [];
   #backlogHead = 0;
@@ -136,6 +171,17 @@ export class Ring {
   readonly #fallbackReason: string | null;
   #flushScheduled = false;
   #closed = false;
+  /** IOSQE_* flags the native ring applies to the SQEs it fills now. */
+  #sqeFlags = 0;
+  readonly #fileSlots: number;
+  /** The registered-file table (made on first use): the file in each slot, or null. */
+  #files: (RegisteredFile | null)[] | null = null;
+  #freeSlots: number[] = [];
+  #buffers: RegisteredBuffers | null = null;
+  #fixedFileOps = 0;
+  #fixedBufferOps = 0;
+  /** Set by #bufferIndex for the op being queued. */
+  #queuedFixedBuffer = false;
   // Held here: the native ring references it weakly while idle (strongly
   // while ops are pending), so that an idle ring can be collected.
   readonly #onCompletions = (count: number): void => this.#dispatch(this.#completions, count);
@@ -152,6 +198,9 @@ export class Ring {
     const submit = options.submit ?? 'turn';
     if (submit !== 'turn' && submit !== 'immediate') validateInteger(submit, 'options.submit', 1, 2 ** 31 - 1);
     this.#submitEvery = submit === 'turn' ? Infinity : submit === 'immediate' ? 1 : submit;
+    this.#fileSlots = options.registeredFiles ?? DEFAULT_FILE_SLOTS;
+    validateInteger(this.#fileSlots, 'options.registeredFiles', 1, MAX_FILE_SLOTS);
+    const buffers = options.registeredBuffers === undefined ? null : new RegisteredBuffers(options.registeredBuffers);
     const chosen = createBackend(entries, setupAttempts(options), this.#onCompletions, options);
     this.#native = chosen.native;
     this.#backend = chosen.backend;
@@ -159,6 +208,14 @@ export class Ring {
     this.#completions = this.#native.completions;
     this.#state = this.#native.state;
     this.#maxInFlight = this.#native.cqEntries;
+    if (buffers !== null) {
+      try {
+        this.#setBuffers(buffers);
+      } catch (err) {
+        this.close();
+        throw err;
+      }
+    }
   }
 
   /** The io_uring_setup flags in force, by name (e.g. ['SUBMIT_ALL', 'COOP_TASKRUN', 'SINGLE_ISSUER']). */
@@ -206,6 +263,12 @@ export class Ring {
       for (const op of Array.isArray(work) ? work : [work]) queueMicrotask(() => complete(op, RING_CLOSED));
       return;
     }
+    // An op on a registered file holds its slot from now until it completes.
+    if (Array.isArray(work)) {
+      for (const op of work) if (op.file !== null) op.fd = op.file.acquire();
+    } else if (work.file !== null) {
+      work.fd = work.file.acquire();
+    }
     const size = Array.isArray(work) ? work.length : 1;
     if (this.#inFlight + size > this.#maxInFlight || this.#backlogHead < this.#backlog.length) {
       this.#backlog.push(work);
@@ -218,20 +281,19 @@ export class Ring {
   #start(work: Op | Chain, explicit = false): boolean {
     let queued: boolean;
     if (!Array.isArray(work)) {
-      queued = this.#startOp(work);
+      queued = this.#startOp(work, 0) !== NOT_QUEUED;
     } else {
       queued = this.#native.reserve(work.length);
       if (queued) {
-        this.#native.setSqeFlags(IOSQE_IO_LINK);
         for (let i = 0; i < work.length; i++) {
-          if (i === work.length - 1) this.#native.setSqeFlags(0);
-          // Memory was validated when the chain was built; a failure here
-          // would break the link, so it is reported for that op and the rest.
-          if (!this.#startOp(work[i])) {
-            this.#native.setSqeFlags(0);
-            for (let j = i + 1; j < work.length; j++) queueMicrotask(() => complete(work[j], ECANCELED));
-            break;
-          }
+          if (this.#startOp(work[i], i === work.length - 1 ? 0 : IOSQE_IO_LINK) === QUEUED) continue;
+          // Refused before reaching the kernel (memory that does not fit, an
+          // unregistered file): the op has its error, the rest of the chain
+          // is cancelled, and a NOP without the link flag ends the chain the
+          // ops before it started, so that nothing queued later joins it.
+          if (i > 0) this.#startOp(chainEnd(), 0);
+          for (let j = i + 1; j < work.length; j++) this.#completeLocally(work[j], ECANCELED);
+          break;
         }
       }
     }
@@ -254,19 +316,41 @@ export class Ring {
     return true;
   }
 
-  #startOp(op: Op): boolean {
+  /** Queue one op into the SQ with the IOSQE flags `link`. */
+  #startOp(op: Op, link: number): StartResult {
+    const flags = op.file === null ? link : link | IOSQE_FIXED_FILE;
+    if (flags !== this.#sqeFlags) {
+      this.#sqeFlags = flags;
+      this.#native.setSqeFlags(flags);
+    }
     const id = this.#freeIds.length > 0 ? this.#freeIds.pop()! : this.#ops.length;
     this.#ops[id] = op;
-    const r = this.#queue(id, op);
+    // fd -1 on a registered-file op: the file was unregistered before the op was issued.
+    const r = op.file !== null && op.fd === -1 ? EBADF : this.#queue(id, op);
     if (r === 1) {
       this.#inFlight++;
-      return true;
+      if (op.file !== null) this.#fixedFileOps++;
+      if (this.#queuedFixedBuffer) {
+        this.#queuedFixedBuffer = false;
+        this.#fixedBufferOps++;
+      }
+      return QUEUED;
     }
+    this.#queuedFixedBuffer = false;
     this.#ops[id] = undefined;
     this.#freeIds.push(id);
-    if (r === 0) return false;
-    queueMicrotask(() => complete(op, r));
-    return true;
+    if (r === 0) return NOT_QUEUED;
+    this.#completeLocally(op, r);
+    return REFUSED;
+  }
+
+  /**
+   * Complete an op that never reached the kernel: on the microtask queue, or — for an op a
+   * synchronous wait is waiting for, which no microtask can reach — inside that wait.
+   */
+  #completeLocally(op: Op, result: number): void {
+    if (op.sync) this.#localSync.push([op, result]);
+    else queueMicrotask(() => complete(op, result));
   }
 
   /** A new, empty batch of ops for this ring (see Batch). */
@@ -288,19 +372,37 @@ export class Ring {
    */
   runUntil(isDone: () => boolean): void {
     while (!isDone()) {
+      if (this.#localSync.length > 0) {
+        const local = this.#localSync;
+        this.#localSync = [];
+        for (const [op, result] of local) complete(op, result);
+        continue;
+      }
       if (this.#closed) throw ringClosed('wait');
       const out = (this.#syncCompletions ??= new Int32Array(this.#completions.length));
       const count = this.#native.waitCompletions(1, out);
       if (count < 0) throw systemError(count, 'io_uring_enter');
+      // Nothing can complete any more: fail loudly rather than spin.
+      if (count === 0 && this.#inFlight === 0 && this.#backlogHead === this.#backlog.length) {
+        throw new Error('uringfs internal error: a synchronous wait has nothing left to wait for');
+      }
       this.#dispatch(out, count, true);
     }
+  }
+
+  /** The registered buffer holding a read's or write's bytes (the op then goes as READ/WRITE_FIXED), or -1. */
+  #bufferIndex(op: Op): number {
+    if (this.#buffers === null || this.#backend !== 'io_uring') return -1;
+    const index = this.#buffers.indexOf(op.view!, op.offset, op.length);
+    this.#queuedFixedBuffer = index >= 0;
+    return index;
   }
 
   #queue(id: number, op: Op): number {
     const n = this.#native;
     switch (op.code) {
-      case OpCode.Read: return n.read(id, op.fd, op.view!, op.offset, op.length, op.position);
-      case OpCode.Write: return n.write(id, op.fd, op.view!, op.offset, op.length, op.position);
+      case OpCode.Read: return n.read(id, op.fd, op.view!, op.offset, op.length, op.position, this.#bufferIndex(op));
+      case OpCode.Write: return n.write(id, op.fd, op.view!, op.offset, op.length, op.position, this.#bufferIndex(op));
       case OpCode.Readv: return n.readv(id, op.fd, op.views!, op.scratch!, op.position);
       case OpCode.Writev: return n.writev(id, op.fd, op.views!, op.scratch!, op.position);
       case OpCode.Open: return n.open(id, op.path!, op.flags, op.mode);
@@ -357,6 +459,81 @@ export class Ring {
     }
   }
 
+  /**
+   * Register a file with this ring: a slot of its file table now refers to the file `fd` refers to
+   * (the slot holds its own reference; `fd` may be closed afterwards). Pass the returned
+   * {@link RegisteredFile} in place of an fd to this ring's batch ops (read, write, readv, writev,
+   * fsync, fdatasync): the kernel then skips looking the fd up and taking a reference per op.
+   * The table (`registeredFiles` slots, default 64) is made on the first call.
+   *
+   * Throws `ERR_URINGFS_RING_CLOSED` on a closed ring, `ERR_URINGFS_NO_FILE_SLOT` when every slot
+   * is taken, and a system error for an fd the kernel refuses (`EBADF`; syscall `io_uring_register`,
+   * or `dup` on the thread pool).
+   */
+  registerFile(fd: number): RegisteredFile {
+    validateFd(fd);
+    if (this.#closed) throw ringClosed('io_uring_register');
+    if (this.#files === null) {
+      const r = this.#native.registerFiles(this.#fileSlots);
+      if (r < 0) throw systemError(r, 'io_uring_register');
+      this.#files = new Array<RegisteredFile | null>(this.#fileSlots).fill(null);
+      for (let slot = this.#fileSlots - 1; slot >= 0; slot--) this.#freeSlots.push(slot);
+    }
+    const slot = this.#freeSlots.pop();
+    if (slot === undefined) {
+      throw Object.assign(new Error(`Every slot of the ring's file table is taken (${this.#fileSlots}; see the registeredFiles option)`), { code: 'ERR_URINGFS_NO_FILE_SLOT' });
+    }
+    const r = this.#native.updateFile(slot, fd);
+    if (r < 0) {
+      this.#freeSlots.push(slot);
+      throw systemError(r, this.#backend === 'io_uring' ? 'io_uring_register' : 'dup');
+    }
+    const file = new RegisteredFile(this, slot, this.#releaseSlot);
+    this.#files[slot] = file;
+    return file;
+  }
+
+  /** Empty a slot once no op issued on it is pending (RegisteredFile.unregister). */
+  readonly #releaseSlot = (slot: number): void => {
+    if (this.#closed || this.#files === null) return;
+    this.#native.updateFile(slot, -1);
+    this.#files[slot] = null;
+    this.#freeSlots.push(slot);
+  };
+
+  /**
+   * Register buffers with this ring (replacing any registered before). The kernel pins their pages
+   * once; from then on every read and write on this ring — batches and the ordinary API alike —
+   * whose bytes lie inside one of them goes as READ_FIXED / WRITE_FIXED, skipping the per-op
+   * pinning. The ring keeps the buffers alive until they are unregistered or it is closed. At most
+   * 16384 buffers of up to 1 GiB each; pinned memory counts against RLIMIT_MEMLOCK on older
+   * kernels (a system error `ENOMEM`, syscall `io_uring_register`). On the thread pool there is
+   * nothing to pin: registering succeeds and reads and writes stay plain.
+   */
+  registerBuffers(buffers: NodeJS.ArrayBufferView[]): void {
+    const registered = new RegisteredBuffers(buffers);
+    if (this.#closed) throw ringClosed('io_uring_register');
+    this.#setBuffers(registered);
+  }
+
+  /** Unregister the buffers (ops already issued keep using them safely). */
+  unregisterBuffers(): void {
+    if (this.#closed || this.#buffers === null) return;
+    this.flush();
+    this.#buffers = null;
+    const r = this.#native.unregisterBuffers();
+    if (r < 0) throw systemError(r, 'io_uring_register');
+  }
+
+  #setBuffers(buffers: RegisteredBuffers): void {
+    // What is queued was matched against the old set: let it go first.
+    this.flush();
+    this.#buffers = null;
+    const r = this.#native.registerBuffers(buffers.views);
+    if (r < 0) throw systemError(r, 'io_uring_register');
+    this.#buffers = buffers;
+  }
+
   /** Counters since the ring was made. Cheap: read from a few native integers. */
   stats(): RingStats {
     const counters = this.#native.counters();
@@ -368,7 +545,13 @@ export class Ring {
       const work = this.#backlog[i];
       waiting += Array.isArray(work) ? work.length : 1;
     }
-    return { submitted, enters, completed, inFlight, maxInFlight, waiting, cqOverflows, opsPerSubmit };
+    return {
+      submitted, enters, completed, inFlight, maxInFlight, waiting, cqOverflows, opsPerSubmit,
+      registeredFiles: this.#files === null ? 0 : this.#files.length - this.#freeSlots.length,
+      registeredBuffers: this.#buffers === null ? 0 : this.#buffers.views.length,
+      fixedFileOps: this.#fixedFileOps,
+      fixedBufferOps: this.#fixedBufferOps,
+    };
   }
 
   /**
@@ -397,6 +580,10 @@ export class Ring {
     for (let i = this.#backlogHead; i < this.#backlog.length; i++) {
       for (const op of [this.#backlog[i]].flat()) finished.push([op, RING_CLOSED]);
     }
+    for (const file of this.#files ?? []) file?.forget();
+    this.#files = null;
+    this.#freeSlots = [];
+    this.#buffers = null;
     this.#ops.length = 0;
     this.#freeIds.length = 0;
     this.#backlog = [];
@@ -410,6 +597,7 @@ export class Ring {
 function complete(op: Op, result: number): void {
   const done = op.done!;
   op.done = null;
+  if (op.file !== null && op.fd !== -1) op.file.settle();
   try {
     done(result, op);
   } catch (err) {

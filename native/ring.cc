@@ -12,10 +12,12 @@
 #include <liburing.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <uv.h>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 #include "common.h"
 #include "completion_port.h"
 
@@ -55,6 +57,10 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   Napi::Value WaitCompletions(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Counters(const Napi::CallbackInfo& info);
+  Napi::Value RegisterFiles(const Napi::CallbackInfo& info);
+  Napi::Value UpdateFile(const Napi::CallbackInfo& info);
+  Napi::Value RegisterBuffers(const Napi::CallbackInfo& info);
+  Napi::Value UnregisterBuffers(const Napi::CallbackInfo& info);
 
   io_uring_sqe* NextSqe();
   unsigned ReapInto(int32_t* out, unsigned cap, unsigned* seen);
@@ -78,6 +84,9 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   // (io_uring_get_events); the eventfd fires while the CQ is still empty.
   bool defer_taskrun_ = false;
   bool sqpoll_ = false;
+  // The registered buffers, as the kernel was given them: a READ_FIXED or
+  // WRITE_FIXED is issued only for a range that lies inside one of them.
+  std::vector<iovec> fixed_buffers_;
 };
 
 Napi::Function Ring::Define(Napi::Env env) {
@@ -100,6 +109,10 @@ Napi::Function Ring::Define(Napi::Env env) {
     InstanceMethod<&Ring::WaitCompletions>("waitCompletions"),
     InstanceMethod<&Ring::Close>("shutdown"),
     InstanceMethod<&Ring::Counters>("counters"),
+    InstanceMethod<&Ring::RegisterFiles>("registerFiles"),
+    InstanceMethod<&Ring::UpdateFile>("updateFile"),
+    InstanceMethod<&Ring::RegisterBuffers>("registerBuffers"),
+    InstanceMethod<&Ring::UnregisterBuffers>("unregisterBuffers"),
   });
 }
 
@@ -161,7 +174,9 @@ Napi::Value Ring::Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id) {
 
 #define UINT_ARG(i) info[i].As<Napi::Number>().Uint32Value()
 
-// read/write(id, fd, view, offset, length, position)
+// read/write(id, fd, view, offset, length, position[, bufferIndex])
+// With a bufferIndex (>= 0) whose registered buffer holds the whole range,
+// the op is a READ_FIXED / WRITE_FIXED: the kernel skips pinning the pages.
 Napi::Value Ring::QueueRW(const Napi::CallbackInfo& info, int opcode) {
   Napi::Env env = info.Env();
   uint32_t id = UINT_ARG(0);
@@ -171,9 +186,22 @@ Napi::Value Ring::QueueRW(const Napi::CallbackInfo& info, int opcode) {
   int64_t pos = PositionArg(info[5]);
   uint8_t* p = RangeIn(b, off, len);
   if (!p) return Napi::Number::New(env, -EFAULT);
+  int buffer_index = info.Length() > 6 ? IntArg(info[6]) : -1;
+  if (buffer_index >= 0) {
+    if (static_cast<size_t>(buffer_index) >= fixed_buffers_.size()) return Napi::Number::New(env, -EFAULT);
+    const iovec& fixed = fixed_buffers_[buffer_index];
+    uint8_t* start = static_cast<uint8_t*>(fixed.iov_base);
+    if (p < start || p + len > start + fixed.iov_len) return Napi::Number::New(env, -EFAULT);
+  }
   io_uring_sqe* sqe = NextSqe();
   if (!sqe) return Napi::Number::New(env, 0);
-  io_uring_prep_rw(opcode, sqe, fd, p, static_cast<unsigned>(len), static_cast<uint64_t>(pos));
+  if (buffer_index >= 0) {
+    int fixed_opcode = opcode == IORING_OP_READ ? IORING_OP_READ_FIXED : IORING_OP_WRITE_FIXED;
+    io_uring_prep_rw(fixed_opcode, sqe, fd, p, static_cast<unsigned>(len), static_cast<uint64_t>(pos));
+    sqe->buf_index = static_cast<uint16_t>(buffer_index);
+  } else {
+    io_uring_prep_rw(opcode, sqe, fd, p, static_cast<unsigned>(len), static_cast<uint64_t>(pos));
+  }
   return Queued(env, sqe, id);
 }
 
@@ -464,6 +492,55 @@ Napi::Value Ring::Close(const Napi::CallbackInfo& info) {
 // counters(): see CompletionPort::Counters.
 Napi::Value Ring::Counters(const Napi::CallbackInfo& info) {
   return port_.Counters(info.Env());
+}
+
+// registerFiles(count): a table of `count` empty slots for registered files
+// (IORING_REGISTER_FILES with every fd -1). Returns 0 or -errno.
+Napi::Value Ring::RegisterFiles(const Napi::CallbackInfo& info) {
+  if (!open_ || closing_) return Napi::Number::New(info.Env(), -EBADF);
+  std::vector<int> empty(UINT_ARG(0), -1);
+  return Napi::Number::New(info.Env(), io_uring_register_files(&ring_, empty.data(), empty.size()));
+}
+
+// updateFile(slot, fd): the table's slot refers to the file `fd` refers to
+// now (the kernel takes its own reference, so closing `fd` later does not
+// affect it); fd -1 empties the slot. Ops already issued on the slot keep
+// their file. Returns 0 or -errno.
+Napi::Value Ring::UpdateFile(const Napi::CallbackInfo& info) {
+  if (!open_ || closing_) return Napi::Number::New(info.Env(), -EBADF);
+  int fd = IntArg(info[1]);
+  int r = io_uring_register_files_update(&ring_, UINT_ARG(0), &fd, 1);
+  return Napi::Number::New(info.Env(), r < 0 ? r : 0);
+}
+
+// registerBuffers(views): register these buffers (replacing any registered
+// before); the kernel pins their pages until they are unregistered or the
+// ring is freed. lib/ keeps the views alive as long. Returns 0 or -errno.
+Napi::Value Ring::RegisterBuffers(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!open_ || closing_) return Napi::Number::New(env, -EBADF);
+  Napi::Array views = info[0].As<Napi::Array>();
+  std::vector<iovec> iovs(views.Length());
+  for (uint32_t i = 0; i < views.Length(); i++) {
+    Bytes b = ViewBytes(views.Get(i));
+    if (b.data == nullptr || b.length == 0) return Napi::Number::New(env, -EFAULT);
+    iovs[i] = iovec{b.data, b.length};
+  }
+  if (!fixed_buffers_.empty()) {
+    io_uring_unregister_buffers(&ring_);
+    fixed_buffers_.clear();
+  }
+  int r = io_uring_register_buffers(&ring_, iovs.data(), static_cast<unsigned>(iovs.size()));
+  if (r < 0) return Napi::Number::New(env, r);
+  fixed_buffers_ = std::move(iovs);
+  return Napi::Number::New(env, 0);
+}
+
+// unregisterBuffers(): ops already issued keep the pages they use.
+Napi::Value Ring::UnregisterBuffers(const Napi::CallbackInfo& info) {
+  if (!open_ || closing_ || fixed_buffers_.empty()) return Napi::Number::New(info.Env(), 0);
+  fixed_buffers_.clear();
+  return Napi::Number::New(info.Env(), io_uring_unregister_buffers(&ring_));
 }
 
 }  // namespace

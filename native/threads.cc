@@ -15,6 +15,7 @@
 // Per-op memory is pinned by lib/ring.ts until the op's completion arrives;
 // teardown joins every worker before returning, so after shutdown() or the
 // environment cleanup hook no thread touches that memory.
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -36,6 +37,7 @@
 namespace uringfs {
 namespace {
 
+constexpr uint8_t kFixedFileFlag = 1;  // IOSQE_FIXED_FILE
 constexpr uint8_t kLinkFlag = 4;  // IOSQE_IO_LINK
 constexpr unsigned kDefaultThreads = 8;  // lib/backend.ts DEFAULT_THREADS; measured in bench/pool-size.mjs
 constexpr unsigned kMaxThreads = 1024;
@@ -83,8 +85,13 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   Napi::Value WaitCompletions(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Counters(const Napi::CallbackInfo& info);
+  Napi::Value RegisterFiles(const Napi::CallbackInfo& info);
+  Napi::Value UpdateFile(const Napi::CallbackInfo& info);
+  Napi::Value RegisterBuffers(const Napi::CallbackInfo& info);
+  Napi::Value UnregisterBuffers(const Napi::CallbackInfo& info);
 
-  Napi::Value Queue(Napi::Env env, const ThreadOp& op);
+  Napi::Value Queue(Napi::Env env, ThreadOp op);
+  void CloseFixedFiles();
   unsigned HandOff();
   bool StartWorkers();
   bool StartThread(void (ThreadRing::*loop)(), std::unique_ptr<Worker>* out);
@@ -115,6 +122,10 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   // JS thread only.
   std::vector<ThreadOp> pending_list_;  // queued, not yet handed to workers
   uint8_t sqe_flags_ = 0;
+  // Registered files: each slot holds a descriptor of its own (a dup), as
+  // io_uring's table holds a file reference. lib/ empties a slot only when
+  // no op that named it is still pending, so workers never see it closed.
+  std::vector<int> fixed_files_;
 
   // Shared with the workers, under mutex_.
   std::mutex mutex_;
@@ -159,6 +170,10 @@ Napi::Function ThreadRing::Define(Napi::Env env) {
     InstanceMethod<&ThreadRing::WaitCompletions>("waitCompletions"),
     InstanceMethod<&ThreadRing::Close>("shutdown"),
     InstanceMethod<&ThreadRing::Counters>("counters"),
+    InstanceMethod<&ThreadRing::RegisterFiles>("registerFiles"),
+    InstanceMethod<&ThreadRing::UpdateFile>("updateFile"),
+    InstanceMethod<&ThreadRing::RegisterBuffers>("registerBuffers"),
+    InstanceMethod<&ThreadRing::UnregisterBuffers>("unregisterBuffers"),
   });
 }
 
@@ -204,9 +219,16 @@ ThreadRing::ThreadRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread
 }
 
 // Append an op to the pending list; a full list is handed to the workers
-// first, as a full SQ is submitted. Returns 1, or 0 once closing.
-Napi::Value ThreadRing::Queue(Napi::Env env, const ThreadOp& op) {
+// first, as a full SQ is submitted. Returns 1, 0 once closing, or -EBADF for
+// a registered-file slot that is empty (io_uring's answer too).
+Napi::Value ThreadRing::Queue(Napi::Env env, ThreadOp op) {
   if (!open_ || closing_) return Napi::Number::New(env, 0);
+  if (sqe_flags_ & kFixedFileFlag) {
+    if (op.fd < 0 || static_cast<size_t>(op.fd) >= fixed_files_.size() || fixed_files_[op.fd] < 0) {
+      return Napi::Number::New(env, -EBADF);
+    }
+    op.fd = fixed_files_[op.fd];
+  }
   if (pending_list_.size() >= sq_entries_) HandOff();
   pending_list_.push_back(op);
   pending_list_.back().linked = (sqe_flags_ & kLinkFlag) != 0;
@@ -680,10 +702,55 @@ unsigned ThreadRing::Teardown(int32_t* out, unsigned cap) {
     if (port_.pending() > 0) port_.OpsFinished(port_.pending());
     open_ = false;
   }
+  CloseFixedFiles();
   port_.Close();
   if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
   if (poller_wake_ >= 0) { close(poller_wake_); poller_wake_ = -1; }
   return delivered;
+}
+
+void ThreadRing::CloseFixedFiles() {
+  for (int fd : fixed_files_) if (fd >= 0) close(fd);
+  fixed_files_.clear();
+}
+
+// registerFiles(count): a table of `count` empty slots. Returns 0 or -errno
+// (-EBUSY if there is one already, as io_uring says).
+Napi::Value ThreadRing::RegisterFiles(const Napi::CallbackInfo& info) {
+  if (!open_ || closing_) return Napi::Number::New(info.Env(), -EBADF);
+  if (!fixed_files_.empty()) return Napi::Number::New(info.Env(), -EBUSY);
+  fixed_files_.assign(UINT_ARG(0), -1);
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// updateFile(slot, fd): the slot gets a dup of `fd` (so closing `fd` later
+// does not affect it); fd -1 empties it. Returns 0 or -errno.
+Napi::Value ThreadRing::UpdateFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!open_ || closing_) return Napi::Number::New(env, -EBADF);
+  uint32_t slot = UINT_ARG(0);
+  int fd = IntArg(info[1]);
+  if (slot >= fixed_files_.size()) return Napi::Number::New(env, -EINVAL);
+  int own = -1;
+  if (fd >= 0) {
+    own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (own < 0) return Napi::Number::New(env, -errno);
+  } else if (fd != -1) {
+    return Napi::Number::New(env, -EBADF);
+  }
+  if (fixed_files_[slot] >= 0) close(fixed_files_[slot]);
+  fixed_files_[slot] = own;
+  return Napi::Number::New(env, 0);
+}
+
+// The pool reads and writes registered buffers with plain read/write: there
+// are no pages to pin ahead of time, so registering only succeeds.
+Napi::Value ThreadRing::RegisterBuffers(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), open_ && !closing_ ? 0 : -EBADF);
+}
+
+Napi::Value ThreadRing::UnregisterBuffers(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), 0);
 }
 
 
