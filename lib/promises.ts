@@ -346,6 +346,7 @@ export async function mkdir(path: PathLike, options?: number | string | { recurs
 export { Stats, BigIntStats } from './stats.js';
 export { Ring, defaultRing, setDefaultRing } from './ring.js';
 export type { RingOptions, RingStats } from './ring.js';
+export type { RingCallbacks, RingPromises } from './bound.js';
 export { readFiles } from './readfiles.js';
 export type { ReadFilesOptions } from './readfiles.js';
 export { Batch } from './batch.js';
