@@ -1,5 +1,5 @@
 // The callback flavour: like node:fs's callback functions, every one going
-// through the environment's io_uring ring. Each function checks its
+// through the environment's io_uring ring (or the ring of ring.callbacks). Each function checks its
 // arguments in the order node:fs does (so the same bad call throws the same
 // error synchronously), and calls back with the same arguments: (err) or
 // (null) for operations without a result, (err, value) otherwise, and
@@ -9,8 +9,8 @@ import {
   closeSteps, fsyncSteps, mkdirSteps, openSteps, readFileSteps, readSteps, renameSteps, statSteps, unlinkSteps,
   vectorSteps, writeFileSteps, writeSteps,
 } from './operations.js';
-import { defaultRing } from './ring.js';
-import { runCallback, type Steps } from './run.js';
+import { defaultRing, type Ring } from './ring.js';
+import { claimBoundRing, runCallback, type Steps } from './run.js';
 import { AbortError } from './errors.js';
 import type { BigIntStats, Stats } from './stats.js';
 import type { Buffer } from 'node:buffer';
@@ -34,9 +34,12 @@ interface ReadFileOptions { encoding?: BufferEncoding | null; flag?: Flags; sign
 interface WriteFileOptions { encoding?: BufferEncoding | null; mode?: Mode; flag?: Flags; flush?: boolean; signal?: AbortSignal }
 interface MkdirOptions { recursive?: boolean; mode?: Mode }
 
-/** Run on the default ring; `deliver` turns (err, value) into the callback's arguments. */
-function run<T>(steps: Steps<T>, deliver: (err: Error | null, value?: T) => void): void {
-  runCallback(defaultRing(), steps, deliver);
+/**
+ * Run on `ring` (undefined: the default ring); `deliver` turns (err, value) into the callback's
+ * arguments. Each public function claims its ring first thing (claimBoundRing).
+ */
+function run<T>(ring: Ring | undefined, steps: Steps<T>, deliver: (err: Error | null, value?: T) => void): void {
+  runCallback(ring ?? defaultRing(), steps, deliver);
 }
 
 /** node:fs's makeCallback: the callback must be a function. */
@@ -64,6 +67,7 @@ export function open(path: PathLike, flags: Flags | undefined, mode: Mode | unde
 export function open(path: PathLike, flags: Flags | undefined, callback: (err: ErrnoException | null, fd: number) => void): void;
 export function open(path: PathLike, callback: (err: ErrnoException | null, fd: number) => void): void;
 export function open(path: PathLike, flags?: unknown, mode?: unknown, callback?: unknown): void {
+  const ring = claimBoundRing();
   const p = validatePath(path);
   let m: number;
   if (arguments.length < 3) {
@@ -78,7 +82,7 @@ export function open(path: PathLike, flags?: unknown, mode?: unknown, callback?:
   }
   const f = parseFlags(flags);
   const cb = makeCallback(callback);
-  run(openSteps(p, f, m), withResult(cb));
+  run(ring, openSteps(p, f, m), withResult(cb));
 }
 
 function defaultCloseCallback(err: Error | null): void {
@@ -88,8 +92,9 @@ function defaultCloseCallback(err: Error | null): void {
 /** Like fs.close(fd[, callback]): without a callback, an error is thrown (uncaught), as in node:fs. */
 export function close(fd: number, callback?: NoParamCallback): void;
 export function close(fd: number, callback: unknown = defaultCloseCallback): void {
+  const ring = claimBoundRing();
   const cb = callback === defaultCloseCallback ? defaultCloseCallback : makeCallback(callback);
-  run(closeSteps(validateFdNative(fd)), noResult(cb));
+  run(ring, closeSteps(validateFdNative(fd)), noResult(cb));
 }
 
 /**
@@ -102,6 +107,7 @@ export function read<T extends View>(fd: number, buffer: T, callback: (err: Errn
 export function read<T extends View = Buffer>(fd: number, options: ReadOptionsWithBuffer<T> | null, callback: (err: ErrnoException | null, bytesRead: number, buffer: T) => void): void;
 export function read(fd: number, callback: (err: ErrnoException | null, bytesRead: number, buffer: Buffer) => void): void;
 export function read(fd: number, buffer?: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown, callback?: unknown): void {
+  const ring = claimBoundRing();
   validateFd(fd);
   const a = readCallbackArgs(arguments.length, buffer, offsetOrOptions, length, position, callback);
   const cb = a.callback;
@@ -111,7 +117,7 @@ export function read(fd: number, buffer?: unknown, offsetOrOptions?: unknown, le
     return;
   }
   const r = a.read;
-  run(readSteps(fd, r.buffer, r.offset, r.length, r.position), (err, n) => cb(err, n || 0, view));
+  run(ring, readSteps(fd, r.buffer, r.offset, r.length, r.position), (err, n) => cb(err, n || 0, view));
 }
 
 /**
@@ -127,28 +133,31 @@ export function write(fd: number, string: string, position: number | null | unde
 export function write(fd: number, string: string, position: number | null | undefined, callback: (err: ErrnoException | null, written: number, str: string) => void): void;
 export function write(fd: number, string: string, callback: (err: ErrnoException | null, written: number, str: string) => void): void;
 export function write(fd: number, buffer: View | string, offsetOrOptions?: unknown, length?: unknown, position?: unknown, callback?: unknown): void {
+  const ring = claimBoundRing();
   validateFd(fd);
   const a = writeCallbackArgs(buffer, offsetOrOptions, length, position, callback);
   const w = a.write;
   const { given, callback: cb } = a;
-  run(writeSteps(fd, w.buffer, w.offset, w.length, w.position), (err, n) => cb(err, n || 0, given));
+  run(ring, writeSteps(fd, w.buffer, w.offset, w.length, w.position), (err, n) => cb(err, n || 0, given));
 }
 
 /** Like fs.readv(fd, buffers[, position], cb): callback gets (err, bytesRead, buffers). */
 export function readv<T extends readonly View[]>(fd: number, buffers: T, callback: (err: ErrnoException | null, bytesRead: number, buffers: T) => void): void;
 export function readv<T extends readonly View[]>(fd: number, buffers: T, position: number | null | undefined, callback: (err: ErrnoException | null, bytesRead: number, buffers: T) => void): void;
 export function readv(fd: number, buffers: readonly View[], position?: unknown, callback?: unknown): void {
+  const ring = claimBoundRing();
   validateFd(fd);
   const views = validateBufferArray(buffers);
   callback ||= position;
   const cb = makeCallback(callback);
-  run(vectorSteps(false, fd, views, vectorPosition(position)), (err, n) => cb(err, n || 0, buffers));
+  run(ring, vectorSteps(false, fd, views, vectorPosition(position)), (err, n) => cb(err, n || 0, buffers));
 }
 
 /** Like fs.writev(fd, buffers[, position], cb): callback gets (err, bytesWritten, buffers). */
 export function writev<T extends readonly View[]>(fd: number, buffers: T, callback: (err: ErrnoException | null, bytesWritten: number, buffers: T) => void): void;
 export function writev<T extends readonly View[]>(fd: number, buffers: T, position: number | null | undefined, callback: (err: ErrnoException | null, bytesWritten: number, buffers: T) => void): void;
 export function writev(fd: number, buffers: readonly View[], position?: unknown, callback?: unknown): void {
+  const ring = claimBoundRing();
   validateFd(fd);
   const views = validateBufferArray(buffers);
   callback ||= position;
@@ -157,21 +166,23 @@ export function writev(fd: number, buffers: readonly View[], position?: unknown,
     process.nextTick(() => cb(null, 0, buffers));
     return;
   }
-  run(vectorSteps(true, fd, views, vectorPosition(position)), (err, n) => cb(err, n || 0, buffers));
+  run(ring, vectorSteps(true, fd, views, vectorPosition(position)), (err, n) => cb(err, n || 0, buffers));
 }
 
 /** Like fs.fsync(fd, cb). */
 export function fsync(fd: number, callback: NoParamCallback): void;
 export function fsync(fd: number, callback: unknown): void {
+  const ring = claimBoundRing();
   const cb = makeCallback(callback);
-  run(fsyncSteps(validateFdNative(fd), false), noResult(cb));
+  run(ring, fsyncSteps(validateFdNative(fd), false), noResult(cb));
 }
 
 /** Like fs.fdatasync(fd, cb). */
 export function fdatasync(fd: number, callback: NoParamCallback): void;
 export function fdatasync(fd: number, callback: unknown): void {
+  const ring = claimBoundRing();
   const cb = makeCallback(callback);
-  run(fsyncSteps(validateFdNative(fd), true), noResult(cb));
+  run(ring, fsyncSteps(validateFdNative(fd), true), noResult(cb));
 }
 
 /** Like fs.fstat(fd[, options], cb). */
@@ -180,13 +191,14 @@ export function fstat(fd: number, options: (StatOptions & { bigint?: false }) | 
 export function fstat(fd: number, options: StatOptions & { bigint: true }, callback: (err: ErrnoException | null, stats: BigIntStats) => void): void;
 export function fstat(fd: number, options: StatOptions | undefined, callback: (err: ErrnoException | null, stats: Stats | BigIntStats) => void): void;
 export function fstat(fd: number, options: unknown = { bigint: false }, callback?: unknown): void {
+  const ring = claimBoundRing();
   if (typeof options === 'function') {
     callback = options;
     options = {};
   }
   const cb = makeCallback(callback);
   const { bigint } = statOptions(options);
-  run(statSteps(validateFdNative(fd), null, true, bigint), withResult(cb));
+  run(ring, statSteps(validateFdNative(fd), null, true, bigint), withResult(cb));
 }
 
 /** Like fs.stat(path[, options], cb). */
@@ -195,13 +207,14 @@ export function stat(path: PathLike, options: (StatOptions & { bigint?: false })
 export function stat(path: PathLike, options: StatOptions & { bigint: true }, callback: (err: ErrnoException | null, stats: BigIntStats) => void): void;
 export function stat(path: PathLike, options: StatOptions | undefined, callback: (err: ErrnoException | null, stats: Stats | BigIntStats) => void): void;
 export function stat(path: PathLike, options: unknown = { bigint: false }, callback?: unknown): void {
+  const ring = claimBoundRing();
   if (typeof options === 'function') {
     callback = options;
     options = {};
   }
   const cb = makeCallback(callback);
   const p = validatePath(path);
-  run(statSteps(null, p, true, statOptions(options).bigint), withResult(cb));
+  run(ring, statSteps(null, p, true, statOptions(options).bigint), withResult(cb));
 }
 
 /** Like fs.lstat(path[, options], cb). */
@@ -210,13 +223,14 @@ export function lstat(path: PathLike, options: (StatOptions & { bigint?: false }
 export function lstat(path: PathLike, options: StatOptions & { bigint: true }, callback: (err: ErrnoException | null, stats: BigIntStats) => void): void;
 export function lstat(path: PathLike, options: StatOptions | undefined, callback: (err: ErrnoException | null, stats: Stats | BigIntStats) => void): void;
 export function lstat(path: PathLike, options: unknown = { bigint: false }, callback?: unknown): void {
+  const ring = claimBoundRing();
   if (typeof options === 'function') {
     callback = options;
     options = {};
   }
   const cb = makeCallback(callback);
   const p = validatePath(path);
-  run(statSteps(null, p, false, statOptions(options).bigint), withResult(cb));
+  run(ring, statSteps(null, p, false, statOptions(options).bigint), withResult(cb));
 }
 
 /** Like fs.readFile(path | fd[, options], cb). An int32 is an fd (read from its current position, left open). */
@@ -225,6 +239,7 @@ export function readFile(path: PathLike | number, options: (ReadFileOptions & { 
 export function readFile(path: PathLike | number, options: ReadFileOptions | BufferEncoding | undefined | null, callback: (err: ErrnoException | null, data: string | Buffer) => void): void;
 export function readFile(path: PathLike | number, callback: (err: ErrnoException | null, data: Buffer) => void): void;
 export function readFile(path: PathLike | number, options?: unknown, callback?: unknown): void {
+  const ring = claimBoundRing();
   callback ||= options;
   const cb = makeCallback(callback);
   const o = getOptions(options, { flag: 'r' as unknown });
@@ -240,7 +255,7 @@ export function readFile(path: PathLike | number, options?: unknown, callback?: 
       process.nextTick(cb, err);
       return;
     }
-    run(readFileSteps(fd, 0, encoding, signal), withResult(cb));
+    run(ring, readFileSteps(fd, 0, encoding, signal), withResult(cb));
     return;
   }
   if (signal?.aborted) {
@@ -249,10 +264,10 @@ export function readFile(path: PathLike | number, options?: unknown, callback?: 
   }
   const flags = parseFlags(o.flag, 'options.flag');
   const p = validatePath(path);
-  run(readFileSteps(p, flags, encoding, signal), withResult(cb));
+  run(ring, readFileSteps(p, flags, encoding, signal), withResult(cb));
 }
 
-function writeFileWith(path: PathLike | number, data: unknown, options: unknown, cb: AnyCallback): void {
+function writeFileWith(ring: Ring | undefined, path: PathLike | number, data: unknown, options: unknown, cb: AnyCallback): void {
   const o = getOptions(options, { encoding: 'utf8' as unknown, mode: 0o666 as unknown, flag: 'w' as unknown, flush: false as unknown });
   const flag = o.flag || 'w';
   const flush = o.flush ?? false;
@@ -264,7 +279,7 @@ function writeFileWith(path: PathLike | number, data: unknown, options: unknown,
       cb(new AbortError(undefined, { cause: signal.reason }));
       return;
     }
-    run(writeFileSteps(validateFd(path), bytes, 0, 0, flush, { signal, emptyWrite: true }), noResult(cb));
+    run(ring, writeFileSteps(validateFd(path), bytes, 0, 0, flush, { signal, emptyWrite: true }), noResult(cb));
     return;
   }
   if (signal?.aborted) {
@@ -275,43 +290,47 @@ function writeFileWith(path: PathLike | number, data: unknown, options: unknown,
   const p = validatePath(path);
   const mode = parseMode(o.mode, 0o666);
   const flags = parseFlags(flag);
-  run(writeFileSteps(p, bytes, flags, mode, flush, { signal, emptyWrite: true }), noResult(cb));
+  run(ring, writeFileSteps(p, bytes, flags, mode, flush, { signal, emptyWrite: true }), noResult(cb));
 }
 
 /** Like fs.writeFile(path | fd, data[, options], cb). */
 export function writeFile(path: PathLike | number, data: string | View, options: WriteFileOptions | BufferEncoding | undefined | null, callback: NoParamCallback): void;
 export function writeFile(path: PathLike | number, data: string | View, callback: NoParamCallback): void;
 export function writeFile(path: PathLike | number, data: string | View, options?: unknown, callback?: unknown): void {
+  const ring = claimBoundRing();
   callback ||= options;
   const cb = makeCallback(callback);
-  writeFileWith(path, data, options, cb);
+  writeFileWith(ring, path, data, options, cb);
 }
 
 /** Like fs.appendFile(path | fd, data[, options], cb): flag 'a' by default, and always on an fd. */
 export function appendFile(path: PathLike | number, data: string | View, options: WriteFileOptions | BufferEncoding | undefined | null, callback: NoParamCallback): void;
 export function appendFile(path: PathLike | number, data: string | View, callback: NoParamCallback): void;
 export function appendFile(path: PathLike | number, data: string | View, options?: unknown, callback?: unknown): void {
+  const ring = claimBoundRing();
   callback ||= options;
   const cb = makeCallback(callback);
   const o = { ...copyObject(getOptions(options, { encoding: 'utf8' as unknown, mode: 0o666 as unknown, flag: 'a' as unknown })) };
   if (!o.flag || isInt32(path)) o.flag = 'a';
-  writeFileWith(path, data, o, cb);
+  writeFileWith(ring, path, data, o, cb);
 }
 
 /** Like fs.unlink(path, cb). */
 export function unlink(path: PathLike, callback: NoParamCallback): void;
 export function unlink(path: PathLike, callback: unknown): void {
+  const ring = claimBoundRing();
   const cb = makeCallback(callback);
-  run(unlinkSteps(validatePath(path)), noResult(cb));
+  run(ring, unlinkSteps(validatePath(path)), noResult(cb));
 }
 
 /** Like fs.rename(oldPath, newPath, cb). */
 export function rename(oldPath: PathLike, newPath: PathLike, callback: NoParamCallback): void;
 export function rename(oldPath: PathLike, newPath: PathLike, callback: unknown): void {
+  const ring = claimBoundRing();
   const cb = makeCallback(callback);
   const from = validatePath(oldPath, 'oldPath');
   const to = validatePath(newPath, 'newPath');
-  run(renameSteps(from, to), noResult(cb));
+  run(ring, renameSteps(from, to), noResult(cb));
 }
 
 /** Like fs.mkdir(path[, options], cb): with `recursive`, the callback gets the first directory created. */
@@ -320,11 +339,12 @@ export function mkdir(path: PathLike, options: Mode | (MkdirOptions & { recursiv
 export function mkdir(path: PathLike, options: Mode | MkdirOptions | null | undefined, callback: (err: ErrnoException | null, path?: string) => void): void;
 export function mkdir(path: PathLike, callback: NoParamCallback): void;
 export function mkdir(path: PathLike, options?: unknown, callback?: unknown): void {
+  const ring = claimBoundRing();
   if (typeof options === 'function') {
     callback = options;
     options = undefined;
   }
   const cb = makeCallback(callback);
   const a = mkdirArgs(path, options);
-  run(mkdirSteps(a.path, a.mode, a.recursive), a.recursive ? withResult(cb) : noResult(cb));
+  run(ring, mkdirSteps(a.path, a.mode, a.recursive), a.recursive ? withResult(cb) : noResult(cb));
 }

@@ -32,8 +32,10 @@ export {
  * backend — io_uring, or a pool of threads doing blocking syscalls where io_uring is blocked or too
  * old (`backend` option, `URINGFS_BACKEND`; `ring.backend` and `ring.fallbackReason` tell which
  * runs and why). The ordinary API uses the environment's default ring ({@link defaultRing}); make
- * one with other {@link RingOptions} for a part of a program and pass it to {@link setDefaultRing},
- * `readFiles({ ring })` or use {@link Ring.batch}.
+ * one with other {@link RingOptions} for a part of a program and call the API through it —
+ * {@link Ring.promises} and {@link Ring.callbacks} are the promise and callback flavours with every
+ * op on that ring (a FileHandle opened there keeps it) — or pass it to {@link setDefaultRing},
+ * `readFiles({ ring })`, or use {@link Ring.batch}.
  *
  * `new Ring()` throws a `TypeError`/`RangeError` (`ERR_INVALID_ARG_TYPE`, `ERR_OUT_OF_RANGE`,
  * `ERR_INVALID_ARG_VALUE`) for bad options, and — only when io_uring was asked for explicitly — a
@@ -49,6 +51,10 @@ export { defaultRing, setDefaultRing } from './ring.js';
 export type { RingOptions } from './ring.js';
 /** What {@link Ring.stats} returns: counters kept by the native ring, cheap enough to leave on. */
 export type { RingStats } from './ring.js';
+/** What {@link Ring.callbacks} returns: the callback functions of this module (and readFiles) on one ring. */
+export type { RingCallbacks } from './bound.js';
+/** What {@link Ring.promises} returns: the functions of `uringfs/promises` on one ring. */
+export type { RingPromises } from './bound.js';
 /** The backend a ring runs on: `'io_uring'` (completion-based) or `'threads'` (blocking syscalls on a pool of threads). */
 export type { BackendName } from './backend.js';
 /** The `backend` option of `new Ring()`: a {@link BackendName}, or `'auto'` (io_uring, falling back to threads). */

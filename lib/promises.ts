@@ -1,14 +1,15 @@
 // The promise flavour: like node:fs/promises, every operation going through
-// the environment's io_uring ring. The functions are async, so bad arguments
-// reject (as in Node), checked in node:fs/promises' order.
+// the environment's io_uring ring (or the ring of ring.promises). The
+// functions are async, so bad arguments reject (as in Node), checked in
+// node:fs/promises' order.
 import { Buffer } from 'node:buffer';
 import { mkdirPromiseArgs, openArgs, readHandleArgs, statOptions, writeHandleArgs, vectorPosition } from './args.js';
 import {
   closeSteps, fsyncSteps, mkdirSteps, openSteps, readFileSteps, readSteps, renameSteps, statSteps, unlinkSteps,
   vectorSteps, writeAll, writeSteps,
 } from './operations.js';
-import { defaultRing } from './ring.js';
-import { runPromise, type Steps } from './run.js';
+import { defaultRing, type Ring } from './ring.js';
+import { claimBoundRing, runPromise, type Steps } from './run.js';
 import type { BigIntStats, Stats } from './stats.js';
 import { invalidArgType } from './errors.js';
 import {
@@ -18,8 +19,13 @@ import {
 
 type View = NodeJS.ArrayBufferView;
 
-function run<T>(steps: Steps<T>): Promise<T> {
-  return runPromise(defaultRing(), steps);
+/**
+ * Run on `ring` (undefined: the default ring of the moment). An async function
+ * runs synchronously only up to its first await, so each public function
+ * claims its ring first thing (claimBoundRing) and passes it along.
+ */
+function run<T>(ring: Ring | undefined, steps: Steps<T>): Promise<T> {
+  return runPromise(ring ?? defaultRing(), steps);
 }
 
 /** What node:fs/promises rejects with for an operation on a closed FileHandle. */
@@ -35,19 +41,38 @@ function result<T extends object>(fields: T): T {
   return Object.assign(Object.create(null) as object, fields) as T;
 }
 
+/** Module-internal: the ring of a handle's ops (undefined: the default ring of the moment). */
+let ringOfHandle: (handle: FileHandle) => Ring | undefined;
+/** Module-internal: a handle whose ops all go to `ring` (undefined: follow the default ring). */
+let handleOn: (fd: number, ring: Ring | undefined) => FileHandle;
+
 /**
  * Like node:fs/promises FileHandle. As in Node, its fd stays open while any
  * of its operations is in flight: close() marks it closing and the fd is
  * closed when the last one finishes, so an op can never land on a reused fd
  * number. `fd` is -1 from the moment it is closed (or closing with nothing in
  * flight); operations then reject with `Error: file closed` (code EBADF).
+ *
+ * A handle opened through `ring.promises.open` keeps that ring: every method,
+ * and the close of the fd, runs on it. One opened with the ordinary `open`
+ * follows the default ring ({@link setDefaultRing}) at each call.
  */
 export class FileHandle {
   #fd: number;
+  #ring: Ring | undefined;
   #refs = 1;
   #closePromise: Promise<void> | null = null;
   #closeResolve: (() => void) | null = null;
   #closeReject: ((err: unknown) => void) | null = null;
+
+  static {
+    ringOfHandle = (handle) => handle.#ring;
+    handleOn = (fd, ring) => {
+      const handle = new FileHandle(fd);
+      handle.#ring = ring;
+      return handle;
+    };
+  }
 
   constructor(fd: number) {
     this.#fd = fd;
@@ -73,7 +98,7 @@ export class FileHandle {
     if (--this.#refs === 0) {
       const fd = this.#fd;
       this.#fd = -1;
-      run(closeSteps(fd)).then(this.#closeResolve ?? undefined, this.#closeReject ?? undefined);
+      run(this.#ring, closeSteps(fd)).then(this.#closeResolve ?? undefined, this.#closeReject ?? undefined);
     }
   }
 
@@ -82,7 +107,7 @@ export class FileHandle {
     return this.#call('read', async (fd) => {
       const a = readHandleArgs(bufferOrOptions, offset, length, position);
       if ('empty' in a) return result({ bytesRead: 0, buffer: a.empty as T });
-      const bytesRead = await run(readSteps(fd, a.buffer, a.offset, a.length, a.position));
+      const bytesRead = await run(this.#ring, readSteps(fd, a.buffer, a.offset, a.length, a.position));
       return result({ bytesRead: bytesRead || 0, buffer: a.buffer as T });
     });
   }
@@ -92,7 +117,7 @@ export class FileHandle {
     return this.#call('write', async (fd) => {
       const a = writeHandleArgs(buffer, offsetOrOptions, length, position);
       if (a === null) return result({ bytesWritten: 0, buffer });
-      const bytesWritten = await run(writeSteps(fd, a.buffer, a.offset, a.length, a.position));
+      const bytesWritten = await run(this.#ring, writeSteps(fd, a.buffer, a.offset, a.length, a.position));
       return result({ bytesWritten: bytesWritten || 0, buffer });
     });
   }
@@ -101,7 +126,7 @@ export class FileHandle {
   readv<T extends View[]>(buffers: T, position?: number | null): Promise<{ bytesRead: number; buffers: T }> {
     return this.#call('readv', async (fd) => {
       const views = validateBufferArray(buffers);
-      const bytesRead = await run(vectorSteps(false, fd, views, vectorPosition(position)));
+      const bytesRead = await run(this.#ring, vectorSteps(false, fd, views, vectorPosition(position)));
       return result({ bytesRead: bytesRead || 0, buffers });
     });
   }
@@ -111,7 +136,7 @@ export class FileHandle {
     return this.#call('writev', async (fd) => {
       const views = validateBufferArray(buffers);
       if (views.length === 0) return result({ bytesWritten: 0, buffers });
-      const bytesWritten = await run(vectorSteps(true, fd, views, vectorPosition(position)));
+      const bytesWritten = await run(this.#ring, vectorSteps(true, fd, views, vectorPosition(position)));
       return result({ bytesWritten: bytesWritten || 0, buffers });
     });
   }
@@ -120,17 +145,17 @@ export class FileHandle {
   stat(options?: { bigint?: false }): Promise<Stats>;
   stat(options: { bigint: true }): Promise<BigIntStats>;
   stat(options: unknown = { bigint: false }): Promise<Stats | BigIntStats> {
-    return this.#call('fstat', async (fd) => (await run(statSteps(fd, null, true, statOptions(options).bigint)))!);
+    return this.#call('fstat', async (fd) => (await run(this.#ring, statSteps(fd, null, true, statOptions(options).bigint)))!);
   }
 
   /** Like FileHandle.sync() (fsync). */
   sync(): Promise<void> {
-    return this.#call('fsync', (fd) => run(fsyncSteps(fd, false)));
+    return this.#call('fsync', (fd) => run(this.#ring, fsyncSteps(fd, false)));
   }
 
   /** Like FileHandle.datasync() (fdatasync). */
   datasync(): Promise<void> {
-    return this.#call('fdatasync', (fd) => run(fsyncSteps(fd, true)));
+    return this.#call('fdatasync', (fd) => run(this.#ring, fsyncSteps(fd, true)));
   }
 
   /** Like FileHandle.readFile(options?): the rest of the file from the current position. */
@@ -159,7 +184,7 @@ export class FileHandle {
     if (this.#refs === 0) {
       const fd = this.#fd;
       this.#fd = -1;
-      this.#closePromise = run(closeSteps(fd)).finally(() => { this.#closePromise = null; });
+      this.#closePromise = run(this.#ring, closeSteps(fd)).finally(() => { this.#closePromise = null; });
     } else {
       this.#closePromise = new Promise<void>((resolve, reject) => {
         this.#closeResolve = resolve;
@@ -180,8 +205,12 @@ export class FileHandle {
 
 /** Like fsPromises.open(path, flags?, mode?): resolves with a FileHandle. */
 export async function open(path: PathLike, flags?: string | number, mode?: string | number): Promise<FileHandle> {
+  return openOn(claimBoundRing(), path, flags, mode);
+}
+
+async function openOn(ring: Ring | undefined, path: PathLike, flags?: string | number, mode?: string | number): Promise<FileHandle> {
   const a = openArgs(path, flags, mode);
-  return new FileHandle(await run(openSteps(a.path, a.flags, a.mode)));
+  return handleOn(await run(ring, openSteps(a.path, a.flags, a.mode)), ring);
 }
 
 /** Close after `op`, keeping op's error first (node:fs/promises' handleFdClose). */
@@ -197,21 +226,25 @@ async function closingAfter<T>(fh: FileHandle, op: Promise<T>): Promise<T> {
   return value;
 }
 
-/** Like fsPromises.readFile(path | FileHandle, options?). A FileHandle is read from its current position. */
+/**
+ * Like fsPromises.readFile(path | FileHandle, options?). A FileHandle is read from its current
+ * position, on its own ring (the one it was opened on), whichever ring's `promises` this is.
+ */
 export async function readFile(path: PathLike | FileHandle, options?: { encoding?: null; flag?: string | number; signal?: AbortSignal } | null): Promise<Buffer>;
 export async function readFile(path: PathLike | FileHandle, options: { encoding: BufferEncoding; flag?: string | number; signal?: AbortSignal } | BufferEncoding): Promise<string>;
 export async function readFile(path: PathLike | FileHandle, options?: { encoding?: BufferEncoding | null; flag?: string | number; signal?: AbortSignal } | BufferEncoding | null): Promise<Buffer | string>;
 export async function readFile(path: PathLike | FileHandle, options?: unknown): Promise<Buffer | string> {
+  const ring = claimBoundRing();
   const o = getOptions(options, { flag: 'r' as unknown });
   const flag = o.flag || 'r';
   const encoding = o.encoding as Encoding | undefined;
   const signal = o.signal;
   const steps = (fd: number) => readFileSteps(fd, 0, encoding || undefined, signal, { encodingFirst: true });
   // A closed FileHandle's fd is -1, which node:fs refuses as an argument.
-  if (path instanceof FileHandle) return run(steps(validateFd(path.fd)));
+  if (path instanceof FileHandle) return run(ringOfHandle(path), steps(validateFd(path.fd)));
   checkAborted(signal);
-  const fh = await open(path as PathLike, flag as string | number, 0o666);
-  return closingAfter(fh, run(steps(fh.fd)));
+  const fh = await openOn(ring, path as PathLike, flag as string | number, 0o666);
+  return closingAfter(fh, run(ring, steps(fh.fd)));
 }
 
 /** node:fs/promises' isCustomIterable: what writeFile takes besides strings and views. */
@@ -222,13 +255,13 @@ function isCustomIterable(obj: unknown): obj is Iterable<unknown> | AsyncIterabl
 }
 
 /** Write data (a view, or each chunk of an iterable) at the current position. */
-async function writeToHandle(fd: number, data: View | Iterable<unknown> | AsyncIterable<unknown>, signal: AbortSignal | undefined, encoding: unknown): Promise<void> {
+async function writeToHandle(ring: Ring | undefined, fd: number, data: View | Iterable<unknown> | AsyncIterable<unknown>, signal: AbortSignal | undefined, encoding: unknown): Promise<void> {
   checkAborted(signal);
   if (isCustomIterable(data)) {
     for await (const chunk of data) {
       checkAborted(signal);
       const view = isArrayBufferView(chunk) ? chunk : Buffer.from(chunk as string, (encoding || 'utf8') as BufferEncoding);
-      await run(writeAll(fd, viewBytes(view), -1, signal));
+      await run(ring, writeAll(fd, viewBytes(view), -1, signal));
       checkAborted(signal);
     }
     return;
@@ -237,11 +270,18 @@ async function writeToHandle(fd: number, data: View | Iterable<unknown> | AsyncI
   const given = data as View;
   const view = new Uint8Array(given.buffer, given.byteOffset, given.byteLength);
   if (view.byteLength === 0) return;
-  await run(writeAll(fd, view, -1, signal));
+  await run(ring, writeAll(fd, view, -1, signal));
 }
 
-/** Like fsPromises.writeFile(path | FileHandle, data, options?): data a string, a view, or an (async) iterable of them. */
+/**
+ * Like fsPromises.writeFile(path | FileHandle, data, options?): data a string, a view, or an (async)
+ * iterable of them. A FileHandle is written on its own ring, as in {@link readFile}.
+ */
 export async function writeFile(path: PathLike | FileHandle, data: unknown, options?: unknown): Promise<void> {
+  return writeFileOn(claimBoundRing(), path, data, options);
+}
+
+async function writeFileOn(ring: Ring | undefined, path: PathLike | FileHandle, data: unknown, options?: unknown): Promise<void> {
   const o = getOptions(options, { encoding: 'utf8' as unknown, mode: 0o666 as unknown, flag: 'w' as unknown, flush: false as unknown });
   const flag = o.flag || 'w';
   const flush = o.flush ?? false;
@@ -252,54 +292,61 @@ export async function writeFile(path: PathLike | FileHandle, data: unknown, opti
   else if (typeof data === 'string') bytes = Buffer.from(data, (o.encoding || 'utf8') as BufferEncoding);
   else throw invalidArgType('data', ['string', 'Buffer', 'TypedArray', 'DataView'], data);
   validateAbortSignal(o.signal, 'options.signal');
-  if (path instanceof FileHandle) return writeToHandle(path.fd, bytes, o.signal, o.encoding);
+  if (path instanceof FileHandle) return writeToHandle(ringOfHandle(path), path.fd, bytes, o.signal, o.encoding);
   checkAborted(o.signal);
-  const fh = await open(path as PathLike, flag as string | number, o.mode as string | number);
-  let op = writeToHandle(fh.fd, bytes, o.signal, o.encoding);
+  const fh = await openOn(ring, path as PathLike, flag as string | number, o.mode as string | number);
+  let op = writeToHandle(ring, fh.fd, bytes, o.signal, o.encoding);
   if (flush) op = op.then(() => fh.sync());
   return closingAfter(fh, op);
 }
 
 /** Like fsPromises.appendFile(path | FileHandle, data, options?): flag 'a' unless one is given. */
 export async function appendFile(path: PathLike | FileHandle, data: unknown, options?: unknown): Promise<void> {
+  const ring = claimBoundRing();
   const o = copyObject(getOptions(options, { encoding: 'utf8' as unknown, mode: 0o666 as unknown, flag: 'a' as unknown }));
   o.flag = o.flag || 'a';
-  return writeFile(path, data, o);
+  return writeFileOn(ring, path, data, o);
 }
 
 /** Like fsPromises.stat(path, options?). */
 export async function stat(path: PathLike, options: unknown = { bigint: false }): Promise<Stats | BigIntStats> {
+  const ring = claimBoundRing();
   const p = validatePath(path);
-  return (await run(statSteps(null, p, true, statOptions(options).bigint)))!;
+  return (await run(ring, statSteps(null, p, true, statOptions(options).bigint)))!;
 }
 
 /** Like fsPromises.lstat(path, options?). */
 export async function lstat(path: PathLike, options: unknown = { bigint: false }): Promise<Stats | BigIntStats> {
+  const ring = claimBoundRing();
   const p = validatePath(path);
-  return (await run(statSteps(null, p, false, statOptions(options).bigint)))!;
+  return (await run(ring, statSteps(null, p, false, statOptions(options).bigint)))!;
 }
 
 /** Like fsPromises.unlink(path). */
 export async function unlink(path: PathLike): Promise<void> {
-  return run(unlinkSteps(validatePath(path)));
+  const ring = claimBoundRing();
+  return run(ring, unlinkSteps(validatePath(path)));
 }
 
 /** Like fsPromises.rename(oldPath, newPath). */
 export async function rename(oldPath: PathLike, newPath: PathLike): Promise<void> {
+  const ring = claimBoundRing();
   const from = validatePath(oldPath, 'oldPath');
   const to = validatePath(newPath, 'newPath');
-  return run(renameSteps(from, to));
+  return run(ring, renameSteps(from, to));
 }
 
 /** Like fsPromises.mkdir(path, options?): with `recursive`, resolves with the first directory created. */
 export async function mkdir(path: PathLike, options?: number | string | { recursive?: boolean; mode?: number | string }): Promise<string | undefined> {
+  const ring = claimBoundRing();
   const a = mkdirPromiseArgs(path, options);
-  return run(mkdirSteps(a.path, a.mode, a.recursive));
+  return run(ring, mkdirSteps(a.path, a.mode, a.recursive));
 }
 
 export { Stats, BigIntStats } from './stats.js';
 export { Ring, defaultRing, setDefaultRing } from './ring.js';
 export type { RingOptions, RingStats } from './ring.js';
+export type { RingCallbacks, RingPromises } from './bound.js';
 export { readFiles } from './readfiles.js';
 export type { ReadFilesOptions } from './readfiles.js';
 export { Batch } from './batch.js';

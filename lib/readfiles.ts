@@ -8,6 +8,7 @@ import { binding } from './binding.js';
 import { invalidArgType, ringClosed } from './errors.js';
 import { AT_EMPTY_PATH, closeOp, openOp, readOp, STATX_MASK, STATX_SIZE, statxOp, type Op } from './op.js';
 import { defaultRing, resultError, type Ring } from './ring.js';
+import { claimBoundRing } from './run.js';
 import type { Outcome } from './batch.js';
 import { statxTypeAndSize } from './stats.js';
 import { kIoMaxLength, parseFlags, pathBytes, validateEncoding, validatePath, type Encoding, type PathLike } from './validate.js';
@@ -19,7 +20,7 @@ export interface ReadFilesOptions {
   flag?: string | number;
   /** Report every file's outcome ({ ok, value } / { ok, error }) instead of failing on the first error. */
   settle?: boolean;
-  /** The ring to use (default: this environment's). */
+  /** The ring to use (default: the ring of `ring.promises` / `ring.callbacks` when called through one, else this environment's). */
   ring?: Ring;
 }
 
@@ -188,7 +189,8 @@ function finishFile(job: Job, file: FileRead): void {
   });
 }
 
-function parse(paths: unknown, options: ReadFilesOptions | undefined): { files: FileRead[]; flags: number; encoding: Encoding | undefined; settle: boolean; ring: Ring } {
+/** `bound`: the ring of ring.promises / ring.callbacks, when called through one (an explicit `ring` option wins). */
+function parse(paths: unknown, options: ReadFilesOptions | undefined, bound: Ring | undefined): { files: FileRead[]; flags: number; encoding: Encoding | undefined; settle: boolean; ring: Ring } {
   if (!Array.isArray(paths)) throw invalidArgType('paths', 'Array', paths);
   const files = paths.map((p: PathLike, i) => new FileRead(validatePath(p, `paths[${i}]`), i));
   if (options !== undefined && (options === null || typeof options !== 'object')) throw invalidArgType('options', 'Object', options);
@@ -198,7 +200,7 @@ function parse(paths: unknown, options: ReadFilesOptions | undefined): { files: 
     flags: parseFlags(o.flag ?? 'r'),
     encoding: validateEncoding(o.encoding) ?? undefined,
     settle: Boolean(o.settle),
-    ring: o.ring ?? defaultRing(),
+    ring: o.ring ?? bound ?? defaultRing(),
   };
 }
 
@@ -215,8 +217,12 @@ function value(file: FileRead, encoding: Encoding | undefined): Buffer | string 
 export function readFiles(paths: readonly PathLike[], options: ReadFilesOptions & { settle: true }): Promise<Outcome<Buffer | string>[]>;
 export function readFiles(paths: readonly PathLike[], options?: ReadFilesOptions): Promise<(Buffer | string)[]>;
 export function readFiles(paths: readonly PathLike[], options?: ReadFilesOptions): Promise<unknown[]> {
+  return readFilesOn(claimBoundRing(), paths, options);
+}
+
+function readFilesOn(bound: Ring | undefined, paths: readonly PathLike[], options: ReadFilesOptions | undefined): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
-    const { files, flags, encoding, settle, ring } = parse(paths, options);
+    const { files, flags, encoding, settle, ring } = parse(paths, options, bound);
     const out: unknown[] = new Array(files.length);
     let remaining = files.length;
     let failed = false;
@@ -239,7 +245,7 @@ export function readFiles(paths: readonly PathLike[], options?: ReadFilesOptions
 export function readFilesSync(paths: readonly PathLike[], options: ReadFilesOptions & { settle: true }): Outcome<Buffer | string>[];
 export function readFilesSync(paths: readonly PathLike[], options?: ReadFilesOptions): (Buffer | string)[];
 export function readFilesSync(paths: readonly PathLike[], options?: ReadFilesOptions): unknown[] {
-  const { files, flags, encoding, settle, ring } = parse(paths, options);
+  const { files, flags, encoding, settle, ring } = parse(paths, options, undefined);
   let remaining = files.length;
   const job: Job = { ring, flags, sync: true, slabs: new SlabAllocator(), directFstat: true, statx: Buffer.allocUnsafe(STATX_SIZE), onFileDone() {} };
   runFiles(job, files, () => { remaining--; });
@@ -260,11 +266,12 @@ type ReadFilesCallback = (err: Error | null, result?: unknown[]) => void;
  * (err, buffers) — or (null, outcomes) with `settle`; without one, the promise.
  */
 export function readFilesEither(paths: readonly PathLike[], options?: ReadFilesOptions | ReadFilesCallback, callback?: ReadFilesCallback): Promise<unknown[]> | undefined {
+  const bound = claimBoundRing();
   if (typeof options === 'function') [options, callback] = [undefined, options];
-  if (callback === undefined) return readFiles(paths, options);
+  if (callback === undefined) return readFilesOn(bound, paths, options);
   if (typeof callback !== 'function') throw invalidArgType('cb', 'function', callback);
-  parse(paths, options);  // the callback form throws bad arguments, as node:fs does
+  parse(paths, options, bound);  // the callback form throws bad arguments, as node:fs does
   const cb = callback;
-  readFiles(paths, options).then((r) => process.nextTick(cb, null, r), (e: Error) => process.nextTick(cb, e));
+  readFilesOn(bound, paths, options).then((r) => process.nextTick(cb, null, r), (e: Error) => process.nextTick(cb, e));
   return undefined;
 }

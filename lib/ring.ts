@@ -5,6 +5,7 @@ import { createBackend, type BackendName, type BackendOptions, type RingSetup } 
 import type { NativeRing } from './binding.js';
 import { invalidArgType, invalidArgValue, ringClosed, systemError } from './errors.js';
 import { Batch } from './batch.js';
+import { callbacksOn, promisesOn, type RingCallbacks, type RingPromises } from './bound.js';
 import { Op, OpCode } from './op.js';
 import { RegisteredBuffers, RegisteredFile } from './registered.js';
 import { validateFd, validateInteger, validateObject } from './validate.js';
@@ -145,7 +146,8 @@ function setupAttempts(options: RingOptions): RingSetup {
  * One io_uring instance: an SQ of `entries` slots, a CQ four times larger,
  * an eventfd watched by this thread's event loop. `defaultRing()` is the one
  * the ordinary API uses; make more with `new Ring(options)` for rings with
- * other options, and batches with `ring.batch()`.
+ * other options, use them through `ring.promises` and `ring.callbacks`, and
+ * make batches with `ring.batch()`.
  */
 export class Ring {
   readonly #native!: NativeRing;
@@ -182,6 +184,8 @@ export class Ring {
   #fixedBufferOps = 0;
   /** Set by #bufferIndex for the op being queued. */
   #queuedFixedBuffer = false;
+  #callbacks: RingCallbacks | undefined;
+  #promises: RingPromises | undefined;
   // Held here: the native ring references it weakly while idle (strongly
   // while ops are pending), so that an idle ring can be collected.
   readonly #onCompletions = (count: number): void => this.#dispatch(this.#completions, count);
@@ -224,7 +228,6 @@ export class Ring {
     return Object.entries(SetupFlags).filter(([, bit]) => (flags & bit) !== 0).map(([name]) => name);
   }
 
-  /** SQ and CQ sizes the kernel gave. */
   /** SQ size the kernel gave: the most ops one io_uring_enter carries. */
   get sqEntries(): number { return this.#native.sqEntries; }
   /** CQ size: the most ops in flight at once (more wait in order). */
@@ -235,6 +238,25 @@ export class Ring {
   get backend(): BackendName { return this.#backend; }
   /** Why the thread pool runs although io_uring was wanted ('auto'); null otherwise. */
   get fallbackReason(): string | null { return this.#fallbackReason; }
+
+  /**
+   * The callback flavour of `uringfs` (open, read, readFile, stat, …, and readFiles) with every op
+   * on this ring instead of the default one; the same object each time. Once the ring is closed,
+   * its functions call back with `ERR_URINGFS_RING_CLOSED`.
+   */
+  get callbacks(): RingCallbacks {
+    return (this.#callbacks ??= callbacksOn(this));
+  }
+
+  /**
+   * The promise flavour of `uringfs/promises` (open, readFile, writeFile, stat, …, and readFiles)
+   * with every op on this ring; the same object each time. A FileHandle it opens keeps this ring
+   * for all its methods and its close; a FileHandle passed to its readFile/writeFile runs on the
+   * handle's own ring. Once the ring is closed, its functions reject with `ERR_URINGFS_RING_CLOSED`.
+   */
+  get promises(): RingPromises {
+    return (this.#promises ??= promisesOn(this));
+  }
 
   /**
    * @internal
@@ -616,7 +638,8 @@ export function defaultRing(): Ring {
  * Point the ordinary API of this JS environment (callbacks, promises,
  * FileHandle methods, readFiles) at `ring` for every op issued from now on,
  * e.g. a ring made with other options. Returns the ring it replaces (undefined if none was made yet);
- * that ring keeps working for ops already issued and is not closed.
+ * that ring keeps working for ops already issued and is not closed. For a part of a program only,
+ * call through `ring.promises` / `ring.callbacks` instead.
  */
 export function setDefaultRing(ring: Ring): Ring | undefined {
   if (!(ring instanceof Ring)) throw invalidArgType('ring', 'Ring', ring);

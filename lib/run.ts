@@ -29,6 +29,45 @@ export function execSync(op: Op): number {
   }
 }
 
+// The ring that ring.callbacks / ring.promises chose for the public function
+// being called right now; see callOnRing.
+let boundRing: Ring | undefined;
+
+/**
+ * The ring the current call was bound to (through ring.callbacks or
+ * ring.promises), or undefined: the default ring, looked up at each op. Every
+ * public async function calls this first, and it clears the binding, so that
+ * user code the call runs synchronously (a callback for an already aborted
+ * signal, an options getter) gets the ordinary API, not this ring.
+ */
+export function claimBoundRing(): Ring | undefined {
+  const ring = boundRing;
+  boundRing = undefined;
+  return ring;
+}
+
+/**
+ * `fn` with its ops on `ring`: the binding holds only while `fn` runs
+ * synchronously (it captures the ring on entry, with claimBoundRing), so it
+ * never reaches callbacks or promise continuations. Rest arguments keep
+ * `arguments.length`, which the callback functions read.
+ */
+export function callOnRing<F extends (...args: never[]) => unknown>(ring: Ring, fn: F): F {
+  const call = fn as unknown as (...args: unknown[]) => unknown;
+  const bound = (...args: unknown[]): unknown => {
+    const outer = boundRing;
+    boundRing = ring;
+    try {
+      return call(...args);
+    } finally {
+      boundRing = outer;
+    }
+  };
+  Object.defineProperty(bound, 'name', { value: fn.name });
+  Object.defineProperty(bound, 'length', { value: fn.length });
+  return bound as unknown as F;
+}
+
 export function runSync<T>(steps: Steps<T>): T {
   let next = steps.next(0);
   while (!next.done) next = steps.next(execSync(next.value));

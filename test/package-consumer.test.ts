@@ -255,6 +255,7 @@ interface ConsumerOutput {
   sync: string;
   callback: string;
   promise: string;
+  onRing: string;
   bytesRead: number;
   error: { code: string; syscall: string; errno: number };
   completed: number;
@@ -264,7 +265,7 @@ function expectConsumer(r: Result, text: string): void {
   expect(r.code, describeResult('consumer', r)).toBe(0);
   expect(unexpectedStderr(r.stderr), describeResult('consumer', r)).toBe('');
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ConsumerOutput;
-  expect(out).toMatchObject({ sync: text, callback: text, promise: text, bytesRead: 5, error: { code: 'ENOENT', syscall: 'open', errno: -2 } });
+  expect(out).toMatchObject({ sync: text, callback: text, promise: text, onRing: text, bytesRead: 5, error: { code: 'ENOENT', syscall: 'open', errno: -2 } });
   expect(out.completed).toBeGreaterThan(0);
 }
 
@@ -377,6 +378,9 @@ const handle: Promise<FileHandle> = open('/etc/hostname', 'r');
 const text: Promise<Buffer | string> = fsp.readFile('/etc/hostname', 'utf8');
 const st: Promise<Stats> = fsp.stat('/etc/hostname') as Promise<Stats>;
 const files = readFiles(['/etc/hostname']);
+const viaRing: Promise<string> = ring.promises.readFile('/etc/hostname', 'utf8');
+ring.callbacks.stat('/etc/hostname', (err: NodeJS.ErrnoException | null, s: Stats) => { void err; void s; });
+const handleOnRing: Promise<FileHandle> = ring.promises.open('/etc/hostname');
 function describeError(e: SystemError): string { return e.code + e.errno + e.syscall; }
 // @ts-expect-error: a path is required
 readFileSync();
@@ -384,7 +388,9 @@ readFileSync();
 new Ring({ entriez: 64 });
 // @ts-expect-error: stats are numbers
 const wrong: string = stats.submitted;
-export { data, previous, n, outcomes, handle, text, st, files, describeError, wrong };
+// @ts-expect-error: ring.promises is read-only
+ring.promises.readFile = fsp.readFile;
+export { data, previous, n, outcomes, handle, text, st, files, viaRing, handleOnRing, describeError, wrong };
 `,
       'cjs.cts': `
 import uringfs = require('uringfs');
