@@ -66,8 +66,8 @@ async function main() {
     // every flavour (callbacks, promises, readFiles, batches) uses it.
     if (spec.ringOptions) ctx.u.setDefaultRing(new ctx.u.Ring(spec.ringOptions));
     ring = liveRing = ctx.ring = ctx.u.defaultRing();
-    const has = { batch: typeof ring.batch === 'function', readFiles: typeof ctx.up.readFiles === 'function', readFilesSync: typeof ctx.u.readFilesSync === 'function' };
-    for (const r of method.requires ?? []) if (!has[r]) throw new Skip(`this uringfs has no ${r === 'batch' ? 'ring.batch()' : r}`);
+    const has = { batch: typeof ring.batch === 'function', registered: typeof ring.registerFile === 'function', readFiles: typeof ctx.up.readFiles === 'function', readFilesSync: typeof ctx.u.readFilesSync === 'function' };
+    for (const r of method.requires ?? []) if (!has[r]) throw new Skip(`this uringfs has no ${r === 'batch' ? 'ring.batch()' : r === 'registered' ? 'ring.registerFile()' : r}`);
   }
 
   phase = 'setup';

@@ -101,14 +101,24 @@ function* batchFlow(ring, fd, bufs, offsets, size, depth) {
   return { ops: offsets.length, bytes: offsets.length * size };
 }
 
-function batchedReads(sync) {
+/** With `registered`: the file and the lane buffers registered with the ring (IOSQE_FIXED_FILE, READ_FIXED). */
+function batchedReads(sync, registered = false) {
   return ({ scenario: s, depth, ring, u }) => {
     const fd = u.openSync(s.path, openFlags(s.direct));
     const bufs = laneBuffers(fd, depth, s);
     const drive = sync ? driveSync : driveAsync;
+    let file = fd;
+    if (registered) {
+      file = ring.registerFile(fd);
+      ring.registerBuffers(bufs);
+    }
     return {
-      pass: (p) => drive(batchFlow(ring, fd, bufs, s.offsetsFor(p), s.size, depth)),
+      pass: (p) => drive(batchFlow(ring, file, bufs, s.offsetsFor(p), s.size, depth)),
       close() {
+        if (registered) {
+          file.unregister();
+          ring.unregisterBuffers();
+        }
         u.closeSync(fd);
       },
     };
@@ -155,5 +165,15 @@ export default [
     id: 'uringfs.batchSync', family: 'uringfs', kinds: ['random'], depths: ['batch'], requires: ['batch'],
     describe: 'ring.batch() of B reads, submitSync()',
     setup: batchedReads(true),
+  },
+  {
+    id: 'uringfs.batch+registered', family: 'uringfs', kinds: ['random'], depths: ['batch'], requires: ['batch', 'registered'],
+    describe: 'as uringfs.batch, on a registered file into registered buffers (FIXED_FILE, READ_FIXED)',
+    setup: batchedReads(false, true),
+  },
+  {
+    id: 'uringfs.batchSync+registered', family: 'uringfs', kinds: ['random'], depths: ['batch'], requires: ['batch', 'registered'],
+    describe: 'as uringfs.batchSync, on a registered file into registered buffers (FIXED_FILE, READ_FIXED)',
+    setup: batchedReads(true, true),
   },
 ];
