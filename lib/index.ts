@@ -35,7 +35,9 @@ export {
  * one with other {@link RingOptions} for a part of a program and call the API through it —
  * {@link Ring.promises} and {@link Ring.callbacks} are the promise and callback flavours with every
  * op on that ring (a FileHandle opened there keeps it) — or pass it to {@link setDefaultRing},
- * `readFiles({ ring })`, or use {@link Ring.batch}.
+ * `readFiles({ ring })`, or use {@link Ring.batch}. {@link Ring.registerFile} and
+ * {@link Ring.registerBuffers} register files and buffers with the ring (IOSQE_FIXED_FILE,
+ * READ_FIXED/WRITE_FIXED).
  *
  * `new Ring()` throws a `TypeError`/`RangeError` (`ERR_INVALID_ARG_TYPE`, `ERR_OUT_OF_RANGE`,
  * `ERR_INVALID_ARG_VALUE`) for bad options, and — only when io_uring was asked for explicitly — a
@@ -47,7 +49,7 @@ export {
  */
 export { Ring } from './ring.js';
 export { defaultRing, setDefaultRing } from './ring.js';
-/** Options of `new Ring(options)`: backend and pool size, SQ size, task-run mode, SQPOLL, and when the ordinary API submits. */
+/** Options of `new Ring(options)`: backend and pool size, SQ size, task-run mode, SQPOLL, when the ordinary API submits, and registered files and buffers. */
 export type { RingOptions } from './ring.js';
 /** What {@link Ring.stats} returns: counters kept by the native ring, cheap enough to leave on. */
 export type { RingStats } from './ring.js';
