@@ -31,6 +31,16 @@ function fresh(name: string): string {
   return join(tmp.dir, `${name}-${counter++}`);
 }
 
+/** Register the file at `path` with `ring`, keeping no fd of our own. */
+function registerPath(ring: Ring, path: string): RegisteredFile {
+  const fd = nodeFs.openSync(path, 'r');
+  try {
+    return ring.registerFile(fd);
+  } finally {
+    nodeFs.closeSync(fd);
+  }
+}
+
 function values(out: Outcome[]): unknown[] {
   return out.map((o) => (o.ok ? o.value : (o.error as NodeJS.ErrnoException).code));
 }
@@ -85,9 +95,7 @@ describe.each(modes)('registered files (%s)', (_mode, send) => {
 
   it('the slot holds its own reference: the fd can be closed, and its number reused by another file', async () => {
     const ring = new Ring();
-    const fd = nodeFs.openSync(dataPath, 'r');
-    const file = ring.registerFile(fd);
-    nodeFs.closeSync(fd);
+    const file = registerPath(ring, dataPath);
     const other = fresh('other');
     nodeFs.writeFileSync(other, 'not the data file');
     const reused = nodeFs.openSync(other, 'r');
@@ -116,9 +124,7 @@ describe.each(modes)('registered files (%s)', (_mode, send) => {
 
   it('unregister(): ops issued before it run, ops issued after fail with EBADF, the slot is freed only then', async () => {
     const ring = new Ring({ registeredFiles: 1 });
-    const fd = nodeFs.openSync(dataPath, 'r');
-    const file = ring.registerFile(fd);
-    nodeFs.closeSync(fd);
+    const file = registerPath(ring, dataPath);
     const bufs = Array.from({ length: 32 }, () => Buffer.alloc(4096));
     const before = ring.batch();
     bufs.forEach((buf, i) => before.read(file, buf, 0, 4096, i * 4096));
@@ -139,9 +145,7 @@ describe.each(modes)('registered files (%s)', (_mode, send) => {
     bufs.forEach((buf, i) => expect(buf).toEqual(data.subarray(i * 4096, (i + 1) * 4096)));
     // Now the one slot is free again.
     expect(ring.stats().registeredFiles).toBe(0);
-    const fd2 = nodeFs.openSync(dataPath, 'r');
-    const again = ring.registerFile(fd2);
-    nodeFs.closeSync(fd2);
+    const again = registerPath(ring, dataPath);
     expect(again.index).toBe(0);
     const buf = Buffer.alloc(8);
     expect(values(await send(ring.batch().read(again, buf, 0, 8, 8)))).toEqual([8]);
@@ -157,8 +161,8 @@ describe.each(modes)('registered files (%s)', (_mode, send) => {
     const gone = ring.registerFile(fd);
     gone.unregister();
     const b = ring.batch();
-    b.chain((c) => c.write(fd, 'kept\n').read(gone, Buffer.alloc(4), 0, 4, 0).fsync(fd));
-    b.write(fd, 'after\n');  // not part of the chain: it runs whatever happened there
+    b.chain((c) => c.write(fd, 'kept\n', 0).read(gone, Buffer.alloc(4), 0, 4, 0).fsync(fd));
+    b.write(fd, 'after\n', 5);  // not part of the chain: it runs whatever happened there
     expect(values(await send(b))).toEqual([5, 'EBADF', 'ECANCELED', 6]);
     expect(nodeFs.readFileSync(path, 'utf8')).toBe('kept\nafter\n');
     nodeFs.closeSync(fd);
@@ -206,12 +210,7 @@ describe('registered files: bounds, errors and leaks', () => {
       const path = join(dir.dir, 'f');
       nodeFs.writeFileSync(path, 'x');
       const ring = new Ring();
-      const files = Array.from({ length: 8 }, () => {
-        const fd = nodeFs.openSync(path, 'r');
-        const file = ring.registerFile(fd);
-        nodeFs.closeSync(fd);
-        return file;
-      });
+      const files = Array.from({ length: 8 }, () => registerPath(ring, path));
       // io_uring holds the files in its table, the pool in dups of its own.
       expect(openFdsUnder(dir.dir)).toBe(ring.backend === 'threads' ? 8 : 0);
       const b = ring.batch();
@@ -229,9 +228,7 @@ describe('registered files: bounds, errors and leaks', () => {
 
   it('close() with ops pending on registered files hands out their real results', async () => {
     const ring = new Ring();
-    const fd = nodeFs.openSync(dataPath, 'r');
-    const file = ring.registerFile(fd);
-    nodeFs.closeSync(fd);
+    const file = registerPath(ring, dataPath);
     const b = ring.batch();
     for (let i = 0; i < 64; i++) b.read(file, Buffer.alloc(4096), 0, 4096, i * 4096);
     const pending = b.submit();
@@ -246,12 +243,7 @@ describe('registered files: bounds, errors and leaks', () => {
 
   it('20,000 random reads over 8 registered files, each byte right', async () => {
     const ring = new Ring({ entries: 64 });
-    const files = Array.from({ length: 8 }, () => {
-      const fd = nodeFs.openSync(dataPath, 'r');
-      const file = ring.registerFile(fd);
-      nodeFs.closeSync(fd);
-      return file;
-    });
+    const files = Array.from({ length: 8 }, () => registerPath(ring, dataPath));
     const rng = new Prng(0xf17e5);
     const slab = Buffer.alloc(20_000 * 64);
     const positions: number[] = [];
