@@ -275,7 +275,7 @@ export class Batch {
   #sendOne(op: Op): void {
     const value = this.#done.get(op.tag);
     if (value !== undefined) return this.#settleLocal(op, value);
-    const refused = refusal(op);
+    const refused = refusal(op, this.#ring);
     if (refused !== 0) return this.#settleLocal(op, refused);
     op.sync = this.#sync;
     op.done = this.#settle;
@@ -311,9 +311,9 @@ export class Batch {
   #sendChain(chain: Op[]): void {
     // An op the ring would refuse would fail mid-chain: catch it here,
     // before anything is sent.
-    const bad = chain.findIndex((op) => refusal(op) !== 0);
+    const bad = chain.findIndex((op) => refusal(op, this.#ring) !== 0);
     if (bad >= 0) {
-      for (let i = bad; i < chain.length; i++) this.#settleLocal(chain[i], i === bad ? refusal(chain[bad]) : ECANCELED);
+      for (let i = bad; i < chain.length; i++) this.#settleLocal(chain[i], i === bad ? refusal(chain[bad], this.#ring) : ECANCELED);
       chain = chain.slice(0, bad);
     }
     const cut = chain.findIndex((op, i) => i < chain.length - 1 && !breaksLinkOnFailure(op));
@@ -346,9 +346,10 @@ function breaksLinkOnFailure(op: Op): boolean {
  * Why the ring would refuse an op now, before the kernel sees it (0: it would not): a buffer
  * detached or shrunk since the op was added (EFAULT), a registered file unregistered since (EBADF).
  */
-function refusal(op: Op): number {
+function refusal(op: Op, ring: Ring): number {
   if (!memoryStillFits(op)) return EFAULT;
-  if (op.file !== null && !op.file.registered) return EBADF;
+  // On a closed ring every file is unregistered: the ring's own error says why.
+  if (op.file !== null && !op.file.registered && !ring.closed) return EBADF;
   return 0;
 }
 

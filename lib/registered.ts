@@ -105,6 +105,11 @@ export class RegisteredBuffers {
       const name = `buffers[${index}]`;
       if (!isArrayBufferView(view)) throw invalidArgType(name, ['Buffer', 'TypedArray', 'DataView'], view);
       if (view.byteLength === 0) throw invalidArgValue(name, view, 'must not be empty');
+      // Shrinking a resizable ArrayBuffer gives its tail's pages back: grown again, it has new
+      // pages at the same addresses, and a READ_FIXED would fill the old, pinned ones.
+      if ((view.buffer as { resizable?: boolean }).resizable === true) {
+        throw invalidArgValue(name, view, 'must not be a view of a resizable ArrayBuffer');
+      }
       if (view.byteLength > MAX_BUFFER_BYTES) throw outOfRange(`${name}.byteLength`, `<= ${MAX_BUFFER_BYTES}`, view.byteLength);
       const range = { index, start: view.byteOffset, end: view.byteOffset + view.byteLength };
       const list = this.#byBuffer.get(view.buffer);

@@ -184,6 +184,8 @@ export class Ring {
   #fixedBufferOps = 0;
   /** Set by #bufferIndex for the op being queued. */
   #queuedFixedBuffer = false;
+  /** The op being queued follows a link in its chain. */
+  #afterLink = false;
   #callbacks: RingCallbacks | undefined;
   #promises: RingPromises | undefined;
   // Held here: the native ring references it weakly while idle (strongly
@@ -308,7 +310,10 @@ export class Ring {
       queued = this.#native.reserve(work.length);
       if (queued) {
         for (let i = 0; i < work.length; i++) {
-          if (this.#startOp(work[i], i === work.length - 1 ? 0 : IOSQE_IO_LINK) === QUEUED) continue;
+          this.#afterLink = i > 0;
+          const started = this.#startOp(work[i], i === work.length - 1 ? 0 : IOSQE_IO_LINK);
+          this.#afterLink = false;
+          if (started === QUEUED) continue;
           // Refused before reaching the kernel (memory that does not fit, an
           // unregistered file): the op has its error, the rest of the chain
           // is cancelled, and a NOP without the link flag ends the chain the
@@ -414,7 +419,10 @@ export class Ring {
 
   /** The registered buffer holding a read's or write's bytes (the op then goes as READ/WRITE_FIXED), or -1. */
   #bufferIndex(op: Op): number {
-    if (this.#buffers === null || this.#backend !== 'io_uring') return -1;
+    // An empty range has nothing to pin. A linked op's buffer is looked up when the kernel starts
+    // it, after the op before it — by then the set may have been replaced (EFAULT): links after
+    // the first go as plain reads and writes.
+    if (this.#buffers === null || this.#backend !== 'io_uring' || op.length === 0 || this.#afterLink) return -1;
     const index = this.#buffers.indexOf(op.view!, op.offset, op.length);
     this.#queuedFixedBuffer = index >= 0;
     return index;
@@ -518,9 +526,9 @@ export class Ring {
   /** Empty a slot once no op issued on it is pending (RegisteredFile.unregister). */
   readonly #releaseSlot = (slot: number): void => {
     if (this.#closed || this.#files === null) return;
-    this.#native.updateFile(slot, -1);
     this.#files[slot] = null;
-    this.#freeSlots.push(slot);
+    // A slot the kernel would not empty stays out of use rather than be handed out again.
+    if (this.#native.updateFile(slot, -1) === 0) this.#freeSlots.push(slot);
   };
 
   /**
