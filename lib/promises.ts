@@ -9,7 +9,7 @@ import {
   vectorSteps, writeAll, writeSteps,
 } from './operations.js';
 import { defaultRing, type Ring } from './ring.js';
-import { claimBoundRing, runPromise, type Steps } from './run.js';
+import { claimBoundRing, runPromise, runSync, type Steps } from './run.js';
 import type { BigIntStats, Stats } from './stats.js';
 import { invalidArgType } from './errors.js';
 import {
@@ -98,7 +98,7 @@ export class FileHandle {
     if (--this.#refs === 0) {
       const fd = this.#fd;
       this.#fd = -1;
-      run(this.#ring, closeSteps(fd)).then(this.#closeResolve ?? undefined, this.#closeReject ?? undefined);
+      this.#closeFd(fd).then(this.#closeResolve ?? undefined, this.#closeReject ?? undefined);
     }
   }
 
@@ -176,7 +176,28 @@ export class FileHandle {
     return this.#call('writeFile', () => writeFile(this, data, options));
   }
 
-  /** Like FileHandle.close(): the fd is closed once the operations in flight have finished. */
+  /**
+   * Close the fd on the handle's ring — or, when that ring was closed (before the close op, or
+   * under it), with a direct close(2) on this thread: the fd of a FileHandle is never left open.
+   */
+  async #closeFd(fd: number): Promise<void> {
+    const ring = this.#ring ?? defaultRing();
+    if (!ring.closed) {
+      try {
+        return await run(ring, closeSteps(fd));
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        // Cancelled or never run: the fd is still open.
+        if (code !== 'ERR_URINGFS_RING_CLOSED' && code !== 'ECANCELED') throw err;
+      }
+    }
+    runSync(closeSteps(fd));
+  }
+
+  /**
+   * Like FileHandle.close(): the fd is closed once the operations in flight have finished. On a
+   * handle whose ring was closed, the fd is closed directly (its other methods reject).
+   */
   close(): Promise<void> {
     if (this.#fd === -1) return Promise.resolve();
     if (this.#closePromise) return this.#closePromise;
@@ -184,7 +205,7 @@ export class FileHandle {
     if (this.#refs === 0) {
       const fd = this.#fd;
       this.#fd = -1;
-      this.#closePromise = run(this.#ring, closeSteps(fd)).finally(() => { this.#closePromise = null; });
+      this.#closePromise = this.#closeFd(fd).finally(() => { this.#closePromise = null; });
     } else {
       this.#closePromise = new Promise<void>((resolve, reject) => {
         this.#closeResolve = resolve;
