@@ -75,6 +75,13 @@ export interface NativeRingConstructor {
 export interface NativeThreadRing extends NativeRing {
   /** Worker threads (started on the first hand-off). */
   readonly threads: number;
+  /**
+   * Open `path`, fstat, read a regular file of 1..`capacity` bytes into `view` at `offset`, close:
+   * one op. Result: bytes read; -errno with the failing stage (0 open, 1 fstat, 2 read, 3 close)
+   * at status[2 * slot]; or HANDED_OVER (-2^30) with the open fd at status[2 * slot + 1] for a
+   * file it does not read (not regular, size 0, larger than `capacity`).
+   */
+  readWhole(id: number, path: Buffer, flags: number, view: View, offset: number, capacity: number, status: Int32Array, slot: number): number;
 }
 
 export interface NativeThreadRingConstructor {

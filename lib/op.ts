@@ -5,7 +5,7 @@
 import { Buffer } from 'node:buffer';
 import type { RegisteredFile } from './registered.js';
 
-export enum OpCode { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Nop }
+export enum OpCode { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Nop, ReadWhole }
 
 /** The statx mask libuv (and so node:fs) asks for: basic stats and birth time. */
 export const STATX_MASK = 0xfff;
@@ -32,6 +32,8 @@ export class Op {
   mode = 0;
   /** iovec array (readv/writev) or statx output. */
   scratch: Buffer | null = null;
+  /** ReadWhole: where the pool reports [stage, handed-over fd], at pair `tag`. */
+  status: Int32Array | null = null;
   /** Called once with the result (>= 0) or -errno (and the op, so one function can serve many ops). */
   done: ((result: number, op: Op) => void) | null = null;
   /** For ops that stand alone (batches): the path and rename destination as the user gave them, for errors. */
@@ -110,6 +112,17 @@ export function renameOp(from: Buffer, to: Buffer): Op {
 export function mkdirOp(path: Buffer, mode: number): Op {
   const op = new Op(OpCode.Mkdir);
   op.path = path; op.mode = mode;
+  return op;
+}
+
+/**
+ * The thread pool's fused whole-file read: open + fstat + read + close on one
+ * worker, into `capacity` bytes of `view` at `offset` (see native ReadWholeFile).
+ */
+export function readWholeOp(path: Buffer, flags: number, view: Buffer, offset: number, capacity: number, status: Int32Array, slot: number): Op {
+  const op = new Op(OpCode.ReadWhole);
+  op.path = path; op.flags = flags; op.view = view; op.offset = offset; op.length = capacity;
+  op.status = status; op.tag = slot;
   return op;
 }
 

@@ -18,6 +18,7 @@ export function syscallOf(op: Op): string {
     case OpCode.Rename: return 'rename';
     case OpCode.Mkdir: return 'mkdir';
     case OpCode.Nop: return 'nop';
+    case OpCode.ReadWhole: return 'open';  // lib/readfiles.ts names the failing stage itself
   }
 }
 

@@ -2,7 +2,7 @@
 // completions, and holds every in-flight op (and so its memory) in a slot
 // table until its completion arrives. All async flavours go through here.
 import { createBackend, type BackendName, type BackendOptions, type RingSetup } from './backend.js';
-import type { NativeRing } from './binding.js';
+import type { NativeRing, NativeThreadRing } from './binding.js';
 import { invalidArgType, invalidArgValue, ringClosed, systemError } from './errors.js';
 import { Batch } from './batch.js';
 import { callbacksOn, promisesOn, type RingCallbacks, type RingPromises } from './bound.js';
@@ -443,6 +443,8 @@ export class Ring {
       case OpCode.Rename: return n.rename(id, op.path!, op.path2!);
       case OpCode.Mkdir: return n.mkdir(id, op.path!, op.mode);
       case OpCode.Nop: return n.nop(id);
+      // Queued only when backend is 'threads' (lib/readfiles.ts).
+      case OpCode.ReadWhole: return (n as NativeThreadRing).readWhole(id, op.path!, op.flags, op.view!, op.offset, op.length, op.status!, op.tag);
     }
   }
 

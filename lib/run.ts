@@ -26,6 +26,7 @@ export function execSync(op: Op): number {
     case OpCode.Rename: return native.rename(op.path!, op.path2!);
     case OpCode.Mkdir: return native.mkdir(op.path!, op.mode);
     case OpCode.Nop: return 0;
+    case OpCode.ReadWhole: return -22;  // EINVAL: the thread pool's op only (lib/readfiles.ts)
   }
 }
 

@@ -123,8 +123,49 @@ int32_t ExecuteOp(const ThreadOp& op, const std::atomic<bool>& stopping) {
       return static_cast<int32_t>(Retrying(stopping, [&] { return mkdirat(AT_FDCWD, op.path, op.mode); }));
     case ThreadOpKind::Nop:
       return 0;
+    case ThreadOpKind::ReadWhole:
+      return -EINVAL;  // ReadWholeFile, which can hand over an fd
   }
   return -EINVAL;
+}
+
+int32_t ReadWholeFile(const ThreadOp& op, const std::atomic<bool>& stopping, int* handed_fd) {
+  auto failed = [&](ReadWholeStage stage, int64_t r) {
+    op.status[0] = stage;
+    return static_cast<int32_t>(r);
+  };
+  int fd = static_cast<int>(Retrying(stopping, [&] { return openat(AT_FDCWD, op.path, op.flags | O_CLOEXEC, op.mode); }));
+  if (fd < 0) return failed(kStageOpen, fd);
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int err = errno;
+    close(fd);
+    return failed(kStageFstat, -err);
+  }
+  // (The byte count must fit the int32 result: never more than one read gives.)
+  if (!S_ISREG(st.st_mode) || st.st_size <= 0 || static_cast<uint64_t>(st.st_size) > op.length || st.st_size > 0x7ffff000) {
+    // Not ours to read (a FIFO may already hold a writer's data, so the fd is
+    // handed over rather than closed and reopened).
+    op.status[1] = fd;
+    *handed_fd = fd;
+    return kHandedOver;
+  }
+  // Up to the size fstat gave, as readFileSync does: a file that grows
+  // meanwhile is read as it was; one that shrinks, up to its new end.
+  auto* data = static_cast<uint8_t*>(op.buffer);
+  size_t size = static_cast<size_t>(st.st_size), filled = 0;
+  while (filled < size) {
+    int64_t n = Retrying(stopping, [&] { return pread(fd, data + filled, size - filled, static_cast<off_t>(filled)); });
+    if (n < 0) {
+      close(fd);
+      return failed(kStageRead, n);
+    }
+    if (n == 0) break;
+    filled += static_cast<size_t>(n);
+  }
+  // Not retried on EINTR: Linux releases the fd either way.
+  if (close(fd) != 0 && errno != EINTR) return failed(kStageClose, -errno);
+  return static_cast<int32_t>(filled);
 }
 
 bool BreaksLink(const ThreadOp& op, int32_t result) {

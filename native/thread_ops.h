@@ -7,7 +7,7 @@
 
 namespace uringfs {
 
-enum class ThreadOpKind : uint8_t { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Nop };
+enum class ThreadOpKind : uint8_t { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Nop, ReadWhole };
 
 // Every pointer is into memory lib/ pins until the op's completion arrives.
 struct ThreadOp {
@@ -22,11 +22,22 @@ struct ThreadOp {
   int64_t position = -1;   // -1: the current file position
   const char* path = nullptr;
   const char* path2 = nullptr;
+  int32_t* status = nullptr;  // ReadWhole: [stage, handed-over fd]
 };
 
 // ExecuteOp's answer for a read or write on a pipe, FIFO, socket or other
 // pollable file that is not ready: poll for PollEventsFor(op), then retry.
 constexpr int32_t kNotReady = INT32_MIN;
+
+// ReadWhole: open + fstat + read + close of one file on a worker, the whole
+// of readFiles' per-file work in one hand-off. Returns the bytes read (fd
+// closed), -errno with the failing stage in status[0], or kHandedOver with
+// the fd (left open) in status[1] and in *handed_fd: a file this op does not
+// read by itself (not regular, size 0 or larger than the buffer), for lib/ to
+// carry on with ordinary ops.
+constexpr int32_t kHandedOver = -(1 << 30);  // lib/readfiles.ts HANDED_OVER
+enum ReadWholeStage : int32_t { kStageOpen, kStageFstat, kStageRead, kStageClose };
+int32_t ReadWholeFile(const ThreadOp& op, const std::atomic<bool>& stopping, int* handed_fd);
 
 // Runs `op` with a syscall and returns what io_uring would for the same op:
 // the result, -errno, or kNotReady. EINTR is retried unless `stopping`.

@@ -46,6 +46,7 @@ constexpr size_t kWorkerStack = 256 * 1024;
 struct Completion {
   uint32_t id;
   int32_t result;
+  int fd = -1;  // an fd a ReadWhole op handed over: closed by Teardown if JS never gets it
 };
 
 class ThreadRing;
@@ -79,6 +80,7 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   Napi::Value QueueRename(const Napi::CallbackInfo& info);
   Napi::Value QueueMkdir(const Napi::CallbackInfo& info);
   Napi::Value QueueNop(const Napi::CallbackInfo& info);
+  Napi::Value QueueReadWhole(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value SetSqeFlags(const Napi::CallbackInfo& info);
   Napi::Value Reserve(const Napi::CallbackInfo& info);
@@ -164,6 +166,7 @@ Napi::Function ThreadRing::Define(Napi::Env env) {
     InstanceMethod<&ThreadRing::QueueRename>("rename"),
     InstanceMethod<&ThreadRing::QueueMkdir>("mkdir"),
     InstanceMethod<&ThreadRing::QueueNop>("nop"),
+    InstanceMethod<&ThreadRing::QueueReadWhole>("readWhole"),
     InstanceMethod<&ThreadRing::Flush>("flush"),
     InstanceMethod<&ThreadRing::SetSqeFlags>("setSqeFlags"),
     InstanceMethod<&ThreadRing::Reserve>("reserve"),
@@ -365,6 +368,27 @@ Napi::Value ThreadRing::QueueNop(const Napi::CallbackInfo& info) {
   return Queue(info.Env(), op);
 }
 
+// readWhole(id, path, flags, view, offset, capacity, status, slot): see
+// ReadWholeFile; `status` is an Int32Array, the op's pair is at 2 * slot.
+Napi::Value ThreadRing::QueueReadWhole(const Napi::CallbackInfo& info) {
+  const char* path = PathArg(info[1]);
+  Bytes b = ViewBytes(info[3]);
+  uint8_t* p = RangeIn(b, Int64Arg(info[4]), Int64Arg(info[5]));
+  Bytes status = ViewBytes(info[6]);
+  uint8_t* pair = RangeIn(status, Int64Arg(info[7]) * 2 * sizeof(int32_t), 2 * sizeof(int32_t));
+  if (!path || !p || !pair) return Napi::Number::New(info.Env(), -EFAULT);
+  ThreadOp op;
+  op.kind = ThreadOpKind::ReadWhole;
+  op.id = UINT_ARG(0);
+  op.path = path;
+  op.flags = IntArg(info[2]);
+  op.mode = 0666;
+  op.buffer = p;
+  op.length = static_cast<uint64_t>(Int64Arg(info[5]));
+  op.status = reinterpret_cast<int32_t*>(pair);
+  return Queue(info.Env(), op);
+}
+
 // Workers start on the first hand-off, so a ring that is never used costs
 // no threads. Returns false when not even one could be started
 // (RLIMIT_NPROC, memory).
@@ -463,8 +487,12 @@ void ThreadRing::WorkerLoop() {
     for (size_t i = 0; i < chain.size(); i++) {
       const ThreadOp& op = chain[i];
       int32_t res;
+      int handed_fd = -1;
       if (cancel_rest || stopping_.load()) {
         res = -ECANCELED;
+      } else if (op.kind == ThreadOpKind::ReadWhole) {
+        res = ReadWholeFile(op, stopping_, &handed_fd);
+        if (op.linked && BreaksLink(op, res)) cancel_rest = true;
       } else {
         res = ExecuteOp(op, stopping_);
         while (res == kNotReady) {
@@ -482,7 +510,7 @@ void ThreadRing::WorkerLoop() {
         if (res == kNotReady) break;  // parked, with the rest of its chain
         if (op.linked && BreaksLink(op, res)) cancel_rest = true;
       }
-      Post({op.id, res});
+      Post({op.id, res, handed_fd});
     }
   }
 }
@@ -692,7 +720,12 @@ unsigned ThreadRing::Teardown(int32_t* out, unsigned cap) {
       out[2 * delivered + 1] = res;
       delivered++;
     };
-    for (const Completion& c : done_) deliver(c.id, c.result);
+    for (const Completion& c : done_) {
+      // An fd a ReadWhole op handed over is closed here: its owner in JS
+      // learns only that the op was cancelled.
+      if (c.fd >= 0) close(c.fd);
+      deliver(c.id, c.fd >= 0 ? -ECANCELED : c.result);
+    }
     for (const ThreadOp& op : never_started) deliver(op.id, -ECANCELED);
     for (const Parked& p : parked_) for (const ThreadOp& op : p.chain) deliver(op.id, -ECANCELED);
     for (const ThreadOp& op : pending_list_) deliver(op.id, -ECANCELED);
