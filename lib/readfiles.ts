@@ -2,11 +2,14 @@
 // read (continued after short reads) → close as its own small state machine
 // of raw Ops; the ring's per-turn flush puts every file's next step into one
 // io_uring_enter, so N files cost a handful of syscalls, not 4N.
+// On the thread pool, where every op is a cross-thread hand-off, a file is
+// one fused op instead (open + fstat + read + close on one worker: see
+// startFused); only files it does not read by itself take the steps above.
 import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { binding } from './binding.js';
 import { invalidArgType, ringClosed } from './errors.js';
-import { AT_EMPTY_PATH, closeOp, openOp, readOp, STATX_MASK, STATX_SIZE, statxOp, type Op } from './op.js';
+import { AT_EMPTY_PATH, closeOp, openOp, readOp, readWholeOp, STATX_MASK, STATX_SIZE, statxOp, type Op } from './op.js';
 import { defaultRing, resultError, type Ring } from './ring.js';
 import { claimBoundRing } from './run.js';
 import type { Outcome } from './batch.js';
@@ -31,6 +34,12 @@ const kSlabSize = 1024 * 1024;
 const kSlabMaxFile = 64 * 1024;
 const kUnknownSizeChunk = 64 * 1024;
 const DIRECT_FSTAT = process.env.URINGFS_READFILES_STATX !== 'ring';
+/** native ReadWholeFile's answer for a file it left to the ordinary ops (fd open). */
+const HANDED_OVER = -(2 ** 30);
+const FUSED_STAGES = ['open', 'fstat', 'read', 'close'] as const;
+/** The room given to a file before any size is known, and the step sizes are rounded to. */
+const kFirstGuess = 16 * 1024;
+const kGuessStep = 4096;
 
 class SlabAllocator {
   #slab: Buffer | null = null;
@@ -48,6 +57,22 @@ class SlabAllocator {
     const b = this.#slab.subarray(this.#used, this.#used + size);
     this.#used += (size + 7) & ~7;
     return b;
+  }
+
+  /** Room for up to `capacity` (<= kSlabMaxFile) bytes: the slab and the offset. */
+  reserve(capacity: number): [Buffer, number] {
+    if (this.#slab === null || this.#used + capacity > kSlabSize) {
+      this.#slab = Buffer.allocUnsafeSlow(kSlabSize);
+      this.#used = 0;
+    }
+    const offset = this.#used;
+    this.#used += capacity;
+    return [this.#slab, offset];
+  }
+
+  /** `used` of `capacity` bytes reserved at `offset` hold data: the rest goes back if nothing was reserved after it. */
+  trim(slab: Buffer, offset: number, capacity: number, used: number): void {
+    if (slab === this.#slab && this.#used === offset + capacity) this.#used = offset + ((used + 7) & ~7);
   }
 }
 
@@ -71,6 +96,11 @@ interface Job {
   directFstat: boolean;
   /** Output of the direct fstat, reused file after file. */
   statx: Buffer;
+  /** On the thread pool: each file as one fused op (open+fstat+read+close on a worker); [stage, fd] pairs by file index. */
+  fused: Int32Array | null;
+  /** Room given to the next fused file: the largest size seen so far, rounded up (kFirstGuess until one is seen). */
+  guess: number;
+  largest: number;
   onFileDone(file: FileRead): void;
 }
 
@@ -112,6 +142,7 @@ function send(job: Job, op: Op, done: (result: number) => void): void {
 }
 
 function start(job: Job, file: FileRead): void {
+  if (job.fused !== null) return startFused(job, file, job.fused);
   send(job, openOp(pathBytes(file.path), job.flags, 0o666), (fd) => {
     if (fd < 0) {
       file.error = resultError(fd, 'open', file.path);
@@ -129,6 +160,45 @@ function start(job: Job, file: FileRead): void {
       send(job, st, (r) => sized(job, file, r, st.scratch!));
     }
   });
+}
+
+/**
+ * One hand-off for the whole file: a worker opens, fstats, reads into slab room
+ * of `job.guess` bytes, closes. A file it does not read (larger than the room,
+ * not regular, size 0) comes back open and goes on as the ordinary path does.
+ */
+function startFused(job: Job, file: FileRead, status: Int32Array): void {
+  const capacity = job.guess;
+  const [slab, offset] = job.slabs.reserve(capacity);
+  send(job, readWholeOp(pathBytes(file.path), job.flags, slab, offset, capacity, status, file.index), (n) => {
+    if (n >= 0) {
+      job.slabs.trim(slab, offset, capacity, n);
+      noteSize(job, n);
+      file.data = slab.subarray(offset, offset + n);
+      job.onFileDone(file);
+      return;
+    }
+    job.slabs.trim(slab, offset, capacity, 0);
+    if (n !== HANDED_OVER) {
+      const stage = FUSED_STAGES[status[2 * file.index]] ?? 'open';
+      file.error = resultError(n, stage, stage === 'open' ? file.path : undefined);
+      job.onFileDone(file);
+      return;
+    }
+    file.fd = status[2 * file.index + 1];
+    const r = binding.sync.statx(file.fd, null, AT_EMPTY_PATH, STATX_MASK, job.statx);
+    if (r >= 0) {
+      const { isFile, size } = statxTypeAndSize(job.statx);
+      if (isFile) noteSize(job, size);
+    }
+    sized(job, file, r, job.statx);
+  });
+}
+
+function noteSize(job: Job, size: number): void {
+  if (size <= job.largest) return;
+  job.largest = size;
+  job.guess = Math.min(kSlabMaxFile, Math.max(kGuessStep, Math.ceil(size / kGuessStep) * kGuessStep));
 }
 
 /** With the file's statx: a buffer of its size, or chunks when the size is unknown (0: /proc, pipes). */
@@ -189,6 +259,10 @@ function finishFile(job: Job, file: FileRead): void {
   });
 }
 
+function fusedState(ring: Ring, count: number): Pick<Job, 'fused' | 'guess' | 'largest'> {
+  return { fused: ring.backend === 'threads' ? new Int32Array(2 * count) : null, guess: kFirstGuess, largest: -1 };
+}
+
 /** `bound`: the ring of ring.promises / ring.callbacks, when called through one (an explicit `ring` option wins). */
 function parse(paths: unknown, options: ReadFilesOptions | undefined, bound: Ring | undefined): { files: FileRead[]; flags: number; encoding: Encoding | undefined; settle: boolean; ring: Ring } {
   if (!Array.isArray(paths)) throw invalidArgType('paths', 'Array', paths);
@@ -227,7 +301,7 @@ function readFilesOn(bound: Ring | undefined, paths: readonly PathLike[], option
     let remaining = files.length;
     let failed = false;
     if (remaining === 0) return resolve(out);
-    const job: Job = { ring, flags, sync: false, slabs: new SlabAllocator(), directFstat: DIRECT_FSTAT, statx: Buffer.allocUnsafe(STATX_SIZE), onFileDone() {} };
+    const job: Job = { ring, flags, sync: false, slabs: new SlabAllocator(), directFstat: DIRECT_FSTAT, statx: Buffer.allocUnsafe(STATX_SIZE), ...fusedState(ring, files.length), onFileDone() {} };
     runFiles(job, files, (file) => {
       if (file.error !== null && !settle && !failed) {
         failed = true;
@@ -247,7 +321,7 @@ export function readFilesSync(paths: readonly PathLike[], options?: ReadFilesOpt
 export function readFilesSync(paths: readonly PathLike[], options?: ReadFilesOptions): unknown[] {
   const { files, flags, encoding, settle, ring } = parse(paths, options, undefined);
   let remaining = files.length;
-  const job: Job = { ring, flags, sync: true, slabs: new SlabAllocator(), directFstat: true, statx: Buffer.allocUnsafe(STATX_SIZE), onFileDone() {} };
+  const job: Job = { ring, flags, sync: true, slabs: new SlabAllocator(), directFstat: true, statx: Buffer.allocUnsafe(STATX_SIZE), ...fusedState(ring, files.length), onFileDone() {} };
   runFiles(job, files, () => { remaining--; });
   ring.flush();
   ring.runUntil(() => remaining === 0);
