@@ -34,6 +34,8 @@ interface Context {
   ring: Ring;
   dir: string;
   slots: (number | null)[];
+  /** Whether the fd in each slot was opened with O_APPEND (its writes land at the end, whatever the position). */
+  appends: boolean[];
 }
 
 function outcome(p: Promise<unknown>, dir: string): Promise<unknown> {
@@ -81,6 +83,7 @@ function plan(seed: number, count: number): Step[] {
           ctx.slots[slot] = null;
           const r = await run(ctx, openSteps(join(ctx.dir, path), flags, 0o640)) as { ok?: number };
           if (typeof r.ok === 'number') ctx.slots[slot] = r.ok;
+          ctx.appends[slot] = (flags & O_APPEND) !== 0;
           return { open: path, flags, ok: typeof r.ok === 'number', r: typeof r.ok === 'number' ? 'fd' : r };
         });
         break;
@@ -165,11 +168,20 @@ function plan(seed: number, count: number): Step[] {
         break;
       }
       case 16: {
-        // Writes to disjoint ranges in flight together: any order gives the same bytes.
+        // Writes to disjoint ranges in flight together: any order gives the same bytes (unless O_APPEND).
         const count = prng.int(2, 16), stride = prng.int(1, 800);
         const writes = Array.from({ length: count }, (_, j) => ({ pos: j * stride, data: prng.bytes(prng.int(0, stride)) }));
         prng.shuffle(writes);
-        steps.push((ctx) => Promise.all(writes.map((w) => run(ctx, writeSteps(fdOf(ctx, slot), w.data, 0, w.data.length, w.pos)))));
+        steps.push(async (ctx) => {
+          const write = (w: (typeof writes)[number]) => run(ctx, writeSteps(fdOf(ctx, slot), w.data, 0, w.data.length, w.pos));
+          // With O_APPEND every write lands at the end: their order is the file's, so one at a time.
+          if (ctx.appends[slot]) {
+            const rs = [];
+            for (const w of writes) rs.push(await write(w));
+            return rs;
+          }
+          return Promise.all(writes.map(write));
+        });
         break;
       }
       case 17: {
@@ -223,7 +235,7 @@ async function execute(backend: 'io_uring' | 'threads', seed: number, count: num
   nodeFs.writeFileSync(join(dir, 'a'), new Prng(seed).bytes(7000));
   const ring = new Ring({ backend, entries: 16 });
   expect(ring.backend).toBe(backend);
-  const ctx: Context = { ring, dir, slots: Array(SLOTS).fill(null) };
+  const ctx: Context = { ring, dir, slots: Array(SLOTS).fill(null), appends: Array(SLOTS).fill(false) };
   const results: unknown[] = [];
   for (const step of plan(seed, count)) results.push(await step(ctx));
   for (const fd of ctx.slots) if (fd !== null) results.push(await run(ctx, closeSteps(fd)));
