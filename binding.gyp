@@ -10,7 +10,8 @@
         "native/threads.cc",
         "native/thread_ops.cc",
         "native/probe.cc",
-        "native/epoll.cc"
+        "native/epoll.cc",
+        "native/held_fds.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

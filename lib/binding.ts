@@ -147,6 +147,11 @@ export interface Binding {
   probeIoUring(): number[] | number;
   sync: NativeSync;
   Epoll: NativeEpollConstructor;
+  /**
+   * A new table of `count` held fds (-1 free, fd held, ~fd being closed), with the entries of the
+   * previous one; when the environment is torn down, the fds it holds are closed (lib/held.ts).
+   */
+  heldFds(count: number): Int32Array;
 }
 
 const require = createRequire(import.meta.url);

@@ -10,6 +10,7 @@ import {
 } from './operations.js';
 import { defaultRing, type Ring } from './ring.js';
 import { claimBoundRing, runPromise, runSync, type Steps } from './run.js';
+import { closingFd, holdFd, releaseFd } from './held.js';
 import type { BigIntStats, Stats } from './stats.js';
 import { invalidArgType } from './errors.js';
 import {
@@ -59,6 +60,8 @@ let handleOn: (fd: number, ring: Ring | undefined) => FileHandle;
  */
 export class FileHandle {
   #fd: number;
+  /** The fd's slot in the held-fd table (lib/held.ts): closed for us if this JS environment is torn down. */
+  readonly #held: number;
   #ring: Ring | undefined;
   #refs = 1;
   #closePromise: Promise<void> | null = null;
@@ -76,6 +79,7 @@ export class FileHandle {
 
   constructor(fd: number) {
     this.#fd = fd;
+    this.#held = holdFd(fd);
   }
 
   /** The file descriptor, or -1 once closed. */
@@ -183,15 +187,25 @@ export class FileHandle {
   async #closeFd(fd: number): Promise<void> {
     const ring = this.#ring ?? defaultRing();
     if (!ring.closed) {
+      closingFd(this.#held);
       try {
-        return await run(ring, closeSteps(fd));
+        await run(ring, closeSteps(fd));
+        releaseFd(this.#held);
+        return;
       } catch (err) {
         const code = (err as { code?: unknown }).code;
         // Cancelled or never run: the fd is still open.
-        if (code !== 'ERR_URINGFS_RING_CLOSED' && code !== 'ECANCELED') throw err;
+        if (code !== 'ERR_URINGFS_RING_CLOSED' && code !== 'ECANCELED') {
+          releaseFd(this.#held);
+          throw err;
+        }
       }
     }
-    runSync(closeSteps(fd));
+    try {
+      runSync(closeSteps(fd));
+    } finally {
+      releaseFd(this.#held);
+    }
   }
 
   /**

@@ -8,6 +8,7 @@
 import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { binding } from './binding.js';
+import { closingFd, holdFd, releaseFd } from './held.js';
 import { invalidArgType, ringClosed } from './errors.js';
 import { AT_EMPTY_PATH, closeOp, openOp, readOp, readWholeOp, STATX_MASK, STATX_SIZE, statxOp, type Op } from './op.js';
 import { defaultRing, resultError, type Ring } from './ring.js';
@@ -79,6 +80,8 @@ class SlabAllocator {
 /** One file's progress through open → statx → read → close. */
 class FileRead {
   fd = -1;
+  /** The fd's slot in the held-fd table (lib/held.ts) while it is open. */
+  held = -1;
   size = 0;
   filled = 0;
   data: Buffer | null = null;
@@ -150,6 +153,7 @@ function start(job: Job, file: FileRead): void {
       return;
     }
     file.fd = fd;
+    file.held = holdFd(fd);
     if (job.directFstat) {
       // statx on a file just opened reads its in-memory inode: a direct
       // syscall (~0.3 µs) instead of IORING_OP_STATX, which the kernel always
@@ -186,6 +190,7 @@ function startFused(job: Job, file: FileRead, status: Int32Array): void {
       return;
     }
     file.fd = status[2 * file.index + 1];
+    file.held = holdFd(file.fd);
     const r = binding.sync.statx(file.fd, null, AT_EMPTY_PATH, STATX_MASK, job.statx);
     if (r >= 0) {
       const { isFile, size } = statxTypeAndSize(job.statx);
@@ -249,11 +254,14 @@ function finishFile(job: Job, file: FileRead): void {
   if (job.ring.closed) {
     // The ring was closed under us: the fd is still ours to close.
     binding.sync.close(file.fd);
+    releaseFd(file.held);
     if (file.error === null) file.error = ringClosed('read');
     job.onFileDone(file);
     return;
   }
+  closingFd(file.held);
   send(job, closeOp(file.fd), (r) => {
+    releaseFd(file.held);
     if (r < 0 && file.error === null) file.error = resultError(r, 'close');
     job.onFileDone(file);
   });

@@ -453,6 +453,9 @@ export class Ring {
     const ops = this.#ops;
     for (let i = 0; i < count; i++) {
       const id = c[2 * i];
+      // Taken (native CompletionPort::kTaken): were this environment torn down before the pair
+      // is taken, the native side would close the fd an open in it returned.
+      c[2 * i] = -1;
       const op = ops[id];
       // An unknown id can only come from a ring shared across fork(): ignore it.
       if (op === undefined) continue;

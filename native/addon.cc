@@ -1,8 +1,9 @@
 // Module entry: exports the io_uring Ring class, the thread-pool ThreadRing
 // with the same interface, the io_uring probe, the direct-syscall functions
-// of the sync flavour and the Epoll class of the readiness API. All state
-// lives in Ring, ThreadRing and Epoll instances or on the
-// stack: nothing is static and mutable, so every worker thread is independent.
+// of the sync flavour, the Epoll class of the readiness API and the table of
+// fds lib/ holds. All state lives in those instances (the table: one per
+// environment) or on the stack: nothing is static and mutable, so every
+// worker thread is independent.
 #include <sys/uio.h>
 #include "common.h"
 
@@ -25,6 +26,7 @@ int FillIovecs(Napi::Array views, Bytes iov_out) {
 }  // namespace uringfs
 
 static Napi::Object InitUringfs(Napi::Env env, Napi::Object exports) {
+  uringfs::InitHeldFds(env, exports);
   uringfs::InitRing(env, exports);
   uringfs::InitSync(env, exports);
   uringfs::InitThreads(env, exports);

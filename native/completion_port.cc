@@ -1,4 +1,5 @@
 #include "completion_port.h"
+#include <unistd.h>
 
 namespace uringfs {
 
@@ -21,6 +22,7 @@ void CompletionPort::Open(Napi::Env env, Napi::Object self, const char* resource
   uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));
 
   capacity_ = capacity;
+  pair_fds_.assign(capacity, -1);
   Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, capacity * 2 * sizeof(int32_t));
   Napi::Int32Array completions = Napi::Int32Array::New(env, capacity * 2, ab, 0);
   completions_ = static_cast<int32_t*>(ab.Data());
@@ -78,9 +80,9 @@ Napi::Value CompletionPort::Counters(Napi::Env env) const {
   return a;
 }
 
-void CompletionPort::Deliver(unsigned count) {
+bool CompletionPort::Deliver(unsigned count) {
   Napi::Function fn = on_completions_.Value();
-  if (fn.IsEmpty()) return;  // engine collected: nothing waits on these
+  if (fn.IsEmpty()) return true;  // engine collected: nothing waits on these
   napi_value argv[1] = {Napi::Number::New(env_, count)};
   // napi_make_callback needs an object as the receiver; the dispatcher ignores it.
   napi_value receiver, result;
@@ -91,6 +93,31 @@ void CompletionPort::Deliver(unsigned count) {
     napi_get_and_clear_last_exception(env_, &err);
     napi_fatal_exception(env_, err);
   }
+  untaken_ = 0;
+  for (unsigned i = 0; i < count; i++) {
+    if (completions_[2 * i] != kTaken) untaken_ = count;
+  }
+  return untaken_ == 0;
+}
+
+void CompletionPort::UseSyncArray(Napi::Value array, int32_t* out, unsigned cap) {
+  sync_count_ = 0;
+  if (out != sync_out_) {
+    sync_ref_ = Napi::Persistent(array);
+    sync_out_ = out;
+  }
+  if (sync_fds_.size() < cap) sync_fds_.resize(cap, -1);
+}
+
+void CompletionPort::CloseUntakenFds() {
+  for (unsigned i = 0; i < untaken_; i++) {
+    if (completions_[2 * i] != kTaken && pair_fds_[i] >= 0) close(pair_fds_[i]);
+  }
+  untaken_ = 0;
+  for (unsigned i = 0; i < sync_count_; i++) {
+    if (sync_out_[2 * i] != kTaken && sync_fds_[i] >= 0) close(sync_fds_[i]);
+  }
+  sync_count_ = 0;
 }
 
 void CompletionPort::Close() {
@@ -109,6 +136,10 @@ void CompletionPort::Close() {
     async_context_ = nullptr;
   }
   if (!on_completions_.IsEmpty()) on_completions_.Reset();
+  if (!sync_ref_.IsEmpty()) sync_ref_.Reset();
+  sync_out_ = nullptr;
+  sync_count_ = 0;
+  untaken_ = 0;
 }
 
 void CompletionPort::OnPoll(uv_poll_t* handle, int status, int events) {

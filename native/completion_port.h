@@ -7,11 +7,14 @@
 #include <napi.h>
 #include <uv.h>
 #include <cstdint>
+#include <vector>
 
 namespace uringfs {
 
 // Slots of the shared state array (Int32Array `state`).
 enum StateSlot { kInDrain = 0, kStateSlots = 4 };
+// What lib/ writes over a pair's id once it has taken the pair.
+constexpr int32_t kTaken = -1;
 
 class CompletionPort {
  public:
@@ -39,8 +42,30 @@ class CompletionPort {
 
   // Hand the first `count` pairs of completions() to JS in one call, inside a
   // callback scope (so promise reactions run). An exception escaping it is
-  // reported as uncaught rather than losing the rest of the drain.
-  void Deliver(unsigned count);
+  // reported as uncaught rather than losing the rest of the drain. JS marks
+  // each pair it takes (id kTaken); false when some were not taken — the JS
+  // environment is being torn down (a worker terminated mid-drain): stop
+  // draining, and leave the rest where the teardown finds it.
+  bool Deliver(unsigned count);
+
+  // The fd pair `i` written into `out` carries (an open's result, an fd the
+  // pool handed over), or -1: closed by CloseUntakenFds if JS never takes
+  // it. `out` is completions() (for the next Deliver) or the array of the
+  // synchronous wait under way (UseSyncArray); other arrays are not tracked.
+  void SetPairFd(const int32_t* out, unsigned i, int fd) {
+    if (out == completions_) pair_fds_[i] = fd;
+    else if (out == sync_out_) sync_fds_[i] = fd;
+  }
+  // A synchronous wait copies pairs into `array` (the Int32Array `out` of
+  // `cap` pairs) for JS to take after it returns; `count` of them now.
+  void UseSyncArray(Napi::Value array, int32_t* out, unsigned cap);
+  void SyncPairs(unsigned count) { sync_count_ = count; }
+  // A Deliver left pairs untaken: JS no longer runs here (the environment is
+  // being torn down), and draining again would overwrite them.
+  bool stalled() const { return untaken_ > 0; }
+  // At environment teardown: close the fds of the pairs JS did not take — of
+  // an interrupted Deliver, or of the last synchronous wait.
+  void CloseUntakenFds();
 
   // Stop watching and release JS references. The cleanup hook is removed
   // once the handle has closed (a later loop turn), which is when the
@@ -80,6 +105,12 @@ class CompletionPort {
   int32_t* completions_ = nullptr;
   unsigned capacity_ = 0;
   int32_t* state_ = nullptr;
+  std::vector<int> pair_fds_;  // by pair of completions()
+  unsigned untaken_ = 0;  // pairs of the last Deliver that JS did not take
+  Napi::Reference<Napi::Value> sync_ref_;  // keeps sync_out_ alive
+  int32_t* sync_out_ = nullptr;
+  std::vector<int> sync_fds_;
+  unsigned sync_count_ = 0;
   uint64_t pending_ = 0;  // ops queued whose completion has not been reaped
   uint64_t submitted_ = 0, enters_ = 0, completed_ = 0, overflows_ = 0, max_pending_ = 0;
   static constexpr unsigned kHistogramBuckets = 10;

@@ -71,7 +71,14 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   // were pending are copied there as [id, res] pairs (at most `cap`).
   unsigned Teardown(int32_t* out = nullptr, unsigned cap = 0);
   void OnReadable() override;
-  void OnEnvironmentTeardown() override { Teardown(); }
+  void OnEnvironmentTeardown() override {
+    port_.CloseUntakenFds();
+    Teardown();
+  }
+  // The fd an open's CQE carries, or -1.
+  int OpenedFd(const io_uring_cqe* cqe) const {
+    return cqe->res >= 0 && cqe->user_data < is_open_.size() && is_open_[cqe->user_data] ? cqe->res : -1;
+  }
 
   io_uring ring_{};
   bool open_ = false;
@@ -87,6 +94,9 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   // The registered buffers, as the kernel was given them: a READ_FIXED or
   // WRITE_FIXED is issued only for a range that lies inside one of them.
   std::vector<iovec> fixed_buffers_;
+  // By op id: whether the op is an open, whose fd an environment teardown
+  // closes (no JS is left to receive it).
+  std::vector<bool> is_open_;
 };
 
 Napi::Function Ring::Define(Napi::Env env) {
@@ -166,6 +176,8 @@ io_uring_sqe* Ring::NextSqe() {
 }
 
 Napi::Value Ring::Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id) {
+  if (id >= is_open_.size()) is_open_.resize(id + 1);
+  is_open_[id] = sqe->opcode == IORING_OP_OPENAT;
   io_uring_sqe_set_data64(sqe, id);
   sqe->flags |= sqe_flags_;
   port_.OpStarted();
@@ -354,7 +366,7 @@ void Ring::Drain() {
     unsigned n = ReapInto(port_.completions(), port_.capacity(), &seen);
     if (seen == 0) break;
     if (n == 0) continue;
-    port_.Deliver(n);
+    if (!port_.Deliver(n)) break;  // the environment is going: its teardown takes it from here
     if (!open_ || closing_) break;
   }
   state[kInDrain] = 0;
@@ -374,6 +386,7 @@ unsigned Ring::ReapInto(int32_t* out, unsigned cap, unsigned* seen) {
       if (cqe->user_data == kInternalOp) continue;
       out[2 * n] = static_cast<int32_t>(cqe->user_data);
       out[2 * n + 1] = cqe->res;
+      port_.SetPairFd(out, n, OpenedFd(cqe));
       n++;
     }
     io_uring_cq_advance(&ring_, count);
@@ -418,6 +431,8 @@ Napi::Value Ring::WaitCompletions(const Napi::CallbackInfo& info) {
   Bytes out = ViewBytes(info[1]);
   unsigned cap = static_cast<unsigned>(out.length / (2 * sizeof(int32_t)));
   if (out.data == nullptr || cap == 0) return Napi::Number::New(env, -EFAULT);
+  auto* pairs = reinterpret_cast<int32_t*>(out.data);
+  if (pairs != port_.completions()) port_.UseSyncArray(info[1], pairs, cap);
   if (min > cap) min = cap;
   if (min > port_.pending()) min = static_cast<unsigned>(port_.pending());
   Submit();
@@ -432,11 +447,13 @@ Napi::Value Ring::WaitCompletions(const Napi::CallbackInfo& info) {
     break;
   }
   unsigned seen = 0;
-  return Napi::Number::New(env, ReapInto(reinterpret_cast<int32_t*>(out.data), cap, &seen));
+  unsigned n = ReapInto(pairs, cap, &seen);
+  if (pairs != port_.completions()) port_.SyncPairs(n);
+  return Napi::Number::New(env, n);
 }
 
 void Ring::OnReadable() {
-  if (open_ && !closing_) Drain();
+  if (open_ && !closing_ && !port_.stalled()) Drain();
 }
 
 // Cancel everything in flight, wait for every CQE, then free the ring. After
@@ -462,11 +479,14 @@ unsigned Ring::Teardown(int32_t* out, unsigned cap) {
         if (r < 0) break;
         if (cqe->user_data != kInternalOp) {
           // close() hands the results to lib/ (an open that completed
-          // returned an fd someone must close); environment teardown drops them.
+          // returned an fd someone must close); an environment teardown, with
+          // no JS left to receive them, closes those fds itself.
           if (out != nullptr && delivered < cap) {
             out[2 * delivered] = static_cast<int32_t>(cqe->user_data);
             out[2 * delivered + 1] = cqe->res;
             delivered++;
+          } else if (out == nullptr && OpenedFd(cqe) >= 0) {
+            close(cqe->res);
           }
           port_.OpsFinished(1);
         }

@@ -47,6 +47,7 @@ struct Completion {
   uint32_t id;
   int32_t result;
   int fd = -1;  // an fd a ReadWhole op handed over: closed by Teardown if JS never gets it
+  int opened = -1;  // the fd an open returned: closed by an environment teardown (no JS to get it)
 };
 
 class ThreadRing;
@@ -110,7 +111,10 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   // as [id, res] pairs, at most `cap`; returns how many.
   unsigned Teardown(int32_t* out = nullptr, unsigned cap = 0);
   void OnReadable() override;
-  void OnEnvironmentTeardown() override { Teardown(); }
+  void OnEnvironmentTeardown() override {
+    port_.CloseUntakenFds();
+    Teardown();
+  }
 
   bool open_ = false;
   bool closing_ = false;
@@ -510,7 +514,7 @@ void ThreadRing::WorkerLoop() {
         if (res == kNotReady) break;  // parked, with the rest of its chain
         if (op.linked && BreaksLink(op, res)) cancel_rest = true;
       }
-      Post({op.id, res, handed_fd});
+      Post({op.id, res, handed_fd, op.kind == ThreadOpKind::Open && res >= 0 ? res : -1});
     }
   }
 }
@@ -602,6 +606,7 @@ unsigned ThreadRing::ReapInto(int32_t* out, unsigned cap) {
     for (size_t i = 0; i < take; i++) {
       out[2 * i] = static_cast<int32_t>(done_[i].id);
       out[2 * i + 1] = done_[i].result;
+      port_.SetPairFd(out, static_cast<unsigned>(i), done_[i].fd >= 0 ? done_[i].fd : done_[i].opened);
     }
     done_.erase(done_.begin(), done_.begin() + take);
     n = static_cast<unsigned>(take);
@@ -621,7 +626,7 @@ void ThreadRing::Drain() {
   for (;;) {
     unsigned n = ReapInto(port_.completions(), port_.capacity());
     if (n == 0) break;
-    port_.Deliver(n);
+    if (!port_.Deliver(n)) break;  // the environment is going: its teardown takes it from here
     if (!open_ || closing_) break;
   }
   state[kInDrain] = 0;
@@ -656,6 +661,7 @@ Napi::Value ThreadRing::WaitCompletions(const Napi::CallbackInfo& info) {
     out = reinterpret_cast<int32_t*>(b.data);
     cap = static_cast<unsigned>(b.length / (2 * sizeof(int32_t)));
     if (out == nullptr || cap == 0) return Napi::Number::New(env, -EFAULT);
+    port_.UseSyncArray(info[1], out, cap);
   }
   uint64_t min = UINT_ARG(0);
   if (min > port_.pending()) min = port_.pending();
@@ -667,11 +673,13 @@ Napi::Value ThreadRing::WaitCompletions(const Napi::CallbackInfo& info) {
     done_ready_.wait(lock, [&] { return done_.size() >= min; });
     done_waiters_--;
   }
-  return Napi::Number::New(env, ReapInto(out, cap));
+  unsigned n = ReapInto(out, cap);
+  if (out != port_.completions()) port_.SyncPairs(n);
+  return Napi::Number::New(env, n);
 }
 
 void ThreadRing::OnReadable() {
-  if (open_ && !closing_) Drain();
+  if (open_ && !closing_ && !port_.stalled()) Drain();
 }
 
 // Stop taking work, cancel what no worker started, interrupt syscalls that
@@ -724,6 +732,8 @@ unsigned ThreadRing::Teardown(int32_t* out, unsigned cap) {
       // An fd a ReadWhole op handed over is closed here: its owner in JS
       // learns only that the op was cancelled.
       if (c.fd >= 0) close(c.fd);
+      // close() hands an open's fd to its owner; an environment teardown has none.
+      if (out == nullptr && c.opened >= 0) close(c.opened);
       deliver(c.id, c.fd >= 0 ? -ECANCELED : c.result);
     }
     for (const ThreadOp& op : never_started) deliver(op.id, -ECANCELED);

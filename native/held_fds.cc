@@ -1,0 +1,67 @@
+// Fds lib/ holds between the steps of an operation: a file of readFiles
+// between its open and its close, the fd of a FileHandle. When a JS
+// environment is torn down (a worker terminated, or the process exiting) no
+// JS runs any more to close them. lib/ lists them in a table this file owns;
+// the environment's cleanup hook, added when the addon is loaded (before any
+// ring exists, so it runs after every ring's teardown — the hooks run in
+// reverse order), closes what is listed.
+//
+// Entries: -1 free; fd >= 0 held; ~fd (<= -2) being closed by an op that may
+// or may not have run, which the hook leaves alone rather than risk closing
+// an fd number another thread has been given since.
+#include <unistd.h>
+#include <cstring>
+#include "common.h"
+
+namespace uringfs {
+namespace {
+
+struct HeldFds {
+  napi_ref table_ref = nullptr;  // keeps the table's ArrayBuffer (and so `table`) alive
+  int32_t* table = nullptr;
+  size_t count = 0;
+};
+
+void CloseHeldFds(void* arg) {
+  auto* held = static_cast<HeldFds*>(arg);
+  for (size_t i = 0; i < held->count; i++) {
+    if (held->table[i] >= 0) close(held->table[i]);
+  }
+  delete held;
+}
+
+// heldFds(count): a new table of `count` entries (an Int32Array), holding
+// the entries of the one before it and -1 after them; the hook reads this
+// one from now on. Copying here, not in JS, leaves no moment in which an
+// entry is in neither table.
+Napi::Value NewTable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto* held = static_cast<HeldFds*>(info.Data());
+  size_t count = info[0].As<Napi::Number>().Uint32Value();
+  if (count < held->count) count = held->count;
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, count * sizeof(int32_t));
+  auto* table = static_cast<int32_t*>(buffer.Data());
+  if (held->count > 0) memcpy(table, held->table, held->count * sizeof(int32_t));
+  for (size_t i = held->count; i < count; i++) table[i] = -1;
+  napi_ref ref = nullptr;
+  if (napi_create_reference(env, buffer, 1, &ref) != napi_ok) {
+    Napi::Error::New(env, "uringfs: cannot keep the held-fd table").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (held->table_ref != nullptr) napi_delete_reference(env, held->table_ref);
+  held->table_ref = ref;
+  held->table = table;
+  held->count = count;
+  return Napi::Int32Array::New(env, count, buffer, 0);
+}
+
+}  // namespace
+
+Napi::Object InitHeldFds(Napi::Env env, Napi::Object exports) {
+  auto* held = new HeldFds();
+  napi_add_env_cleanup_hook(env, CloseHeldFds, held);
+  exports.Set("heldFds", Napi::Function::New(env, NewTable, "heldFds", held));
+  return exports;
+}
+
+}  // namespace uringfs
