@@ -42,10 +42,10 @@ class CompletionPort {
 
   // Hand the first `count` pairs of completions() to JS in one call, inside a
   // callback scope (so promise reactions run). An exception escaping it is
-  // reported as uncaught rather than losing the rest of the drain. JS marks
-  // each pair it takes (id kTaken); false when some were not taken — the JS
-  // environment is being torn down (a worker terminated mid-drain): stop
-  // draining, and leave the rest where the teardown finds it.
+  // reported as uncaught rather than losing the rest of the drain. lib/ marks
+  // each pair it takes (id kTaken); false when the call stopped partway with
+  // pairs untaken — the JS environment is being torn down (a worker
+  // terminated mid-drain): stop draining, and leave them for the teardown.
   bool Deliver(unsigned count);
 
   // The fd pair `i` written into `out` carries (an open's result, an fd the
