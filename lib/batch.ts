@@ -9,12 +9,11 @@ import {
 } from './op.js';
 import { opError, opValue } from './outcome.js';
 import { RegisteredFile } from './registered.js';
-import { ECANCELED, type Ring } from './ring.js';
+import { EBADF, ECANCELED, type Ring } from './ring.js';
 import { pathBytes, validateBufferArray, validateFd, validatePath, validateReadPosition, writePosition, type PathLike } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
 const EFAULT = -14;
-const EBADF = -9;
 
 /** One op's outcome: its value, or the Node-style error it failed with. */
 export type Outcome<T = unknown> = { ok: true; value: T } | { ok: false; error: Error };
@@ -80,21 +79,18 @@ export class Batch {
     return this.#add(new Op(OpCode.Nop));
   }
 
-  /** An op on `fd`: a plain fd, or a file registered with this batch's ring (validated first, as node:fs does). */
-  #onFile(fd: number | RegisteredFile): (op: Op) => this {
-    if (fd instanceof RegisteredFile) {
-      if (!fd.belongsTo(this.#ring)) throw invalidArgValue('fd', fd, 'is registered with another ring');
-      return (op) => {
-        op.fd = -1;
-        op.file = fd;
-        return this.#add(op);
-      };
-    }
-    const plain = validateFd(fd);
-    return (op) => {
-      op.fd = plain;
-      return this.#add(op);
-    };
+  /** Check `fd` — a plain fd, or a file registered with this batch's ring — first, as node:fs does. */
+  #checkFd(fd: number | RegisteredFile): number | RegisteredFile {
+    if (!(fd instanceof RegisteredFile)) return validateFd(fd);
+    if (!fd.belongsTo(this.#ring)) throw invalidArgValue('fd', fd, 'is registered with another ring');
+    return fd;
+  }
+
+  /** Add `op` on `target` (from #checkFd). */
+  #addOn(target: number | RegisteredFile, op: Op): this {
+    if (target instanceof RegisteredFile) op.file = target;
+    else op.fd = target;
+    return this.#add(op);
   }
 
   /**
@@ -102,33 +98,33 @@ export class Batch {
    * `fd` may be a {@link RegisteredFile} of this ring (as for write, readv, writev, fsync, fdatasync).
    */
   read(fd: number | RegisteredFile, buffer: View, offset?: number | null, length?: number | null, position?: number | bigint | null): this {
-    const add = this.#onFile(fd);
+    const target = this.#checkFd(fd);
     const a = checkRead(buffer, offset, length ?? buffer?.byteLength - (offset ?? 0), position);
     // A zero-length read still goes to the kernel, so that it keeps its place in a chain.
-    return add(readOp(-1, buffer, a?.offset ?? 0, a?.length ?? 0, a?.position ?? -1));
+    return this.#addOn(target, readOp(-1, buffer, a?.offset ?? 0, a?.length ?? 0, a?.position ?? -1));
   }
 
   /** Like fs.write (buffer or string forms): resolves to bytes written. */
   write(fd: number | RegisteredFile, buffer: View | string, offsetOrPosition?: unknown, length?: unknown, position?: unknown): this {
-    const add = this.#onFile(fd);
+    const target = this.#checkFd(fd);
     const a = writeArgs(buffer, offsetOrPosition, length, position);
-    return add(writeOp(-1, a.buffer, a.offset, a.length, a.position));
+    return this.#addOn(target, writeOp(-1, a.buffer, a.offset, a.length, a.position));
   }
 
   /** Like fs.readv: resolves to bytes read. */
   readv(fd: number | RegisteredFile, buffers: View[], position?: number | null): this {
-    const add = this.#onFile(fd);
+    const target = this.#checkFd(fd);
     const views = validateBufferArray(buffers);
     const pos = typeof position === 'number' ? validateReadPosition(position, 0) : -1;
     // No buffers: 0 without a syscall, as in node:fs.
-    return views.length > 0 ? add(vectorOp(false, -1, views, pos)) : this.#addDone(0);
+    return views.length > 0 ? this.#addOn(target, vectorOp(false, -1, views, pos)) : this.#addDone(0);
   }
 
   /** Like fs.writev: resolves to bytes written. */
   writev(fd: number | RegisteredFile, buffers: View[], position?: number | null): this {
-    const add = this.#onFile(fd);
+    const target = this.#checkFd(fd);
     const views = validateBufferArray(buffers);
-    return views.length > 0 ? add(vectorOp(true, -1, views, writePosition(position))) : this.#addDone(0);
+    return views.length > 0 ? this.#addOn(target, vectorOp(true, -1, views, writePosition(position))) : this.#addDone(0);
   }
 
   /** Like fs.open: resolves to the fd. */
@@ -144,12 +140,14 @@ export class Batch {
 
   /** Like fs.fsync. */
   fsync(fd: number | RegisteredFile): this {
-    return this.#onFile(fd)(fsyncOp(-1, false));
+    const target = this.#checkFd(fd);
+    return this.#addOn(target, fsyncOp(-1, false));
   }
 
   /** Like fs.fdatasync. */
   fdatasync(fd: number | RegisteredFile): this {
-    return this.#onFile(fd)(fsyncOp(-1, true));
+    const target = this.#checkFd(fd);
+    return this.#addOn(target, fsyncOp(-1, true));
   }
 
   /** Like fs.stat (statx): resolves to Stats (BigIntStats with `bigint`). */

@@ -48,27 +48,27 @@ class SlabAllocator {
 
   alloc(size: number): Buffer {
     if (size > kSlabMaxFile) return Buffer.allocUnsafe(size);
-    if (this.#slab === null || this.#used + size > kSlabSize) {
+    const offset = this.reserve((size + 7) & ~7);
+    return this.slab.subarray(offset, offset + size);
+  }
+
+  /** The slab the last reserve() carved from. */
+  get slab(): Buffer {
+    return this.#slab!;
+  }
+
+  /** Room for up to `capacity` (<= kSlabMaxFile) bytes: its offset in `slab`. */
+  reserve(capacity: number): number {
+    if (this.#slab === null || this.#used + capacity > kSlabSize) {
       // Uninitialized memory, as Buffer.allocUnsafe gives: the kernel
       // overwrites it, and a zero-filled `new ArrayBuffer` would cost a
       // memset (and fresh pages) per slab.
       this.#slab = Buffer.allocUnsafeSlow(kSlabSize);
       this.#used = 0;
     }
-    const b = this.#slab.subarray(this.#used, this.#used + size);
-    this.#used += (size + 7) & ~7;
-    return b;
-  }
-
-  /** Room for up to `capacity` (<= kSlabMaxFile) bytes: the slab and the offset. */
-  reserve(capacity: number): [Buffer, number] {
-    if (this.#slab === null || this.#used + capacity > kSlabSize) {
-      this.#slab = Buffer.allocUnsafeSlow(kSlabSize);
-      this.#used = 0;
-    }
     const offset = this.#used;
     this.#used += capacity;
-    return [this.#slab, offset];
+    return offset;
   }
 
   /** `used` of `capacity` bytes reserved at `offset` hold data: the rest goes back if nothing was reserved after it. */
@@ -173,7 +173,8 @@ function start(job: Job, file: FileRead): void {
  */
 function startFused(job: Job, file: FileRead, status: Int32Array): void {
   const capacity = job.guess;
-  const [slab, offset] = job.slabs.reserve(capacity);
+  const offset = job.slabs.reserve(capacity);
+  const slab = job.slabs.slab;
   send(job, readWholeOp(pathBytes(file.path), job.flags, slab, offset, capacity, status, file.index), (n) => {
     if (n >= 0) {
       job.slabs.trim(slab, offset, capacity, n);

@@ -13,11 +13,11 @@ import { validateFd, validateInteger, validateObject } from './validate.js';
 /** A result that is not an errno: the ring was closed before the op ran. */
 export const RING_CLOSED = -(2 ** 31);
 export const ECANCELED = -125;
+export const EBADF = -9;
 /** IOSQE_FIXED_FILE: the SQE's fd is a slot of the ring's registered-file table. */
 const IOSQE_FIXED_FILE = 1 << 0;
 /** IOSQE_IO_LINK: the next SQE starts only if this one succeeds. */
 const IOSQE_IO_LINK = 1 << 2;
-const EBADF = -9;
 const HISTOGRAM_LABELS = ['1', '2-3', '4-7', '8-15', '16-31', '32-63', '64-127', '128-255', '256-511', '512+'];
 
 // io_uring_setup flags (linux/io_uring.h).
@@ -182,10 +182,6 @@ export class Ring {
   #buffers: RegisteredBuffers | null = null;
   #fixedFileOps = 0;
   #fixedBufferOps = 0;
-  /** Set by #bufferIndex for the op being queued. */
-  #queuedFixedBuffer = false;
-  /** The op being queued follows a link in its chain. */
-  #afterLink = false;
   #callbacks: RingCallbacks | undefined;
   #promises: RingPromises | undefined;
   // Held here: the native ring references it weakly while idle (strongly
@@ -310,10 +306,7 @@ export class Ring {
       queued = this.#native.reserve(work.length);
       if (queued) {
         for (let i = 0; i < work.length; i++) {
-          this.#afterLink = i > 0;
-          const started = this.#startOp(work[i], i === work.length - 1 ? 0 : IOSQE_IO_LINK);
-          this.#afterLink = false;
-          if (started === QUEUED) continue;
+          if (this.#startOp(work[i], i === work.length - 1 ? 0 : IOSQE_IO_LINK, i > 0) === QUEUED) continue;
           // Refused before reaching the kernel (memory that does not fit, an
           // unregistered file): the op has its error, the rest of the chain
           // is cancelled, and a NOP without the link flag ends the chain the
@@ -343,8 +336,8 @@ export class Ring {
     return true;
   }
 
-  /** Queue one op into the SQ with the IOSQE flags `link`. */
-  #startOp(op: Op, link: number): StartResult {
+  /** Queue one op into the SQ with the IOSQE flags `link`; `afterLink`: an op of a chain after its first. */
+  #startOp(op: Op, link: number, afterLink = false): StartResult {
     const flags = op.file === null ? link : link | IOSQE_FIXED_FILE;
     if (flags !== this.#sqeFlags) {
       this.#sqeFlags = flags;
@@ -352,18 +345,15 @@ export class Ring {
     }
     const id = this.#freeIds.length > 0 ? this.#freeIds.pop()! : this.#ops.length;
     this.#ops[id] = op;
+    const bufferIndex = this.#bufferIndex(op, afterLink);
     // fd -1 on a registered-file op: the file was unregistered before the op was issued.
-    const r = op.file !== null && op.fd === -1 ? EBADF : this.#queue(id, op);
+    const r = op.file !== null && op.fd === -1 ? EBADF : this.#queue(id, op, bufferIndex);
     if (r === 1) {
       this.#inFlight++;
       if (op.file !== null) this.#fixedFileOps++;
-      if (this.#queuedFixedBuffer) {
-        this.#queuedFixedBuffer = false;
-        this.#fixedBufferOps++;
-      }
+      if (bufferIndex >= 0) this.#fixedBufferOps++;
       return QUEUED;
     }
-    this.#queuedFixedBuffer = false;
     this.#ops[id] = undefined;
     this.#freeIds.push(id);
     if (r === 0) return NOT_QUEUED;
@@ -418,21 +408,21 @@ export class Ring {
   }
 
   /** The registered buffer holding a read's or write's bytes (the op then goes as READ/WRITE_FIXED), or -1. */
-  #bufferIndex(op: Op): number {
+  #bufferIndex(op: Op, afterLink: boolean): number {
     // An empty range has nothing to pin. A linked op's buffer is looked up when the kernel starts
     // it, after the op before it — by then the set may have been replaced (EFAULT): links after
     // the first go as plain reads and writes.
-    if (this.#buffers === null || this.#backend !== 'io_uring' || op.length === 0 || this.#afterLink) return -1;
-    const index = this.#buffers.indexOf(op.view!, op.offset, op.length);
-    this.#queuedFixedBuffer = index >= 0;
-    return index;
+    if (this.#buffers === null || (op.code !== OpCode.Read && op.code !== OpCode.Write)) return -1;
+    if (this.#backend !== 'io_uring' || op.length === 0 || afterLink) return -1;
+    return this.#buffers.indexOf(op.view!, op.offset, op.length);
   }
 
-  #queue(id: number, op: Op): number {
+  /** `bufferIndex`: for a read or write, the registered buffer it lies in, or -1. */
+  #queue(id: number, op: Op, bufferIndex: number): number {
     const n = this.#native;
     switch (op.code) {
-      case OpCode.Read: return n.read(id, op.fd, op.view!, op.offset, op.length, op.position, this.#bufferIndex(op));
-      case OpCode.Write: return n.write(id, op.fd, op.view!, op.offset, op.length, op.position, this.#bufferIndex(op));
+      case OpCode.Read: return n.read(id, op.fd, op.view!, op.offset, op.length, op.position, bufferIndex);
+      case OpCode.Write: return n.write(id, op.fd, op.view!, op.offset, op.length, op.position, bufferIndex);
       case OpCode.Readv: return n.readv(id, op.fd, op.views!, op.scratch!, op.position);
       case OpCode.Writev: return n.writev(id, op.fd, op.views!, op.scratch!, op.position);
       case OpCode.Open: return n.open(id, op.path!, op.flags, op.mode);
