@@ -11,7 +11,8 @@
         "native/thread_ops.cc",
         "native/probe.cc",
         "native/epoll.cc",
-        "native/held_fds.cc"
+        "native/held_fds.cc",
+        "native/glibc_compat.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"
@@ -23,9 +24,9 @@
         "_GNU_SOURCE"
       ],
       "cflags": [ "-fvisibility=hidden", "<!@(sh scripts/check-liburing.sh cflags)" ],
-      "cflags_cc": [ "-std=c++17", "-fvisibility=hidden", "-fno-exceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers" ],
+      "cflags_cc": [ "-std=c++17", "-include", "<(module_root_dir)/native/glibc_compat.h", "-fvisibility=hidden", "-fno-exceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers" ],
       "cflags_cc!": [ "-fno-rtti", "-std=gnu++17", "-std=gnu++14" ],
-      "libraries": [ "<!(sh scripts/check-liburing.sh libfile)" ]
+      "libraries": [ "<!(sh scripts/check-liburing.sh libfile)", "-Wl,--no-as-needed", "-l:libpthread.so.0", "-Wl,--as-needed" ]
     }
   ]
 }
