@@ -160,4 +160,21 @@ const loadBinding = require('node-gyp-build') as (dir: string) => unknown;
 // below the package root, where build/ and prebuilds/ are.
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-export const binding = loadBinding(packageRoot) as Binding;
+/**
+ * The addon, or an error that says why it did not load (the loader's own message: a missing
+ * prebuild for this platform, a glibc too old, ...) and how to build it from source instead.
+ */
+function loadAddon(): Binding {
+  try {
+    return loadBinding(packageRoot) as Binding;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.trim() : String(err);
+    const message =
+      `uringfs: the native addon did not load: ${reason}\n` +
+      'Build it from source (needs a C++ compiler, make, python3 and liburing-dev; ' +
+      'Debian/Ubuntu: apt-get install g++ make python3 liburing-dev), then: npm rebuild uringfs --foreground-scripts';
+    throw Object.assign(new Error(message, { cause: err }), { code: 'ERR_URINGFS_NO_ADDON' });
+  }
+}
+
+export const binding = loadAddon();

@@ -189,9 +189,9 @@ describe('npm pack', () => {
 });
 
 describe('prebuilds', () => {
-  const allowedNeeded = /^(libc\.so\.6|libm\.so\.6|libstdc\+\+\.so\.6|libgcc_s\.so\.1|ld-linux-[a-z0-9_-]+\.so\.[0-9]+)$/;
+  const allowedNeeded = /^(libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libstdc\+\+\.so\.6|libgcc_s\.so\.1|ld-linux-[a-z0-9_-]+\.so\.[0-9]+)$/;
 
-  it('need nothing at run time beyond libc, libm, libstdc++ and libgcc (liburing is linked in)', async (ctx) => {
+  it('need nothing at run time beyond libc, libpthread, libm, libstdc++ and libgcc (liburing is linked in)', async (ctx) => {
     const which = await run('sh', ['-c', 'command -v readelf'], { cwd: root });
     if (which.code !== 0) ctx.skip('readelf (binutils) is not installed');
     const files = [...walk(join(root, 'prebuilds'))].filter((f) => f.endsWith('.node'));
@@ -206,6 +206,31 @@ describe('prebuilds', () => {
       const undefinedUring = syms.stdout.split('\n').filter((l) => / UND /.test(l) && /io_uring|liburing/.test(l));
       expect(undefinedUring, file).toEqual([]);
       expect(syms.stdout, file).toMatch(/napi_register_module_v1/);
+    }
+  });
+
+  // RHEL 8 and Debian 10 have glibc 2.28 and GCC 8's libstdc++ (GLIBCXX_3.4.25, CXXABI_1.3.11):
+  // no symbol may ask for a newer version (native/glibc_compat.h binds the older ones).
+  it('ask for no symbol version newer than GLIBC_2.28, GLIBCXX_3.4.25 and CXXABI_1.3.11', async (ctx) => {
+    const which = await run('sh', ['-c', 'command -v readelf'], { cwd: root });
+    if (which.code !== 0) ctx.skip('readelf (binutils) is not installed');
+    const limits: Record<string, number[]> = { GLIBC: [2, 28], GLIBCXX: [3, 4, 25], CXXABI: [1, 3, 11] };
+    const newer = (v: number[], limit: number[]) => {
+      for (let i = 0; i < Math.max(v.length, limit.length); i++) {
+        if ((v[i] ?? 0) !== (limit[i] ?? 0)) return (v[i] ?? 0) > (limit[i] ?? 0);
+      }
+      return false;
+    };
+    const files = [...walk(join(root, 'prebuilds'))].filter((f) => f.endsWith('.node'));
+    expect(files).toContain(prebuild);
+    for (const file of files) {
+      const syms = await runOk('readelf --dyn-syms', 'readelf', ['--dyn-syms', '-W', file], { cwd: root });
+      const versions = [...syms.stdout.matchAll(/@+(GLIBC|GLIBCXX|CXXABI)_([0-9.]+)/g)];
+      expect(versions.length, file).toBeGreaterThan(10);
+      const tooNew = versions
+        .filter(([, lib, v]) => newer(v.split('.').map(Number), limits[lib]))
+        .map(([m]) => m);
+      expect([...new Set(tooNew)], file).toEqual([]);
     }
   });
 
@@ -248,6 +273,23 @@ describe('npm install <tarball> without a compiler', () => {
     expect(r.code, describeResult('node-gyp-build without prebuilds', r)).not.toBe(0);
     expect(readFileSync(compilerLog, 'utf8'), describeResult('node-gyp-build without prebuilds', r)).toMatch(/make|g\+\+|cc/);
     writeFileSync(compilerLog, '');
+  });
+});
+
+describe('a prebuild that does not load', () => {
+  it('fails with the loader\'s own reason and the command that builds from source', async () => {
+    expect(install.code).toBe(0);
+    const broken = join(tmp.dir, 'broken');
+    const copy = join(broken, 'node_modules', 'uringfs');
+    cpSync(join(project, 'node_modules', 'uringfs'), copy, { recursive: true, dereference: true });
+    cpSync(join(project, 'node_modules', 'node-gyp-build'), join(broken, 'node_modules', 'node-gyp-build'), { recursive: true, dereference: true });
+    writeFileSync(join(copy, 'prebuilds', `linux-${arch}`, 'uringfs.glibc.node'), 'not a shared object');
+    const r = await run(process.execPath, ['-e', "try { require('uringfs') } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }"], { cwd: broken });
+    expect(r.code, describeResult('require a broken prebuild', r)).toBe(0);
+    const err = JSON.parse(r.stdout) as { code: string; message: string };
+    expect(err.code).toBe('ERR_URINGFS_NO_ADDON');
+    expect(err.message).toMatch(/the native addon did not load: .*(invalid ELF header|file too short)/);
+    expect(err.message).toMatch(/liburing-dev.*npm rebuild uringfs/s);
   });
 });
 
