@@ -5,20 +5,30 @@ import { defineConfig } from 'vitest/config';
 // processes they start inherit it. `npm run test:seccomp` instead runs the
 // suite once under test/seccomp/launcher (io_uring blocked) with 'auto', so
 // that everything goes through the fallback.
+//
+// Files that test no backend (the package, its docs, the prebuild, the bench
+// harness, which runs every backend itself) run once, in the 'package' project.
+const backendIndependent = [
+  'test/api-docs.test.ts',
+  'test/bench-harness.test.ts',
+  'test/package-consumer.test.ts',
+];
+const include = ['test/**/*.test.ts'];
+const exclude = ['**/node_modules/**', ...backendIndependent];
 const underSeccomp = process.env.URINGFS_TEST_SECCOMP === '1';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Native addons and vitest's worker threads do not mix (vitest#5047).
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: underSeccomp
-      ? [{ extends: true, test: { name: 'seccomp-auto', env: { URINGFS_BACKEND: 'auto' } } }]
+      ? [{ extends: true, test: { name: 'seccomp-auto', include, exclude, env: { URINGFS_BACKEND: 'auto' } } }]
       : [
-          { extends: true, test: { name: 'io_uring', env: { URINGFS_BACKEND: 'io_uring' } } },
-          { extends: true, test: { name: 'threads', env: { URINGFS_BACKEND: 'threads' } } },
+          { extends: true, test: { name: 'io_uring', include, exclude, env: { URINGFS_BACKEND: 'io_uring' } } },
+          { extends: true, test: { name: 'threads', include, exclude, env: { URINGFS_BACKEND: 'threads' } } },
+          { extends: true, test: { name: 'package', include: backendIndependent } },
         ],
   },
 });
