@@ -12,6 +12,7 @@ const backendIndependent = [
   'test/api-docs.test.ts',
   'test/bench-harness.test.ts',
   'test/package-consumer.test.ts',
+  'test/setup.test.ts',
 ];
 const include = ['test/**/*.test.ts'];
 const exclude = ['**/node_modules/**', ...backendIndependent];
