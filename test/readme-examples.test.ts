@@ -1,11 +1,11 @@
-// README.md's examples are programs: every ```js block runs, as an ES module, in its own child
+// The examples of README.md and docs/*.md are programs: every ```js block runs, as an ES module, in its own child
 // process, importing 'uringfs' as a user would (a temp dir whose node_modules/uringfs links to this
 // package, so the name resolves through package.json "exports" to dist/). A block passes when it
 // exits 0 with nothing on stderr. A fragment that cannot run alone is fenced ```js no-run.
-// The README's relative links must point to files that exist (docs/*.md ship with the package).
+// Their relative links must point to files that exist (docs/*.md ship with the package).
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot, tempDir } from './fixtures/helpers.js';
 
@@ -47,9 +47,7 @@ function codeBlocks(markdown: string): Block[] {
   return blocks;
 }
 
-const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
-const jsBlocks = codeBlocks(readme).filter((b) => b.lang === 'js' || b.lang === 'javascript');
-const runnable = jsBlocks.filter((b) => !b.flags.includes('no-run'));
+const documents = ['README.md', ...readdirSync(join(packageRoot, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
 let tmp: ReturnType<typeof tempDir>;
 
@@ -61,33 +59,37 @@ beforeAll(() => {
 });
 afterAll(() => tmp?.remove());
 
-describe('README.md', () => {
-  it('has runnable js examples (and the extractor finds every block)', () => {
-    expect(runnable.length).toBeGreaterThan(3);
-    // Every fence was paired: an odd count would mean a block swallowed prose.
-    expect(readme.match(/^```/gm)!.length).toBe(codeBlocks(readme).length * 2);
-  });
+for (const doc of documents) {
+  const text = readFileSync(join(packageRoot, doc), 'utf8');
+  const runnable = codeBlocks(text).filter((b) => (b.lang === 'js' || b.lang === 'javascript') && !b.flags.includes('no-run'));
+  const slug = doc.replace(/[^a-z0-9]+/gi, '-');
 
-  for (const block of runnable) {
-    const title = block.code.split('\n').find((l) => l.trim() !== '' && !l.startsWith('import')) ?? '';
-    it(`example at line ${block.line} runs: ${title.trim().slice(0, 60)}`, async () => {
-      const file = join(tmp.dir, `readme-line-${block.line}.mjs`);
-      writeFileSync(file, block.code);
-      const scratch = join(tmp.dir, `tmp-${block.line}`);
-      mkdirSync(scratch);
-      const r = await runExample(file, scratch);
-      const report = `README.md line ${block.line}: code ${r.code} signal ${r.signal}${r.timedOut ? ' (killed: hung)' : ''}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
-      expect(r.timedOut, report).toBe(false);
-      expect(r.code, report).toBe(0);
-      expect(r.stderr, report).toBe('');
-      expect(r.stdout.length, report).toBeGreaterThan(0);
+  describe(doc, () => {
+    it('pairs every fence (an odd count would mean a block swallowed prose)', () => {
+      expect((text.match(/^```/gm) ?? []).length).toBe(codeBlocks(text).length * 2);
+      if (doc === 'README.md') expect(runnable.length).toBeGreaterThan(3);
     });
-  }
 
-  it('links only to files that exist', () => {
-    const links = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]).filter((l) => !/^[a-z]+:/i.test(l));
-    expect(links.length).toBeGreaterThan(0);
-    const missing = links.filter((l) => !existsSync(join(packageRoot, l)));
-    expect(missing).toEqual([]);
+    for (const block of runnable) {
+      const title = block.code.split('\n').find((l) => l.trim() !== '' && !l.startsWith('import')) ?? '';
+      it(`example at line ${block.line} runs: ${title.trim().slice(0, 60)}`, async () => {
+        const file = join(tmp.dir, `${slug}-line-${block.line}.mjs`);
+        writeFileSync(file, block.code);
+        const scratch = join(tmp.dir, `tmp-${slug}-${block.line}`);
+        mkdirSync(scratch);
+        const r = await runExample(file, scratch);
+        const report = `${doc} line ${block.line}: code ${r.code} signal ${r.signal}${r.timedOut ? ' (killed: hung)' : ''}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+        expect(r.timedOut, report).toBe(false);
+        expect(r.code, report).toBe(0);
+        expect(r.stderr, report).toBe('');
+        expect(r.stdout.length, report).toBeGreaterThan(0);
+      });
+    }
+
+    it('links only to files that exist', () => {
+      const links = [...text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]).filter((l) => !/^[a-z]+:/i.test(l));
+      const missing = links.filter((l) => !existsSync(join(packageRoot, dirname(doc), l)));
+      expect(missing).toEqual([]);
+    });
   });
-});
+}
