@@ -11,6 +11,7 @@ import { defineConfig } from 'vitest/config';
 const backendIndependent = [
   'test/api-docs.test.ts',
   'test/bench-harness.test.ts',
+  'test/dropin-names.test.ts',
   'test/package-consumer.test.ts',
   'test/setup.test.ts',
 ];

@@ -2,7 +2,8 @@
  * node:fs-shaped file I/O on io_uring. This entry mirrors `node:fs`: the callback functions and the
  * `*Sync` functions, plus {@link Ring}, {@link Batch}, {@link readFiles} and the epoll readiness API
  * ({@link Poller}). `uringfs/promises` mirrors `node:fs/promises` and is also available here as
- * `promises`.
+ * `promises`. Every other name of `node:fs` is node:fs's own, re-exported, and the default export is
+ * all of it as one object (`import fs from 'uringfs'`).
  *
  * Errors have `node:fs`'s shapes, so code written for `node:fs` handles them unchanged:
  * - a failed syscall is an `Error` like `ENOENT: no such file or directory, open '/x'` with `code`,
@@ -86,3 +87,12 @@ export type { PollerOptions } from './epoll.js';
 export type { PollerStats } from './epoll.js';
 /** A callback given to {@link Poller.add}: called with each {@link PollEvent} of the registration. */
 export type { PollCallback } from './epoll.js';
+export * from './node-fs.js';
+
+import { namedExports } from './default-export.js';
+import * as uringfs from './index.js';
+/**
+ * Every export of this module as one object, as node:fs's default export is: `import fs from
+ * 'uringfs'` in place of `import fs from 'node:fs'`, with `fs.promises` the promise API.
+ */
+export default namedExports(uringfs);

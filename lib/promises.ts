@@ -386,3 +386,12 @@ export { readFiles } from './readfiles.js';
 export type { ReadFilesOptions } from './readfiles.js';
 export { Batch } from './batch.js';
 export type { Outcome } from './batch.js';
+export * from './node-fs-promises.js';
+
+import { namedExports } from './default-export.js';
+import * as uringfsPromises from './promises.js';
+/**
+ * Every export of this module as one object, as node:fs/promises' default export is: `import fsp
+ * from 'uringfs/promises'` in place of `import fsp from 'node:fs/promises'`.
+ */
+export default namedExports(uringfsPromises);

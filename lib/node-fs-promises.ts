@@ -1,0 +1,48 @@
+// The names of node:fs/promises that uringfs does not run itself (yet): Node's own, re-exported (see
+// lib/node-fs.ts).
+import fsp from 'node:fs/promises';
+
+/** node:fs/promises' own `fsPromises.access` (not run by uringfs yet). */
+export const access = fsp.access;
+/** node:fs/promises' own `fsPromises.copyFile` (not run by uringfs yet). */
+export const copyFile = fsp.copyFile;
+/** node:fs/promises' own `fsPromises.cp` (not run by uringfs yet). */
+export const cp = fsp.cp;
+/** node:fs/promises' own `fsPromises.opendir` (directories are not on the ring yet). */
+export const opendir = fsp.opendir;
+/** node:fs/promises' own `fsPromises.truncate` (not run by uringfs yet). */
+export const truncate = fsp.truncate;
+/** node:fs/promises' own `fsPromises.rm` (not run by uringfs yet). */
+export const rm = fsp.rm;
+/** node:fs/promises' own `fsPromises.rmdir` (not run by uringfs yet). */
+export const rmdir = fsp.rmdir;
+/** node:fs/promises' own `fsPromises.readdir` (directories are not on the ring yet). */
+export const readdir = fsp.readdir;
+/** node:fs/promises' own `fsPromises.readlink` (not run by uringfs yet). */
+export const readlink = fsp.readlink;
+/** node:fs/promises' own `fsPromises.symlink` (not run by uringfs yet). */
+export const symlink = fsp.symlink;
+/** node:fs/promises' own `fsPromises.statfs` (not run by uringfs yet). */
+export const statfs = fsp.statfs;
+/** node:fs/promises' own `fsPromises.link` (not run by uringfs yet). */
+export const link = fsp.link;
+/** node:fs/promises' own `fsPromises.chmod` (not run by uringfs yet). */
+export const chmod = fsp.chmod;
+/** node:fs/promises' own `fsPromises.lchmod` (not run by uringfs yet). */
+export const lchmod = fsp.lchmod;
+/** node:fs/promises' own `fsPromises.lchown` (not run by uringfs yet). */
+export const lchown = fsp.lchown;
+/** node:fs/promises' own `fsPromises.chown` (not run by uringfs yet). */
+export const chown = fsp.chown;
+/** node:fs/promises' own `fsPromises.utimes` (not run by uringfs yet). */
+export const utimes = fsp.utimes;
+/** node:fs/promises' own `fsPromises.lutimes` (not run by uringfs yet). */
+export const lutimes = fsp.lutimes;
+/** node:fs/promises' own `fsPromises.realpath` (not run by uringfs yet). */
+export const realpath = fsp.realpath;
+/** node:fs/promises' own `fsPromises.mkdtemp` (not run by uringfs yet). */
+export const mkdtemp = fsp.mkdtemp;
+/** node:fs/promises' own `fsPromises.watch` (watching is inotify's work, not I/O uringfs can speed up). */
+export const watch = fsp.watch;
+/** node:fs/promises' own `fsPromises.constants` (the same values). */
+export const constants = fsp.constants;
