@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newestNativeSource } from './native-sources.mjs';
+import { nodeHeadersPrefix } from './node-headers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -50,14 +51,9 @@ try {
   symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'));
 
   const env = { ...process.env };
-  // Build against Node headers already on this machine (no download from nodejs.org): the running
-  // Node's own, or a system Node's (the npm registry's `node` package has none). Node-API headers
-  // are the same contract in every version: the result loads on every Node from 20 on.
-  if (!env.npm_config_nodedir) {
-    const prefixes = [dirname(dirname(process.execPath)), '/usr/local', '/usr'];
-    const found = prefixes.find((p) => existsSync(join(p, 'include/node/node_api.h')));
-    if (found) env.npm_config_nodedir = found;
-  }
+  // Build against Node headers already on this machine (no download from nodejs.org): the result
+  // loads on every Node from 20 on.
+  env.npm_config_nodedir ??= nodeHeadersPrefix();
   if (arch !== process.arch) {
     const target = cross[arch];
     if (!target) throw new Error(`no cross toolchain known for --arch ${arch}`);

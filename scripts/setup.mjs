@@ -12,6 +12,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newestNativeSource } from './native-sources.mjs';
+import { nodeHeadersPrefix } from './node-headers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const APT_PACKAGES = ['g++', 'make', 'python3', 'liburing-dev'];
@@ -69,5 +70,6 @@ if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
 const addon = join(root, 'build', 'Release', 'uringfs.node');
 if (!existsSync(addon) || statSync(addon).mtimeMs < newestNativeSource(root)) {
   say('building the native addon');
-  run(process.execPath, [join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild']);
+  const nodedir = process.env.npm_config_nodedir ?? nodeHeadersPrefix();
+  run(process.execPath, [join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild'], { ...process.env, ...(nodedir ? { npm_config_nodedir: nodedir } : {}) });
 }
