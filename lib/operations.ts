@@ -231,6 +231,14 @@ export interface WriteFileOptions {
  * Write all of `data` to a path (opened with `flags` and `mode`, closed
  * after) or to an fd the caller owns (at its current position), continuing
  * after short writes; with `flush`, fsync before closing.
+ *
+ * A file this opened is written at explicit positions from 0 (O_APPEND
+ * ignores them): io_uring does not move the file position after a write at
+ * the current position that is cut short (ENOSPC, EFBIG), so the next chunk
+ * must not depend on it. An fd the caller owns is written at its current
+ * position (-1), as node:fs does — it may be a pipe, or O_APPEND, where a
+ * position of our own would be wrong; the io_uring backend moves the
+ * position after such a short write itself (native/ring.cc).
  */
 export function* writeFileSteps(target: Path | number, data: Uint8Array, flags: number, mode: number, flush = false, options: WriteFileOptions = {}): Steps<void> {
   const ownFd = typeof target !== 'number';
@@ -238,7 +246,7 @@ export function* writeFileSteps(target: Path | number, data: Uint8Array, flags: 
   try {
     checkSignal(options.signal);
     if (data.byteLength === 0 && options.emptyWrite) yield* writeSteps(fd, data, 0, 0, -1);
-    else yield* writeAll(fd, data, -1, options.signal);
+    else yield* writeAll(fd, data, ownFd ? 0 : -1, options.signal);
     if (flush) yield* fsyncSteps(fd, false);
   } catch (err) {
     if (ownFd) yield closeOp(fd);
