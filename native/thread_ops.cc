@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <cerrno>
+#include <vector>
 
 namespace uringfs {
 namespace {
@@ -53,6 +54,38 @@ bool IsPollable(int fd) {
   struct stat st;
   if (fstat(fd, &st) != 0) return false;
   return !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode));
+}
+
+// After a non-blocking attempt on a regular file moved `done` bytes (what was
+// in the page cache), the rest with blocking calls: a regular file's read is
+// short only at EOF, and io_uring finishes such a read itself. Stops at EOF (0)
+// or an error, returning what was moved by then (as read(2) would report a
+// partial transfer). `position` -1 continues at the file position, which the
+// calls before moved.
+int64_t FinishBlocking(const ThreadOp& op, bool write_op, const struct iovec* iov, int count, off_t position,
+                       uint64_t done, const std::atomic<bool>& stopping) {
+  std::vector<struct iovec> rest(iov, iov + count);
+  size_t first = 0;
+  uint64_t skip = done;
+  auto advance = [&](uint64_t n) {
+    while (first < rest.size() && n >= rest[first].iov_len) n -= rest[first++].iov_len;
+    if (first < rest.size()) {
+      rest[first].iov_base = static_cast<uint8_t*>(rest[first].iov_base) + n;
+      rest[first].iov_len -= n;
+    }
+  };
+  advance(skip);
+  while (first < rest.size()) {
+    off_t at = position < 0 ? -1 : position + static_cast<off_t>(done);
+    int n = static_cast<int>(rest.size() - first);
+    int64_t r = Retrying(stopping, [&]() -> int64_t {
+      return write_op ? pwritev2(op.fd, rest.data() + first, n, at, 0) : preadv2(op.fd, rest.data() + first, n, at, 0);
+    });
+    if (r <= 0) break;
+    done += static_cast<uint64_t>(r);
+    advance(static_cast<uint64_t>(r));
+  }
+  return static_cast<int64_t>(done);
 }
 
 }  // namespace
@@ -99,6 +132,10 @@ int32_t ExecuteOp(const ThreadOp& op, const std::atomic<bool>& stopping) {
           continue;
         }
         if (r == -EAGAIN) return kNotReady;
+        if (flags != 0 && r > 0 && static_cast<uint64_t>(r) < RequestedBytes(op) && !IsPollable(op.fd)) {
+          // A regular file partly in the page cache (the fstat only on this uncommon path).
+          r = FinishBlocking(op, write_op, iov, count, position, static_cast<uint64_t>(r), stopping);
+        }
         return static_cast<int32_t>(r);
       }
     }
