@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultRing, read, readv, Ring } from '../lib/index.js';
+import { defaultRing, read, readv, readvSync, Ring, writev, writevSync } from '../lib/index.js';
+import { open as openHandle } from '../lib/promises.js';
 import { fixture, packageRoot, tempDir } from './fixtures/helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -116,6 +117,106 @@ describe('reads of a regular file partly in the page cache', () => {
       nodeFs.closeSync(fd);
       expect(m, `readv at ${position}`).toBe(size);
       expect(Buffer.concat(halves).equals(data)).toBe(true);
+    }
+  });
+});
+
+describe('readv/writev with more buffers than IOV_MAX (1024)', () => {
+  const count = 2500;
+  /** `count` views of 1 to 3 bytes (some Uint16Arrays), with the bytes they hold when written. */
+  function views(seed: number): { views: NodeJS.ArrayBufferView[]; bytes: Buffer } {
+    const list: NodeJS.ArrayBufferView[] = [];
+    for (let i = 0; i < count; i++) {
+      if (i % 7 === 3) list.push(new Uint16Array([(i * seed) & 0xffff]));
+      else list.push(Buffer.alloc(1 + (i % 3), (i * seed) & 0xff));
+    }
+    return { views: list, bytes: Buffer.concat(list.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength))) };
+  }
+  function emptyViews(): Buffer[] {
+    return Array.from({ length: count }, () => Buffer.alloc(1));
+  }
+  let source: string;
+  beforeAll(() => {
+    source = fresh('iov-source');
+    // Longer than what the writev writes, so that a readv at the position it leaves has data.
+    nodeFs.writeFileSync(source, Buffer.from(Array.from({ length: 20000 }, (_, i) => (i * 7) & 0xff)));
+  });
+
+  type Flavour = { name: string; writev: (fd: number, v: NodeJS.ArrayBufferView[], pos: number | null) => Promise<number>; readv: (fd: number, v: NodeJS.ArrayBufferView[], pos: number | null) => Promise<number> };
+  const flavours: Flavour[] = [
+    { name: 'sync', writev: async (fd, v, pos) => writevSync(fd, v, pos), readv: async (fd, v, pos) => readvSync(fd, v, pos) },
+    {
+      name: 'callback',
+      writev: (fd, v, pos) => new Promise((resolve, reject) => writev(fd, v, pos, (err, n) => (err ? reject(err) : resolve(n)))),
+      readv: (fd, v, pos) => new Promise((resolve, reject) => readv(fd, v, pos, (err, n) => (err ? reject(err) : resolve(n)))),
+    },
+    {
+      name: 'FileHandle',
+      // One handle for the writev and the readv after it (its own file position, moved as the fd's).
+      writev: async (fd, v, pos) => { const fh = await openHandle(pathOfFd(fd), 'r+'); handles.set(fd, fh); return (await fh.writev(v, pos)).bytesWritten; },
+      readv: async (fd, v, pos) => { const fh = handles.get(fd)!; try { return (await fh.readv(v, pos)).bytesRead; } finally { await fh.close(); } },
+    },
+    {
+      name: 'batch',
+      writev: async (fd, v, pos) => { const [o] = await defaultRing().batch().writev(fd, v, pos).submit(); if (!o.ok) throw o.error; return o.value as number; },
+      readv: async (fd, v, pos) => { const [o] = await defaultRing().batch().readv(fd, v, pos).submit(); if (!o.ok) throw o.error; return o.value as number; },
+    },
+    {
+      name: 'batch (submitSync)',
+      writev: async (fd, v, pos) => { const [o] = defaultRing().batch().writev(fd, v, pos).submitSync(); if (!o.ok) throw o.error; return o.value as number; },
+      readv: async (fd, v, pos) => { const [o] = defaultRing().batch().readv(fd, v, pos).submitSync(); if (!o.ok) throw o.error; return o.value as number; },
+    },
+  ];
+  const paths = new Map<number, string>();
+  const handles = new Map<number, Awaited<ReturnType<typeof openHandle>>>();
+  function pathOfFd(fd: number): string {
+    return paths.get(fd)!;
+  }
+
+  for (const f of flavours) {
+    for (const position of [0, 5, null]) {
+      it(`${f.name}: writev writes every buffer and readv fills the first 1024, as node:fs does (position ${position})`, async () => {
+        const { views: ours, bytes } = views(3);
+        const { views: theirs } = views(3);
+        const mine = fresh('iov-ours');
+        const node = fresh('iov-node');
+        nodeFs.copyFileSync(source, mine);
+        nodeFs.copyFileSync(source, node);
+        const fd = nodeFs.openSync(mine, 'r+');
+        const nfd = nodeFs.openSync(node, 'r+');
+        paths.set(fd, mine);
+        try {
+          const written = await f.writev(fd, ours, position);
+          expect(written).toBe(nodeFs.writevSync(nfd, theirs, position ?? undefined));
+          expect(written).toBe(bytes.length);
+          expect(nodeFs.readFileSync(mine).equals(nodeFs.readFileSync(node))).toBe(true);
+          const into = emptyViews();
+          const nodeInto = emptyViews();
+          const read = await f.readv(fd, into, position);
+          expect(read).toBe(nodeFs.readvSync(nfd, nodeInto, position ?? undefined));
+          expect(read).toBe(1024);
+          expect(Buffer.concat(into).equals(Buffer.concat(nodeInto))).toBe(true);
+        } finally {
+          nodeFs.closeSync(fd);
+          nodeFs.closeSync(nfd);
+        }
+      });
+    }
+  }
+
+  it('batch: a writev of more than 1024 buffers in a chain is linked as one op (the ops after it run once it is all written)', async () => {
+    const { views: ours, bytes } = views(5);
+    const path = fresh('iov-chain');
+    const fd = nodeFs.openSync(path, 'w+');
+    try {
+      const check = Buffer.alloc(bytes.length);
+      const out = await defaultRing().batch().chain((c) => c.writev(fd, ours, 0).read(fd, check, 0, check.length, 0)).submit();
+      expect(out.map((o) => (o.ok ? o.value : (o.error as NodeJS.ErrnoException).code))).toEqual([bytes.length, bytes.length]);
+      expect(check.equals(bytes)).toBe(true);
+      const bad = await defaultRing().batch().chain((c) => c.writev(1_000_000, ours, 0).nop()).submit();
+      expect(bad.map((o) => (o.ok ? o.value : (o.error as NodeJS.ErrnoException).code))).toEqual(['EBADF', 'ECANCELED']);
+    } finally {
+      nodeFs.closeSync(fd);
     }
   });
 });
