@@ -220,3 +220,24 @@ describe('readv/writev with more buffers than IOV_MAX (1024)', () => {
     }
   });
 });
+
+describe('an SQPOLL ring after the process changed its credentials', () => {
+  const root = process.getuid?.() === 0;
+  it.skipIf(!root)('refuses ops (ERR_URINGFS_SQPOLL_CREDENTIALS) instead of opening a root-only file as root', () => {
+    const dir = fresh('sqpoll');
+    nodeFs.mkdirSync(dir, { mode: 0o755 });
+    nodeFs.chmodSync(tmp.dir, 0o755);  // nobody may walk to the file: only its own mode stops it
+    const secret = join(dir, 'secret');
+    nodeFs.writeFileSync(secret, 'root only', { mode: 0o600 });
+    const out = runJson([], [fixture('data-sqpoll-setuid.mjs'), secret]);
+    expect(out.asRoot).toBe('root only');
+    expect(out.nodeFs).toBe('EACCES');
+    expect(out.plain).toBe('EACCES');
+    // The thread pool ignores sqpoll: its threads follow the process's credentials.
+    const expected = out.sqpoll ? 'ERR_URINGFS_SQPOLL_CREDENTIALS' : 'EACCES';
+    expect(out.sqpoll).toBe(out.backend === 'io_uring');
+    expect({ promise: out.promise, callback: out.callback, batch: out.batch, batchSync: out.batchSync })
+      .toEqual({ promise: expected, callback: expected, batch: expected, batchSync: expected });
+    if (out.sqpoll) expect(out.message).toMatch(/SQPOLL.*credentials.*new Ring/s);
+  });
+});
