@@ -2,7 +2,7 @@
 // together — one io_uring_enter when they fit the SQ — with results in
 // submission order. Linked chains (IOSQE_IO_LINK) run an op only if the one
 // before it succeeded.
-import { checkRead, mkdirArgs, openArgs, statOptions, writeArgs } from './args.js';
+import { mkdirArgs, openArgs, readSyncArgs, statOptions, vectorPosition, writeArgs } from './args.js';
 import { invalidArgValue } from './errors.js';
 import { kIovMax, writevGroupSteps } from './operations.js';
 import {
@@ -11,7 +11,7 @@ import {
 import { opError, opValue } from './outcome.js';
 import { RegisteredFile } from './registered.js';
 import { EBADF, ECANCELED, type Ring } from './ring.js';
-import { pathBytes, validateBufferArray, validateFd, validatePath, validateReadPosition, writePosition, type PathLike } from './validate.js';
+import { pathBytes, validateBufferArray, validateFd, validateFunction, validatePath, type PathLike } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
 const EFAULT = -14;
@@ -95,12 +95,15 @@ export class Batch {
   }
 
   /**
-   * Like fs.read: resolves to bytes read. `position` null or -1 reads at the file position.
-   * `fd` may be a {@link RegisteredFile} of this ring (as for write, readv, writev, fsync, fdatasync).
+   * Like fs.readSync: (fd, buffer, offset, length, position) or (fd, buffer, { offset, length,
+   * position }), with its argument checks; resolves to bytes read. `position` null or -1 reads at
+   * the file position. `fd` may be a {@link RegisteredFile} of this ring (as for write, readv,
+   * writev, fsync, fdatasync).
    */
-  read(fd: number | RegisteredFile, buffer: View, offset?: number | null, length?: number | null, position?: number | bigint | null): this {
+  read(fd: number | RegisteredFile, buffer: View, offsetOrOptions?: number | null | { offset?: number; length?: number; position?: number | bigint | null }, length?: number | null, position?: number | bigint | null): this {
     const target = this.#checkFd(fd);
-    const a = checkRead(buffer, offset, length ?? buffer?.byteLength - (offset ?? 0), position);
+    // eslint-disable-next-line prefer-rest-params
+    const a = readSyncArgs(buffer, offsetOrOptions, length, position, arguments.length);
     // A zero-length read still goes to the kernel, so that it keeps its place in a chain.
     return this.#addOn(target, readOp(-1, buffer, a?.offset ?? 0, a?.length ?? 0, a?.position ?? -1));
   }
@@ -117,7 +120,7 @@ export class Batch {
     const target = this.#checkFd(fd);
     let views = validateBufferArray(buffers);
     if (views.length > kIovMax) views = views.slice(0, kIovMax);
-    const pos = typeof position === 'number' ? validateReadPosition(position, 0) : -1;
+    const pos = vectorPosition(position);
     // No buffers: 0 without a syscall, as in node:fs.
     return views.length > 0 ? this.#addOn(target, vectorOp(false, -1, views, pos)) : this.#addDone(0);
   }
@@ -133,7 +136,7 @@ export class Batch {
   writev(fd: number | RegisteredFile, buffers: View[], position?: number | null): this {
     const target = this.#checkFd(fd);
     const views = validateBufferArray(buffers);
-    return views.length > 0 ? this.#addOn(target, vectorOp(true, -1, views, writePosition(position))) : this.#addDone(0);
+    return views.length > 0 ? this.#addOn(target, vectorOp(true, -1, views, vectorPosition(position))) : this.#addDone(0);
   }
 
   /** Like fs.open: resolves to the fd. */
@@ -218,6 +221,7 @@ export class Batch {
    * be at most the ring's SQ size. Example: `b.chain(c => c.write(fd, buf).fdatasync(fd))`.
    */
   chain(build: (batch: this) => void): this {
+    validateFunction(build, 'build');
     if (this.#chainStart >= 0) throw batchError('Chains cannot be nested', 'ERR_URINGFS_BATCH_CHAIN');
     const start = this.#ops.length;
     this.#chainStart = start;

@@ -241,3 +241,105 @@ describe('an SQPOLL ring after the process changed its credentials', () => {
     if (out.sqpoll) expect(out.message).toMatch(/SQPOLL.*credentials.*new Ring/s);
   });
 });
+
+/** An outcome or a thrown error, in a comparable shape. */
+function settle(fn: () => unknown): unknown {
+  try {
+    return { value: fn() };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { error: err.name, code: err.code, message: err.message };
+  }
+}
+
+describe('batch.read and batch.readv take the arguments node:fs takes', () => {
+  let path: string;
+  beforeAll(() => {
+    path = fresh('read-forms');
+    nodeFs.writeFileSync(path, Buffer.from('0123456789abcdefghij'));
+  });
+
+  type Args = unknown[];
+  const readForms: [string, Args][] = [
+    ['options', [{ offset: 2, length: 5, position: 3 }]],
+    ['options, position only', [{ position: 10 }]],
+    ['options, bigint position', [{ length: 4, position: 6n }]],
+    ['options, empty', [{}]],
+    ['options null', [null]],
+    ['options undefined', [undefined]],
+    ['no more arguments', []],
+    ['positional', [1, 4, 2]],
+    ['positional, length undefined', [0, undefined, 0]],
+    ['options, bad offset', [{ offset: -1 }]],
+    ['options, length past the buffer', [{ length: 100 }]],
+    ['options, bad position', [{ position: 'x' }]],
+    ['options, length 0', [{ length: 0, position: 0 }]],
+  ];
+  for (const [name, args] of readForms) {
+    it(`read(fd, buffer, ${name}) as readSync does`, () => {
+      // One fd each: a read at the current position moves it.
+      const fd = nodeFs.openSync(path, 'r');
+      const nfd = nodeFs.openSync(path, 'r');
+      try {
+        const theirs = Buffer.alloc(12, '.');
+        const expected = settle(() => (nodeFs.readSync as (...a: unknown[]) => number)(nfd, theirs, ...args));
+        const ours = Buffer.alloc(12, '.');
+        const got = settle(() => {
+          const batch = defaultRing().batch() as unknown as { read: (...a: unknown[]) => { submitSync(): { ok: boolean; value?: unknown; error?: Error }[] } };
+          const [o] = batch.read(fd, ours, ...args).submitSync();
+          if (!o.ok) throw o.error;
+          return o.value;
+        });
+        expect(got).toEqual(expected);
+        expect(ours.toString()).toBe(theirs.toString());
+      } finally {
+        nodeFs.closeSync(fd);
+        nodeFs.closeSync(nfd);
+      }
+    });
+  }
+
+  for (const position of [-5, 1.5, 2, null, undefined, 4n]) {
+    it(`readv(fd, buffers, ${String(position)}) as readvSync does`, () => {
+      const fd = nodeFs.openSync(path, 'r');
+      const nfd = nodeFs.openSync(path, 'r');
+      try {
+        nodeFs.readSync(fd, Buffer.alloc(3), 0, 3, null);
+        nodeFs.readSync(nfd, Buffer.alloc(3), 0, 3, null);
+        const theirs = [Buffer.alloc(4), Buffer.alloc(3)];
+        const expected = settle(() => nodeFs.readvSync(nfd, theirs, position as number));
+        const ours = [Buffer.alloc(4), Buffer.alloc(3)];
+        const got = settle(() => {
+          const [o] = defaultRing().batch().readv(fd, ours, position as number).submitSync();
+          if (!o.ok) throw o.error;
+          return o.value;
+        });
+        expect(got).toEqual(expected);
+        expect(Buffer.concat(ours).toString()).toBe(Buffer.concat(theirs).toString());
+      } finally {
+        nodeFs.closeSync(fd);
+        nodeFs.closeSync(nfd);
+      }
+    });
+  }
+});
+
+describe('batch.chain', () => {
+  for (const bad of [undefined, null, 42, 'c => c', {}]) {
+    it(`chain(${String(bad)}) throws ERR_INVALID_ARG_TYPE and adds nothing`, () => {
+      const b = defaultRing().batch();
+      let err: NodeJS.ErrnoException | undefined;
+      try {
+        b.chain(bad as never);
+      } catch (e) {
+        err = e as NodeJS.ErrnoException;
+      }
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err!.code).toBe('ERR_INVALID_ARG_TYPE');
+      expect(err!.message).toMatch(/^The "build" argument must be of type function\. Received /);
+      expect(b.length).toBe(0);
+      b.nop().chain((c) => c.nop().nop());
+      expect(b.submitSync().every((o) => o.ok)).toBe(true);
+    });
+  }
+});
