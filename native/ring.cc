@@ -222,6 +222,7 @@ Napi::Value Ring::QueueRW(const Napi::CallbackInfo& info, int opcode) {
   }
   io_uring_sqe* sqe = NextSqe();
   if (!sqe) return Napi::Number::New(env, 0);
+  if (len > kMaxRwCount) len = kMaxRwCount;  // after the range checks, which hold for the whole length
   if (buffer_index >= 0) {
     int fixed_opcode = opcode == IORING_OP_READ ? IORING_OP_READ_FIXED : IORING_OP_WRITE_FIXED;
     io_uring_prep_rw(fixed_opcode, sqe, fd, p, static_cast<unsigned>(len), static_cast<uint64_t>(pos));
@@ -249,6 +250,7 @@ Napi::Value Ring::QueueRWV(const Napi::CallbackInfo& info, int opcode) {
   if (opcode == IORING_OP_WRITEV && pos < 0) {
     auto* iovs = reinterpret_cast<const iovec*>(iov.data);
     for (int i = 0; i < n; i++) asked += iovs[i].iov_len;
+    if (asked > static_cast<uint64_t>(kMaxRwCount)) asked = kMaxRwCount;  // what a full writev moves
   }
   return Queued(env, sqe, id, asked);
 }

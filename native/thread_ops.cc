@@ -26,13 +26,16 @@ bool IsReadWrite(ThreadOpKind k) {
   return k == ThreadOpKind::Read || k == ThreadOpKind::Write || k == ThreadOpKind::Readv || k == ThreadOpKind::Writev;
 }
 
-// Bytes a read/write op asks for.
+// The most bytes one read or write moves (MAX_RW_COUNT; common.h kMaxRwCount).
+constexpr uint64_t kMaxTransfer = 0x7ffff000;
+
+// Bytes a read/write op asks for: what a complete transfer returns.
 uint64_t RequestedBytes(const ThreadOp& op) {
   if (op.kind == ThreadOpKind::Read || op.kind == ThreadOpKind::Write) return op.length;
   uint64_t total = 0;
   auto* iov = static_cast<const struct iovec*>(op.buffer);
   for (uint64_t i = 0; i < op.length; i++) total += iov[i].iov_len;
-  return total;
+  return total < kMaxTransfer ? total : kMaxTransfer;
 }
 
 // Retry on EINTR, unless tearing down: then the syscall was cut short on
@@ -75,7 +78,20 @@ int64_t FinishBlocking(const ThreadOp& op, bool write_op, const struct iovec* io
     }
   };
   advance(skip);
-  while (first < rest.size()) {
+  // Never more in all than one read(2) would move (the result is an int32).
+  auto trim = [&]() {
+    uint64_t budget = kMaxTransfer - done;
+    for (size_t i = first; i < rest.size(); i++) {
+      if (rest[i].iov_len >= budget) {
+        rest[i].iov_len = budget;
+        rest.resize(i + 1);
+        break;
+      }
+      budget -= rest[i].iov_len;
+    }
+  };
+  trim();
+  while (first < rest.size() && done < kMaxTransfer) {
     off_t at = position < 0 ? -1 : position + static_cast<off_t>(done);
     int n = static_cast<int>(rest.size() - first);
     int64_t r = Retrying(stopping, [&]() -> int64_t {

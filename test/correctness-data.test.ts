@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultRing, read, readv, readvSync, Ring, writev, writevSync } from '../lib/index.js';
+import { defaultRing, read, readSync, readv, readvSync, Ring, writeSync, writev, writevSync } from '../lib/index.js';
 import { open as openHandle } from '../lib/promises.js';
 import { fixture, packageRoot, tempDir } from './fixtures/helpers.js';
 
@@ -342,4 +342,67 @@ describe('batch.chain', () => {
       expect(b.submitSync().every((o) => o.ok)).toBe(true);
     });
   }
+});
+
+describe('a read longer than 2^32 bytes (a view over 4 GiB)', () => {
+  // One 4 GiB + 32 byte view (Node 20's Buffers stop at 4 GiB; a Float64Array does not). Its pages
+  // are untouched zeros, so only the few that reads fill take memory. Freed after the block.
+  let big: Float64Array | null = null;
+  let bytes: Uint8Array;  // not a copy: a DataView's worth of access is enough
+  let path: string;
+  const fileSize = 100;
+  beforeAll(() => {
+    big = new Float64Array(2 ** 29 + 4);
+    bytes = new Uint8Array(big.buffer, 0, 4096);
+    path = fresh('len-4g');
+    nodeFs.writeFileSync(path, Buffer.alloc(fileSize, 'x'));
+  });
+  afterAll(() => { big = null; });
+
+  const length = 2 ** 32 + 16;
+  const flavours: [string, (fd: number, view: Float64Array, len: number) => Promise<number>][] = [
+    ['readSync', async (fd, view, len) => readSync(fd, view, 0, len, 0)],
+    ['readSync (options)', async (fd, view, len) => readSync(fd, view, { offset: 0, length: len, position: 0 })],
+    ['read (callback)', (fd, view, len) => new Promise((resolve, reject) => read(fd, view, 0, len, 0, (err, n) => (err ? reject(err) : resolve(n))))],
+    ['FileHandle.read', async (fd, view, len) => {
+      const fh = await openHandle(path, 'r');
+      try { return (await fh.read(view, 0, len, 0)).bytesRead; } finally { await fh.close(); }
+    }],
+    ['batch.read', async (fd, view, len) => {
+      const [o] = await defaultRing().batch().read(fd, view, 0, len, 0).submit();
+      if (!o.ok) throw o.error;
+      return o.value as number;
+    }],
+    ['batch.read (submitSync)', async (fd, view, len) => {
+      const [o] = defaultRing().batch().read(fd, view, 0, len, 0).submitSync();
+      if (!o.ok) throw o.error;
+      return o.value as number;
+    }],
+  ];
+  for (const [name, readInto] of flavours) {
+    it(`${name}: asks the kernel for at most 0x7ffff000 bytes instead of the length modulo 2^32 (16)`, async () => {
+      const fd = nodeFs.openSync(path, 'r');
+      try {
+        bytes.fill(0);
+        expect(await readInto(fd, big!, length)).toBe(fileSize);
+        expect(Buffer.from(bytes.subarray(0, fileSize + 1)).toString('latin1')).toBe(`${'x'.repeat(fileSize)}\0`);
+        // 2^31, which node:fs 20 refuses after wrapping it to -2^31: a read like any other.
+        expect(await readInto(fd, big!, 2 ** 31)).toBe(fileSize);
+        // A negative length is refused, never wrapped into a positive one.
+        await expect(readInto(fd, big!, -(2 ** 32) + 16)).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+      } finally {
+        nodeFs.closeSync(fd);
+      }
+    });
+  }
+
+  it('a write longer than 2^31-1 bytes is ERR_OUT_OF_RANGE, as in node:fs', () => {
+    const fd = nodeFs.openSync(fresh('len-4g-write'), 'w');
+    try {
+      expect(() => writeSync(fd, big!, 0, length, 0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }) as Error);
+      expect(() => nodeFs.writeSync(fd, big!, 0, length, 0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }) as Error);
+    } finally {
+      nodeFs.closeSync(fd);
+    }
+  });
 });
