@@ -25,17 +25,29 @@ function prop(obj: unknown, key: string, fallback: () => unknown): unknown {
 const kEmptyBufferReason = 'is empty and cannot be written';
 
 /**
+ * A read length as fs.read truncates it (`length | 0`: 1.5 is 1, '4' is 4, NaN is 0), except
+ * that a finite number outside the int32 range is truncated without wrapping: node:fs's
+ * `length |= 0` turns 2^32 + 16 into 16 (a view over 4 GiB then gets 16 bytes) and 2^31 into
+ * -2^31. The kernel is asked for at most 0x7ffff000 bytes (native clamp), as read(2) returns.
+ */
+export function readLength(length: unknown): number {
+  if (typeof length === 'number' && Number.isFinite(length) && (length > 2 ** 31 - 1 || length < -(2 ** 31))) return Math.trunc(length);
+  return (length as number) | 0;
+}
+
+/**
  * The checks fs.read and fs.readSync make once buffer, offset, length and
- * position are known: offset an integer >= 0, `length |= 0`, a zero length
- * completes with 0 without a syscall (null here), then the range and the
- * position. Negative positions (-1, or any negative bigint) mean the current
- * file position (returned as -1), as they do through libuv.
+ * position are known: offset an integer >= 0, `length |= 0` (never wrapped:
+ * see readLength), a zero length completes with 0 without a syscall (null
+ * here), then the range and the position. Negative positions (-1, or any
+ * negative bigint) mean the current file position (returned as -1), as they
+ * do through libuv.
  */
 export function checkRead(buffer: unknown, offset: unknown, length: unknown, position: unknown): ReadArgs | null {
   validateBuffer(buffer);
   if (offset == null) offset = 0;
   else validateInteger(offset, 'offset', 0);
-  const len = (length as number) | 0;
+  const len = readLength(length);
   if (len === 0) return null;
   if (buffer.byteLength === 0) throw invalidArgValue('buffer', buffer, kEmptyBufferReason);
   validateOffsetLengthRead(offset as number, len, buffer.byteLength);
@@ -133,7 +145,7 @@ export function readHandleArgs(bufferOrParams: unknown, offsetArg: unknown, leng
   validateOffsetLengthRead(offset as number, length as number, view.byteLength);
   let len = length as number;
   if (!isInt32(len)) {
-    len |= 0;
+    len = readLength(len);
     if (len === 0) return { empty: view };
   }
   let pos: number | bigint = -1;

@@ -2,15 +2,16 @@
 // together — one io_uring_enter when they fit the SQ — with results in
 // submission order. Linked chains (IOSQE_IO_LINK) run an op only if the one
 // before it succeeded.
-import { checkRead, mkdirArgs, openArgs, statOptions, writeArgs } from './args.js';
+import { mkdirArgs, openArgs, readSyncArgs, statOptions, vectorPosition, writeArgs } from './args.js';
 import { invalidArgValue } from './errors.js';
+import { kIovMax, writevGroupSteps } from './operations.js';
 import {
   AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, Op, OpCode, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp,
 } from './op.js';
 import { opError, opValue } from './outcome.js';
 import { RegisteredFile } from './registered.js';
 import { EBADF, ECANCELED, type Ring } from './ring.js';
-import { pathBytes, validateBufferArray, validateFd, validatePath, validateReadPosition, writePosition, type PathLike } from './validate.js';
+import { pathBytes, validateBufferArray, validateFd, validateFunction, validatePath, type PathLike } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
 const EFAULT = -14;
@@ -94,12 +95,15 @@ export class Batch {
   }
 
   /**
-   * Like fs.read: resolves to bytes read. `position` null or -1 reads at the file position.
-   * `fd` may be a {@link RegisteredFile} of this ring (as for write, readv, writev, fsync, fdatasync).
+   * Like fs.readSync: (fd, buffer, offset, length, position) or (fd, buffer, { offset, length,
+   * position }), with its argument checks; resolves to bytes read. `position` null or -1 reads at
+   * the file position. `fd` may be a {@link RegisteredFile} of this ring (as for write, readv,
+   * writev, fsync, fdatasync).
    */
-  read(fd: number | RegisteredFile, buffer: View, offset?: number | null, length?: number | null, position?: number | bigint | null): this {
+  read(fd: number | RegisteredFile, buffer: View, offsetOrOptions?: number | null | { offset?: number; length?: number; position?: number | bigint | null }, length?: number | null, position?: number | bigint | null): this {
     const target = this.#checkFd(fd);
-    const a = checkRead(buffer, offset, length ?? buffer?.byteLength - (offset ?? 0), position);
+    // eslint-disable-next-line prefer-rest-params
+    const a = readSyncArgs(buffer, offsetOrOptions, length, position, arguments.length);
     // A zero-length read still goes to the kernel, so that it keeps its place in a chain.
     return this.#addOn(target, readOp(-1, buffer, a?.offset ?? 0, a?.length ?? 0, a?.position ?? -1));
   }
@@ -111,20 +115,28 @@ export class Batch {
     return this.#addOn(target, writeOp(-1, a.buffer, a.offset, a.length, a.position));
   }
 
-  /** Like fs.readv: resolves to bytes read. */
+  /** Like fs.readv: resolves to bytes read. Past 1024 (IOV_MAX) buffers, fills the first 1024, as node:fs does. */
   readv(fd: number | RegisteredFile, buffers: View[], position?: number | null): this {
     const target = this.#checkFd(fd);
-    const views = validateBufferArray(buffers);
-    const pos = typeof position === 'number' ? validateReadPosition(position, 0) : -1;
+    let views = validateBufferArray(buffers);
+    if (views.length > kIovMax) views = views.slice(0, kIovMax);
+    const pos = vectorPosition(position);
     // No buffers: 0 without a syscall, as in node:fs.
     return views.length > 0 ? this.#addOn(target, vectorOp(false, -1, views, pos)) : this.#addDone(0);
   }
 
-  /** Like fs.writev: resolves to bytes written. */
+  /**
+   * Like fs.writev: resolves to bytes written. Past 1024 (IOV_MAX) buffers, which one writev
+   * cannot take, it is several writevs of up to 1024 buffers and one outcome, their sum (what
+   * node:fs writes, looping as libuv does): on its own, each writev goes once the one before has
+   * completed, from where it stopped; in a {@link Batch.chain}, they are linked (each counts
+   * against the chain's SQ limit), so a short or failed one cancels the rest of the chain and the
+   * outcome is what was written (an error when nothing was).
+   */
   writev(fd: number | RegisteredFile, buffers: View[], position?: number | null): this {
     const target = this.#checkFd(fd);
     const views = validateBufferArray(buffers);
-    return views.length > 0 ? this.#addOn(target, vectorOp(true, -1, views, writePosition(position))) : this.#addDone(0);
+    return views.length > 0 ? this.#addOn(target, vectorOp(true, -1, views, vectorPosition(position))) : this.#addDone(0);
   }
 
   /** Like fs.open: resolves to the fd. */
@@ -209,6 +221,7 @@ export class Batch {
    * be at most the ring's SQ size. Example: `b.chain(c => c.write(fd, buf).fdatasync(fd))`.
    */
   chain(build: (batch: this) => void): this {
+    validateFunction(build, 'build');
     if (this.#chainStart >= 0) throw batchError('Chains cannot be nested', 'ERR_URINGFS_BATCH_CHAIN');
     const start = this.#ops.length;
     this.#chainStart = start;
@@ -220,12 +233,13 @@ export class Batch {
     } finally {
       this.#chainStart = -1;
     }
-    const length = this.#ops.length - start;
+    let length = 0;
+    for (let i = start; i < this.#ops.length; i++) length += sqesOf(this.#ops[i]);
     if (length > this.#ring.sqEntries) {
       this.#truncate(start);
       throw invalidArgValue('chain', `${length} ops`, `is longer than the ring's SQ (${this.#ring.sqEntries} entries)`, RangeError);
     }
-    if (length > 1) this.#chains.push([start, this.#ops.length]);
+    if (this.#ops.length - start > 1) this.#chains.push([start, this.#ops.length]);
     return this;
   }
 
@@ -277,7 +291,27 @@ export class Batch {
     if (refused !== 0) return this.#settleLocal(op, refused);
     op.sync = this.#sync;
     op.done = this.#settle;
-    this.#ring.submit(op, true);
+    if (isSplitWritev(op)) this.#sendWritevGroups(op);
+    else this.#ring.submit(op, true);
+  }
+
+  /** A lone writev past IOV_MAX buffers: writevGroupSteps, each writev sent once the one before completed. */
+  #sendWritevGroups(op: Op): void {
+    const steps = writevGroupSteps(op.fd, op.views!, Number(op.position));
+    const advance = (result: number): void => {
+      const next = steps.next(result);
+      if (next.done) {
+        op.done!(next.value, op);
+        return;
+      }
+      const part = next.value;
+      part.file = op.file;
+      part.sync = op.sync;
+      part.done = advance;
+      this.#ring.submit(part, true);
+      if (!this.#sync) this.#ring.flush();
+    };
+    advance(0);
   }
 
   /**
@@ -331,8 +365,49 @@ export class Batch {
         else for (const later of rest) this.#settleLocal(later, ECANCELED);
       };
     }
-    if (segment.length > 0) this.#ring.submitChain(segment, true);
+    if (segment.length > 0) this.#ring.submitChain(segment.flatMap(linkedParts), true);
   }
+}
+
+/** A writev of more buffers than one SQE takes (see Batch.writev). */
+function isSplitWritev(op: Op): boolean {
+  return op.code === OpCode.Writev && op.views!.length > kIovMax;
+}
+
+/** SQEs an op takes in a chain. */
+function sqesOf(op: Op): number {
+  return isSplitWritev(op) ? Math.ceil(op.views!.length / kIovMax) : 1;
+}
+
+/**
+ * An op of a chain as the SQEs it takes: itself, or for a writev past IOV_MAX, linked writevs of
+ * up to 1024 buffers at consecutive positions whose results settle `op` once, with their sum (or
+ * the first one's error when nothing was written; parts cancelled after a short one add nothing).
+ */
+function linkedParts(op: Op): Op[] {
+  if (!isSplitWritev(op)) return [op];
+  const views = op.views!;
+  const parts: Op[] = [];
+  let position = Number(op.position);
+  let total = 0;
+  let firstError = 0;
+  let pending = 0;
+  const settlePart = (result: number): void => {
+    if (result >= 0) total += result;
+    else if (firstError === 0) firstError = result;
+    if (--pending === 0) op.done!(total > 0 || firstError === 0 ? total : firstError, op);
+  };
+  for (let i = 0; i < views.length; i += kIovMax) {
+    const group = views.slice(i, i + kIovMax);
+    const part = vectorOp(true, op.fd, group, position);
+    part.file = op.file;
+    part.sync = op.sync;
+    part.done = settlePart;
+    parts.push(part);
+    if (position >= 0) for (const v of group) position += v.byteLength;
+  }
+  pending = parts.length;
+  return parts;
 }
 
 /** Ops whose failure the kernel treats as a failed link (see #sendChain). */

@@ -38,15 +38,54 @@ export function* writeSteps(fd: number, view: View, offset: number, length: numb
   return r;
 }
 
-/** readv/writev. With no buffers, a write does nothing (0) and a read fails with EINVAL, as in node:fs (libuv refuses zero iovecs). */
+/** IOV_MAX on Linux: the most buffers one readv/writev takes (more is EINVAL). */
+export const kIovMax = 1024;
+
+/**
+ * readv/writev. With no buffers, a write does nothing (0) and a read fails with EINVAL, as in node:fs
+ * (libuv refuses zero iovecs). Past IOV_MAX buffers, as libuv does: a read fills the first 1024; a
+ * write goes in groups of up to 1024 (see writevGroupSteps).
+ */
 export function* vectorSteps(write: boolean, fd: number, views: View[], position: number | bigint): Steps<number> {
   if (views.length === 0) {
     if (write) return 0;
     throw resultError(-22, 'read');
   }
+  if (views.length > kIovMax) {
+    if (!write) views = views.slice(0, kIovMax);
+    else {
+      const r = yield* writevGroupSteps(fd, views, Number(position));
+      if (r < 0) throw resultError(r, 'write');
+      return r;
+    }
+  }
   const r = yield vectorOp(write, fd, views, position);
   if (r < 0) throw resultError(r, write ? 'write' : 'read');
   return r;
+}
+
+/**
+ * A writev of more than IOV_MAX buffers, as libuv's uv__fs_write_all does it: writev of up to 1024
+ * buffers at a time from where the last one stopped (mid-buffer after a short write), until all is
+ * written or a write fails or writes nothing. Returns the bytes written, or the -errno of the
+ * first write when it wrote nothing (a later failure returns what was written before it).
+ */
+export function* writevGroupSteps(fd: number, views: View[], position: number): Steps<number> {
+  let total = 0;
+  let index = 0;
+  let skip = 0;  // bytes of views[index] already written
+  while (index < views.length) {
+    const group = views.slice(index, index + kIovMax);
+    if (skip > 0) group[0] = new Uint8Array(group[0].buffer, group[0].byteOffset + skip, group[0].byteLength - skip);
+    const r = yield vectorOp(true, fd, group, position);
+    if (r <= 0) return total === 0 ? r : total;
+    total += r;
+    if (position >= 0) position += r;
+    let left = r + skip;
+    while (index < views.length && left >= views[index].byteLength) left -= views[index++].byteLength;
+    skip = left;
+  }
+  return total;
 }
 
 export function* fsyncSteps(fd: number, datasync: boolean): Steps<void> {
@@ -231,6 +270,14 @@ export interface WriteFileOptions {
  * Write all of `data` to a path (opened with `flags` and `mode`, closed
  * after) or to an fd the caller owns (at its current position), continuing
  * after short writes; with `flush`, fsync before closing.
+ *
+ * A file this opened is written at explicit positions from 0 (O_APPEND
+ * ignores them): io_uring does not move the file position after a write at
+ * the current position that is cut short (ENOSPC, EFBIG), so the next chunk
+ * must not depend on it. An fd the caller owns is written at its current
+ * position (-1), as node:fs does — it may be a pipe, or O_APPEND, where a
+ * position of our own would be wrong; the io_uring backend moves the
+ * position after such a short write itself (native/ring.cc).
  */
 export function* writeFileSteps(target: Path | number, data: Uint8Array, flags: number, mode: number, flush = false, options: WriteFileOptions = {}): Steps<void> {
   const ownFd = typeof target !== 'number';
@@ -238,7 +285,7 @@ export function* writeFileSteps(target: Path | number, data: Uint8Array, flags: 
   try {
     checkSignal(options.signal);
     if (data.byteLength === 0 && options.emptyWrite) yield* writeSteps(fd, data, 0, 0, -1);
-    else yield* writeAll(fd, data, -1, options.signal);
+    else yield* writeAll(fd, data, ownFd ? 0 : -1, options.signal);
     if (flush) yield* fsyncSteps(fd, false);
   } catch (err) {
     if (ownFd) yield closeOp(fd);

@@ -289,14 +289,20 @@ function isCustomIterable(obj: unknown): obj is Iterable<unknown> | AsyncIterabl
   return typeof o[Symbol.asyncIterator] === 'function' || typeof o[Symbol.iterator] === 'function';
 }
 
-/** Write data (a view, or each chunk of an iterable) at the current position. */
-async function writeToHandle(ring: Ring | undefined, fd: number, data: View | Iterable<unknown> | AsyncIterable<unknown>, signal: AbortSignal | undefined, encoding: unknown): Promise<void> {
+/**
+ * Write data (a view, or each chunk of an iterable) from `position`: -1, the current position (a
+ * FileHandle the caller gave), or 0 for a file writeFile opened itself (see writeFileSteps in
+ * lib/operations.ts: explicit positions do not depend on the file position io_uring leaves after a
+ * short write).
+ */
+async function writeToHandle(ring: Ring | undefined, fd: number, data: View | Iterable<unknown> | AsyncIterable<unknown>, signal: AbortSignal | undefined, encoding: unknown, position = -1): Promise<void> {
   checkAborted(signal);
   if (isCustomIterable(data)) {
     for await (const chunk of data) {
       checkAborted(signal);
       const view = isArrayBufferView(chunk) ? chunk : Buffer.from(chunk as string, (encoding || 'utf8') as BufferEncoding);
-      await run(ring, writeAll(fd, viewBytes(view), -1, signal));
+      const written = await run(ring, writeAll(fd, viewBytes(view), position, signal));
+      if (position >= 0) position += written;
       checkAborted(signal);
     }
     return;
@@ -305,7 +311,7 @@ async function writeToHandle(ring: Ring | undefined, fd: number, data: View | It
   const given = data as View;
   const view = new Uint8Array(given.buffer, given.byteOffset, given.byteLength);
   if (view.byteLength === 0) return;
-  await run(ring, writeAll(fd, view, -1, signal));
+  await run(ring, writeAll(fd, view, position, signal));
 }
 
 /**
@@ -330,7 +336,7 @@ async function writeFileOn(ring: Ring | undefined, path: PathLike | FileHandle, 
   if (path instanceof FileHandle) return writeToHandle(ringOfHandle(path), path.fd, bytes, o.signal, o.encoding);
   checkAborted(o.signal);
   const fh = await openOn(ring, path as PathLike, flag as string | number, o.mode as string | number);
-  let op = writeToHandle(ring, fh.fd, bytes, o.signal, o.encoding);
+  let op = writeToHandle(ring, fh.fd, bytes, o.signal, o.encoding, 0);
   if (flush) op = op.then(() => fh.sync());
   return closingAfter(fh, op);
 }

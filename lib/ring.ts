@@ -3,7 +3,7 @@
 // table until its completion arrives. All async flavours go through here.
 import { createBackend, type BackendName, type BackendOptions, type RingSetup } from './backend.js';
 import type { NativeRing, NativeThreadRing } from './binding.js';
-import { invalidArgType, invalidArgValue, ringClosed, systemError } from './errors.js';
+import { invalidArgType, invalidArgValue, ringClosed, sqpollCredentials, systemError } from './errors.js';
 import { Batch } from './batch.js';
 import { callbacksOn, promisesOn, type RingCallbacks, type RingPromises } from './bound.js';
 import { Op, OpCode } from './op.js';
@@ -12,6 +12,8 @@ import { validateFd, validateInteger, validateObject } from './validate.js';
 
 /** A result that is not an errno: the ring was closed before the op ran. */
 export const RING_CLOSED = -(2 ** 31);
+/** A result that is not an errno: refused on an SQPOLL ring whose creator's credentials are no longer the process's. */
+export const SQPOLL_CREDENTIALS = -(2 ** 31) + 1;
 export const ECANCELED = -125;
 export const EBADF = -9;
 /** IOSQE_FIXED_FILE: the SQE's fd is a slot of the ring's registered-file table. */
@@ -176,6 +178,12 @@ export class Ring {
   /** IOSQE_* flags the native ring applies to the SQEs it fills now. */
   #sqeFlags = 0;
   readonly #fileSlots: number;
+  /**
+   * SQPOLL rings only: the effective uid and gid when the ring was made. The kernel's SQPOLL
+   * thread picks SQEs up without a syscall and runs them with those credentials whatever the
+   * process became since (setuid, setgid: CVE-2024-22017), so ops are refused once they differ.
+   */
+  readonly #sqpollOwner: { uid: number; gid: number } | null = null;
   /** The registered-file table (made on first use): the file in each slot, or null. */
   #files: (RegisteredFile | null)[] | null = null;
   #freeSlots: number[] = [];
@@ -210,6 +218,7 @@ export class Ring {
     this.#completions = this.#native.completions;
     this.#state = this.#native.state;
     this.#maxInFlight = this.#native.cqEntries;
+    if ((this.#native.setupFlags & SetupFlags.SQPOLL) !== 0) this.#sqpollOwner = { uid: process.geteuid!(), gid: process.getegid!() };
     if (buffers !== null) {
       try {
         this.#setBuffers(buffers);
@@ -347,7 +356,10 @@ export class Ring {
     this.#ops[id] = op;
     const bufferIndex = this.#bufferIndex(op, afterLink);
     // fd -1 on a registered-file op: the file was unregistered before the op was issued.
-    const r = op.file !== null && op.fd === -1 ? EBADF : this.#queue(id, op, bufferIndex);
+    // Checked before the SQE is written: an SQPOLL thread may take it before any flush.
+    const r = op.file !== null && op.fd === -1 ? EBADF
+      : this.#sqpollOwner !== null && !this.#sqpollOwnerIsCurrent() ? SQPOLL_CREDENTIALS
+        : this.#queue(id, op, bufferIndex);
     if (r === 1) {
       this.#inFlight++;
       if (op.file !== null) this.#fixedFileOps++;
@@ -359,6 +371,11 @@ export class Ring {
     if (r === 0) return NOT_QUEUED;
     this.#completeLocally(op, r);
     return REFUSED;
+  }
+
+  /** Whether the process still has the effective uid and gid the SQPOLL ring was made with. */
+  #sqpollOwnerIsCurrent(): boolean {
+    return process.geteuid!() === this.#sqpollOwner!.uid && process.getegid!() === this.#sqpollOwner!.gid;
   }
 
   /**
@@ -654,5 +671,6 @@ export function setDefaultRing(ring: Ring): Ring | undefined {
 /** The error for a failed op: Node's system error, or the ring-closed error. */
 export function resultError(result: number, syscall: string, path?: string | Buffer, dest?: string | Buffer): Error {
   if (result === RING_CLOSED) return ringClosed(syscall);
+  if (result === SQPOLL_CREDENTIALS) return sqpollCredentials(syscall);
   return systemError(result, syscall, path, dest);
 }

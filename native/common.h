@@ -77,6 +77,10 @@ inline int64_t PositionArg(Napi::Value v) {
   return static_cast<int64_t>(v.As<Napi::Number>().DoubleValue());
 }
 
+// The most bytes one read or write moves on Linux (MAX_RW_COUNT): longer
+// requests are clamped to it rather than cut to 32 bits (an SQE's len).
+constexpr int64_t kMaxRwCount = 0x7ffff000;
+
 inline int32_t IntArg(Napi::Value v) { return v.As<Napi::Number>().Int32Value(); }
 inline int64_t Int64Arg(Napi::Value v) { return static_cast<int64_t>(v.As<Napi::Number>().DoubleValue()); }
 

@@ -64,7 +64,8 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
 
   io_uring_sqe* NextSqe();
   unsigned ReapInto(int32_t* out, unsigned cap, unsigned* seen);
-  Napi::Value Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id);
+  Napi::Value Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id, uint64_t write_at_cur_pos = 0);
+  void MoveCurPosAfterShortWrite(const io_uring_cqe* cqe);
   int Submit();
   void Drain();
   // Cancel, wait for every CQE, free. With `out`, the results of the ops that
@@ -97,6 +98,14 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   // By op id: whether the op is an open, whose fd an environment teardown
   // closes (no JS is left to receive it).
   std::vector<bool> is_open_;
+  // By op id: a write or writev at the current position (offset -1) on a plain
+  // fd, with the bytes it asked for (0 for every other op). See
+  // MoveCurPosAfterShortWrite.
+  struct CurPosWrite {
+    int fd = -1;
+    uint64_t length = 0;
+  };
+  std::vector<CurPosWrite> cur_pos_writes_;
 };
 
 Napi::Function Ring::Define(Napi::Env env) {
@@ -175,9 +184,15 @@ io_uring_sqe* Ring::NextSqe() {
   return sqe;
 }
 
-Napi::Value Ring::Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id) {
-  if (id >= is_open_.size()) is_open_.resize(id + 1);
+Napi::Value Ring::Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id, uint64_t write_at_cur_pos) {
+  if (id >= is_open_.size()) {
+    is_open_.resize(id + 1);
+    cur_pos_writes_.resize(id + 1);
+  }
   is_open_[id] = sqe->opcode == IORING_OP_OPENAT;
+  // A registered file (IOSQE_FIXED_FILE) names a slot, not an fd: lseek cannot reach it.
+  bool tracked = write_at_cur_pos > 0 && !(sqe_flags_ & IOSQE_FIXED_FILE);
+  cur_pos_writes_[id] = CurPosWrite{sqe->fd, tracked ? write_at_cur_pos : 0};
   io_uring_sqe_set_data64(sqe, id);
   sqe->flags |= sqe_flags_;
   port_.OpStarted();
@@ -207,6 +222,7 @@ Napi::Value Ring::QueueRW(const Napi::CallbackInfo& info, int opcode) {
   }
   io_uring_sqe* sqe = NextSqe();
   if (!sqe) return Napi::Number::New(env, 0);
+  if (len > kMaxRwCount) len = kMaxRwCount;  // after the range checks, which hold for the whole length
   if (buffer_index >= 0) {
     int fixed_opcode = opcode == IORING_OP_READ ? IORING_OP_READ_FIXED : IORING_OP_WRITE_FIXED;
     io_uring_prep_rw(fixed_opcode, sqe, fd, p, static_cast<unsigned>(len), static_cast<uint64_t>(pos));
@@ -214,7 +230,8 @@ Napi::Value Ring::QueueRW(const Napi::CallbackInfo& info, int opcode) {
   } else {
     io_uring_prep_rw(opcode, sqe, fd, p, static_cast<unsigned>(len), static_cast<uint64_t>(pos));
   }
-  return Queued(env, sqe, id);
+  bool write_op = opcode == IORING_OP_WRITE;
+  return Queued(env, sqe, id, write_op && pos < 0 ? static_cast<uint64_t>(len) : 0);
 }
 
 // readv/writev(id, fd, views[], iovScratch, position)
@@ -229,7 +246,13 @@ Napi::Value Ring::QueueRWV(const Napi::CallbackInfo& info, int opcode) {
   io_uring_sqe* sqe = NextSqe();
   if (!sqe) return Napi::Number::New(env, 0);
   io_uring_prep_rw(opcode, sqe, fd, iov.data, static_cast<unsigned>(n), static_cast<uint64_t>(pos));
-  return Queued(env, sqe, id);
+  uint64_t asked = 0;
+  if (opcode == IORING_OP_WRITEV && pos < 0) {
+    auto* iovs = reinterpret_cast<const iovec*>(iov.data);
+    for (int i = 0; i < n; i++) asked += iovs[i].iov_len;
+    if (asked > static_cast<uint64_t>(kMaxRwCount)) asked = kMaxRwCount;  // what a full writev moves
+  }
+  return Queued(env, sqe, id, asked);
 }
 
 // open(id, path, flags, mode)
@@ -386,6 +409,7 @@ unsigned Ring::ReapInto(int32_t* out, unsigned cap, unsigned* seen) {
       if (cqe->user_data == kInternalOp) continue;
       out[2 * n] = static_cast<int32_t>(cqe->user_data);
       out[2 * n + 1] = cqe->res;
+      MoveCurPosAfterShortWrite(cqe);
       port_.SetPairFd(out, n, OpenedFd(cqe));
       n++;
     }
@@ -402,6 +426,28 @@ unsigned Ring::ReapInto(int32_t* out, unsigned cap, unsigned* seen) {
     if (n > 0) port_.OpsFinished(n);
     return n;
   }
+}
+
+// A write at the current position (offset -1) that the kernel cut short
+// (ENOSPC, EFBIG) returns the partial count but leaves the file position
+// where it was: on a regular file or block device a partial write is retried
+// on io-wq, and kiocb_done copies the advanced ki_pos into f_pos only when the
+// last attempt returned >= 0 — a short result means it failed. write(2) would
+// have moved the position past the bytes written, and the next write at -1
+// would not land on top of them: do that here, before JS sees the result.
+// Three syscalls (fstat, fcntl, lseek), only on the rare short write at -1; pipes,
+// sockets and character devices have no position to move.
+void Ring::MoveCurPosAfterShortWrite(const io_uring_cqe* cqe) {
+  uint64_t id = cqe->user_data;
+  if (id >= cur_pos_writes_.size() || cqe->res <= 0) return;
+  const CurPosWrite& w = cur_pos_writes_[id];
+  if (static_cast<uint64_t>(cqe->res) >= w.length) return;
+  struct stat st;
+  if (fstat(w.fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) return;
+  // With O_APPEND, write(2) leaves the position at the end of the file.
+  int flags = fcntl(w.fd, F_GETFL);
+  if (flags >= 0 && (flags & O_APPEND)) lseek(w.fd, 0, SEEK_END);
+  else lseek(w.fd, cqe->res, SEEK_CUR);
 }
 
 // setSqeFlags(flags): IOSQE_* flags for the SQEs queued from now on.

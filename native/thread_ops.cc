@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <cerrno>
+#include <vector>
 
 namespace uringfs {
 namespace {
@@ -25,13 +26,16 @@ bool IsReadWrite(ThreadOpKind k) {
   return k == ThreadOpKind::Read || k == ThreadOpKind::Write || k == ThreadOpKind::Readv || k == ThreadOpKind::Writev;
 }
 
-// Bytes a read/write op asks for.
+// The most bytes one read or write moves (MAX_RW_COUNT; common.h kMaxRwCount).
+constexpr uint64_t kMaxTransfer = 0x7ffff000;
+
+// Bytes a read/write op asks for: what a complete transfer returns.
 uint64_t RequestedBytes(const ThreadOp& op) {
   if (op.kind == ThreadOpKind::Read || op.kind == ThreadOpKind::Write) return op.length;
   uint64_t total = 0;
   auto* iov = static_cast<const struct iovec*>(op.buffer);
   for (uint64_t i = 0; i < op.length; i++) total += iov[i].iov_len;
-  return total;
+  return total < kMaxTransfer ? total : kMaxTransfer;
 }
 
 // Retry on EINTR, unless tearing down: then the syscall was cut short on
@@ -53,6 +57,51 @@ bool IsPollable(int fd) {
   struct stat st;
   if (fstat(fd, &st) != 0) return false;
   return !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode));
+}
+
+// After a non-blocking attempt on a regular file moved `done` bytes (what was
+// in the page cache), the rest with blocking calls: a regular file's read is
+// short only at EOF, and io_uring finishes such a read itself. Stops at EOF (0)
+// or an error, returning what was moved by then (as read(2) would report a
+// partial transfer). `position` -1 continues at the file position, which the
+// calls before moved.
+int64_t FinishBlocking(const ThreadOp& op, bool write_op, const struct iovec* iov, int count, off_t position,
+                       uint64_t done, const std::atomic<bool>& stopping) {
+  std::vector<struct iovec> rest(iov, iov + count);
+  size_t first = 0;
+  uint64_t skip = done;
+  auto advance = [&](uint64_t n) {
+    while (first < rest.size() && n >= rest[first].iov_len) n -= rest[first++].iov_len;
+    if (first < rest.size()) {
+      rest[first].iov_base = static_cast<uint8_t*>(rest[first].iov_base) + n;
+      rest[first].iov_len -= n;
+    }
+  };
+  advance(skip);
+  // Never more in all than one read(2) would move (the result is an int32).
+  auto trim = [&]() {
+    uint64_t budget = kMaxTransfer - done;
+    for (size_t i = first; i < rest.size(); i++) {
+      if (rest[i].iov_len >= budget) {
+        rest[i].iov_len = budget;
+        rest.resize(i + 1);
+        break;
+      }
+      budget -= rest[i].iov_len;
+    }
+  };
+  trim();
+  while (first < rest.size() && done < kMaxTransfer) {
+    off_t at = position < 0 ? -1 : position + static_cast<off_t>(done);
+    int n = static_cast<int>(rest.size() - first);
+    int64_t r = Retrying(stopping, [&]() -> int64_t {
+      return write_op ? pwritev2(op.fd, rest.data() + first, n, at, 0) : preadv2(op.fd, rest.data() + first, n, at, 0);
+    });
+    if (r <= 0) break;
+    done += static_cast<uint64_t>(r);
+    advance(static_cast<uint64_t>(r));
+  }
+  return static_cast<int64_t>(done);
 }
 
 }  // namespace
@@ -99,6 +148,10 @@ int32_t ExecuteOp(const ThreadOp& op, const std::atomic<bool>& stopping) {
           continue;
         }
         if (r == -EAGAIN) return kNotReady;
+        if (flags != 0 && r > 0 && static_cast<uint64_t>(r) < RequestedBytes(op) && !IsPollable(op.fd)) {
+          // A regular file partly in the page cache (the fstat only on this uncommon path).
+          r = FinishBlocking(op, write_op, iov, count, position, static_cast<uint64_t>(r), stopping);
+        }
         return static_cast<int32_t>(r);
       }
     }

@@ -257,8 +257,8 @@ Napi::Value ThreadRing::QueueRW(const Napi::CallbackInfo& info, ThreadOpKind kin
   op.id = UINT_ARG(0);
   op.fd = IntArg(info[1]);
   op.buffer = p;
-  // io_uring's sqe->len is 32 bits; keep the same truncation.
-  op.length = static_cast<unsigned>(len);
+  // At most what one read or write moves, as the io_uring backend asks.
+  op.length = static_cast<uint64_t>(len > kMaxRwCount ? kMaxRwCount : len);
   op.position = PositionArg(info[5]);
   return Queue(env, op);
 }
