@@ -167,6 +167,12 @@ export class Ring {
   /** Completions reaped by a synchronous wait that belong to async ops: dispatched on the next tick. */
   #deferred: [Op, number][] = [];
   #backlogHead = 0;
+  /**
+   * Pairs in `completions` (async drain) and `syncCompletions` (synchronous wait) that a dispatch
+   * under way was handed (0: none). A close() from one of its callbacks takes those not yet taken.
+   */
+  #drainPairs = 0;
+  #syncPairs = 0;
   #inFlight = 0;
   readonly #maxInFlight: number;
   readonly #backend: BackendName;
@@ -441,7 +447,12 @@ export class Ring {
   /** Called by the native drain with `count` [id, result] pairs in `completions`. */
   #dispatch(c: Int32Array, count: number, syncWait = false): void {
     const ops = this.#ops;
+    const outer = syncWait ? this.#syncPairs : this.#drainPairs;
+    if (syncWait) this.#syncPairs = count;
+    else this.#drainPairs = count;
     for (let i = 0; i < count; i++) {
+      // A callback closed the ring: close() took the pairs left (the array may hold its own now).
+      if (this.#closed) break;
       const id = c[2 * i];
       // Taken (native CompletionPort::kTaken): were this environment torn down before the pair
       // is taken, the native side would close the fd an open in it returned.
@@ -458,6 +469,8 @@ export class Ring {
       }
       complete(op, c[2 * i + 1]);
     }
+    if (syncWait) this.#syncPairs = outer;
+    else this.#drainPairs = outer;
     this.#pump();
   }
 
@@ -559,6 +572,18 @@ export class Ring {
     this.#buffers = buffers;
   }
 
+  /** Move the first `count` pairs of `c` that no dispatch has taken yet to `finished`, marking them taken. */
+  #takeUndispatched(c: Int32Array, count: number, ops: (Op | undefined)[], finished: [Op, number][]): void {
+    for (let i = 0; i < count; i++) {
+      const id = c[2 * i];
+      const op = id >= 0 ? ops[id] : undefined;
+      if (op === undefined) continue;
+      c[2 * i] = -1;
+      ops[id] = undefined;
+      finished.push([op, c[2 * i + 1]]);
+    }
+  }
+
   /** Counters since the ring was made. Cheap: read from a few native integers. */
   stats(): RingStats {
     const counters = this.#native.counters();
@@ -588,13 +613,18 @@ export class Ring {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    const ops = this.#ops.slice();
+    const finished: [Op, number][] = [];
+    // Closed from a callback of a drain: the completions that drain was handed and has not
+    // dispatched yet are real results (an open's fd, a write done) — taken before shutdown()
+    // writes its own pairs over them.
+    this.#takeUndispatched(this.#completions, this.#drainPairs, ops, finished);
+    if (this.#syncCompletions !== undefined) this.#takeUndispatched(this.#syncCompletions, this.#syncPairs, ops, finished);
     // The kernel's real results for what was pending (an open that completed
     // returned an fd its owner must close) — handed out on the next tick,
     // never from inside close().
     const count = this.#native.shutdown() ?? 0;
     const results = this.#completions.slice(0, 2 * count);
-    const ops = this.#ops.slice();
-    const finished: [Op, number][] = [];
     for (let i = 0; i < count; i++) {
       const op = ops[results[2 * i]];
       if (op === undefined) continue;
