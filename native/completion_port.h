@@ -15,6 +15,12 @@ namespace uringfs {
 enum StateSlot { kInDrain = 0, kStateSlots = 4 };
 // What lib/ writes over a pair's id once it has taken the pair.
 constexpr int32_t kTaken = -1;
+// Calls into JS one wake-up may make before yielding to the loop. A drain's
+// callbacks may submit more work that completes at once (an awaited batch
+// loop): without a cap, the drain would go on for as long as they do and
+// starve timers and other I/O. A drain stopped by the cap rings its own bell
+// (the eventfd counter is coalesced) so that the loop comes back to the rest.
+constexpr unsigned kMaxDeliveriesPerWakeup = 16;
 
 class CompletionPort {
  public:

@@ -67,6 +67,11 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   Napi::Value Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id);
   int Submit();
   void Drain();
+  // Make the eventfd readable, so that the loop drains again.
+  void RingBell() {
+    uint64_t one = 1;
+    while (write(eventfd_, &one, sizeof one) < 0 && errno == EINTR) {}
+  }
   // Cancel, wait for every CQE, free. With `out`, the results of the ops that
   // were pending are copied there as [id, res] pairs (at most `cap`).
   unsigned Teardown(int32_t* out = nullptr, unsigned cap = 0);
@@ -349,8 +354,9 @@ Napi::Value Ring::Flush(const Napi::CallbackInfo& info) {
 }
 
 // Reap every CQE into the shared array and hand each batch to JS in one
-// call, inside a callback scope so promise reactions run; then submit what
-// those reactions queued, in one io_uring_enter.
+// call, inside a callback scope so promise reactions run (at most
+// kMaxDeliveriesPerWakeup calls); then submit what those reactions queued, in
+// one io_uring_enter.
 void Ring::Drain() {
   uint64_t ignored;
   while (read(eventfd_, &ignored, sizeof ignored) < 0 && errno == EINTR) {}
@@ -361,7 +367,11 @@ void Ring::Drain() {
     port_.CountEnter();
     io_uring_get_events(&ring_);
   }
-  for (;;) {
+  for (unsigned deliveries = 0;; deliveries++) {
+    if (deliveries == kMaxDeliveriesPerWakeup) {
+      RingBell();  // more may be ready: come back after the loop's other work
+      break;
+    }
     unsigned seen = 0;
     unsigned n = ReapInto(port_.completions(), port_.capacity(), &seen);
     if (seen == 0) break;

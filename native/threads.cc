@@ -616,14 +616,22 @@ unsigned ThreadRing::ReapInto(int32_t* out, unsigned cap) {
 }
 
 // Hand every completion to JS, one call per batch, inside a callback scope
-// so promise reactions run; then hand off what those reactions queued.
+// so promise reactions run (at most kMaxDeliveriesPerWakeup calls); then
+// hand off what those reactions queued.
 void ThreadRing::Drain() {
   uint64_t ignored;
   while (read(eventfd_, &ignored, sizeof ignored) < 0 && errno == EINTR) {}
   Napi::HandleScope scope(env_);
   int32_t* state = port_.state();
   state[kInDrain] = 1;
-  for (;;) {
+  for (unsigned deliveries = 0;; deliveries++) {
+    if (deliveries == kMaxDeliveriesPerWakeup) {
+      // Workers ring only when the done list goes from empty to not: what is
+      // left there would wait for the next completion. Ring for it.
+      uint64_t one = 1;
+      while (write(eventfd_, &one, sizeof one) < 0 && errno == EINTR) {}
+      break;
+    }
     unsigned n = ReapInto(port_.completions(), port_.capacity());
     if (n == 0) break;
     if (!port_.Deliver(n)) break;  // the environment is going: its teardown takes it from here
