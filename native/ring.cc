@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <uv.h>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 #include "common.h"
@@ -24,8 +25,16 @@
 namespace uringfs {
 namespace {
 
-// user_data of the SQEs the ring issues for itself (cancel on teardown).
-constexpr uint64_t kInternalOp = UINT64_MAX;
+// user_data of the SQEs the ring issues for itself (cancels on teardown):
+// everything from kFirstInternalOp up. Ops' ids are below 2^31.
+constexpr uint64_t kCancelAny = UINT64_MAX;
+constexpr uint64_t kCancelOne = UINT64_MAX - 1;
+constexpr uint64_t kFirstInternalOp = kCancelOne;
+// By op id: what the ring knows of the op (op_state_).
+constexpr uint8_t kIdle = 0, kInFlight = 1, kOpenInFlight = 2;
+// A teardown still waiting after this long cancels again what is left (an
+// op a link started after the last cancel went by).
+constexpr long long kRecancelNs = 100 * 1000 * 1000;
 
 
 class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
@@ -75,6 +84,8 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   // Cancel, wait for every CQE, free. With `out`, the results of the ops that
   // were pending are copied there as [id, res] pairs (at most `cap`).
   unsigned Teardown(int32_t* out = nullptr, unsigned cap = 0);
+  void CancelInFlight();
+  io_uring_sqe* TeardownSqe();
   void OnReadable() override;
   void OnEnvironmentTeardown() override {
     port_.CloseUntakenFds();
@@ -82,7 +93,7 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   }
   // The fd an open's CQE carries, or -1.
   int OpenedFd(const io_uring_cqe* cqe) const {
-    return cqe->res >= 0 && cqe->user_data < is_open_.size() && is_open_[cqe->user_data] ? cqe->res : -1;
+    return cqe->res >= 0 && cqe->user_data < op_state_.size() && op_state_[cqe->user_data] == kOpenInFlight ? cqe->res : -1;
   }
 
   io_uring ring_{};
@@ -96,12 +107,20 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   // (io_uring_get_events); the eventfd fires while the CQ is still empty.
   bool defer_taskrun_ = false;
   bool sqpoll_ = false;
+  // Test hook, from URINGFS_TEST_CANCEL_ANY_EINVAL=1 when the ring is made:
+  // the teardown's cancel-any goes with a flag bit no kernel knows, so that
+  // this kernel refuses it with EINVAL as kernels before 5.19 refuse
+  // IORING_ASYNC_CANCEL_ANY — the op-by-op path runs as it would there.
+  bool cancel_any_refused_for_test_ = false;
+  // The kernel refused IORING_ASYNC_CANCEL_ANY (EINVAL): cancel op by op.
+  bool cancel_any_refused_ = false;
   // The registered buffers, as the kernel was given them: a READ_FIXED or
   // WRITE_FIXED is issued only for a range that lies inside one of them.
   std::vector<iovec> fixed_buffers_;
-  // By op id: whether the op is an open, whose fd an environment teardown
-  // closes (no JS is left to receive it).
-  std::vector<bool> is_open_;
+  // By op id: kIdle, kInFlight, or kOpenInFlight — an open, whose fd an
+  // environment teardown closes (no JS is left to receive it). A teardown
+  // that cannot cancel everything at once cancels the ops in flight one by one.
+  std::vector<uint8_t> op_state_;
 };
 
 Napi::Function Ring::Define(Napi::Env env) {
@@ -160,6 +179,8 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   r = io_uring_register_eventfd(&ring_, eventfd_);
   if (r < 0) { Teardown(); fail(r, "io_uring_register"); return; }
 
+  const char* hook = getenv("URINGFS_TEST_CANCEL_ANY_EINVAL");
+  cancel_any_refused_for_test_ = hook != nullptr && strcmp(hook, "1") == 0;
   defer_taskrun_ = (params.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
   sqpoll_ = (params.flags & IORING_SETUP_SQPOLL) != 0;
   port_.Open(env, info.This().As<Napi::Object>(), "uringfs:ring", eventfd_, params.cq_entries,
@@ -181,8 +202,8 @@ io_uring_sqe* Ring::NextSqe() {
 }
 
 Napi::Value Ring::Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id) {
-  if (id >= is_open_.size()) is_open_.resize(id + 1);
-  is_open_[id] = sqe->opcode == IORING_OP_OPENAT;
+  if (id >= op_state_.size()) op_state_.resize(id + 1);
+  op_state_[id] = sqe->opcode == IORING_OP_OPENAT ? kOpenInFlight : kInFlight;
   io_uring_sqe_set_data64(sqe, id);
   sqe->flags |= sqe_flags_;
   port_.OpStarted();
@@ -393,10 +414,11 @@ unsigned Ring::ReapInto(int32_t* out, unsigned cap, unsigned* seen) {
     io_uring_for_each_cqe(&ring_, head, cqe) {
       if (n == cap) break;
       count++;
-      if (cqe->user_data == kInternalOp) continue;
+      if (cqe->user_data >= kFirstInternalOp) continue;
       out[2 * n] = static_cast<int32_t>(cqe->user_data);
       out[2 * n + 1] = cqe->res;
       port_.SetPairFd(out, n, OpenedFd(cqe));
+      if (cqe->user_data < op_state_.size()) op_state_[cqe->user_data] = kIdle;
       n++;
     }
     io_uring_cq_advance(&ring_, count);
@@ -475,19 +497,27 @@ unsigned Ring::Teardown(int32_t* out, unsigned cap) {
   if (open_) {
     if (port_.pending() > 0) {
       // Queued-but-unsubmitted SQEs go in too, so that each gets its CQE.
-      io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-      if (sqe == nullptr) { Submit(); sqe = io_uring_get_sqe(&ring_); }
-      if (sqe != nullptr) {
-        io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
-        io_uring_sqe_set_data64(sqe, kInternalOp);
-      }
       Submit();
+      CancelInFlight();
       while (port_.pending() > 0) {
         io_uring_cqe* cqe = nullptr;
-        int r = io_uring_wait_cqe(&ring_, &cqe);
+        __kernel_timespec wait{0, kRecancelNs};
+        int r = io_uring_wait_cqe_timeout(&ring_, &cqe, &wait);
+        if (r == -ETIME) {
+          CancelInFlight();
+          continue;
+        }
         if (r == -EINTR || r == -EAGAIN) continue;
         if (r < 0) break;
-        if (cqe->user_data != kInternalOp) {
+        if (cqe->user_data == kCancelAny && cqe->res == -EINVAL) {
+          // Before 5.19 the kernel knows no IORING_ASYNC_CANCEL_ANY: cancel
+          // by id each op the ring knows to be in flight.
+          cancel_any_refused_ = true;
+          io_uring_cqe_seen(&ring_, cqe);
+          CancelInFlight();
+          continue;
+        }
+        if (cqe->user_data < kFirstInternalOp) {
           // close() hands the results to lib/ (an open that completed
           // returned an fd someone must close); an environment teardown, with
           // no JS left to receive them, closes those fds itself.
@@ -498,6 +528,7 @@ unsigned Ring::Teardown(int32_t* out, unsigned cap) {
           } else if (out == nullptr && OpenedFd(cqe) >= 0) {
             close(cqe->res);
           }
+          if (cqe->user_data < op_state_.size()) op_state_[cqe->user_data] = kIdle;
           port_.OpsFinished(1);
         }
         io_uring_cqe_seen(&ring_, cqe);
@@ -510,6 +541,40 @@ unsigned Ring::Teardown(int32_t* out, unsigned cap) {
   port_.Close();
   if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
   return delivered;
+}
+
+// Ask the kernel to cancel every op in flight: with one IORING_ASYNC_CANCEL_ANY,
+// or, where the kernel refused that (before 5.19), one cancel per op id.
+void Ring::CancelInFlight() {
+  if (!cancel_any_refused_) {
+    io_uring_sqe* sqe = TeardownSqe();
+    if (sqe == nullptr) return;
+    io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | (cancel_any_refused_for_test_ ? 1u << 31 : 0));
+    io_uring_sqe_set_data64(sqe, kCancelAny);
+  } else {
+    // Every id the kernel may hold, linked ops not started yet included (a
+    // cancel that finds nothing says -ENOENT, which is harmless).
+    for (size_t id = 0; id < op_state_.size(); id++) {
+      if (op_state_[id] == kIdle) continue;
+      io_uring_sqe* sqe = TeardownSqe();
+      if (sqe == nullptr) break;
+      io_uring_prep_cancel64(sqe, id, 0);
+      io_uring_sqe_set_data64(sqe, kCancelOne);
+    }
+  }
+  Submit();
+}
+
+// An SQE for the teardown's own requests, submitting what is queued if the SQ is full.
+io_uring_sqe* Ring::TeardownSqe() {
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) {
+    Submit();
+    sqe = io_uring_get_sqe(&ring_);
+  }
+  // SQEs queued while the chain flag was on must not join a chain.
+  if (sqe != nullptr) sqe->flags = 0;
+  return sqe;
 }
 
 // shutdown(): lib/ calls this from ring.close(). Returns how many [id, res]

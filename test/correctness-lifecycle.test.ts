@@ -7,7 +7,7 @@ import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ring } from '../lib/ring.js';
-import { fixture, openFdsUnder, packageRoot, runNode, tempDir, type ChildResult } from './fixtures/helpers.js';
+import { fixture, mkfifo, openFdsUnder, packageRoot, runNode, tempDir, type ChildResult } from './fixtures/helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 
@@ -92,5 +92,44 @@ describe('a drain lets the event loop run', () => {
     // A timer of 1 ms fires ~once per loop turn; a loaded 2-core machine may stretch turns, but a
     // drain that keeps the loop for the whole run gives it (almost) no turn at all.
     expect(ticks, `${ticks} ticks in ${elapsed} ms (${batches} batches)`).toBeGreaterThanOrEqual(Math.floor(elapsed / 20));
+  });
+});
+
+describe('teardown where IORING_ASYNC_CANCEL_ANY is refused (kernels 5.15-5.18)', () => {
+  // URINGFS_TEST_CANCEL_ANY_EINVAL makes this kernel refuse the cancel-any with EINVAL, as those
+  // kernels do; the pool has nothing to cancel in the kernel, and must pass the same way.
+  const env = { ...process.env, URINGFS_TEST_CANCEL_ANY_EINVAL: '1' };
+  let fifo: string;
+  let file: string;
+  beforeAll(() => {
+    fifo = join(tmp.dir, 'cancel.fifo');
+    mkfifo(fifo);
+    file = join(tmp.dir, 'cancel.bin');
+    nodeFs.writeFileSync(file, Buffer.alloc(64, 1));
+  });
+
+  it('ring.close() with FIFO reads pending returns, and they fail with ECANCELED', async () => {
+    const r = await runNode([fixture('life-cancel.mjs'), 'close', fifo, file], 15_000, env);
+    expect(r.timedOut, describeChild(r)).toBe(false);
+    expect(r.code, describeChild(r)).toBe(0);
+    expect(r.stdout).toMatch(/pending 1[01]/);
+    const results = JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('['))!) as string[];
+    // 8 plain reads and the chain's FIFO read and the read after it: cancelled; the file read: whatever it was.
+    expect(results.filter((x) => x === 'ECANCELED').length, r.stdout).toBeGreaterThanOrEqual(10);
+    expect(results.length).toBe(11);
+  });
+
+  it('process.exit with FIFO reads pending exits', async () => {
+    const r = await runNode([fixture('life-cancel.mjs'), 'exit', fifo, file], 15_000, env);
+    expect(r.timedOut, describeChild(r)).toBe(false);
+    expect(r.code, describeChild(r)).toBe(3);
+    expect(r.stderr).toBe('');
+  });
+
+  it('terminating a worker with FIFO reads pending finishes', async () => {
+    const r = await runNode([fixture('life-cancel.mjs'), 'worker', fifo, file], 15_000, env);
+    expect(r.timedOut, describeChild(r)).toBe(false);
+    expect(r.code, describeChild(r)).toBe(0);
+    expect(r.stdout).toContain('terminated');
   });
 });
