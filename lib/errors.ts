@@ -201,3 +201,8 @@ export function ringClosed(syscall: string): Error {
   return withCode(new Error(`The ring is closed; cannot ${syscall}`), 'ERR_URINGFS_RING_CLOSED');
 }
 
+/** An op that did not complete because the ring lost an fd of its own (closed behind its back). */
+export function ringLost(syscall: string): Error {
+  return withCode(new Error(`The ring was lost: an fd of its own was closed by code that does not own it; cannot ${syscall}`), 'ERR_URINGFS_RING_LOST');
+}
+

@@ -4,8 +4,13 @@
 namespace uringfs {
 
 struct CompletionPort::Watcher {
-  uv_poll_t poll;
+  uv_poll_t poll;  // with an eventfd
+  uv_async_t async;  // without
+  bool polls = true;
+  uv_timer_t watchdog;
   Owner* owner = nullptr;  // null once the port is closed
+  CompletionPort* port = nullptr;
+  int open_handles = 0;  // freed when both handles have closed
   napi_async_cleanup_hook_handle hook = nullptr;
 };
 
@@ -16,10 +21,21 @@ void CompletionPort::Open(Napi::Env env, Napi::Object self, const char* resource
   napi_get_uv_event_loop(env, &loop);
   watcher_ = new Watcher;
   watcher_->owner = owner;
-  uv_poll_init(loop, &watcher_->poll, eventfd);
-  watcher_->poll.data = watcher_;
-  uv_poll_start(&watcher_->poll, UV_READABLE, OnPoll);
-  uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));
+  watcher_->port = this;
+  watcher_->polls = eventfd >= 0;
+  if (watcher_->polls) {
+    uv_poll_init(loop, &watcher_->poll, eventfd);
+    watcher_->poll.data = watcher_;
+    uv_poll_start(&watcher_->poll, UV_READABLE, OnPoll);
+  } else {
+    uv_async_init(loop, &watcher_->async, OnAsync);
+    watcher_->async.data = watcher_;
+  }
+  uv_unref(WakeHandle());
+  uv_timer_init(loop, &watcher_->watchdog);
+  watcher_->watchdog.data = watcher_;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->watchdog));
+  watcher_->open_handles = 2;
 
   capacity_ = capacity;
   pair_fds_.assign(capacity, -1);
@@ -38,9 +54,17 @@ void CompletionPort::Open(Napi::Env env, Napi::Object self, const char* resource
   napi_add_async_cleanup_hook(env, OnAsyncCleanup, watcher_, &watcher_->hook);
 }
 
+uv_handle_t* CompletionPort::WakeHandle() const {
+  return watcher_->polls ? reinterpret_cast<uv_handle_t*>(&watcher_->poll) : reinterpret_cast<uv_handle_t*>(&watcher_->async);
+}
+
+void CompletionPort::Wake() {
+  uv_async_send(&watcher_->async);
+}
+
 void CompletionPort::KeepAlive(bool on) {
   if (watcher_ == nullptr) return;
-  auto* handle = reinterpret_cast<uv_handle_t*>(&watcher_->poll);
+  uv_handle_t* handle = WakeHandle();
   if (on) {
     uv_ref(handle);
     on_completions_.Ref();
@@ -51,8 +75,20 @@ void CompletionPort::KeepAlive(bool on) {
 }
 
 void CompletionPort::OpStarted() {
-  if (pending_++ == 0) KeepAlive(true);
+  if (pending_++ == 0) {
+    KeepAlive(true);
+    if (!watchdog_armed_ && watcher_ != nullptr) {
+      uv_timer_start(&watcher_->watchdog, OnTimer, kWatchdogMs, kWatchdogMs);
+      watchdog_armed_ = true;
+    }
+  }
   if (pending_ > max_pending_) max_pending_ = pending_;
+}
+
+void CompletionPort::CheckSoon() {
+  if (watcher_ == nullptr) return;
+  uv_timer_start(&watcher_->watchdog, OnTimer, 0, kWatchdogMs);
+  watchdog_armed_ = true;
 }
 
 void CompletionPort::OpsFinished(uint64_t n) {
@@ -126,13 +162,19 @@ void CompletionPort::CloseUntakenFds() {
 void CompletionPort::Close() {
   if (watcher_ != nullptr) {
     watcher_->owner = nullptr;
-    uv_poll_stop(&watcher_->poll);
-    uv_close(reinterpret_cast<uv_handle_t*>(&watcher_->poll), [](uv_handle_t* h) {
+    watcher_->port = nullptr;
+    if (watcher_->polls) uv_poll_stop(&watcher_->poll);
+    uv_timer_stop(&watcher_->watchdog);
+    auto closed = [](uv_handle_t* h) {
       auto* w = static_cast<Watcher*>(h->data);
+      if (--w->open_handles > 0) return;
       if (w->hook != nullptr) napi_remove_async_cleanup_hook(w->hook);
       delete w;
-    });
+    };
+    uv_close(WakeHandle(), closed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&watcher_->watchdog), closed);
     watcher_ = nullptr;
+    watchdog_armed_ = false;
   }
   if (async_context_ != nullptr) {
     napi_async_destroy(env_, async_context_);
@@ -148,6 +190,22 @@ void CompletionPort::Close() {
 void CompletionPort::OnPoll(uv_poll_t* handle, int status, int events) {
   Owner* owner = static_cast<Watcher*>(handle->data)->owner;
   if (owner != nullptr) owner->OnReadable();
+}
+
+void CompletionPort::OnAsync(uv_async_t* handle) {
+  Owner* owner = static_cast<Watcher*>(handle->data)->owner;
+  if (owner != nullptr) owner->OnReadable();
+}
+
+void CompletionPort::OnTimer(uv_timer_t* handle) {
+  auto* w = static_cast<Watcher*>(handle->data);
+  if (w->owner == nullptr) return;
+  if (w->port->pending_ == 0) {
+    uv_timer_stop(handle);
+    w->port->watchdog_armed_ = false;
+    return;
+  }
+  w->owner->OnWatchdog();
 }
 
 // The hook itself is removed by the watcher's close callback.

@@ -77,13 +77,23 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   int Submit();
   void Drain();
   // Make the eventfd readable, so that the loop drains again.
+  // Checked first: a number closed behind the ring's back may name another file now.
   void RingBell() {
     uint64_t one = 1;
+    if (!event_file_.Names(eventfd_)) return port_.CheckSoon();
     while (write(eventfd_, &one, sizeof one) < 0 && errno == EINTR) {}
   }
   // Cancel, wait for every CQE, free. With `out`, the results of the ops that
   // were pending are copied there as [id, res] pairs (at most `cap`).
   unsigned Teardown(int32_t* out = nullptr, unsigned cap = 0);
+  // Teardown without closing the port and the eventfd: stop the ring, and
+  // write the pending ops' results into `out`.
+  unsigned Stop(int32_t* out, unsigned cap);
+  // Stop a ring whose own fd is gone: nothing can enter it any more.
+  unsigned StopWithoutFd(int32_t* out, unsigned cap);
+  // Forget the numbers that no longer name the ring's files (never used again).
+  void ForgetFdsNotOurs();
+  void OnWatchdog() override;
   void CancelInFlight();
   io_uring_sqe* TeardownSqe();
   void OnReadable() override;
@@ -97,6 +107,8 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   }
 
   io_uring ring_{};
+  FileId ring_file_;  // what ring_.ring_fd and eventfd_ referred to when made
+  FileId event_file_;
   bool open_ = false;
   bool closing_ = false;
   int eventfd_ = -1;
@@ -171,11 +183,13 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   int r = io_uring_queue_init_params(entries, &ring_, &params);
   if (r < 0) { fail(r, "io_uring_setup"); return; }
   open_ = true;
+  ring_file_ = FileId::Of(ring_.ring_fd);
   // fork() without exec must not share the rings with the child.
   io_uring_ring_dontfork(&ring_);
 
   eventfd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (eventfd_ < 0) { int e = -errno; Teardown(); fail(e, "eventfd"); return; }
+  event_file_ = FileId::Of(eventfd_);
   r = io_uring_register_eventfd(&ring_, eventfd_);
   if (r < 0) { Teardown(); fail(r, "io_uring_register"); return; }
 
@@ -355,7 +369,13 @@ int Ring::Submit() {
     int r = io_uring_submit(&ring_);
     if (enters) port_.CountEnter();
     if (r == -EINTR) continue;
-    if (r < 0) return total > 0 ? total : r;
+    if (r < 0) {
+      // EBADF, EOPNOTSUPP...: the ring's fd may have been closed behind its
+      // back. The watchdog checks on the next loop turn (not from inside the
+      // JS call under way) and fails what cannot complete.
+      if (r != -EAGAIN && r != -EBUSY) port_.CheckSoon();
+      return total > 0 ? total : r;
+    }
     if (sqpoll_) r = static_cast<int>(fresh);
     if (r > 0) {
       total += r;
@@ -489,12 +509,29 @@ void Ring::OnReadable() {
 }
 
 // Cancel everything in flight, wait for every CQE, then free the ring. After
-// this returns the kernel holds no pointer into memory lib/ pinned.
+// this returns the kernel holds no pointer into memory lib/ pinned (unless
+// the ring's fd was closed behind its back: see StopWithoutFd).
 unsigned Ring::Teardown(int32_t* out, unsigned cap) {
+  if (closing_) return 0;
+  ForgetFdsNotOurs();
+  unsigned delivered = Stop(out, cap);
+  port_.Close();
+  if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
+  return delivered;
+}
+
+void Ring::ForgetFdsNotOurs() {
+  if (open_ && ring_.ring_fd >= 0 && !ring_file_.Names(ring_.ring_fd)) ring_.ring_fd = ring_.enter_ring_fd = -1;
+  if (eventfd_ >= 0 && !event_file_.Names(eventfd_)) eventfd_ = -1;
+}
+
+unsigned Ring::Stop(int32_t* out, unsigned cap) {
   unsigned delivered = 0;
   if (closing_) return 0;
   closing_ = true;
-  if (open_) {
+  if (open_ && ring_.ring_fd < 0) {
+    delivered = StopWithoutFd(out, cap);
+  } else if (open_) {
     if (port_.pending() > 0) {
       // Queued-but-unsubmitted SQEs go in too, so that each gets its CQE.
       Submit();
@@ -538,9 +575,77 @@ unsigned Ring::Teardown(int32_t* out, unsigned cap) {
     io_uring_queue_exit(&ring_);
     open_ = false;
   }
+  return delivered;
+}
+
+// The ring's fd was closed behind its back: no enter can submit, cancel or
+// wait any more, but the mapped CQ still receives what the kernel completes.
+// Results: what the CQ holds (real); kRingLost for SQEs the kernel never
+// took (it never will); kRingLostHeld for ops the kernel holds, which it
+// cancels itself once the unmapping below drops the ring's last reference
+// (lib/ keeps their memory for good, as it cannot know when they stop).
+unsigned Ring::StopWithoutFd(int32_t* out, unsigned cap) {
+  unsigned delivered = 0;
+  auto result = [&](uint64_t id, int32_t res, int opened_fd) {
+    if (id < op_state_.size()) op_state_[id] = kIdle;
+    port_.OpsFinished(1);
+    if (out != nullptr && delivered < cap) {
+      out[2 * delivered] = static_cast<int32_t>(id);
+      out[2 * delivered + 1] = res;
+      delivered++;
+    } else if (out == nullptr && opened_fd >= 0) {
+      close(opened_fd);  // an environment teardown: no JS left to receive it
+    }
+  };
+  unsigned head, seen = 0;
+  io_uring_cqe* cqe;
+  io_uring_for_each_cqe(&ring_, head, cqe) {
+    seen++;
+    if (cqe->user_data >= kFirstInternalOp || cqe->user_data >= op_state_.size() || op_state_[cqe->user_data] == kIdle) continue;
+    result(cqe->user_data, cqe->res, OpenedFd(cqe));
+  }
+  io_uring_cq_advance(&ring_, seen);
+  // SQEs between the kernel's head and ours were never consumed (with
+  // SQPOLL the kernel thread may still take them: held, then).
+  unsigned mask = *ring_.sq.kring_mask;
+  for (unsigned i = IO_URING_READ_ONCE(*ring_.sq.khead); i != ring_.sq.sqe_tail; i++) {
+    uint64_t id = ring_.sq.sqes[i & mask].user_data;
+    if (id < op_state_.size() && op_state_[id] != kIdle) result(id, sqpoll_ ? kRingLostHeld : kRingLost, -1);
+  }
+  for (size_t id = 0; id < op_state_.size(); id++) {
+    if (op_state_[id] != kIdle) result(id, kRingLostHeld, -1);
+  }
+  // Unmaps without closing: ring_fd is -1.
+  io_uring_queue_exit(&ring_);
+  open_ = false;
+  return delivered;
+}
+
+// Every kWatchdogMs while ops are pending, or soon after a failed submit.
+void Ring::OnWatchdog() {
+  if (!open_ || closing_ || port_.stalled()) return;
+  bool ring_ours = ring_file_.Names(ring_.ring_fd);
+  bool eventfd_ours = event_file_.Names(eventfd_);
+  if (ring_ours && eventfd_ours) {
+    // Nothing is expected here (the eventfd brings every wake-up); a
+    // completion it did not bring would otherwise wait for the next one.
+    if (io_uring_cq_ready(&ring_) > 0) Drain();
+    return;
+  }
+  // Something closed an fd of the ring that was not its to close. Stop the
+  // ring (cancelling what it can), fail what did not complete with
+  // kRingLost, and tell lib/, which closes the ring and makes no new op on it.
+  Napi::HandleScope scope(env_);
+  ForgetFdsNotOurs();
+  int32_t* out = port_.completions();
+  unsigned n = Stop(out, port_.capacity());
+  for (unsigned i = 0; i < n; i++) {
+    if (out[2 * i + 1] == -ECANCELED) out[2 * i + 1] = kRingLost;  // cancelled by this stop
+  }
+  port_.state()[kLost] = 1;
+  port_.Deliver(n);
   port_.Close();
   if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
-  return delivered;
 }
 
 // Ask the kernel to cancel every op in flight: with one IORING_ASYNC_CANCEL_ANY,

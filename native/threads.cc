@@ -110,6 +110,9 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   // (their real results, -ECANCELED for those never run) are copied there
   // as [id, res] pairs, at most `cap`; returns how many.
   unsigned Teardown(int32_t* out = nullptr, unsigned cap = 0);
+  // Teardown without closing the port and poller_wake_.
+  unsigned Stop(int32_t* out, unsigned cap);
+  void OnWatchdog() override;
   void OnReadable() override;
   void OnEnvironmentTeardown() override {
     port_.CloseUntakenFds();
@@ -118,8 +121,7 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
 
   bool open_ = false;
   bool closing_ = false;
-  int eventfd_ = -1;
-  CompletionPort port_;
+  CompletionPort port_;  // workers wake the drain with port_.Wake()
   napi_env env_ = nullptr;
   unsigned sq_entries_ = 0;
   unsigned thread_count_ = kDefaultThreads;
@@ -153,7 +155,10 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   };
   std::vector<Parked> parked_;
   std::unique_ptr<Worker> poller_;  // started with the first parked op
-  int poller_wake_ = -1;  // eventfd: something was parked, or stop
+  // eventfd: something was parked, or stop. Set to -1 by whichever thread
+  // finds that the number no longer names it (closed behind the pool's back).
+  std::atomic<int> poller_wake_{-1};
+  FileId wake_file_;
 };
 
 Napi::Function ThreadRing::Define(Napi::Env env) {
@@ -202,19 +207,20 @@ ThreadRing::ThreadRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread
     thread_count_ = t < 1 ? 1 : t > kMaxThreads ? kMaxThreads : t;
   }
 
-  // Two eventfds: one rung by the workers for the drain, one that wakes
-  // the poller. Both are closed by Teardown (which the destructor runs).
-  eventfd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (eventfd_ >= 0) poller_wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (eventfd_ < 0 || poller_wake_ < 0) {
+  // The eventfd that wakes the poller, closed by Teardown (which the
+  // destructor runs). The workers wake the drain through the port (a
+  // uv_async: no fd of the pool's that a program could close).
+  poller_wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (poller_wake_ < 0) {
     ThrowSyscallError(env, -errno, "eventfd");
     return;
   }
+  wake_file_ = FileId::Of(poller_wake_);
   open_ = true;
   can_interrupt_ = InstallWakeHandler();
   pending_list_.reserve(sq_entries_);
 
-  port_.Open(env, info.This().As<Napi::Object>(), "uringfs:threads", eventfd_, sq_entries_ * 4,
+  port_.Open(env, info.This().As<Napi::Object>(), "uringfs:threads", -1, sq_entries_ * 4,
              info[3].As<Napi::Function>(), this);
 
   Napi::Object self = info.This().As<Napi::Object>();
@@ -527,8 +533,15 @@ ThreadRing::ParkResult ThreadRing::Park(const std::vector<ThreadOp>& chain, size
     if (!poller_ && !StartThread(&ThreadRing::PollerLoop, &poller_)) return ParkResult::kNoPoller;
     parked_.push_back(Parked{std::vector<ThreadOp>(chain.begin() + from, chain.end()), PollEventsFor(chain[from])});
   }
-  uint64_t one = 1;
-  while (write(poller_wake_, &one, sizeof one) < 0 && errno == EINTR) {}
+  // Rare (an op on a pipe that is not ready): worth checking that the number
+  // is still the pool's before writing to it.
+  int wake = poller_wake_.load();
+  if (wake >= 0 && wake_file_.Names(wake)) {
+    uint64_t one = 1;
+    while (write(wake, &one, sizeof one) < 0 && errno == EINTR) {}
+  } else {
+    poller_wake_ = -1;  // the watchdog notices and fails what is pending
+  }
   return ParkResult::kParked;
 }
 
@@ -550,8 +563,13 @@ void ThreadRing::PollerLoop() {
     }
     if (poll(fds.data(), fds.size(), -1) < 0) continue;  // EINTR: teardown looks at stopping_
     if (fds[0].revents != 0) {
-      uint64_t ignored;
-      while (read(poller_wake_, &ignored, sizeof ignored) < 0 && errno == EINTR) {}
+      int wake = fds[0].fd;
+      if (wake_file_.Names(wake)) {
+        uint64_t ignored;
+        while (read(wake, &ignored, sizeof ignored) < 0 && errno == EINTR) {}
+      } else {
+        poller_wake_ = -1;  // closed behind the pool's back (POLLNVAL), or another file's now
+      }
     }
     size_t requeued = 0;
     {
@@ -587,10 +605,7 @@ void ThreadRing::Post(const Completion& c) {
     wake_waiter = done_waiters_ > 0;
   }
   if (wake_waiter) done_ready_.notify_one();
-  if (ring_bell) {
-    uint64_t one = 1;
-    while (write(eventfd_, &one, sizeof one) < 0 && errno == EINTR) {}
-  }
+  if (ring_bell) port_.Wake();
 }
 
 Napi::Value ThreadRing::Flush(const Napi::CallbackInfo& info) {
@@ -619,8 +634,6 @@ unsigned ThreadRing::ReapInto(int32_t* out, unsigned cap) {
 // so promise reactions run (at most kMaxDeliveriesPerWakeup calls); then
 // hand off what those reactions queued.
 void ThreadRing::Drain() {
-  uint64_t ignored;
-  while (read(eventfd_, &ignored, sizeof ignored) < 0 && errno == EINTR) {}
   Napi::HandleScope scope(env_);
   int32_t* state = port_.state();
   state[kInDrain] = 1;
@@ -628,8 +641,7 @@ void ThreadRing::Drain() {
     if (deliveries == kMaxDeliveriesPerWakeup) {
       // Workers ring only when the done list goes from empty to not: what is
       // left there would wait for the next completion. Ring for it.
-      uint64_t one = 1;
-      while (write(eventfd_, &one, sizeof one) < 0 && errno == EINTR) {}
+      port_.Wake();
       break;
     }
     unsigned n = ReapInto(port_.completions(), port_.capacity());
@@ -695,6 +707,18 @@ void ThreadRing::OnReadable() {
 // this returns no thread touches memory lib/ pinned.
 unsigned ThreadRing::Teardown(int32_t* out, unsigned cap) {
   if (closing_) return 0;
+  // A number closed behind the pool's back is never written or closed again.
+  int wake = poller_wake_.load();
+  if (wake >= 0 && !wake_file_.Names(wake)) poller_wake_ = -1;
+  unsigned delivered = Stop(out, cap);
+  CloseFixedFiles();
+  port_.Close();
+  if (poller_wake_ >= 0) { close(poller_wake_); poller_wake_ = -1; }
+  return delivered;
+}
+
+unsigned ThreadRing::Stop(int32_t* out, unsigned cap) {
+  if (closing_) return 0;
   closing_ = true;
   unsigned delivered = 0;
   if (open_) {
@@ -719,11 +743,16 @@ unsigned ThreadRing::Teardown(int32_t* out, unsigned cap) {
     }
     workers_.clear();
     if (poller_) {
+      int wake = poller_wake_.load();
       uint64_t one = 1;
-      while (write(poller_wake_, &one, sizeof one) < 0 && errno == EINTR) {}
+      if (wake >= 0) while (write(wake, &one, sizeof one) < 0 && errno == EINTR) {}
       {
+        // Without its wake eventfd (closed behind the pool's back) the poller
+        // is woken by the signal.
         std::unique_lock<std::mutex> lock(mutex_);
-        worker_exited_.wait(lock, [&] { return poller_->finished; });
+        while (!worker_exited_.wait_for(lock, std::chrono::milliseconds(2), [&] { return poller_->finished; })) {
+          if (can_interrupt_) pthread_kill(poller_->thread, WakeSignal());
+        }
       }
       pthread_join(poller_->thread, nullptr);
       poller_.reset();
@@ -753,11 +782,37 @@ unsigned ThreadRing::Teardown(int32_t* out, unsigned cap) {
     if (port_.pending() > 0) port_.OpsFinished(port_.pending());
     open_ = false;
   }
+  return delivered;
+}
+
+// Every kWatchdogMs while ops are pending.
+void ThreadRing::OnWatchdog() {
+  if (!open_ || closing_ || port_.stalled()) return;
+  int wake = poller_wake_.load();
+  if (wake >= 0 && wake_file_.Names(wake)) {
+    bool ready;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ready = !done_.empty();
+    }
+    if (ready) Drain();  // a wake-up that did not come (none is expected)
+    return;
+  }
+  // The poller's eventfd was closed behind the pool's back: a parked op
+  // would never be woken again. Stop the pool (joining every thread), fail
+  // what did not complete with kRingLost, and tell lib/, which closes the
+  // ring and makes no new op on it.
+  Napi::HandleScope scope(env_);
+  poller_wake_ = -1;
+  int32_t* out = port_.completions();
+  unsigned n = Stop(out, port_.capacity());
+  for (unsigned i = 0; i < n; i++) {
+    if (out[2 * i + 1] == -ECANCELED) out[2 * i + 1] = kRingLost;
+  }
+  port_.state()[kLost] = 1;
+  port_.Deliver(n);
   CloseFixedFiles();
   port_.Close();
-  if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
-  if (poller_wake_ >= 0) { close(poller_wake_); poller_wake_ = -1; }
-  return delivered;
 }
 
 void ThreadRing::CloseFixedFiles() {

@@ -133,3 +133,34 @@ describe('teardown where IORING_ASYNC_CANCEL_ANY is refused (kernels 5.15-5.18)'
     expect(r.stdout).toContain('terminated');
   });
 });
+
+describe("the ring's own fds closed behind its back", () => {
+  let fifo: string;
+  let file: string;
+  beforeAll(() => {
+    fifo = join(tmp.dir, 'lost.fifo');
+    mkfifo(fifo);
+    file = join(tmp.dir, 'lost.bin');
+    nodeFs.writeFileSync(file, Buffer.alloc(3000, 5));
+  });
+
+  for (const which of ['first', 'second', 'all']) {
+    it(`pending ops fail clearly, later ones run on a new default ring, the numbers' new file is left alone (${which})`, async () => {
+      const r = await runNode([fixture('life-lost-fd.mjs'), which, file, fifo], 20_000);
+      expect(r.timedOut, describeChild(r)).toBe(false);
+      expect(r.code, describeChild(r)).toBe(0);
+      expect(r.stderr, describeChild(r)).toBe('');
+      const lines = Object.fromEntries(r.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
+      // io_uring: the ring's fd and its eventfd. The pool: its poller's wake-up eventfd (its workers
+      // wake the loop through libuv's own).
+      expect(lines.ours.split(' ').length, r.stdout).toBe(process.env.URINGFS_BACKEND === 'threads' ? 1 : 2);
+      if (r.stdout.includes('nothing to close')) return;
+      // Issued before the ring noticed: done, or failed with the ring-lost error — never hung.
+      expect(['same', 'ERR_URINGFS_RING_LOST'], r.stdout).toContain(lines.soon);
+      expect(lines.pending, r.stdout).toBe('ERR_URINGFS_RING_LOST');
+      expect(lines.later, r.stdout).toBe('same');
+      expect(lines.lost, r.stdout).toBe('true closed true new-default true');
+      expect(lines.victim, r.stdout).toBe('intact');
+    });
+  }
+});
