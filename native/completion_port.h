@@ -27,37 +27,33 @@ constexpr int32_t kTaken = -1;
 // Calls into JS one wake-up may make before yielding to the loop. A drain's
 // callbacks may submit more work that completes at once (an awaited batch
 // loop): without a cap, the drain would go on for as long as they do and
-// starve timers and other I/O. A drain stopped by the cap rings its own bell
-// (the eventfd counter is coalesced) so that the loop comes back to the rest.
+// starve timers and other I/O. A drain stopped by the cap asks to be resumed
+// (ResumeSoon: the eventfd counter is coalesced, it may not fire again for
+// what is left) so that the loop comes back to the rest.
 constexpr unsigned kMaxDeliveriesPerWakeup = 16;
 
 // The file an fd number referred to when the ring made it. A program may
 // close fd numbers it does not own (the ring's or its eventfd) and the
 // number may then name another file: the ring checks before it trusts a
 // number again, and never closes, reads, writes or enters one that is no
-// longer its own.
+// longer its own. Device and inode tell io_uring fds apart, not eventfds
+// (they all share one anonymous inode): for those, the id the kernel shows
+// in /proc/self/fdinfo ("eventfd-id", Linux 6.0+) does; where it cannot be
+// read, another eventfd given the same number passes for the ring's own.
 struct FileId {
   dev_t dev = 0;
   ino_t ino = 0;
-  static FileId Of(int fd) {
-    struct stat st;
-    FileId id;
-    if (fd >= 0 && fstat(fd, &st) == 0) {
-      id.dev = st.st_dev;
-      id.ino = st.st_ino;
-    }
-    return id;
-  }
-  // `fd` still refers to this file.
-  bool Names(int fd) const {
-    struct stat st;
-    return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
-  }
+  long long eventfd_id = -1;
+  static FileId Of(int fd);
+  // `fd` still refers to this file (only checks, never costs more than an
+  // fstat and, for an eventfd, a read of its fdinfo).
+  bool Names(int fd) const;
 };
 
 // While ops are pending, the port's watchdog calls the owner's OnWatchdog
 // this often: an eventfd closed behind the ring's back never wakes the loop
-// again, so nothing else would notice. Costs two fstat per period.
+// again, so nothing else would notice. Costs an fstat per fd and a read of
+// the eventfd's fdinfo per period.
 constexpr uint64_t kWatchdogMs = 500;
 
 class CompletionPort {
@@ -82,12 +78,19 @@ class CompletionPort {
   // `completions` and `state`, and hold `on_completions` weakly. With
   // `eventfd` -1, the owner is woken by Wake() instead (a uv_async: libuv's
   // own fd, none of the port's that a program could close behind its back).
-  void Open(Napi::Env env, Napi::Object self, const char* resource_name, int eventfd, unsigned capacity,
+  // False (and nothing done) when libuv still watches that fd number for a
+  // handle of its own — a number closed behind someone's back and reused
+  // before that handle was closed: move the eventfd to another number.
+  bool Open(Napi::Env env, Napi::Object self, const char* resource_name, int eventfd, unsigned capacity,
             Napi::Function on_completions, Owner* owner);
 
   // From any thread, with no eventfd: call the owner's OnReadable on the
   // loop (coalesced). Not after Close().
   void Wake();
+
+  // Call the owner's OnReadable again on the next loop turn, after the
+  // loop's timers and I/O (a uv_idle: no syscall).
+  void ResumeSoon();
 
   // Run the owner's OnWatchdog on the next loop turn (e.g. after a submit
   // failed with EBADF) rather than from inside the JS call under way.
@@ -153,6 +156,7 @@ class CompletionPort {
   struct Watcher;
   static void OnPoll(uv_poll_t* handle, int status, int events);
   static void OnTimer(uv_timer_t* handle);
+  static void OnResume(uv_idle_t* handle);
   static void OnAsync(uv_async_t* handle);
   uv_handle_t* WakeHandle() const;
   static void OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg);

@@ -76,13 +76,6 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   Napi::Value Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id);
   int Submit();
   void Drain();
-  // Make the eventfd readable, so that the loop drains again.
-  // Checked first: a number closed behind the ring's back may name another file now.
-  void RingBell() {
-    uint64_t one = 1;
-    if (!event_file_.Names(eventfd_)) return port_.CheckSoon();
-    while (write(eventfd_, &one, sizeof one) < 0 && errno == EINTR) {}
-  }
   // Cancel, wait for every CQE, free. With `out`, the results of the ops that
   // were pending are copied there as [id, res] pairs (at most `cap`).
   unsigned Teardown(int32_t* out = nullptr, unsigned cap = 0);
@@ -197,8 +190,24 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   cancel_any_refused_for_test_ = hook != nullptr && strcmp(hook, "1") == 0;
   defer_taskrun_ = (params.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
   sqpoll_ = (params.flags & IORING_SETUP_SQPOLL) != 0;
-  port_.Open(env, info.This().As<Napi::Object>(), "uringfs:ring", eventfd_, params.cq_entries,
-             info[3].As<Napi::Function>(), this);
+  // The eventfd's number may be one libuv still watches for a handle of its
+  // own (closed behind that handle's back, then reused): move the eventfd to
+  // another number until libuv takes it (the ring holds the eventfd itself).
+  std::vector<int> refused;
+  while (!port_.Open(env, info.This().As<Napi::Object>(), "uringfs:ring", eventfd_, params.cq_entries,
+                     info[3].As<Napi::Function>(), this)) {
+    int moved = refused.size() < 64 ? fcntl(eventfd_, F_DUPFD_CLOEXEC, 3) : -1;
+    if (moved < 0) {
+      int e = refused.size() < 64 ? -errno : -EEXIST;
+      for (int fd : refused) close(fd);
+      Teardown();
+      fail(e, "uv_poll_init");
+      return;
+    }
+    refused.push_back(eventfd_);
+    eventfd_ = moved;
+  }
+  for (int fd : refused) close(fd);
 
   Napi::Object self = info.This().As<Napi::Object>();
   self.Set("sqEntries", Napi::Number::New(env, params.sq_entries));
@@ -410,7 +419,7 @@ void Ring::Drain() {
   }
   for (unsigned deliveries = 0;; deliveries++) {
     if (deliveries == kMaxDeliveriesPerWakeup) {
-      RingBell();  // more may be ready: come back after the loop's other work
+      port_.ResumeSoon();  // more may be ready: come back after the loop's other work
       break;
     }
     unsigned seen = 0;

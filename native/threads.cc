@@ -3,8 +3,8 @@
 // Queue methods append an op to a pending list (no syscall, no lock);
 // flush() hands the pending ops to the worker threads with one notify.
 // Workers run the blocking syscalls and post [id, result] to a locked
-// completion list, ringing an eventfd that a uv_poll on the environment's own
-// loop watches; the drain then copies completions into the shared Int32Array
+// completion list and wake the environment's own loop (a uv_async, so the
+// pool has no fd of its own); the drain then copies completions into the shared Int32Array
 // and makes one JS call per batch, exactly like the io_uring backend.
 //
 // Linked chains (ops queued while setSqeFlags(IOSQE_IO_LINK) is set) run in
@@ -19,7 +19,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 #include <uv.h>
 #include <atomic>
@@ -110,7 +109,7 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   // (their real results, -ECANCELED for those never run) are copied there
   // as [id, res] pairs, at most `cap`; returns how many.
   unsigned Teardown(int32_t* out = nullptr, unsigned cap = 0);
-  // Teardown without closing the port and poller_wake_.
+  // Teardown without closing the port.
   unsigned Stop(int32_t* out, unsigned cap);
   void OnWatchdog() override;
   void OnReadable() override;
@@ -155,10 +154,6 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   };
   std::vector<Parked> parked_;
   std::unique_ptr<Worker> poller_;  // started with the first parked op
-  // eventfd: something was parked, or stop. Set to -1 by whichever thread
-  // finds that the number no longer names it (closed behind the pool's back).
-  std::atomic<int> poller_wake_{-1};
-  FileId wake_file_;
 };
 
 Napi::Function ThreadRing::Define(Napi::Env env) {
@@ -207,20 +202,14 @@ ThreadRing::ThreadRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread
     thread_count_ = t < 1 ? 1 : t > kMaxThreads ? kMaxThreads : t;
   }
 
-  // The eventfd that wakes the poller, closed by Teardown (which the
-  // destructor runs). The workers wake the drain through the port (a
-  // uv_async: no fd of the pool's that a program could close).
-  poller_wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (poller_wake_ < 0) {
-    ThrowSyscallError(env, -errno, "eventfd");
-    return;
-  }
-  wake_file_ = FileId::Of(poller_wake_);
+  // The pool has no fd of its own (that a program closing fds it does not
+  // own could take away): workers wake the drain through the port (a
+  // uv_async, libuv's own fd), and the poller with the wake signal.
   open_ = true;
   can_interrupt_ = InstallWakeHandler();
   pending_list_.reserve(sq_entries_);
 
-  port_.Open(env, info.This().As<Napi::Object>(), "uringfs:threads", -1, sq_entries_ * 4,
+  (void)port_.Open(env, info.This().As<Napi::Object>(), "uringfs:threads", -1, sq_entries_ * 4,
              info[3].As<Napi::Function>(), this);
 
   Napi::Object self = info.This().As<Napi::Object>();
@@ -527,30 +516,35 @@ void ThreadRing::WorkerLoop() {
 
 // Hand chain[from..] to the poller.
 ThreadRing::ParkResult ThreadRing::Park(const std::vector<ThreadOp>& chain, size_t from) {
+  pthread_t poller;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_.load()) return ParkResult::kStopping;
+    // The poller is woken by the wake signal: without it, no poller.
+    if (!can_interrupt_) return ParkResult::kNoPoller;
     if (!poller_ && !StartThread(&ThreadRing::PollerLoop, &poller_)) return ParkResult::kNoPoller;
     parked_.push_back(Parked{std::vector<ThreadOp>(chain.begin() + from, chain.end()), PollEventsFor(chain[from])});
+    poller = poller_->thread;
   }
-  // Rare (an op on a pipe that is not ready): worth checking that the number
-  // is still the pool's before writing to it.
-  int wake = poller_wake_.load();
-  if (wake >= 0 && wake_file_.Names(wake)) {
-    uint64_t one = 1;
-    while (write(wake, &one, sizeof one) < 0 && errno == EINTR) {}
-  } else {
-    poller_wake_ = -1;  // the watchdog notices and fails what is pending
-  }
+  pthread_kill(poller, WakeSignal());
   return ParkResult::kParked;
 }
 
-// Polls the parked ops' fds (and poller_wake_); puts each ready one back at
+// Polls the parked ops' fds; puts each ready one back at
 // the front of the work queue, where a worker retries it. Only this thread
 // removes from parked_, so entries seen in one round keep their index.
 void ThreadRing::PollerLoop() {
   std::vector<struct pollfd> fds;
   std::vector<Parked> ready, waiting;
+  // Woken by the wake signal (Park, Teardown), not by an fd of the pool's,
+  // which a program closing fds it does not own could take away: the signal
+  // stays blocked except inside ppoll, so one sent before ppoll starts
+  // interrupts it at once.
+  sigset_t wake, during;
+  sigemptyset(&wake);
+  sigaddset(&wake, WakeSignal());
+  pthread_sigmask(SIG_BLOCK, &wake, &during);
+  sigdelset(&during, WakeSignal());
   for (;;) {
     size_t watched;
     {
@@ -558,19 +552,11 @@ void ThreadRing::PollerLoop() {
       if (stopping_.load()) return;
       watched = parked_.size();
       fds.resize(watched + 1);
-      fds[0] = {poller_wake_, POLLIN, 0};
+      fds[0] = {-1, 0, 0};  // unused (ppoll skips negative fds)
       for (size_t i = 0; i < watched; i++) fds[i + 1] = {parked_[i].chain[0].fd, parked_[i].events, 0};
     }
-    if (poll(fds.data(), fds.size(), -1) < 0) continue;  // EINTR: teardown looks at stopping_
-    if (fds[0].revents != 0) {
-      int wake = fds[0].fd;
-      if (wake_file_.Names(wake)) {
-        uint64_t ignored;
-        while (read(wake, &ignored, sizeof ignored) < 0 && errno == EINTR) {}
-      } else {
-        poller_wake_ = -1;  // closed behind the pool's back (POLLNVAL), or another file's now
-      }
-    }
+    // EINTR: something was parked, or teardown (which looks at stopping_).
+    if (ppoll(fds.data(), fds.size(), nullptr, &during) < 0) continue;
     size_t requeued = 0;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -593,8 +579,9 @@ void ThreadRing::PollerLoop() {
   }
 }
 
-// Hand one completion to the JS thread. The eventfd is rung only when the
-// list goes from empty to non-empty: the drain empties it entirely.
+// Hand one completion to the JS thread. The loop is woken only when the
+// list goes from empty to non-empty: the drain empties it (up to its cap,
+// after which it resumes by itself).
 void ThreadRing::Post(const Completion& c) {
   bool ring_bell;
   bool wake_waiter;
@@ -640,8 +627,8 @@ void ThreadRing::Drain() {
   for (unsigned deliveries = 0;; deliveries++) {
     if (deliveries == kMaxDeliveriesPerWakeup) {
       // Workers ring only when the done list goes from empty to not: what is
-      // left there would wait for the next completion. Ring for it.
-      port_.Wake();
+      // left there would wait for the next completion.
+      port_.ResumeSoon();
       break;
     }
     unsigned n = ReapInto(port_.completions(), port_.capacity());
@@ -707,13 +694,9 @@ void ThreadRing::OnReadable() {
 // this returns no thread touches memory lib/ pinned.
 unsigned ThreadRing::Teardown(int32_t* out, unsigned cap) {
   if (closing_) return 0;
-  // A number closed behind the pool's back is never written or closed again.
-  int wake = poller_wake_.load();
-  if (wake >= 0 && !wake_file_.Names(wake)) poller_wake_ = -1;
   unsigned delivered = Stop(out, cap);
   CloseFixedFiles();
   port_.Close();
-  if (poller_wake_ >= 0) { close(poller_wake_); poller_wake_ = -1; }
   return delivered;
 }
 
@@ -743,12 +726,8 @@ unsigned ThreadRing::Stop(int32_t* out, unsigned cap) {
     }
     workers_.clear();
     if (poller_) {
-      int wake = poller_wake_.load();
-      uint64_t one = 1;
-      if (wake >= 0) while (write(wake, &one, sizeof one) < 0 && errno == EINTR) {}
       {
-        // Without its wake eventfd (closed behind the pool's back) the poller
-        // is woken by the signal.
+        // The poller runs only where the wake signal can interrupt it.
         std::unique_lock<std::mutex> lock(mutex_);
         while (!worker_exited_.wait_for(lock, std::chrono::milliseconds(2), [&] { return poller_->finished; })) {
           if (can_interrupt_) pthread_kill(poller_->thread, WakeSignal());
@@ -785,34 +764,16 @@ unsigned ThreadRing::Stop(int32_t* out, unsigned cap) {
   return delivered;
 }
 
-// Every kWatchdogMs while ops are pending.
+// Every kWatchdogMs while ops are pending. The pool has no fd of its own to
+// lose; this only reaps completions whose wake-up did not come (none is expected).
 void ThreadRing::OnWatchdog() {
   if (!open_ || closing_ || port_.stalled()) return;
-  int wake = poller_wake_.load();
-  if (wake >= 0 && wake_file_.Names(wake)) {
-    bool ready;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      ready = !done_.empty();
-    }
-    if (ready) Drain();  // a wake-up that did not come (none is expected)
-    return;
+  bool ready;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ready = !done_.empty();
   }
-  // The poller's eventfd was closed behind the pool's back: a parked op
-  // would never be woken again. Stop the pool (joining every thread), fail
-  // what did not complete with kRingLost, and tell lib/, which closes the
-  // ring and makes no new op on it.
-  Napi::HandleScope scope(env_);
-  poller_wake_ = -1;
-  int32_t* out = port_.completions();
-  unsigned n = Stop(out, port_.capacity());
-  for (unsigned i = 0; i < n; i++) {
-    if (out[2 * i + 1] == -ECANCELED) out[2 * i + 1] = kRingLost;
-  }
-  port_.state()[kLost] = 1;
-  port_.Deliver(n);
-  CloseFixedFiles();
-  port_.Close();
+  if (ready) Drain();
 }
 
 void ThreadRing::CloseFixedFiles() {
