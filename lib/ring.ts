@@ -471,9 +471,9 @@ export class Ring {
     const outer = syncWait ? this.#syncPairs : this.#drainPairs;
     if (syncWait) this.#syncPairs = count;
     else this.#drainPairs = count;
+    // A callback that closes the ring takes the pairs left (close() → #takeUndispatched) and empties
+    // `ops`: the rest of this loop then finds no op for any id (the array may hold shutdown's pairs).
     for (let i = 0; i < count; i++) {
-      // A callback closed the ring: close() took the pairs left (the array may hold its own now).
-      if (this.#closed) break;
       const id = c[2 * i];
       // Taken (native CompletionPort::kTaken): were this environment torn down before the pair
       // is taken, the native side would close the fd an open in it returned.
