@@ -58,7 +58,11 @@ export interface NativeRing {
   unregisterBuffers(): number;
   /** [id, result] pairs written before each onCompletions(count) call. */
   readonly completions: Int32Array;
-  /** [inDrain, ...]: inDrain is 1 while completions are being dispatched; the native side flushes after. */
+  /**
+   * [inDrain, lost, ...]: inDrain is 1 while completions are being dispatched; the native side
+   * flushes after. lost is set before the delivery of the results of a ring that found an fd of
+   * its own closed behind its back and stopped (results RING_LOST / RING_LOST_HELD in lib/ring.ts).
+   */
   readonly state: Int32Array;
   readonly sqEntries: number;
   readonly cqEntries: number;

@@ -201,7 +201,6 @@ export function ringClosed(syscall: string): Error {
   return withCode(new Error(`The ring is closed; cannot ${syscall}`), 'ERR_URINGFS_RING_CLOSED');
 }
 
-
 /**
  * Raised by ops on an SQPOLL ring once the process's effective uid or gid differ from those the
  * ring was made with: its kernel thread would still run them with the old credentials.
@@ -210,4 +209,9 @@ export function sqpollCredentials(syscall: string): Error {
   return withCode(new Error(
     `The ring's SQPOLL thread keeps the credentials the ring was made with, and the process's effective uid or gid changed since; cannot ${syscall}. Make a new Ring after changing credentials`,
   ), 'ERR_URINGFS_SQPOLL_CREDENTIALS');
+}
+
+/** An op that did not complete because the ring lost an fd of its own (closed behind its back). */
+export function ringLost(syscall: string): Error {
+  return withCode(new Error(`The ring was lost: an fd of its own was closed by code that does not own it; cannot ${syscall}`), 'ERR_URINGFS_RING_LOST');
 }

@@ -12,8 +12,9 @@
  * - a bad argument is a `TypeError` / `RangeError` with Node's `code` (`ERR_INVALID_ARG_TYPE`,
  *   `ERR_OUT_OF_RANGE`, `ERR_INVALID_ARG_VALUE`, …), thrown (callback and sync flavours) or rejected
  *   (promises) before anything reaches the kernel;
- * - uringfs's own: `ERR_URINGFS_RING_CLOSED` (an op on a closed ring), `ERR_URINGFS_BATCH_SUBMITTED`
- *   (a batch submitted twice).
+ * - uringfs's own: `ERR_URINGFS_RING_CLOSED` (an op on a closed ring), `ERR_URINGFS_RING_LOST` (an
+ *   op on a ring whose own fd was closed behind its back: {@link Ring.lost}),
+ *   `ERR_URINGFS_BATCH_SUBMITTED` (a batch submitted twice).
  *
  * Loaded with `import` or `require()` (through require(esm)), it is the same module: one default ring
  * per JS environment either way.

@@ -195,7 +195,7 @@ export class FileHandle {
       } catch (err) {
         const code = (err as { code?: unknown }).code;
         // Cancelled or never run: the fd is still open.
-        if (code !== 'ERR_URINGFS_RING_CLOSED' && code !== 'ECANCELED') {
+        if (code !== 'ERR_URINGFS_RING_CLOSED' && code !== 'ERR_URINGFS_RING_LOST' && code !== 'ECANCELED') {
           releaseFd(this.#held);
           throw err;
         }

@@ -11,7 +11,7 @@ import { binding } from './binding.js';
 import { closingFd, holdFd, releaseFd } from './held.js';
 import { invalidArgType, ringClosed } from './errors.js';
 import { AT_EMPTY_PATH, closeOp, openOp, readOp, readWholeOp, STATX_MASK, STATX_SIZE, statxOp, type Op } from './op.js';
-import { defaultRing, ECANCELED, resultError, RING_CLOSED, type Ring } from './ring.js';
+import { defaultRing, ECANCELED, resultError, RING_CLOSED, RING_LOST, type Ring } from './ring.js';
 import { claimBoundRing } from './run.js';
 import type { Outcome } from './batch.js';
 import { statxTypeAndSize } from './stats.js';
@@ -263,7 +263,7 @@ function finishFile(job: Job, file: FileRead): void {
   closingFd(file.held);
   send(job, closeOp(file.fd), (r) => {
     // Never run (the ring was closed meanwhile): the fd is still open, and ours to close.
-    if (r === RING_CLOSED || r === ECANCELED) r = binding.sync.close(file.fd);
+    if (r === RING_CLOSED || r === RING_LOST || r === ECANCELED) r = binding.sync.close(file.fd);
     releaseFd(file.held);
     if (r < 0 && file.error === null) file.error = resultError(r, 'close');
     job.onFileDone(file);

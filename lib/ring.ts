@@ -3,7 +3,7 @@
 // table until its completion arrives. All async flavours go through here.
 import { createBackend, type BackendName, type BackendOptions, type RingSetup } from './backend.js';
 import type { NativeRing, NativeThreadRing } from './binding.js';
-import { invalidArgType, invalidArgValue, ringClosed, sqpollCredentials, systemError } from './errors.js';
+import { invalidArgType, invalidArgValue, ringClosed, ringLost, sqpollCredentials, systemError } from './errors.js';
 import { Batch } from './batch.js';
 import { callbacksOn, promisesOn, type RingCallbacks, type RingPromises } from './bound.js';
 import { Op, OpCode } from './op.js';
@@ -12,8 +12,19 @@ import { validateFd, validateInteger, validateObject } from './validate.js';
 
 /** A result that is not an errno: the ring was closed before the op ran. */
 export const RING_CLOSED = -(2 ** 31);
+/**
+ * Results that are not errnos: the op did not complete because an fd of the ring's own was
+ * closed behind its back (native kRingLost); with RING_LOST_HELD the kernel may still hold the
+ * op's memory, which is then kept for good (native kRingLostHeld).
+ */
+export const RING_LOST = -(2 ** 31) + 1;
+const RING_LOST_HELD = -(2 ** 31) + 2;
+/** Ops of lost rings whose memory the kernel may still hold: kept reachable for good. */
+const keptForTheKernel: Op[] = [];
+/** Slot of the native `state` array set before the delivery that says the ring was lost. */
+const STATE_LOST = 1;
 /** A result that is not an errno: refused on an SQPOLL ring whose creator's credentials are no longer the process's. */
-export const SQPOLL_CREDENTIALS = -(2 ** 31) + 1;
+export const SQPOLL_CREDENTIALS = -(2 ** 31) + 3;
 export const ECANCELED = -125;
 export const EBADF = -9;
 /** IOSQE_FIXED_FILE: the SQE's fd is a slot of the ring's registered-file table. */
@@ -169,12 +180,19 @@ export class Ring {
   /** Completions reaped by a synchronous wait that belong to async ops: dispatched on the next tick. */
   #deferred: [Op, number][] = [];
   #backlogHead = 0;
+  /**
+   * Pairs in `completions` (async drain) and `syncCompletions` (synchronous wait) that a dispatch
+   * under way was handed (0: none). A close() from one of its callbacks takes those not yet taken.
+   */
+  #drainPairs = 0;
+  #syncPairs = 0;
   #inFlight = 0;
   readonly #maxInFlight: number;
   readonly #backend: BackendName;
   readonly #fallbackReason: string | null;
   #flushScheduled = false;
   #closed = false;
+  #lost = false;
   /** IOSQE_* flags the native ring applies to the SQEs it fills now. */
   #sqeFlags = 0;
   readonly #fileSlots: number;
@@ -239,8 +257,15 @@ export class Ring {
   get sqEntries(): number { return this.#native.sqEntries; }
   /** CQ size: the most ops in flight at once (more wait in order). */
   get cqEntries(): number { return this.#native.cqEntries; }
-  /** True once close() was called. */
+  /** True once close() was called, or the ring was lost (see {@link Ring.lost}). */
   get closed(): boolean { return this.#closed; }
+  /**
+   * True once the ring found an fd of its own (its io_uring fd, its eventfd, the thread pool's
+   * wake-up eventfd) closed behind its back — by code closing fd numbers it does not own. The
+   * ring is then closed: what did not complete failed with `ERR_URINGFS_RING_LOST`, and so do
+   * later ops on it. The default ring is replaced by a new one on its next use.
+   */
+  get lost(): boolean { return this.#lost; }
   /** 'io_uring', or 'threads' (blocking syscalls on worker threads). */
   get backend(): BackendName { return this.#backend; }
   /** Why the thread pool runs although io_uring was wanted ('auto'); null otherwise. */
@@ -289,7 +314,8 @@ export class Ring {
 
   #enqueue(work: Op | Chain, explicit: boolean): void {
     if (this.#closed) {
-      for (const op of Array.isArray(work) ? work : [work]) queueMicrotask(() => complete(op, RING_CLOSED));
+      const result = this.#lost ? RING_LOST : RING_CLOSED;
+      for (const op of Array.isArray(work) ? work : [work]) queueMicrotask(() => complete(op, result));
       return;
     }
     // An op on a registered file holds its slot from now until it completes.
@@ -412,7 +438,7 @@ export class Ring {
         for (const [op, result] of local) complete(op, result);
         continue;
       }
-      if (this.#closed) throw ringClosed('wait');
+      if (this.#closed) throw this.#lost ? ringLost('wait') : ringClosed('wait');
       const out = (this.#syncCompletions ??= new Int32Array(this.#completions.length));
       const count = this.#native.waitCompletions(1, out);
       if (count < 0) throw systemError(count, 'io_uring_enter');
@@ -457,7 +483,13 @@ export class Ring {
 
   /** Called by the native drain with `count` [id, result] pairs in `completions`. */
   #dispatch(c: Int32Array, count: number, syncWait = false): void {
+    if (this.#state[STATE_LOST] !== 0) return this.#dispatchLost(c, count);
     const ops = this.#ops;
+    const outer = syncWait ? this.#syncPairs : this.#drainPairs;
+    if (syncWait) this.#syncPairs = count;
+    else this.#drainPairs = count;
+    // A callback that closes the ring takes the pairs left (close() → #takeUndispatched) and empties
+    // `ops`: the rest of this loop then finds no op for any id (the array may hold shutdown's pairs).
     for (let i = 0; i < count; i++) {
       const id = c[2 * i];
       // Taken (native CompletionPort::kTaken): were this environment torn down before the pair
@@ -475,7 +507,33 @@ export class Ring {
       }
       complete(op, c[2 * i + 1]);
     }
+    if (syncWait) this.#syncPairs = outer;
+    else this.#drainPairs = outer;
     this.#pump();
+  }
+
+  /**
+   * The native ring found an fd of its own closed behind its back and stopped: these are the
+   * results of everything that was pending (real ones, or RING_LOST). The ring closes.
+   */
+  #dispatchLost(c: Int32Array, count: number): void {
+    const finished: [Op, number][] = [];
+    for (let i = 0; i < count; i++) {
+      const id = c[2 * i];
+      c[2 * i] = -1;
+      const op = id >= 0 ? this.#ops[id] : undefined;
+      if (op === undefined) continue;
+      this.#ops[id] = undefined;
+      let result = c[2 * i + 1];
+      if (result === RING_LOST_HELD) {
+        keptForTheKernel.push(op);
+        result = RING_LOST;
+      }
+      finished.push([op, result]);
+    }
+    this.#lost = true;
+    this.close();
+    for (const [op, result] of finished) complete(op, result);
   }
 
   readonly #dispatchDeferred = (): void => {
@@ -576,6 +634,18 @@ export class Ring {
     this.#buffers = buffers;
   }
 
+  /** Move the first `count` pairs of `c` that no dispatch has taken yet to `finished`, marking them taken. */
+  #takeUndispatched(c: Int32Array, count: number, ops: (Op | undefined)[], finished: [Op, number][]): void {
+    for (let i = 0; i < count; i++) {
+      const id = c[2 * i];
+      const op = id >= 0 ? ops[id] : undefined;
+      if (op === undefined) continue;
+      c[2 * i] = -1;
+      ops[id] = undefined;
+      finished.push([op, c[2 * i + 1]]);
+    }
+  }
+
   /** Counters since the ring was made. Cheap: read from a few native integers. */
   stats(): RingStats {
     const counters = this.#native.counters();
@@ -605,22 +675,28 @@ export class Ring {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    const ops = this.#ops.slice();
+    const finished: [Op, number][] = [];
+    // Closed from a callback of a drain: the completions that drain was handed and has not
+    // dispatched yet are real results (an open's fd, a write done) — taken before shutdown()
+    // writes its own pairs over them.
+    this.#takeUndispatched(this.#completions, this.#drainPairs, ops, finished);
+    if (this.#syncCompletions !== undefined) this.#takeUndispatched(this.#syncCompletions, this.#syncPairs, ops, finished);
     // The kernel's real results for what was pending (an open that completed
     // returned an fd its owner must close) — handed out on the next tick,
     // never from inside close().
     const count = this.#native.shutdown() ?? 0;
     const results = this.#completions.slice(0, 2 * count);
-    const ops = this.#ops.slice();
-    const finished: [Op, number][] = [];
     for (let i = 0; i < count; i++) {
       const op = ops[results[2 * i]];
       if (op === undefined) continue;
       ops[results[2 * i]] = undefined;
       finished.push([op, results[2 * i + 1]]);
     }
-    for (const op of ops) if (op !== undefined) finished.push([op, RING_CLOSED]);
+    const notRun = this.#lost ? RING_LOST : RING_CLOSED;
+    for (const op of ops) if (op !== undefined) finished.push([op, notRun]);
     for (let i = this.#backlogHead; i < this.#backlog.length; i++) {
-      for (const op of [this.#backlog[i]].flat()) finished.push([op, RING_CLOSED]);
+      for (const op of [this.#backlog[i]].flat()) finished.push([op, notRun]);
     }
     for (const file of this.#files ?? []) file?.forget();
     this.#files = null;
@@ -649,9 +725,13 @@ function complete(op: Op, result: number): void {
 
 let defaultRingInstance: Ring | undefined;
 
-/** The ring of this JS environment (main thread or worker), created on first use. */
+/**
+ * The ring of this JS environment (main thread or worker), created on first use — and made anew
+ * when the one before was lost (an fd of its own closed behind its back: {@link Ring.lost}).
+ */
 export function defaultRing(): Ring {
-  return (defaultRingInstance ??= new Ring());
+  if (defaultRingInstance === undefined || defaultRingInstance.lost) defaultRingInstance = new Ring();
+  return defaultRingInstance;
 }
 
 /**
@@ -672,5 +752,6 @@ export function setDefaultRing(ring: Ring): Ring | undefined {
 export function resultError(result: number, syscall: string, path?: string | Buffer, dest?: string | Buffer): Error {
   if (result === RING_CLOSED) return ringClosed(syscall);
   if (result === SQPOLL_CREDENTIALS) return sqpollCredentials(syscall);
+  if (result === RING_LOST) return ringLost(syscall);
   return systemError(result, syscall, path, dest);
 }

@@ -1,25 +1,89 @@
 #include "completion_port.h"
+#include <fcntl.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 namespace uringfs {
 
+namespace {
+// The "eventfd-id" of /proc/self/fdinfo/<fd>, or -1.
+long long EventfdId(int fd) {
+  char path[48];
+  snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+  int info = open(path, O_RDONLY | O_CLOEXEC);
+  if (info < 0) return -1;
+  char text[512];
+  ssize_t n;
+  while ((n = read(info, text, sizeof text - 1)) < 0 && errno == EINTR) {}
+  close(info);
+  if (n <= 0) return -1;
+  text[n] = 0;
+  const char* line = strstr(text, "eventfd-id:");
+  return line == nullptr ? -1 : strtoll(line + strlen("eventfd-id:"), nullptr, 10);
+}
+}  // namespace
+
+FileId FileId::Of(int fd) {
+  struct stat st;
+  FileId id;
+  if (fd >= 0 && fstat(fd, &st) == 0) {
+    id.dev = st.st_dev;
+    id.ino = st.st_ino;
+    id.eventfd_id = EventfdId(fd);
+  }
+  return id;
+}
+
+bool FileId::Names(int fd) const {
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0 || st.st_dev != dev || st.st_ino != ino) return false;
+  return eventfd_id < 0 || EventfdId(fd) == eventfd_id;
+}
+
 struct CompletionPort::Watcher {
-  uv_poll_t poll;
+  uv_poll_t poll;  // with an eventfd
+  uv_async_t async;  // without
+  bool polls = true;
+  uv_timer_t watchdog;
+  uv_idle_t resume;
   Owner* owner = nullptr;  // null once the port is closed
+  CompletionPort* port = nullptr;
+  int open_handles = 0;  // freed when every handle has closed
   napi_async_cleanup_hook_handle hook = nullptr;
 };
 
-void CompletionPort::Open(Napi::Env env, Napi::Object self, const char* resource_name, int eventfd,
+bool CompletionPort::Open(Napi::Env env, Napi::Object self, const char* resource_name, int eventfd,
                           unsigned capacity, Napi::Function on_completions, Owner* owner) {
   env_ = env;
   uv_loop_t* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
-  watcher_ = new Watcher;
+  auto* watcher = new Watcher;
+  if (eventfd >= 0 && uv_poll_init(loop, &watcher->poll, eventfd) != 0) {
+    delete watcher;
+    return false;
+  }
+  watcher_ = watcher;
   watcher_->owner = owner;
-  uv_poll_init(loop, &watcher_->poll, eventfd);
-  watcher_->poll.data = watcher_;
-  uv_poll_start(&watcher_->poll, UV_READABLE, OnPoll);
-  uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->poll));
+  watcher_->port = this;
+  watcher_->polls = eventfd >= 0;
+  if (watcher_->polls) {
+    watcher_->poll.data = watcher_;
+    uv_poll_start(&watcher_->poll, UV_READABLE, OnPoll);
+  } else {
+    uv_async_init(loop, &watcher_->async, OnAsync);
+    watcher_->async.data = watcher_;
+  }
+  uv_unref(WakeHandle());
+  uv_timer_init(loop, &watcher_->watchdog);
+  watcher_->watchdog.data = watcher_;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->watchdog));
+  uv_idle_init(loop, &watcher_->resume);
+  watcher_->resume.data = watcher_;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_->resume));
+  watcher_->open_handles = 3;
 
   capacity_ = capacity;
   pair_fds_.assign(capacity, -1);
@@ -36,11 +100,20 @@ void CompletionPort::Open(Napi::Env env, Napi::Object self, const char* resource
   on_completions_ = Napi::Weak(on_completions);
   napi_async_init(env, self, Napi::String::New(env, resource_name), &async_context_);
   napi_add_async_cleanup_hook(env, OnAsyncCleanup, watcher_, &watcher_->hook);
+  return true;
+}
+
+uv_handle_t* CompletionPort::WakeHandle() const {
+  return watcher_->polls ? reinterpret_cast<uv_handle_t*>(&watcher_->poll) : reinterpret_cast<uv_handle_t*>(&watcher_->async);
+}
+
+void CompletionPort::Wake() {
+  uv_async_send(&watcher_->async);
 }
 
 void CompletionPort::KeepAlive(bool on) {
   if (watcher_ == nullptr) return;
-  auto* handle = reinterpret_cast<uv_handle_t*>(&watcher_->poll);
+  uv_handle_t* handle = WakeHandle();
   if (on) {
     uv_ref(handle);
     on_completions_.Ref();
@@ -51,8 +124,24 @@ void CompletionPort::KeepAlive(bool on) {
 }
 
 void CompletionPort::OpStarted() {
-  if (pending_++ == 0) KeepAlive(true);
+  if (pending_++ == 0) {
+    KeepAlive(true);
+    if (!watchdog_armed_ && watcher_ != nullptr) {
+      uv_timer_start(&watcher_->watchdog, OnTimer, kWatchdogMs, kWatchdogMs);
+      watchdog_armed_ = true;
+    }
+  }
   if (pending_ > max_pending_) max_pending_ = pending_;
+}
+
+void CompletionPort::ResumeSoon() {
+  if (watcher_ != nullptr) uv_idle_start(&watcher_->resume, OnResume);
+}
+
+void CompletionPort::CheckSoon() {
+  if (watcher_ == nullptr) return;
+  uv_timer_start(&watcher_->watchdog, OnTimer, 0, kWatchdogMs);
+  watchdog_armed_ = true;
 }
 
 void CompletionPort::OpsFinished(uint64_t n) {
@@ -126,13 +215,21 @@ void CompletionPort::CloseUntakenFds() {
 void CompletionPort::Close() {
   if (watcher_ != nullptr) {
     watcher_->owner = nullptr;
-    uv_poll_stop(&watcher_->poll);
-    uv_close(reinterpret_cast<uv_handle_t*>(&watcher_->poll), [](uv_handle_t* h) {
+    watcher_->port = nullptr;
+    if (watcher_->polls) uv_poll_stop(&watcher_->poll);
+    uv_timer_stop(&watcher_->watchdog);
+    uv_idle_stop(&watcher_->resume);
+    auto closed = [](uv_handle_t* h) {
       auto* w = static_cast<Watcher*>(h->data);
+      if (--w->open_handles > 0) return;
       if (w->hook != nullptr) napi_remove_async_cleanup_hook(w->hook);
       delete w;
-    });
+    };
+    uv_close(WakeHandle(), closed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&watcher_->watchdog), closed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&watcher_->resume), closed);
     watcher_ = nullptr;
+    watchdog_armed_ = false;
   }
   if (async_context_ != nullptr) {
     napi_async_destroy(env_, async_context_);
@@ -148,6 +245,28 @@ void CompletionPort::Close() {
 void CompletionPort::OnPoll(uv_poll_t* handle, int status, int events) {
   Owner* owner = static_cast<Watcher*>(handle->data)->owner;
   if (owner != nullptr) owner->OnReadable();
+}
+
+void CompletionPort::OnAsync(uv_async_t* handle) {
+  Owner* owner = static_cast<Watcher*>(handle->data)->owner;
+  if (owner != nullptr) owner->OnReadable();
+}
+
+void CompletionPort::OnResume(uv_idle_t* handle) {
+  uv_idle_stop(handle);
+  Owner* owner = static_cast<Watcher*>(handle->data)->owner;
+  if (owner != nullptr) owner->OnReadable();
+}
+
+void CompletionPort::OnTimer(uv_timer_t* handle) {
+  auto* w = static_cast<Watcher*>(handle->data);
+  if (w->owner == nullptr) return;
+  if (w->port->pending_ == 0) {
+    uv_timer_stop(handle);
+    w->port->watchdog_armed_ = false;
+    return;
+  }
+  w->owner->OnWatchdog();
 }
 
 // The hook itself is removed by the watcher's close callback.

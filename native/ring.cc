@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <uv.h>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 #include "common.h"
@@ -24,8 +25,16 @@
 namespace uringfs {
 namespace {
 
-// user_data of the SQEs the ring issues for itself (cancel on teardown).
-constexpr uint64_t kInternalOp = UINT64_MAX;
+// user_data of the SQEs the ring issues for itself (cancels on teardown):
+// everything from kFirstInternalOp up. Ops' ids are below 2^31.
+constexpr uint64_t kCancelAny = UINT64_MAX;
+constexpr uint64_t kCancelOne = UINT64_MAX - 1;
+constexpr uint64_t kFirstInternalOp = kCancelOne;
+// By op id: what the ring knows of the op (op_state_).
+constexpr uint8_t kIdle = 0, kInFlight = 1, kOpenInFlight = 2;
+// A teardown still waiting after this long cancels again what is left (an
+// op a link started after the last cancel went by).
+constexpr long long kRecancelNs = 100 * 1000 * 1000;
 
 
 class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
@@ -71,6 +80,16 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   // Cancel, wait for every CQE, free. With `out`, the results of the ops that
   // were pending are copied there as [id, res] pairs (at most `cap`).
   unsigned Teardown(int32_t* out = nullptr, unsigned cap = 0);
+  // Teardown without closing the port and the eventfd: stop the ring, and
+  // write the pending ops' results into `out`.
+  unsigned Stop(int32_t* out, unsigned cap);
+  // Stop a ring whose own fd is gone: nothing can enter it any more.
+  unsigned StopWithoutFd(int32_t* out, unsigned cap);
+  // Forget the numbers that no longer name the ring's files (never used again).
+  void ForgetFdsNotOurs();
+  void OnWatchdog() override;
+  void CancelInFlight();
+  io_uring_sqe* TeardownSqe();
   void OnReadable() override;
   void OnEnvironmentTeardown() override {
     port_.CloseUntakenFds();
@@ -78,10 +97,12 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   }
   // The fd an open's CQE carries, or -1.
   int OpenedFd(const io_uring_cqe* cqe) const {
-    return cqe->res >= 0 && cqe->user_data < is_open_.size() && is_open_[cqe->user_data] ? cqe->res : -1;
+    return cqe->res >= 0 && cqe->user_data < op_state_.size() && op_state_[cqe->user_data] == kOpenInFlight ? cqe->res : -1;
   }
 
   io_uring ring_{};
+  FileId ring_file_;  // what ring_.ring_fd and eventfd_ referred to when made
+  FileId event_file_;
   bool open_ = false;
   bool closing_ = false;
   int eventfd_ = -1;
@@ -92,12 +113,20 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   // (io_uring_get_events); the eventfd fires while the CQ is still empty.
   bool defer_taskrun_ = false;
   bool sqpoll_ = false;
+  // Test hook, from URINGFS_TEST_CANCEL_ANY_EINVAL=1 when the ring is made:
+  // the teardown's cancel-any goes with a flag bit no kernel knows, so that
+  // this kernel refuses it with EINVAL as kernels before 5.19 refuse
+  // IORING_ASYNC_CANCEL_ANY — the op-by-op path runs as it would there.
+  bool cancel_any_refused_for_test_ = false;
+  // The kernel refused IORING_ASYNC_CANCEL_ANY (EINVAL): cancel op by op.
+  bool cancel_any_refused_ = false;
   // The registered buffers, as the kernel was given them: a READ_FIXED or
   // WRITE_FIXED is issued only for a range that lies inside one of them.
   std::vector<iovec> fixed_buffers_;
-  // By op id: whether the op is an open, whose fd an environment teardown
-  // closes (no JS is left to receive it).
-  std::vector<bool> is_open_;
+  // By op id: kIdle, kInFlight, or kOpenInFlight — an open, whose fd an
+  // environment teardown closes (no JS is left to receive it). A teardown
+  // that cannot cancel everything at once cancels the ops in flight one by one.
+  std::vector<uint8_t> op_state_;
   // By op id: a write or writev at the current position (offset -1) on a plain
   // fd, with the bytes it asked for (0 for every other op). See
   // MoveCurPosAfterShortWrite.
@@ -156,18 +185,38 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   int r = io_uring_queue_init_params(entries, &ring_, &params);
   if (r < 0) { fail(r, "io_uring_setup"); return; }
   open_ = true;
+  ring_file_ = FileId::Of(ring_.ring_fd);
   // fork() without exec must not share the rings with the child.
   io_uring_ring_dontfork(&ring_);
 
   eventfd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (eventfd_ < 0) { int e = -errno; Teardown(); fail(e, "eventfd"); return; }
+  event_file_ = FileId::Of(eventfd_);
   r = io_uring_register_eventfd(&ring_, eventfd_);
   if (r < 0) { Teardown(); fail(r, "io_uring_register"); return; }
 
+  const char* hook = getenv("URINGFS_TEST_CANCEL_ANY_EINVAL");
+  cancel_any_refused_for_test_ = hook != nullptr && strcmp(hook, "1") == 0;
   defer_taskrun_ = (params.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
   sqpoll_ = (params.flags & IORING_SETUP_SQPOLL) != 0;
-  port_.Open(env, info.This().As<Napi::Object>(), "uringfs:ring", eventfd_, params.cq_entries,
-             info[3].As<Napi::Function>(), this);
+  // The eventfd's number may be one libuv still watches for a handle of its
+  // own (closed behind that handle's back, then reused): move the eventfd to
+  // another number until libuv takes it (the ring holds the eventfd itself).
+  std::vector<int> refused;
+  while (!port_.Open(env, info.This().As<Napi::Object>(), "uringfs:ring", eventfd_, params.cq_entries,
+                     info[3].As<Napi::Function>(), this)) {
+    int moved = refused.size() < 64 ? fcntl(eventfd_, F_DUPFD_CLOEXEC, 3) : -1;
+    if (moved < 0) {
+      int e = refused.size() < 64 ? -errno : -EEXIST;
+      for (int fd : refused) close(fd);
+      Teardown();
+      fail(e, "uv_poll_init");
+      return;
+    }
+    refused.push_back(eventfd_);
+    eventfd_ = moved;
+  }
+  for (int fd : refused) close(fd);
 
   Napi::Object self = info.This().As<Napi::Object>();
   self.Set("sqEntries", Napi::Number::New(env, params.sq_entries));
@@ -185,11 +234,11 @@ io_uring_sqe* Ring::NextSqe() {
 }
 
 Napi::Value Ring::Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id, uint64_t write_at_cur_pos) {
-  if (id >= is_open_.size()) {
-    is_open_.resize(id + 1);
+  if (id >= op_state_.size()) {
+    op_state_.resize(id + 1);
     cur_pos_writes_.resize(id + 1);
   }
-  is_open_[id] = sqe->opcode == IORING_OP_OPENAT;
+  op_state_[id] = sqe->opcode == IORING_OP_OPENAT ? kOpenInFlight : kInFlight;
   // A registered file (IOSQE_FIXED_FILE) names a slot, not an fd: lseek cannot reach it.
   bool tracked = write_at_cur_pos > 0 && !(sqe_flags_ & IOSQE_FIXED_FILE);
   cur_pos_writes_[id] = CurPosWrite{sqe->fd, tracked ? write_at_cur_pos : 0};
@@ -352,7 +401,13 @@ int Ring::Submit() {
     int r = io_uring_submit(&ring_);
     if (enters) port_.CountEnter();
     if (r == -EINTR) continue;
-    if (r < 0) return total > 0 ? total : r;
+    if (r < 0) {
+      // EBADF, EOPNOTSUPP...: the ring's fd may have been closed behind its
+      // back. The watchdog checks on the next loop turn (not from inside the
+      // JS call under way) and fails what cannot complete.
+      if (r != -EAGAIN && r != -EBUSY) port_.CheckSoon();
+      return total > 0 ? total : r;
+    }
     if (sqpoll_) r = static_cast<int>(fresh);
     if (r > 0) {
       total += r;
@@ -372,8 +427,9 @@ Napi::Value Ring::Flush(const Napi::CallbackInfo& info) {
 }
 
 // Reap every CQE into the shared array and hand each batch to JS in one
-// call, inside a callback scope so promise reactions run; then submit what
-// those reactions queued, in one io_uring_enter.
+// call, inside a callback scope so promise reactions run (at most
+// kMaxDeliveriesPerWakeup calls); then submit what those reactions queued, in
+// one io_uring_enter.
 void Ring::Drain() {
   uint64_t ignored;
   while (read(eventfd_, &ignored, sizeof ignored) < 0 && errno == EINTR) {}
@@ -384,7 +440,11 @@ void Ring::Drain() {
     port_.CountEnter();
     io_uring_get_events(&ring_);
   }
-  for (;;) {
+  for (unsigned deliveries = 0;; deliveries++) {
+    if (deliveries == kMaxDeliveriesPerWakeup) {
+      port_.ResumeSoon();  // more may be ready: come back after the loop's other work
+      break;
+    }
     unsigned seen = 0;
     unsigned n = ReapInto(port_.completions(), port_.capacity(), &seen);
     if (seen == 0) break;
@@ -406,11 +466,12 @@ unsigned Ring::ReapInto(int32_t* out, unsigned cap, unsigned* seen) {
     io_uring_for_each_cqe(&ring_, head, cqe) {
       if (n == cap) break;
       count++;
-      if (cqe->user_data == kInternalOp) continue;
+      if (cqe->user_data >= kFirstInternalOp) continue;
       out[2 * n] = static_cast<int32_t>(cqe->user_data);
       out[2 * n + 1] = cqe->res;
       MoveCurPosAfterShortWrite(cqe);
       port_.SetPairFd(out, n, OpenedFd(cqe));
+      if (cqe->user_data < op_state_.size()) op_state_[cqe->user_data] = kIdle;
       n++;
     }
     io_uring_cq_advance(&ring_, count);
@@ -503,27 +564,52 @@ void Ring::OnReadable() {
 }
 
 // Cancel everything in flight, wait for every CQE, then free the ring. After
-// this returns the kernel holds no pointer into memory lib/ pinned.
+// this returns the kernel holds no pointer into memory lib/ pinned (unless
+// the ring's fd was closed behind its back: see StopWithoutFd).
 unsigned Ring::Teardown(int32_t* out, unsigned cap) {
+  if (closing_) return 0;
+  ForgetFdsNotOurs();
+  unsigned delivered = Stop(out, cap);
+  port_.Close();
+  if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
+  return delivered;
+}
+
+void Ring::ForgetFdsNotOurs() {
+  if (open_ && ring_.ring_fd >= 0 && !ring_file_.Names(ring_.ring_fd)) ring_.ring_fd = ring_.enter_ring_fd = -1;
+  if (eventfd_ >= 0 && !event_file_.Names(eventfd_)) eventfd_ = -1;
+}
+
+unsigned Ring::Stop(int32_t* out, unsigned cap) {
   unsigned delivered = 0;
   if (closing_) return 0;
   closing_ = true;
-  if (open_) {
+  if (open_ && ring_.ring_fd < 0) {
+    delivered = StopWithoutFd(out, cap);
+  } else if (open_) {
     if (port_.pending() > 0) {
       // Queued-but-unsubmitted SQEs go in too, so that each gets its CQE.
-      io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-      if (sqe == nullptr) { Submit(); sqe = io_uring_get_sqe(&ring_); }
-      if (sqe != nullptr) {
-        io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
-        io_uring_sqe_set_data64(sqe, kInternalOp);
-      }
       Submit();
+      CancelInFlight();
       while (port_.pending() > 0) {
         io_uring_cqe* cqe = nullptr;
-        int r = io_uring_wait_cqe(&ring_, &cqe);
+        __kernel_timespec wait{0, kRecancelNs};
+        int r = io_uring_wait_cqe_timeout(&ring_, &cqe, &wait);
+        if (r == -ETIME) {
+          CancelInFlight();
+          continue;
+        }
         if (r == -EINTR || r == -EAGAIN) continue;
         if (r < 0) break;
-        if (cqe->user_data != kInternalOp) {
+        if (cqe->user_data == kCancelAny && cqe->res == -EINVAL) {
+          // Before 5.19 the kernel knows no IORING_ASYNC_CANCEL_ANY: cancel
+          // by id each op the ring knows to be in flight.
+          cancel_any_refused_ = true;
+          io_uring_cqe_seen(&ring_, cqe);
+          CancelInFlight();
+          continue;
+        }
+        if (cqe->user_data < kFirstInternalOp) {
           // close() hands the results to lib/ (an open that completed
           // returned an fd someone must close); an environment teardown, with
           // no JS left to receive them, closes those fds itself.
@@ -534,6 +620,7 @@ unsigned Ring::Teardown(int32_t* out, unsigned cap) {
           } else if (out == nullptr && OpenedFd(cqe) >= 0) {
             close(cqe->res);
           }
+          if (cqe->user_data < op_state_.size()) op_state_[cqe->user_data] = kIdle;
           port_.OpsFinished(1);
         }
         io_uring_cqe_seen(&ring_, cqe);
@@ -543,9 +630,111 @@ unsigned Ring::Teardown(int32_t* out, unsigned cap) {
     io_uring_queue_exit(&ring_);
     open_ = false;
   }
+  return delivered;
+}
+
+// The ring's fd was closed behind its back: no enter can submit, cancel or
+// wait any more, but the mapped CQ still receives what the kernel completes.
+// Results: what the CQ holds (real); kRingLost for SQEs the kernel never
+// took (it never will); kRingLostHeld for ops the kernel holds, which it
+// cancels itself once the unmapping below drops the ring's last reference
+// (lib/ keeps their memory for good, as it cannot know when they stop).
+unsigned Ring::StopWithoutFd(int32_t* out, unsigned cap) {
+  unsigned delivered = 0;
+  auto result = [&](uint64_t id, int32_t res, int opened_fd) {
+    if (id < op_state_.size()) op_state_[id] = kIdle;
+    port_.OpsFinished(1);
+    if (out != nullptr && delivered < cap) {
+      out[2 * delivered] = static_cast<int32_t>(id);
+      out[2 * delivered + 1] = res;
+      delivered++;
+    } else if (out == nullptr && opened_fd >= 0) {
+      close(opened_fd);  // an environment teardown: no JS left to receive it
+    }
+  };
+  unsigned head, seen = 0;
+  io_uring_cqe* cqe;
+  io_uring_for_each_cqe(&ring_, head, cqe) {
+    seen++;
+    if (cqe->user_data >= kFirstInternalOp || cqe->user_data >= op_state_.size() || op_state_[cqe->user_data] == kIdle) continue;
+    result(cqe->user_data, cqe->res, OpenedFd(cqe));
+  }
+  io_uring_cq_advance(&ring_, seen);
+  // SQEs between the kernel's head and ours were never consumed (with
+  // SQPOLL the kernel thread may still take them: held, then).
+  unsigned mask = *ring_.sq.kring_mask;
+  for (unsigned i = IO_URING_READ_ONCE(*ring_.sq.khead); i != ring_.sq.sqe_tail; i++) {
+    uint64_t id = ring_.sq.sqes[i & mask].user_data;
+    if (id < op_state_.size() && op_state_[id] != kIdle) result(id, sqpoll_ ? kRingLostHeld : kRingLost, -1);
+  }
+  for (size_t id = 0; id < op_state_.size(); id++) {
+    if (op_state_[id] != kIdle) result(id, kRingLostHeld, -1);
+  }
+  // Unmaps without closing: ring_fd is -1.
+  io_uring_queue_exit(&ring_);
+  open_ = false;
+  return delivered;
+}
+
+// Every kWatchdogMs while ops are pending, or soon after a failed submit.
+void Ring::OnWatchdog() {
+  if (!open_ || closing_ || port_.stalled()) return;
+  bool ring_ours = ring_file_.Names(ring_.ring_fd);
+  bool eventfd_ours = event_file_.Names(eventfd_);
+  if (ring_ours && eventfd_ours) {
+    // Nothing is expected here (the eventfd brings every wake-up); a
+    // completion it did not bring would otherwise wait for the next one.
+    if (io_uring_cq_ready(&ring_) > 0) Drain();
+    return;
+  }
+  // Something closed an fd of the ring that was not its to close. Stop the
+  // ring (cancelling what it can), fail what did not complete with
+  // kRingLost, and tell lib/, which closes the ring and makes no new op on it.
+  Napi::HandleScope scope(env_);
+  ForgetFdsNotOurs();
+  int32_t* out = port_.completions();
+  unsigned n = Stop(out, port_.capacity());
+  for (unsigned i = 0; i < n; i++) {
+    if (out[2 * i + 1] == -ECANCELED) out[2 * i + 1] = kRingLost;  // cancelled by this stop
+  }
+  port_.state()[kLost] = 1;
+  port_.Deliver(n);
   port_.Close();
   if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
-  return delivered;
+}
+
+// Ask the kernel to cancel every op in flight: with one IORING_ASYNC_CANCEL_ANY,
+// or, where the kernel refused that (before 5.19), one cancel per op id.
+void Ring::CancelInFlight() {
+  if (!cancel_any_refused_) {
+    io_uring_sqe* sqe = TeardownSqe();
+    if (sqe == nullptr) return;
+    io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | (cancel_any_refused_for_test_ ? 1u << 31 : 0));
+    io_uring_sqe_set_data64(sqe, kCancelAny);
+  } else {
+    // Every id the kernel may hold, linked ops not started yet included (a
+    // cancel that finds nothing says -ENOENT, which is harmless).
+    for (size_t id = 0; id < op_state_.size(); id++) {
+      if (op_state_[id] == kIdle) continue;
+      io_uring_sqe* sqe = TeardownSqe();
+      if (sqe == nullptr) break;
+      io_uring_prep_cancel64(sqe, id, 0);
+      io_uring_sqe_set_data64(sqe, kCancelOne);
+    }
+  }
+  Submit();
+}
+
+// An SQE for the teardown's own requests, submitting what is queued if the SQ is full.
+io_uring_sqe* Ring::TeardownSqe() {
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) {
+    Submit();
+    sqe = io_uring_get_sqe(&ring_);
+  }
+  // SQEs queued while the chain flag was on must not join a chain.
+  if (sqe != nullptr) sqe->flags = 0;
+  return sqe;
 }
 
 // shutdown(): lib/ calls this from ring.close(). Returns how many [id, res]

@@ -3,8 +3,8 @@
 // Queue methods append an op to a pending list (no syscall, no lock);
 // flush() hands the pending ops to the worker threads with one notify.
 // Workers run the blocking syscalls and post [id, result] to a locked
-// completion list, ringing an eventfd that a uv_poll on the environment's own
-// loop watches; the drain then copies completions into the shared Int32Array
+// completion list and wake the environment's own loop (a uv_async, so the
+// pool has no fd of its own); the drain then copies completions into the shared Int32Array
 // and makes one JS call per batch, exactly like the io_uring backend.
 //
 // Linked chains (ops queued while setSqeFlags(IOSQE_IO_LINK) is set) run in
@@ -19,7 +19,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 #include <uv.h>
 #include <atomic>
@@ -110,6 +109,9 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   // (their real results, -ECANCELED for those never run) are copied there
   // as [id, res] pairs, at most `cap`; returns how many.
   unsigned Teardown(int32_t* out = nullptr, unsigned cap = 0);
+  // Teardown without closing the port.
+  unsigned Stop(int32_t* out, unsigned cap);
+  void OnWatchdog() override;
   void OnReadable() override;
   void OnEnvironmentTeardown() override {
     port_.CloseUntakenFds();
@@ -118,8 +120,7 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
 
   bool open_ = false;
   bool closing_ = false;
-  int eventfd_ = -1;
-  CompletionPort port_;
+  CompletionPort port_;  // workers wake the drain with port_.Wake()
   napi_env env_ = nullptr;
   unsigned sq_entries_ = 0;
   unsigned thread_count_ = kDefaultThreads;
@@ -153,7 +154,6 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   };
   std::vector<Parked> parked_;
   std::unique_ptr<Worker> poller_;  // started with the first parked op
-  int poller_wake_ = -1;  // eventfd: something was parked, or stop
 };
 
 Napi::Function ThreadRing::Define(Napi::Env env) {
@@ -202,19 +202,14 @@ ThreadRing::ThreadRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread
     thread_count_ = t < 1 ? 1 : t > kMaxThreads ? kMaxThreads : t;
   }
 
-  // Two eventfds: one rung by the workers for the drain, one that wakes
-  // the poller. Both are closed by Teardown (which the destructor runs).
-  eventfd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (eventfd_ >= 0) poller_wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (eventfd_ < 0 || poller_wake_ < 0) {
-    ThrowSyscallError(env, -errno, "eventfd");
-    return;
-  }
+  // The pool has no fd of its own (that a program closing fds it does not
+  // own could take away): workers wake the drain through the port (a
+  // uv_async, libuv's own fd), and the poller with the wake signal.
   open_ = true;
   can_interrupt_ = InstallWakeHandler();
   pending_list_.reserve(sq_entries_);
 
-  port_.Open(env, info.This().As<Napi::Object>(), "uringfs:threads", eventfd_, sq_entries_ * 4,
+  (void)port_.Open(env, info.This().As<Napi::Object>(), "uringfs:threads", -1, sq_entries_ * 4,
              info[3].As<Napi::Function>(), this);
 
   Napi::Object self = info.This().As<Napi::Object>();
@@ -521,23 +516,35 @@ void ThreadRing::WorkerLoop() {
 
 // Hand chain[from..] to the poller.
 ThreadRing::ParkResult ThreadRing::Park(const std::vector<ThreadOp>& chain, size_t from) {
+  pthread_t poller;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_.load()) return ParkResult::kStopping;
+    // The poller is woken by the wake signal: without it, no poller.
+    if (!can_interrupt_) return ParkResult::kNoPoller;
     if (!poller_ && !StartThread(&ThreadRing::PollerLoop, &poller_)) return ParkResult::kNoPoller;
     parked_.push_back(Parked{std::vector<ThreadOp>(chain.begin() + from, chain.end()), PollEventsFor(chain[from])});
+    poller = poller_->thread;
   }
-  uint64_t one = 1;
-  while (write(poller_wake_, &one, sizeof one) < 0 && errno == EINTR) {}
+  pthread_kill(poller, WakeSignal());
   return ParkResult::kParked;
 }
 
-// Polls the parked ops' fds (and poller_wake_); puts each ready one back at
+// Polls the parked ops' fds; puts each ready one back at
 // the front of the work queue, where a worker retries it. Only this thread
 // removes from parked_, so entries seen in one round keep their index.
 void ThreadRing::PollerLoop() {
   std::vector<struct pollfd> fds;
   std::vector<Parked> ready, waiting;
+  // Woken by the wake signal (Park, Teardown), not by an fd of the pool's,
+  // which a program closing fds it does not own could take away: the signal
+  // stays blocked except inside ppoll, so one sent before ppoll starts
+  // interrupts it at once.
+  sigset_t wake, during;
+  sigemptyset(&wake);
+  sigaddset(&wake, WakeSignal());
+  pthread_sigmask(SIG_BLOCK, &wake, &during);
+  sigdelset(&during, WakeSignal());
   for (;;) {
     size_t watched;
     {
@@ -545,14 +552,11 @@ void ThreadRing::PollerLoop() {
       if (stopping_.load()) return;
       watched = parked_.size();
       fds.resize(watched + 1);
-      fds[0] = {poller_wake_, POLLIN, 0};
+      fds[0] = {-1, 0, 0};  // unused (ppoll skips negative fds)
       for (size_t i = 0; i < watched; i++) fds[i + 1] = {parked_[i].chain[0].fd, parked_[i].events, 0};
     }
-    if (poll(fds.data(), fds.size(), -1) < 0) continue;  // EINTR: teardown looks at stopping_
-    if (fds[0].revents != 0) {
-      uint64_t ignored;
-      while (read(poller_wake_, &ignored, sizeof ignored) < 0 && errno == EINTR) {}
-    }
+    // EINTR: something was parked, or teardown (which looks at stopping_).
+    if (ppoll(fds.data(), fds.size(), nullptr, &during) < 0) continue;
     size_t requeued = 0;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -575,8 +579,9 @@ void ThreadRing::PollerLoop() {
   }
 }
 
-// Hand one completion to the JS thread. The eventfd is rung only when the
-// list goes from empty to non-empty: the drain empties it entirely.
+// Hand one completion to the JS thread. The loop is woken only when the
+// list goes from empty to non-empty: the drain empties it (up to its cap,
+// after which it resumes by itself).
 void ThreadRing::Post(const Completion& c) {
   bool ring_bell;
   bool wake_waiter;
@@ -587,10 +592,7 @@ void ThreadRing::Post(const Completion& c) {
     wake_waiter = done_waiters_ > 0;
   }
   if (wake_waiter) done_ready_.notify_one();
-  if (ring_bell) {
-    uint64_t one = 1;
-    while (write(eventfd_, &one, sizeof one) < 0 && errno == EINTR) {}
-  }
+  if (ring_bell) port_.Wake();
 }
 
 Napi::Value ThreadRing::Flush(const Napi::CallbackInfo& info) {
@@ -616,14 +618,19 @@ unsigned ThreadRing::ReapInto(int32_t* out, unsigned cap) {
 }
 
 // Hand every completion to JS, one call per batch, inside a callback scope
-// so promise reactions run; then hand off what those reactions queued.
+// so promise reactions run (at most kMaxDeliveriesPerWakeup calls); then
+// hand off what those reactions queued.
 void ThreadRing::Drain() {
-  uint64_t ignored;
-  while (read(eventfd_, &ignored, sizeof ignored) < 0 && errno == EINTR) {}
   Napi::HandleScope scope(env_);
   int32_t* state = port_.state();
   state[kInDrain] = 1;
-  for (;;) {
+  for (unsigned deliveries = 0;; deliveries++) {
+    if (deliveries == kMaxDeliveriesPerWakeup) {
+      // Workers ring only when the done list goes from empty to not: what is
+      // left there would wait for the next completion.
+      port_.ResumeSoon();
+      break;
+    }
     unsigned n = ReapInto(port_.completions(), port_.capacity());
     if (n == 0) break;
     if (!port_.Deliver(n)) break;  // the environment is going: its teardown takes it from here
@@ -687,6 +694,14 @@ void ThreadRing::OnReadable() {
 // this returns no thread touches memory lib/ pinned.
 unsigned ThreadRing::Teardown(int32_t* out, unsigned cap) {
   if (closing_) return 0;
+  unsigned delivered = Stop(out, cap);
+  CloseFixedFiles();
+  port_.Close();
+  return delivered;
+}
+
+unsigned ThreadRing::Stop(int32_t* out, unsigned cap) {
+  if (closing_) return 0;
   closing_ = true;
   unsigned delivered = 0;
   if (open_) {
@@ -711,11 +726,12 @@ unsigned ThreadRing::Teardown(int32_t* out, unsigned cap) {
     }
     workers_.clear();
     if (poller_) {
-      uint64_t one = 1;
-      while (write(poller_wake_, &one, sizeof one) < 0 && errno == EINTR) {}
       {
+        // The poller runs only where the wake signal can interrupt it.
         std::unique_lock<std::mutex> lock(mutex_);
-        worker_exited_.wait(lock, [&] { return poller_->finished; });
+        while (!worker_exited_.wait_for(lock, std::chrono::milliseconds(2), [&] { return poller_->finished; })) {
+          if (can_interrupt_) pthread_kill(poller_->thread, WakeSignal());
+        }
       }
       pthread_join(poller_->thread, nullptr);
       poller_.reset();
@@ -745,11 +761,19 @@ unsigned ThreadRing::Teardown(int32_t* out, unsigned cap) {
     if (port_.pending() > 0) port_.OpsFinished(port_.pending());
     open_ = false;
   }
-  CloseFixedFiles();
-  port_.Close();
-  if (eventfd_ >= 0) { close(eventfd_); eventfd_ = -1; }
-  if (poller_wake_ >= 0) { close(poller_wake_); poller_wake_ = -1; }
   return delivered;
+}
+
+// Every kWatchdogMs while ops are pending. The pool has no fd of its own to
+// lose; this only reaps completions whose wake-up did not come (none is expected).
+void ThreadRing::OnWatchdog() {
+  if (!open_ || closing_ || port_.stalled()) return;
+  bool ready;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ready = !done_.empty();
+  }
+  if (ready) Drain();
 }
 
 void ThreadRing::CloseFixedFiles() {
