@@ -33,7 +33,9 @@ export function decodeHeader(h: Uint8Array): { seq: number; segmentSize: number 
 /** Write one record's frame into `out` at `at`; returns the offset after it. */
 export function encodeFrame(out: Buffer, at: number, lsn: number, data: Uint8Array): number {
   out.writeUInt32LE(data.length, at);
-  out.writeBigUInt64LE(BigInt(lsn), at + 8);
+  // LSNs stay below 2^53: two 32-bit halves, without a BigInt per record.
+  out.writeUInt32LE(lsn >>> 0, at + 8);
+  out.writeUInt32LE(Math.floor(lsn / 2 ** 32), at + 12);
   out.set(data, at + FRAME_HEADER);
   const crc = crc32c(out, crc32c(out, 0, at + 8, at + 16), at + FRAME_HEADER, at + FRAME_HEADER + data.length);
   out.writeUInt32LE(crc32c(out, crc, at, at + 4), at + 4);
@@ -57,7 +59,7 @@ export function scanFrame(bytes: Buffer, at: number, lsn: number, room: number):
   if (bytes.length - at < FRAME_HEADER) return { kind: 'partial' };
   const length = bytes.readUInt32LE(at);
   const stored = bytes.readUInt32LE(at + 4);
-  const found = Number(bytes.readBigUInt64LE(at + 8));
+  const found = bytes.readUInt32LE(at + 8) + bytes.readUInt32LE(at + 12) * 2 ** 32;
   if (length === 0 && stored === 0 && found === 0) return { kind: 'end', reason: 'zeroed space' };
   if (FRAME_HEADER + length > room) return { kind: 'end', reason: `record length ${length} runs past the segment` };
   if (bytes.length - at < FRAME_HEADER + length) return { kind: 'partial' };

@@ -5,6 +5,7 @@
 import { constants } from 'node:fs';
 import type { Batch, Outcome } from '../batch.js';
 import type { Ring } from '../ring.js';
+import { writevSync } from '../sync.js';
 import { FRAME_HEADER, encodeFrame } from './format.js';
 import { runOps } from './io.js';
 import { createSegment, type Segment } from './segments.js';
@@ -225,7 +226,6 @@ export class Writer {
     if (this.#failed || this.#rotating) return;
     let syncBatch: Batch | null = null;
     let groupBatch: Batch | null = null;
-    let asyncBatch: Batch | null = null;
     const syncUnits: Unit[] = [];
     const groupUnits: Unit[] = [];
     const asyncUnits: Unit[] = [];
@@ -249,9 +249,7 @@ export class Writer {
         this.#groupDue = false;
         this.counters.groups++;
       } else {
-        const unit = this.#take(Infinity, 'async', Infinity);
-        (asyncBatch ??= this.#ring.batch()).writev(unit.fd, unit.views, unit.position);
-        asyncUnits.push(unit);
+        asyncUnits.push(this.#take(Infinity, 'async', Infinity));
       }
     }
     if (this.#queueHead === q.length) {
@@ -263,7 +261,18 @@ export class Writer {
     }
     if (syncBatch) this.#send(syncBatch, syncUnits);
     if (groupBatch) this.#send(groupBatch, groupUnits);
-    if (asyncBatch) this.#send(asyncBatch, asyncUnits);
+    // A write to the page cache is cheaper done here than handed to the kernel's workers
+    // (ext4 buffered writes do not complete inline in io_uring) and waited for: 'async' only
+    // needs the page cache, which is what a direct pwritev gives, as appendFileSync does.
+    for (const unit of asyncUnits) {
+      let write: Outcome;
+      try {
+        write = { ok: true, value: writevSync(unit.fd, unit.views, unit.position) };
+      } catch (err) {
+        write = { ok: false, error: err as Error };
+      }
+      this.#settleUnit(unit, write, null, 0);
+    }
   }
 
   /** Take consecutive frames of `mode` from the queue (at most `count`, `maxBytes` after the first, what fits the segment) as a unit. */
