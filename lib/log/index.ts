@@ -7,7 +7,18 @@
  *
  * @module log
  */
-export { openLog, Log } from './log.js';
+export { openLog, Log, followLog } from './log.js';
+/**
+ * A follower of a log, made by {@link Log.replicateTo}: `lag` (records and bytes not yet shipped,
+ * last LSN shipped and durable on the follower), `caughtUp(lsn)`, `stop()`, `error`.
+ */
+export { Replication } from './log.js';
+/** Options of {@link Log.replicateTo}: `ack` (`'local'` or `'remote'`), `batchBytes`, `from`. */
+export type { ReplicateOptions } from './log.js';
+/** What {@link Replication.lag} returns. */
+export type { ReplicationLag } from './log.js';
+/** What {@link followLog} resolves with: the follower's log and a promise of its end. */
+export type { Follower } from './log.js';
 /** Options of {@link openLog}: commit mode, group delay and size, flush interval, segment size, preallocation, the ring's options. */
 export type { LogOptions } from './log.js';
 /** Options of {@link Log.append}: this append's commit mode. */

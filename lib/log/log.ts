@@ -1,7 +1,7 @@
 // The durable append log: openLog() recovers a directory of segments and returns a Log whose
 // appends go through the commit pipeline (writer.ts) on a ring the log owns.
 import { constants, mkdirSync } from 'node:fs';
-import { invalidArgValue, outOfRange } from '../errors.js';
+import { invalidArgType, invalidArgValue, outOfRange } from '../errors.js';
 import { Ring, type RingOptions, type RingStats } from '../ring.js';
 import { dataBytes, validateBoolean, validateInteger, validateObject } from '../validate.js';
 import { logClosed } from './errors.js';
@@ -9,6 +9,10 @@ import { FRAME_HEADER, HEADER_SIZE } from './format.js';
 import { runOps, syncDirectory } from './io.js';
 import { readRecords, readRecordsSync, type LogRecord } from './reader.js';
 import { createSegment, recoverSegments, type RecoveryReport, type Segment } from './segments.js';
+import {
+  frameParser, lsnBytes, Replication, replicateOptions, streamSink, type FollowerSink, type ReplicateOptions, type ReplicationLag,
+} from './replication.js';
+import type { Duplex, Writable } from 'node:stream';
 import { Writer, type CommitMode, type WriterCounters, type WriterOptions } from './writer.js';
 
 /** Options of {@link openLog}. */
@@ -110,6 +114,7 @@ export class Log {
   readonly #recovery: RecoveryReport;
   readonly #maxData: number;
   #closed: Promise<void> | null = null;
+  readonly #replications = new Set<Replication>();
 
   /** @internal Use {@link openLog}. */
   constructor(dir: string, ring: Ring, writer: Writer, mode: CommitMode, recovery: RecoveryReport, segmentSize: number) {
@@ -162,7 +167,45 @@ export class Log {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#writer.append(bytes, mode);
+    const appended = this.#writer.append(bytes, mode);
+    if (this.#replications.size === 0) return appended;
+    const remote = [...this.#replications].filter((r) => r.remoteAck);
+    if (remote.length === 0) return appended;
+    return appended.then(async (lsn) => {
+      await Promise.all(remote.map((r) => r.caughtUp(lsn)));
+      return lsn;
+    });
+  }
+
+  /**
+   * Ship this log's records, as they become durable, to a follower: a directory (another log,
+   * opened there in `'group'` mode, with the same LSNs — on another disk, say), or a stream whose
+   * far end runs {@link followLog} (a socket: shipping resumes from what the follower has; a
+   * write-only stream gets frames from `options.from`). Shipping runs beside the appends on the
+   * log's ring; appends do not wait for it unless `options.ack` is `'remote'`. Segments not yet
+   * shipped are kept by {@link Log.truncateBefore}. {@link Replication.lag} tells how far behind
+   * the follower is; the log's `close()` ships what is durable and stops it.
+   */
+  replicateTo(target: string | Writable | Duplex, options?: ReplicateOptions): Replication {
+    if (this.#closed !== null) throw logClosed('replicateTo');
+    const o = replicateOptions(options);
+    const sink = typeof target === 'string' ? dirSink(target) : streamSink(target, () => o.from ?? this.firstLsn);
+    const writer = this.#writer;
+    const ring = this.#ring;
+    const log = this;
+    const replication = new Replication({
+      get durableLsn() { return writer.durableLsn; },
+      get lastLsn() { return writer.nextLsn - 1; },
+      get bytesWritten() { return writer.counters.bytesWritten; },
+      get closing() { return writer.closing; },
+      durableAdvanced: () => writer.durableAdvanced(),
+      read: (from, to) => {
+        if (from < log.firstLsn) throw outOfRange('from', `>= ${log.firstLsn} (records before it were removed by truncateBefore)`, from);
+        return readRecords(ring, writer.segments.slice(), from, to);
+      },
+    }, sink, o, () => this.#replications.delete(replication));
+    this.#replications.add(replication);
+    return replication;
   }
 
   /** Make every record appended so far durable; resolves when it is (at once if it already is). */
@@ -210,6 +253,8 @@ export class Log {
   async truncateBefore(lsn: number): Promise<number> {
     validateInteger(lsn, 'lsn', 0);
     if (this.#closed !== null) throw logClosed('truncateBefore');
+    // Records not yet shipped to a follower stay.
+    for (const r of this.#replications) if (r.error === null) lsn = Math.min(lsn, r.lag.shippedLsn + 1);
     const segs = this.#writer.segments;
     const durable = this.#writer.durableLsn;
     let n = 0;
@@ -239,7 +284,9 @@ export class Log {
    * promise.
    */
   close(): Promise<void> {
-    this.#closed ??= this.#writer.close().finally(() => this.#ring.close());
+    this.#closed ??= this.#writer.close()
+      .finally(() => Promise.all([...this.#replications].map((r) => r.stop())))
+      .finally(() => this.#ring.close());
     return this.#closed;
   }
 }
@@ -271,4 +318,83 @@ export async function openLog(dir: string, options: LogOptions = {}): Promise<Lo
   }
 }
 
-export type { CommitMode, LogRecord, RecoveryReport };
+/** A follower that went through {@link followLog}: its log, and when it is done. */
+export interface Follower {
+  /** The follower's log (read it; appending to it yourself would break the LSN sequence). */
+  log: Log;
+  /** Resolves when the stream ends, once the follower's log is durable and closed; rejects if a record arrived corrupt. */
+  done: Promise<void>;
+}
+
+/**
+ * The far end of `log.replicateTo(stream)`: open (or create) the log in `dir`, tell the leader
+ * where it stands (its last LSN), append every record the leader ships — checked against its
+ * CRC and LSN — in `'group'` mode, and send back each durable LSN. A reconnect resumes where the
+ * follower left off. Resolves once the log is open.
+ */
+export async function followLog(stream: Duplex, dir: string, options: LogOptions = {}): Promise<Follower> {
+  if (stream === null || typeof stream !== 'object' || typeof stream.write !== 'function' || typeof stream.on !== 'function') {
+    throw invalidArgType('stream', 'Duplex', stream);
+  }
+  const log = await openLog(dir, { ...options, mode: 'group' });
+  let acked = log.lastLsn;
+  stream.write(lsnBytes(acked));
+  let failure: Error | null = null;
+  const appends: Promise<unknown>[] = [];
+  const parse = frameParser(log.lastLsn + 1, (lsn, data) => {
+    appends.push(log.append(data).then((got) => {
+      if (got !== lsn) throw new Error(`LSN ${got} where the leader sent ${lsn}: the follower's log was appended to by someone else`);
+      if (log.durableLsn > acked && !stream.destroyed) {
+        acked = log.durableLsn;
+        stream.write(lsnBytes(acked));
+      }
+    }).catch((err: Error) => {
+      failure ??= err;
+      stream.destroy(err);
+    }));
+    if (appends.length > 4096) appends.splice(0, 2048);
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => {
+      try {
+        parse(chunk);
+      } catch (err) {
+        failure ??= err as Error;
+        stream.destroy(err as Error);
+      }
+    });
+    stream.on('error', (err) => { failure ??= err; });
+    stream.on('close', () => {
+      void Promise.allSettled(appends).then(() => log.close()).then(() => (failure ? reject(failure) : resolve()), reject);
+    });
+  });
+  done.catch(() => {});
+  return { log, done };
+}
+
+/** A follower that is another log directory, opened when replication starts. */
+function dirSink(dir: string): FollowerSink {
+  let follower: Log | null = null;
+  const waiters: (() => void)[] = [];
+  return {
+    start: async () => {
+      follower = await openLog(dir, { mode: 'group' });
+      return follower.lastLsn + 1;
+    },
+    write: async (records) => {
+      const lsns = await Promise.all(records.map((r) => follower!.append(r.data)));
+      const wrong = lsns.findIndex((lsn, i) => lsn !== records[i].lsn);
+      if (wrong >= 0) throw new Error(`the follower in ${dir} gave LSN ${lsns[wrong]} to the leader's ${records[wrong].lsn}`);
+      for (const w of waiters.splice(0)) w();
+    },
+    get durableLsn() { return follower?.durableLsn ?? 0; },
+    durableAdvanced: () => new Promise((resolve) => waiters.push(resolve)),
+    close: async () => {
+      for (const w of waiters.splice(0)) w();
+      await follower?.close();
+    },
+  };
+}
+
+export type { CommitMode, LogRecord, RecoveryReport, ReplicateOptions, ReplicationLag };
+export { Replication };

@@ -106,6 +106,8 @@ export class Writer {
   #flusher: NodeJS.Timeout;
   #failed: Error | null = null;
   #closing = false;
+  #notifiedDurable = 0;
+  #durableWaiters: (() => void)[] = [];
   readonly counters: WriterCounters = { appends: 0, writes: 0, fdatasyncs: 0, groups: 0, bytesWritten: 0, rotations: 0 };
 
   constructor(ring: Ring, dir: string, options: WriterOptions, segments: Segment[], fd: number, spare: Segment | null, lastLsn: number) {
@@ -128,6 +130,7 @@ export class Writer {
   get writtenLsn(): number { return this.#writtenLsn; }
   get durableLsn(): number { return this.#durableLsn; }
   get failed(): Error | null { return this.#failed; }
+  get closing(): boolean { return this.#closing; }
   /** The highest LSN a reader may see: written, or only durable once the log failed. */
   get visibleLsn(): number { return this.#failed ? this.#durableLsn : this.#writtenLsn; }
 
@@ -186,6 +189,7 @@ export class Writer {
       error = err;
     }
     clearInterval(this.#flusher);
+    for (const wake of this.#durableWaiters.splice(0)) wake();
     await this.#whenIdle();
     await this.#spare?.catch(() => {});
     await runOps(this.#ring, (b) => b.close(this.#fd)).catch(() => {});
@@ -403,6 +407,10 @@ export class Writer {
     const aw = this.#awaitWrite;
     while (w < aw.length && aw[w].lsn <= this.#writtenLsn) settle(aw[w++]);
     if (w > 0) aw.splice(0, w);
+    if (this.#durableLsn > this.#notifiedDurable) {
+      this.#notifiedDurable = this.#durableLsn;
+      for (const wake of this.#durableWaiters.splice(0)) wake();
+    }
     let d = 0;
     const ad = this.#awaitDurable;
     while (d < ad.length && ad[d].lsn <= this.#durableLsn) settle(ad[d++]);
@@ -492,6 +500,12 @@ export class Writer {
     return spare;
   }
 
+  /** Resolves the next time durableLsn advances, or the log fails or closes. */
+  durableAdvanced(): Promise<void> {
+    if (this.#failed || this.#closing) return Promise.resolve();
+    return new Promise((resolve) => this.#durableWaiters.push(resolve));
+  }
+
   /** Wait until a spare segment is ready (after open, and in tests before counting ops). */
   async spareReady(): Promise<void> {
     await this.#spare?.catch(() => {});
@@ -520,6 +534,7 @@ export class Writer {
     }
     this.#awaitWrite = [];
     this.#awaitDurable = [];
+    for (const wake of this.#durableWaiters.splice(0)) wake();
     this.#queue = [];
     this.#queueHead = 0;
     this.#notifyIdle();
