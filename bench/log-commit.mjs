@@ -2,9 +2,9 @@
 // Commit throughput and latency of uringfs/log against the ways Node programs make appends
 // durable today, side by side in one process on one disk:
 //   node bench/log-commit.mjs [--sizes 100,1024,4096] [--appenders 1,16,64,256] [--seconds 1]
-//                             [--dir DIR] [--json FILE] [--only name,name]
+//                             [--rounds 3] [--dir DIR] [--json FILE] [--only name,name]
 // For each record size and number of concurrent appenders, every method appends for --seconds
-// to a fresh file in DIR (default: a temp dir on the disk of os.tmpdir()), and reports appends/s
+// (in --rounds interleaved rounds) to a fresh file in DIR (default: a temp dir on the disk of os.tmpdir()), and reports appends/s
 // and the p50/p99 latency of one append (call to acknowledgement). Durable methods are compared
 // with `fs.appendFileSync + fs.fdatasyncSync`; page-cache methods with plain buffered appends
 // (`fs.appendFileSync` alone). Peers run when installed (devDependencies), and are named as
@@ -21,7 +21,8 @@ const { values: args } = parseArgs({
   options: {
     sizes: { type: 'string', default: '100,1024,4096' },
     appenders: { type: 'string', default: '1,16,64,256' },
-    seconds: { type: 'string', default: '1' },
+    seconds: { type: 'string', default: '1.5' },
+    rounds: { type: 'string', default: '3' },
     dir: { type: 'string' },
     json: { type: 'string' },
     only: { type: 'string' },
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
 const sizes = args.sizes.split(',').map(Number);
 const appenderCounts = args.appenders.split(',').map(Number);
 const seconds = Number(args.seconds);
+const ROUNDS = Number(args.rounds);
 const only = args.only ? new Set(args.only.split(',')) : null;
 const root = mkdtempSync(join(args.dir ?? tmpdir(), 'uringfs-log-bench-'));
 const require = createRequire(import.meta.url);
@@ -56,8 +58,7 @@ const freshPath = () => join(root, `f${fileNo++}`);
  * Run `appenders` concurrent loops of `appendOne()` (a promise, or undefined when it completed
  * synchronously) for `seconds`; returns appends/s and latency percentiles in µs.
  */
-async function measure(appenders, appendOne) {
-  const latencies = [];
+async function measure(appenders, appendOne, seconds, latencies) {
   const deadline = performance.now() + seconds * 1000;
   let count = 0;
   const loop = async () => {
@@ -73,7 +74,13 @@ async function measure(appenders, appendOne) {
   };
   const start = performance.now();
   await Promise.all(Array.from({ length: appenders }, loop));
-  const elapsed = (performance.now() - start) / 1000;
+  return { count, elapsed: (performance.now() - start) / 1000 };
+}
+
+/** Appends/s over every round, and latency percentiles (µs) over every append. */
+function summarize(rounds, latencies) {
+  const count = rounds.reduce((n, r) => n + r.count, 0);
+  const elapsed = rounds.reduce((n, r) => n + r.elapsed, 0);
   latencies.sort((a, b) => a - b);
   const pct = (q) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 1000 : NaN);
   return { perSecond: count / elapsed, p50: pct(0.5), p99: pct(0.99), count };
@@ -99,7 +106,8 @@ const methods = [
     name: `uringfs/log '${mode}'`, durable: mode !== 'async',
     async setup(data) {
       const log = await openLog(freshPath(), { mode });
-      return { append: () => log.append(data), close: () => log.close() };
+      // idle: after its round, nothing of it is left for a later method's round to pay for.
+      return { append: () => log.append(data), idle: () => log.flush(), close: () => log.close() };
     },
   })),
   {
@@ -170,15 +178,20 @@ console.log(`\n${pad('size', 6)}${lpad('appenders', 10)}  ${pad('method', 42)}${
 for (const size of sizes) {
   const data = Buffer.alloc(size, 'x');
   for (const appenders of appenderCounts) {
-    const results = [];
-    for (const m of methods) {
-      if (m.peer?.skipped) continue;
-      const { append, close } = await m.setup(data);
-      try {
-        results.push({ m, r: await measure(appenders, append) });
-      } finally {
-        await close();
+    // Every method is set up first, then measured in interleaved rounds, so that a change of
+    // load (or of the disk's mood) during the cell touches every method alike.
+    const live = [];
+    for (const m of methods) if (!m.peer?.skipped) live.push({ m, ...(await m.setup(data)), rounds: [], latencies: [] });
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const x of live) {
+        x.rounds.push(await measure(appenders, x.append, seconds / ROUNDS, x.latencies));
+        await x.idle?.();
       }
+    }
+    const results = [];
+    for (const x of live) {
+      await x.close();
+      results.push({ m: x.m, r: summarize(x.rounds, x.latencies) });
     }
     const base = (durable) => results.find((x) => x.m.baseline && x.m.durable === durable)?.r.perSecond;
     for (const { m, r } of results) {
