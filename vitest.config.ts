@@ -12,6 +12,7 @@ const backendIndependent = [
   'test/api-docs.test.ts',
   'test/bench-harness.test.ts',
   'test/dropin-names.test.ts',
+  'test/log-crc32c.test.ts',
   'test/package-consumer.test.ts',
   'test/setup.test.ts',
 ];

@@ -87,7 +87,7 @@ export function invalidFdNative(fd: unknown): Error {
 }
 
 /** Node's error classes carry `code` as an own enumerable field and show it in the stack's first line. */
-function withCode<E extends Error>(err: E, code: string): E & { code: string } {
+export function withCode<E extends Error>(err: E, code: string): E & { code: string } {
   const e = err as E & { code: string };
   Object.defineProperty(e, 'code', { value: code, enumerable: true, writable: true, configurable: true });
   // The stack's first line shows the code ("TypeError [ERR_X]: ..."), as it

@@ -51,9 +51,11 @@ function summary(r: Reflection | undefined): string {
   return [text(r), ...(r.signatures ?? []).map(text), text(r.getSignature)].filter(Boolean).join(' ');
 }
 
-const entries = [
+const entries: { module: string; dist: string; mirror: Record<string, unknown> | null }[] = [
   { module: 'uringfs', dist: 'index.js', mirror: nodeFs as Record<string, unknown> },
   { module: 'promises', dist: 'promises.js', mirror: nodeFsPromises as Record<string, unknown> },
+  // uringfs/log has no node:fs counterpart to name.
+  { module: 'log', dist: 'log/index.js', mirror: null },
 ];
 
 describe('API reference (typedoc)', () => {
@@ -75,10 +77,10 @@ describe('API reference (typedoc)', () => {
       expect(undocumented).toEqual([]);
     });
 
-    it(`names the node:fs function each ${entry.module} function mirrors`, () => {
+    if (entry.mirror !== null) it(`names the node:fs function each ${entry.module} function mirrors`, () => {
       expect(project, 'typedoc wrote no api.json (see "builds without errors")').toBeDefined();
       const mod = project.children!.find((c) => c.name === entry.module)!;
-      const mirrored = mod.children!.filter((r) => r.kind !== KIND_REFERENCE && typeof entry.mirror[r.name] === 'function');
+      const mirrored = mod.children!.filter((r) => r.kind !== KIND_REFERENCE && typeof entry.mirror![r.name] === 'function');
       expect(mirrored.length).toBeGreaterThan(5);
       const silent = mirrored.filter((r) => !/\b(node:fs|fs|fsPromises|fsp)\b/.test(summary(r))).map((r) => r.name);
       expect(silent).toEqual([]);

@@ -150,6 +150,7 @@ describe('npm pack', () => {
       'package.json', 'README.md', 'LICENSE', 'binding.gyp', 'scripts/check-liburing.sh',
       'dist/index.js', 'dist/index.d.ts', 'dist/promises.js', 'dist/promises.d.ts', 'dist/binding.js',
       'dist/cjs/index.cjs', 'dist/cjs/index.d.cts', 'dist/cjs/promises.cjs', 'dist/cjs/promises.d.cts',
+      'dist/log/index.js', 'dist/log/index.d.ts', 'dist/cjs/log.cjs', 'dist/cjs/log.d.cts',
       `prebuilds/linux-${arch}/uringfs.glibc.node`, ...native,
     ]) expect(paths, p).toContain(p);
     // Every module in lib/ has its JavaScript and its declarations.
@@ -301,13 +302,14 @@ interface ConsumerOutput {
   bytesRead: number;
   error: { code: string; syscall: string; errno: number };
   completed: number;
+  log: { lsn: number; logged: string };
 }
 
 function expectConsumer(r: Result, text: string): void {
   expect(r.code, describeResult('consumer', r)).toBe(0);
   expect(unexpectedStderr(r.stderr), describeResult('consumer', r)).toBe('');
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ConsumerOutput;
-  expect(out).toMatchObject({ sync: text, callback: text, promise: text, onRing: text, bytesRead: 5, error: { code: 'ENOENT', syscall: 'open', errno: -2 } });
+  expect(out).toMatchObject({ sync: text, callback: text, promise: text, onRing: text, bytesRead: 5, error: { code: 'ENOENT', syscall: 'open', errno: -2 }, log: { lsn: 1, logged: 'logged' } });
   expect(out.completed).toBeGreaterThan(0);
 }
 
@@ -406,6 +408,14 @@ describe('TypeScript consumers (tsc --noEmit, the package declarations checked t
 import { readFileSync, readFile, defaultRing, setDefaultRing, Ring, Batch, Stats, readFiles, type RingOptions, type RingStats, type SystemError, type Outcome } from 'uringfs';
 import * as fsp from 'uringfs/promises';
 import { open, FileHandle } from 'uringfs/promises';
+import { openLog, Log, type LogOptions, type CommitMode, type LogRecord } from 'uringfs/log';
+
+const logOptions: LogOptions = { mode: 'group', groupDelayMs: 0, segmentSize: 1 << 20 };
+const mode: CommitMode = 'sync';
+const log: Promise<Log> = openLog('/tmp/log', logOptions);
+void log.then(async (l) => { const lsn: number = await l.append('x', { mode }); for await (const r of l.read()) { const rec: LogRecord = r; void rec; } void lsn; });
+// @ts-expect-error: not a commit mode
+openLog('/tmp/log', { mode: 'eventually' });
 
 const data: Buffer | string = readFileSync('/etc/hostname', 'utf8');
 readFile('/etc/hostname', 'utf8', (err: NodeJS.ErrnoException | null, text: string) => { void err; void text; });
@@ -437,13 +447,15 @@ export { data, previous, n, outcomes, handle, text, st, files, viaRing, handleOn
       'cjs.cts': `
 import uringfs = require('uringfs');
 import promises = require('uringfs/promises');
+import uringlog = require('uringfs/log');
+const opened: Promise<uringlog.Log> = uringlog.openLog('/tmp/log');
 const data: Buffer | string = uringfs.readFileSync('/etc/hostname');
 const ring: uringfs.Ring = uringfs.defaultRing();
 const p: Promise<Buffer | string> = promises.readFile('/etc/hostname');
 const same: boolean = uringfs.promises.readFile === promises.readFile;
 // @ts-expect-error: no such export
 uringfs.readFileSynk('/etc/hostname');
-export = { data, ring, p, same };
+export = { data, ring, p, same, opened };
 `,
     });
     expect(r.code, describeResult('tsc (nodenext)', r)).toBe(0);
@@ -455,12 +467,14 @@ export = { data, ring, p, same };
       'legacy.ts': `
 import { readFileSync, defaultRing } from 'uringfs';
 import { readFile } from 'uringfs/promises';
+import { openLog, type Log } from 'uringfs/log';
+const log: Promise<Log> = openLog('/tmp/log');
 const data: Buffer | string = readFileSync('/etc/hostname');
 const completed: number = defaultRing().stats().completed;
 const p: Promise<Buffer | string> = readFile('/etc/hostname');
 // @ts-expect-error: no such export
 import { readFileSynk } from 'uringfs';
-export { data, completed, p, readFileSynk };
+export { data, completed, p, readFileSynk, log };
 `,
     });
     expect(r.code, describeResult('tsc (node10)', r)).toBe(0);
