@@ -34,6 +34,8 @@ export interface NativeRing {
   flush(): number;
   /** IOSQE_* flags (e.g. IOSQE_IO_LINK = 4) applied to every op queued from now on, until changed. */
   setSqeFlags(flags: number): void;
+  /** Before a direct close(2) of `fd`: submit what is queued (on the pool, also wait until the ops queued on `fd` have run). */
+  settleFd(fd: number): void;
   /** Make room for `count` ops to go to the kernel in one submit (submitting what is queued first if needed); false if impossible. */
   reserve(count: number): boolean;
   /**

@@ -184,6 +184,8 @@ export class Ring {
   #fixedBufferOps = 0;
   #callbacks: RingCallbacks | undefined;
   #promises: RingPromises | undefined;
+  /** In liveRings: this ring may hold ops (queued, in flight or in the backlog). */
+  #listed = false;
   // Held here: the native ring references it weakly while idle (strongly
   // while ops are pending), so that an idle ring can be collected.
   readonly #onCompletions = (count: number): void => this.#dispatch(this.#completions, count);
@@ -283,6 +285,10 @@ export class Ring {
       for (const op of Array.isArray(work) ? work : [work]) queueMicrotask(() => complete(op, RING_CLOSED));
       return;
     }
+    if (!this.#listed) {
+      this.#listed = true;
+      liveRings.add(this);
+    }
     // An op on a registered file holds its slot from now until it completes.
     if (Array.isArray(work)) {
       for (const op of work) if (op.file !== null) op.fd = op.file.acquire();
@@ -359,6 +365,29 @@ export class Ring {
     if (r === 0) return NOT_QUEUED;
     this.#completeLocally(op, r);
     return REFUSED;
+  }
+
+  /**
+   * @internal
+   * Before a direct close(2) of `fd` (closeSync): ops on `fd` this ring accepted must reach the
+   * kernel (which resolves their fd as it issues them) before the number can be reused — those
+   * waiting in the backlog for room in the CQ go now, beyond the cap (the kernel keeps overflowed
+   * completions), then everything queued is submitted; the pool also waits until they ran.
+   */
+  settleFd(fd: number): void {
+    if (this.#closed) return;
+    if (this.#backlogHead < this.#backlog.length) {
+      const waiting = this.#backlog.slice(this.#backlogHead);
+      const onFd = waiting.filter((work) => [work].flat().some((op) => op.fd === fd && op.file === null));
+      if (onFd.length > 0) {
+        this.#backlog = waiting.filter((work) => !onFd.includes(work));
+        this.#backlogHead = 0;
+        for (const work of onFd) {
+          if (!this.#start(work, true)) break;  // the SQ would not take it: back first in line
+        }
+      }
+    }
+    this.#native.settleFd(fd);
   }
 
   /**
@@ -459,6 +488,10 @@ export class Ring {
       complete(op, c[2 * i + 1]);
     }
     this.#pump();
+    if (this.#inFlight === 0 && this.#backlogHead === this.#backlog.length && this.#listed) {
+      this.#listed = false;
+      liveRings.delete(this);
+    }
   }
 
   readonly #dispatchDeferred = (): void => {
@@ -588,6 +621,8 @@ export class Ring {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#listed = false;
+    liveRings.delete(this);
     // The kernel's real results for what was pending (an open that completed
     // returned an fd its owner must close) — handed out on the next tick,
     // never from inside close().
@@ -616,6 +651,18 @@ export class Ring {
     this.#inFlight = 0;
     if (finished.length > 0) process.nextTick(() => { for (const [op, result] of finished) complete(op, result); });
   }
+}
+
+/**
+ * Rings of this JS environment that may hold ops: closeSync settles each before closing (see
+ * Ring.settleFd). A ring is listed from its first op until it has none left, so an idle ring is
+ * not held here.
+ */
+const liveRings = new Set<Ring>();
+
+/** @internal Before closing `fd` with a direct syscall: see Ring.settleFd. */
+export function settleFdEverywhere(fd: number): void {
+  for (const ring of liveRings) ring.settleFd(fd);
 }
 
 /** Hand a result to an op's `done`, once. A throwing user callback surfaces as uncaught, without losing the others. */

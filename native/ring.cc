@@ -10,6 +10,7 @@
 // close() and the environment cleanup hook cancel, then wait for every CQE.
 #include <fcntl.h>
 #include <liburing.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -53,6 +54,7 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   Napi::Value QueueNop(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value SetSqeFlags(const Napi::CallbackInfo& info);
+  Napi::Value SettleFd(const Napi::CallbackInfo& info);
   Napi::Value Reserve(const Napi::CallbackInfo& info);
   Napi::Value WaitCompletions(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
@@ -115,6 +117,7 @@ Napi::Function Ring::Define(Napi::Env env) {
     InstanceMethod<&Ring::QueueNop>("nop"),
     InstanceMethod<&Ring::Flush>("flush"),
     InstanceMethod<&Ring::SetSqeFlags>("setSqeFlags"),
+    InstanceMethod<&Ring::SettleFd>("settleFd"),
     InstanceMethod<&Ring::Reserve>("reserve"),
     InstanceMethod<&Ring::WaitCompletions>("waitCompletions"),
     InstanceMethod<&Ring::Close>("shutdown"),
@@ -407,6 +410,19 @@ unsigned Ring::ReapInto(int32_t* out, unsigned cap, unsigned* seen) {
 // setSqeFlags(flags): IOSQE_* flags for the SQEs queued from now on.
 Napi::Value Ring::SetSqeFlags(const Napi::CallbackInfo& info) {
   sqe_flags_ = static_cast<uint8_t>(UINT_ARG(0));
+  return info.Env().Undefined();
+}
+
+// settleFd(fd): lib/ is about to close `fd` with a direct syscall (closeSync).
+// The kernel resolves an op's fd when it issues the op, so submit what is
+// queued now: each op then refers to the file it was meant for, whatever
+// file reuses the number later. (An SQPOLL thread issues them by itself:
+// wait, briefly, until it has taken them.)
+Napi::Value Ring::SettleFd(const Napi::CallbackInfo& info) {
+  if (open_ && !closing_ && io_uring_sq_ready(&ring_) > 0) {
+    Submit();
+    for (int spins = 0; sqpoll_ && spins < 100000 && io_uring_sq_ready(&ring_) > 0; spins++) sched_yield();
+  }
   return info.Env().Undefined();
 }
 

@@ -11,7 +11,7 @@ import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as uringFs from '../lib/index.js';
-import { Ring, Poller } from '../lib/index.js';
+import { Ring, Poller, closeSync, openSync } from '../lib/index.js';
 import * as uringPromises from '../lib/promises.js';
 import { mkfifo, tempDir } from './fixtures/helpers.js';
 
@@ -19,7 +19,7 @@ let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => { tmp = tempDir('iso'); });
 afterAll(() => tmp.remove());
 
-const { O_RDWR, O_NONBLOCK } = nodeFs.constants;
+const { O_RDWR, O_NONBLOCK, O_WRONLY, O_CREAT, O_TRUNC, O_RDONLY } = nodeFs.constants;
 
 describe('async context of callbacks (AsyncLocalStorage)', () => {
   it("a callback op runs in its caller's context, not in the context that created the ring", async () => {
@@ -133,5 +133,101 @@ describe('async context of callbacks (AsyncLocalStorage)', () => {
       poller.close();
       nodeFs.closeSync(fd);
     }
+  });
+});
+
+/** A file with nothing in it, opened for writing; its name. */
+function emptyFile(name: string): { path: string; fd: number } {
+  const path = join(tmp.dir, name);
+  return { path, fd: nodeFs.openSync(path, O_WRONLY | O_CREAT | O_TRUNC) };
+}
+
+describe('a close never overtakes earlier ops on its fd', () => {
+  it('closeSync after a callback write in the same turn: the write lands in its file, not in the file that reuses the fd', async () => {
+    const results: { a: string; b: string; err: unknown }[] = [];
+    for (let i = 0; i < 8; i++) {
+      const a = emptyFile(`cs-a${i}`);
+      const written = new Promise<unknown>((resolve) => uringFs.write(a.fd, Buffer.from('for-A'), (err) => resolve(err)));
+      closeSync(a.fd);
+      const bPath = join(tmp.dir, `cs-b${i}`);
+      const b = openSync(bPath, O_WRONLY | O_CREAT | O_TRUNC);
+      expect(b).toBe(a.fd);  // the number was reused
+      const err = await written;
+      nodeFs.closeSync(b);
+      results.push({ a: nodeFs.readFileSync(a.path, 'utf8'), b: nodeFs.readFileSync(bPath, 'utf8'), err });
+    }
+    expect(results).toEqual(Array.from({ length: 8 }, () => ({ a: 'for-A', b: '', err: null })));
+  });
+
+  it("submit: 'immediate', issued from a completion callback (the flush waits for the drain's end)", async () => {
+    const ring = new Ring({ submit: 'immediate' });
+    try {
+      const a = emptyFile('imm-a');
+      const bPath = join(tmp.dir, 'imm-b');
+      const err = await new Promise((resolve) => {
+        ring.callbacks.stat(a.path, () => {
+          ring.callbacks.write(a.fd, Buffer.from('for-A'), (e) => resolve(e));
+          closeSync(a.fd);
+          const b = openSync(bPath, O_WRONLY | O_CREAT | O_TRUNC);
+          expect(b).toBe(a.fd);
+          setTimeout(() => nodeFs.closeSync(b), 200);
+        });
+      });
+      await new Promise((r) => setTimeout(r, 250));
+      expect({ err, a: nodeFs.readFileSync(a.path, 'utf8'), b: nodeFs.readFileSync(bPath, 'utf8') }).toEqual({ err: null, a: 'for-A', b: '' });
+    } finally {
+      ring.close();
+    }
+  });
+
+  it("closeSync with the fd's ops waiting in the ring's backlog (CQ full of pending FIFO reads)", async () => {
+    const ring = new Ring({ entries: 1 });  // CQ 4: at most 4 ops in flight
+    const fifo = join(tmp.dir, 'backlog.fifo');
+    mkfifo(fifo);
+    const pipeFd = nodeFs.openSync(fifo, O_RDWR | O_NONBLOCK);
+    try {
+      const stuck = Array.from({ length: ring.cqEntries }, () => new Promise((resolve) => {
+        ring.callbacks.read(pipeFd, Buffer.alloc(1), 0, 1, null, (err, n) => resolve(err ?? n));
+      }));
+      await new Promise((r) => setTimeout(r, 20));
+      const a = emptyFile('bl-a');
+      const written = new Promise((resolve) => ring.callbacks.write(a.fd, Buffer.from('for-A'), (e) => resolve(e)));
+      expect(ring.stats().waiting).toBe(1);
+      closeSync(a.fd);
+      const bPath = join(tmp.dir, 'bl-b');
+      const b = openSync(bPath, O_WRONLY | O_CREAT | O_TRUNC);
+      expect(b).toBe(a.fd);
+      nodeFs.writeSync(pipeFd, 'x'.repeat(ring.cqEntries));  // let the FIFO reads finish
+      await Promise.all(stuck);
+      const err = await written;
+      nodeFs.closeSync(b);
+      expect({ err, a: nodeFs.readFileSync(a.path, 'utf8'), b: nodeFs.readFileSync(bPath, 'utf8') }).toEqual({ err: null, a: 'for-A', b: '' });
+    } finally {
+      ring.close();
+      nodeFs.closeSync(pipeFd);
+    }
+  });
+
+  it('async close issued with earlier writes in the same turn runs after them (many files, concurrent opens)', async () => {
+    const N = 200;
+    const files = Array.from({ length: N }, (_, i) => emptyFile(`ac-${i}`));
+    const data = Buffer.alloc(4096, 'w');
+    const outcomes: Promise<string>[] = [];
+    for (const f of files) {
+      outcomes.push(new Promise((resolve) => uringFs.write(f.fd, data, (err, n) => resolve(err ? (err as NodeJS.ErrnoException).code! : `w${n}`))));
+      outcomes.push(new Promise((resolve) => uringFs.close(f.fd, (err) => resolve(err ? err.code! : 'closed'))));
+      // Opens that may take a number a close frees.
+      outcomes.push(new Promise((resolve) => uringFs.open(join(tmp.dir, 'ac-other'), O_RDONLY | O_CREAT, (err, fd) => {
+        if (!err) nodeFs.closeSync(fd);
+        resolve(err ? err.code! : 'opened');
+      })));
+    }
+    nodeFs.writeFileSync(join(tmp.dir, 'ac-other'), '');
+    const got = await Promise.all(outcomes);
+    const bad = got.filter((s, i) => s !== (i % 3 === 0 ? 'w4096' : i % 3 === 1 ? 'closed' : 'opened'));
+    expect(bad).toEqual([]);
+    const sizes = files.map((f) => nodeFs.statSync(f.path).size);
+    expect(sizes.filter((s) => s !== 4096)).toEqual([]);
+    expect(nodeFs.statSync(join(tmp.dir, 'ac-other')).size).toBe(0);
   });
 });
