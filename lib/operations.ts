@@ -3,9 +3,9 @@
 // already validated; these functions hold the I/O logic and error shapes.
 import { Buffer } from 'node:buffer';
 import { binding } from './binding.js';
-import { AbortError, fileTooLarge, unknownEncoding } from './errors.js';
+import { AbortError, bufferDetached, fileTooLarge, unknownEncoding } from './errors.js';
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
-import { resultError } from './ring.js';
+import { BUFFER_DETACHED, resultError } from './ring.js';
 import type { Steps } from './run.js';
 import { makeStats, statxTypeAndSize, type BigIntStats, type Stats } from './stats.js';
 import { kIoMaxLength, pathBytes, type Encoding } from './validate.js';
@@ -26,14 +26,24 @@ export function* closeSteps(fd: number): Steps<void> {
   if (r < 0) throw resultError(r, 'close');
 }
 
+/**
+ * @internal For bench/stream-probe.mjs only: whether node:fs-shaped reads and writes probe their
+ * fd (ESPIPE for a position on a pipe, reads from pipes through the op's own memory).
+ */
+export const streamProbe = { enabled: true };
+
 export function* readSteps(fd: number, view: View, offset: number, length: number, position: number | bigint): Steps<number> {
-  const r = yield readOp(fd, view, offset, length, position);
-  if (r < 0) throw resultError(r, 'read');
+  const op = readOp(fd, view, offset, length, position);
+  op.probe = streamProbe.enabled;
+  const r = yield op;
+  if (r < 0) throw r === BUFFER_DETACHED ? bufferDetached('read', op.dropped) : resultError(r, 'read');
   return r;
 }
 
 export function* writeSteps(fd: number, view: View, offset: number, length: number, position: number | bigint): Steps<number> {
-  const r = yield writeOp(fd, view, offset, length, position);
+  const op = writeOp(fd, view, offset, length, position);
+  op.probe = streamProbe.enabled;
+  const r = yield op;
   if (r < 0) throw resultError(r, 'write');
   return r;
 }
@@ -44,8 +54,10 @@ export function* vectorSteps(write: boolean, fd: number, views: View[], position
     if (write) return 0;
     throw resultError(-22, 'read');
   }
-  const r = yield vectorOp(write, fd, views, position);
-  if (r < 0) throw resultError(r, write ? 'write' : 'read');
+  const op = vectorOp(write, fd, views, position);
+  op.probe = streamProbe.enabled;
+  const r = yield op;
+  if (r < 0) throw r === BUFFER_DETACHED ? bufferDetached('read', op.dropped) : resultError(r, write ? 'write' : 'read');
   return r;
 }
 

@@ -6,6 +6,7 @@ import type { NativeRing, NativeThreadRing } from './binding.js';
 import { invalidArgType, invalidArgValue, ringClosed, systemError } from './errors.js';
 import { Batch } from './batch.js';
 import { callbacksOn, promisesOn, type RingCallbacks, type RingPromises } from './bound.js';
+import { Buffer } from 'node:buffer';
 import { Op, OpCode } from './op.js';
 import { RegisteredBuffers, RegisteredFile } from './registered.js';
 import { validateFd, validateInteger, validateObject } from './validate.js';
@@ -18,6 +19,12 @@ export const EBADF = -9;
 const IOSQE_FIXED_FILE = 1 << 0;
 /** IOSQE_IO_LINK: the next SQE starts only if this one succeeds. */
 const IOSQE_IO_LINK = 1 << 2;
+/** Not an IOSQE flag: the native queue probes the fd of a node:fs-shaped read or write (native kProbeStreamFlag). */
+const PROBE_STREAM = 1 << 8;
+/** The native answer for a read at the current position of a pipe, FIFO, socket or tty (kStreamRead). */
+const STREAM_READ = 2;
+/** A result that is not an errno: a read from a pipe completed after its buffer was detached (its bytes were dropped). */
+export const BUFFER_DETACHED = -(2 ** 31) + 1;
 const HISTOGRAM_LABELS = ['1', '2-3', '4-7', '8-15', '16-31', '32-63', '64-127', '128-255', '256-511', '512+'];
 
 // io_uring_setup flags (linux/io_uring.h).
@@ -344,7 +351,11 @@ export class Ring {
 
   /** Queue one op into the SQ with the IOSQE flags `link`; `afterLink`: an op of a chain after its first. */
   #startOp(op: Op, link: number, afterLink = false): StartResult {
-    const flags = op.file === null ? link : link | IOSQE_FIXED_FILE;
+    let flags: number;
+    if (op.file !== null) flags = link | IOSQE_FIXED_FILE;
+    else if (op.probe) flags = link | PROBE_STREAM;
+    else if (op.code <= OpCode.Writev) flags = link;  // a batch's read or write: io_uring's semantics
+    else flags = link | (this.#sqeFlags & PROBE_STREAM);  // means nothing to other ops: no switch
     if (flags !== this.#sqeFlags) {
       this.#sqeFlags = flags;
       this.#native.setSqeFlags(flags);
@@ -363,6 +374,10 @@ export class Ring {
     this.#ops[id] = undefined;
     this.#freeIds.push(id);
     if (r === 0) return NOT_QUEUED;
+    if (r === STREAM_READ) {
+      readThroughOwnMemory(op);
+      return this.#startOp(op, link, afterLink);
+    }
     this.#completeLocally(op, r);
     return REFUSED;
   }
@@ -665,10 +680,53 @@ export function settleFdEverywhere(fd: number): void {
   for (const ring of liveRings) ring.settleFd(fd);
 }
 
+/**
+ * Turn a read (or readv) from a pipe, FIFO, socket or tty — which can wait without bound — into a
+ * read into memory the op owns: were the caller's buffer transferred and freed meanwhile, the
+ * kernel (or a worker) would write into memory that is no longer the buffer's. The bytes are
+ * copied into the caller's ranges on completion (deliverRead).
+ */
+function readThroughOwnMemory(op: Op): void {
+  const views = op.views ?? [op.view!];
+  const delivery: [Uint8Array, number][] = [];
+  let total = 0;
+  for (const view of views) {
+    const offset = op.views === null ? op.offset : 0;
+    const length = op.views === null ? op.length : view.byteLength;
+    delivery.push([new Uint8Array(view.buffer, view.byteOffset + offset, length), length]);
+    total += length;
+  }
+  op.code = OpCode.Read;
+  op.view = Buffer.allocUnsafeSlow(total);
+  op.views = null;
+  op.offset = 0;
+  op.length = total;
+  op.delivery = delivery;
+  op.probe = false;  // what it is is known now; the position is the current one
+}
+
+/** Copy a completed read's bytes from the op's memory to the caller's ranges; BUFFER_DETACHED if one is gone. */
+function deliverRead(op: Op, result: number): number {
+  const from = op.view as Buffer;
+  let at = 0;
+  for (const [window, length] of op.delivery!) {
+    if (at === result) break;
+    const n = Math.min(length, result - at);
+    if (window.byteLength < n) {
+      op.dropped = result;
+      return BUFFER_DETACHED;
+    }
+    window.set(from.subarray(at, at + n));
+    at += n;
+  }
+  return result;
+}
+
 /** Hand a result to an op's `done`, once. A throwing user callback surfaces as uncaught, without losing the others. */
 function complete(op: Op, result: number): void {
   const done = op.done!;
   op.done = null;
+  if (op.delivery !== null && result > 0) result = deliverRead(op, result);
   if (op.file !== null && op.fd !== -1) op.file.settle();
   try {
     done(result, op);

@@ -89,6 +89,7 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   CompletionPort port_;
   napi_env env_ = nullptr;
   uint8_t sqe_flags_ = 0;  // applied to every SQE queued (IOSQE_IO_LINK for chains)
+  bool probe_stream_ = false;  // kProbeStreamFlag: reads and writes queued now are node:fs-shaped
   // With DEFER_TASKRUN, completions are posted only when this thread asks
   // (io_uring_get_events); the eventfd fires while the CQ is still empty.
   bool defer_taskrun_ = false;
@@ -201,6 +202,10 @@ Napi::Value Ring::QueueRW(const Napi::CallbackInfo& info, int opcode) {
   int64_t pos = PositionArg(info[5]);
   uint8_t* p = RangeIn(b, off, len);
   if (!p) return Napi::Number::New(env, -EFAULT);
+  if (probe_stream_) {
+    int probe = ProbeStream(fd, pos, opcode == IORING_OP_READ);
+    if (probe != 0) return Napi::Number::New(env, probe);
+  }
   int buffer_index = info.Length() > 6 ? IntArg(info[6]) : -1;
   if (buffer_index >= 0) {
     if (static_cast<size_t>(buffer_index) >= fixed_buffers_.size()) return Napi::Number::New(env, -EFAULT);
@@ -229,6 +234,10 @@ Napi::Value Ring::QueueRWV(const Napi::CallbackInfo& info, int opcode) {
   int n = FillIovecs(info[2].As<Napi::Array>(), iov);
   if (n < 0) return Napi::Number::New(env, n);
   int64_t pos = PositionArg(info[4]);
+  if (probe_stream_) {
+    int probe = ProbeStream(fd, pos, opcode == IORING_OP_READV);
+    if (probe != 0) return Napi::Number::New(env, probe);
+  }
   io_uring_sqe* sqe = NextSqe();
   if (!sqe) return Napi::Number::New(env, 0);
   io_uring_prep_rw(opcode, sqe, fd, iov.data, static_cast<unsigned>(n), static_cast<uint64_t>(pos));
@@ -407,9 +416,12 @@ unsigned Ring::ReapInto(int32_t* out, unsigned cap, unsigned* seen) {
   }
 }
 
-// setSqeFlags(flags): IOSQE_* flags for the SQEs queued from now on.
+// setSqeFlags(flags): IOSQE_* flags for the SQEs queued from now on, and
+// kProbeStreamFlag (never with IOSQE_FIXED_FILE: the fd is then a slot).
 Napi::Value Ring::SetSqeFlags(const Napi::CallbackInfo& info) {
-  sqe_flags_ = static_cast<uint8_t>(UINT_ARG(0));
+  unsigned flags = UINT_ARG(0);
+  sqe_flags_ = static_cast<uint8_t>(flags & 0xff);
+  probe_stream_ = (flags & kProbeStreamFlag) != 0 && !(flags & IOSQE_FIXED_FILE);
   return info.Env().Undefined();
 }
 

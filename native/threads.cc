@@ -136,6 +136,7 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   // JS thread only.
   std::vector<ThreadOp> pending_list_;  // queued, not yet handed to workers
   uint8_t sqe_flags_ = 0;
+  bool probe_stream_ = false;  // kProbeStreamFlag: reads and writes queued now are node:fs-shaped
   uint64_t next_seq_ = 0;  // ThreadOp::seq of the last op queued
   // Registered files: each slot holds a descriptor of its own (a dup), as
   // io_uring's table holds a file reference. lib/ empties a slot only when
@@ -273,6 +274,10 @@ Napi::Value ThreadRing::QueueRW(const Napi::CallbackInfo& info, ThreadOpKind kin
   // io_uring's sqe->len is 32 bits; keep the same truncation.
   op.length = static_cast<unsigned>(len);
   op.position = PositionArg(info[5]);
+  if (probe_stream_) {
+    int probe = ProbeStream(op.fd, op.position, kind == ThreadOpKind::Read);
+    if (probe != 0) return Napi::Number::New(env, probe);
+  }
   return Queue(env, op);
 }
 
@@ -289,6 +294,10 @@ Napi::Value ThreadRing::QueueRWV(const Napi::CallbackInfo& info, ThreadOpKind ki
   op.buffer = iov.data;
   op.length = static_cast<unsigned>(n);
   op.position = PositionArg(info[4]);
+  if (probe_stream_) {
+    int probe = ProbeStream(op.fd, op.position, kind == ThreadOpKind::Readv);
+    if (probe != 0) return Napi::Number::New(env, probe);
+  }
   return Queue(env, op);
 }
 
@@ -709,9 +718,12 @@ void ThreadRing::Drain() {
   if (open_ && !closing_) HandOff();
 }
 
-// setSqeFlags(flags): IOSQE_IO_LINK (4) links the ops queued from now on.
+// setSqeFlags(flags): IOSQE_IO_LINK (4) links the ops queued from now on;
+// kProbeStreamFlag marks node:fs-shaped reads and writes (see ProbeStream).
 Napi::Value ThreadRing::SetSqeFlags(const Napi::CallbackInfo& info) {
-  sqe_flags_ = static_cast<uint8_t>(UINT_ARG(0));
+  unsigned flags = UINT_ARG(0);
+  sqe_flags_ = static_cast<uint8_t>(flags & 0xff);
+  probe_stream_ = (flags & kProbeStreamFlag) != 0 && !(flags & kFixedFileFlag);
   return info.Env().Undefined();
 }
 

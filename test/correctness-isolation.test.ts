@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as uringFs from '../lib/index.js';
 import { Ring, Poller, closeSync, openSync } from '../lib/index.js';
 import * as uringPromises from '../lib/promises.js';
-import { mkfifo, tempDir } from './fixtures/helpers.js';
+import { fixture, mkfifo, packageRoot, runNode, tempDir } from './fixtures/helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => { tmp = tempDir('iso'); });
@@ -229,5 +229,91 @@ describe('a close never overtakes earlier ops on its fd', () => {
     const sizes = files.map((f) => nodeFs.statSync(f.path).size);
     expect(sizes.filter((s) => s !== 4096)).toEqual([]);
     expect(nodeFs.statSync(join(tmp.dir, 'ac-other')).size).toBe(0);
+  });
+});
+
+describe('positioned reads and writes on a FIFO fail with ESPIPE, as in node:fs', () => {
+  function withFifo(name: string, body: (fd: number) => Promise<void>): Promise<void> {
+    const fifo = join(tmp.dir, name);
+    mkfifo(fifo);
+    const fd = nodeFs.openSync(fifo, O_RDWR | O_NONBLOCK);
+    return body(fd).finally(() => nodeFs.closeSync(fd));
+  }
+
+  it('node:fs itself', async () => {
+    await withFifo('node.fifo', async (fd) => {
+      nodeFs.writeSync(fd, 'hello');
+      const err = await new Promise<NodeJS.ErrnoException | null>((resolve) => nodeFs.read(fd, Buffer.alloc(5), 0, 5, 0, (e) => resolve(e)));
+      expect(err?.code).toBe('ESPIPE');
+      expect(nodeFs.readSync(fd, Buffer.alloc(5))).toBe(5);
+    });
+  });
+
+  for (const flavour of ['callback', 'promise'] as const) {
+    it(`read at position 0 (${flavour}): ESPIPE, and the data stays in the FIFO`, async () => {
+      await withFifo(`r-${flavour}.fifo`, async (fd) => {
+        nodeFs.writeSync(fd, 'hello');
+        let err: NodeJS.ErrnoException | null;
+        if (flavour === 'callback') {
+          err = await new Promise((resolve) => uringFs.read(fd, Buffer.alloc(5), 0, 5, 0, (e) => resolve(e)));
+        } else {
+          const fh = await uringPromises.open(`/proc/self/fd/${fd}`, O_RDWR | O_NONBLOCK);
+          err = await fh.read(Buffer.alloc(5), 0, 5, 0).then(() => null, (e: NodeJS.ErrnoException) => e);
+          await fh.close();
+        }
+        expect(err).toMatchObject({ code: 'ESPIPE', syscall: 'read', errno: -29 });
+        const left = Buffer.alloc(8);
+        expect(left.subarray(0, nodeFs.readSync(fd, left)).toString()).toBe('hello');
+      });
+    });
+
+    it(`write at position 0 (${flavour}) and readv at position 0: ESPIPE, nothing written or read`, async () => {
+      await withFifo(`w-${flavour}.fifo`, async (fd) => {
+        let errs: (string | undefined)[];
+        if (flavour === 'callback') {
+          const w = await new Promise<NodeJS.ErrnoException | null>((resolve) => uringFs.write(fd, Buffer.from('abc'), 0, 3, 0, (e) => resolve(e)));
+          nodeFs.writeSync(fd, 'kept');
+          const rv = await new Promise<NodeJS.ErrnoException | null>((resolve) => uringFs.readv(fd, [Buffer.alloc(4)], 0, (e) => resolve(e)));
+          errs = [w?.code, rv?.code];
+        } else {
+          const fh = await uringPromises.open(`/proc/self/fd/${fd}`, O_RDWR | O_NONBLOCK);
+          const w = await fh.write(Buffer.from('abc'), 0, 3, 0).then(() => undefined, (e: NodeJS.ErrnoException) => e.code);
+          nodeFs.writeSync(fd, 'kept');
+          const rv = await fh.readv([Buffer.alloc(4)], 0).then(() => undefined, (e: NodeJS.ErrnoException) => e.code);
+          await fh.close();
+          errs = [w, rv];
+        }
+        expect(errs).toEqual(['ESPIPE', 'ESPIPE']);
+        const left = Buffer.alloc(8);
+        expect(left.subarray(0, nodeFs.readSync(fd, left)).toString()).toBe('kept');
+      });
+    });
+  }
+
+  it('a read at the current position (null) still reads the FIFO', async () => {
+    await withFifo('null.fifo', async (fd) => {
+      nodeFs.writeSync(fd, 'hello');
+      const buf = Buffer.alloc(5);
+      const n = await new Promise((resolve) => uringFs.read(fd, buf, 0, 5, null, (e, count) => resolve(e ?? count)));
+      expect([n, buf.toString()]).toEqual([5, 'hello']);
+    });
+  });
+});
+
+describe('a buffer transferred while a FIFO read is in flight', () => {
+  for (const flavour of ['callback', 'promise']) {
+    it(`the kernel never writes into the freed memory; the read reports the dropped data (${flavour})`, async () => {
+      const fifo = join(tmp.dir, `transfer-${flavour}.fifo`);
+      mkfifo(fifo);
+      const r = await runNode(['--expose-gc', fixture('iso-transfer-read.mjs'), fifo, flavour], 30_000);
+      expect(r.timedOut, r.stderr).toBe(false);
+      expect(r.signal, r.stderr).toBe(null);
+      const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      expect(out, r.stderr).toEqual({ corrupted: 0, code: 'ERR_URINGFS_BUFFER_DETACHED', bytesRead: 65536 });
+      expect(r.code).toBe(0);
+    });
+  }
+  it('the fixture imports the built package', () => {
+    expect(nodeFs.existsSync(join(packageRoot, 'dist', 'index.js'))).toBe(true);
   });
 });
