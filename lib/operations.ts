@@ -32,30 +32,46 @@ export function* closeSteps(fd: number): Steps<void> {
  */
 export const streamProbe = { enabled: true };
 
-export function* readSteps(fd: number, view: View, offset: number, length: number, position: number | bigint): Steps<number> {
+const S_IFMT = 0o170000, S_IFREG = 0o100000, S_IFDIR = 0o040000, S_IFBLK = 0o060000;
+const STATX_TYPE = 1;
+
+/**
+ * Whether reads and writes on `fd` need the per-op probe (ring.ts PROBE_STREAM): false for a regular
+ * file, directory or block device, which can always seek. For an fd held by its owner for its
+ * lifetime (a FileHandle), asked once: its later reads and writes then cost no syscall more.
+ */
+export function needsStreamProbe(fd: number): boolean {
+  const out = Buffer.allocUnsafe(STATX_SIZE);
+  if (binding.sync.statx(fd, null, AT_EMPTY_PATH, STATX_TYPE, out) < 0) return true;
+  const type = out.readUInt16LE(28) & S_IFMT;  // stx_mode
+  return !(type === S_IFREG || type === S_IFDIR || type === S_IFBLK);
+}
+
+/** `probe`: false when the caller knows the fd can seek (see needsStreamProbe). */
+export function* readSteps(fd: number, view: View, offset: number, length: number, position: number | bigint, probe = true): Steps<number> {
   const op = readOp(fd, view, offset, length, position);
-  op.probe = streamProbe.enabled;
+  op.probe = probe && streamProbe.enabled;
   const r = yield op;
   if (r < 0) throw r === BUFFER_DETACHED ? bufferDetached('read', op.dropped) : resultError(r, 'read');
   return r;
 }
 
-export function* writeSteps(fd: number, view: View, offset: number, length: number, position: number | bigint): Steps<number> {
+export function* writeSteps(fd: number, view: View, offset: number, length: number, position: number | bigint, probe = true): Steps<number> {
   const op = writeOp(fd, view, offset, length, position);
-  op.probe = streamProbe.enabled;
+  op.probe = probe && streamProbe.enabled;
   const r = yield op;
   if (r < 0) throw resultError(r, 'write');
   return r;
 }
 
 /** readv/writev. With no buffers, a write does nothing (0) and a read fails with EINVAL, as in node:fs (libuv refuses zero iovecs). */
-export function* vectorSteps(write: boolean, fd: number, views: View[], position: number | bigint): Steps<number> {
+export function* vectorSteps(write: boolean, fd: number, views: View[], position: number | bigint, probe = true): Steps<number> {
   if (views.length === 0) {
     if (write) return 0;
     throw resultError(-22, 'read');
   }
   const op = vectorOp(write, fd, views, position);
-  op.probe = streamProbe.enabled;
+  op.probe = probe && streamProbe.enabled;
   const r = yield op;
   if (r < 0) throw r === BUFFER_DETACHED ? bufferDetached('read', op.dropped) : resultError(r, write ? 'write' : 'read');
   return r;
