@@ -226,7 +226,8 @@ function* readKnownSize(fd: number, size: number, fromStart: boolean, signal: Ab
   let filled = 0;
   while (filled < size) {
     if (filled > 0) checkSignal(signal);
-    const n = yield* readSteps(fd, buffer, filled, size - filled, fromStart ? filled : -1);
+    // A regular file (statx said so), into memory of our own: no probe.
+    const n = yield* readSteps(fd, buffer, filled, size - filled, fromStart ? filled : -1, false);
     if (n === 0) break;
     filled += n;
   }
@@ -239,7 +240,8 @@ function* readToEnd(fd: number, signal: AbortSignal | undefined): Steps<Buffer> 
   for (;;) {
     if (total > 0) checkSignal(signal);
     const chunk = Buffer.allocUnsafe(kUnknownSizeChunk);
-    const n = yield* readSteps(fd, chunk, 0, chunk.length, -1);
+    // At the current position, into memory of our own: nothing for a probe to refuse or protect.
+    const n = yield* readSteps(fd, chunk, 0, chunk.length, -1, false);
     if (n === 0) break;
     chunks.push(n < chunk.length ? chunk.subarray(0, n) : chunk);
     total += n;
