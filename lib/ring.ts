@@ -680,6 +680,9 @@ export function settleFdEverywhere(fd: number): void {
   for (const ring of liveRings) ring.settleFd(fd);
 }
 
+/** The most a read from a stream reads into the op's own memory at once. */
+const MAX_STREAM_READ = 1 << 20;
+
 /**
  * Turn a read (or readv) from a pipe, FIFO, socket or tty — which can wait without bound — into a
  * read into memory the op owns: were the caller's buffer transferred and freed meanwhile, the
@@ -696,11 +699,14 @@ function readThroughOwnMemory(op: Op): void {
     delivery.push([new Uint8Array(view.buffer, view.byteOffset + offset, length), length]);
     total += length;
   }
+  // A stream gives what it has, up to the length asked: a longer read is short, as reads of pipes
+  // and sockets may be anyway (1 MiB: the most a pipe holds by default, pipe-max-size).
+  const size = Math.min(total, MAX_STREAM_READ);
   op.code = OpCode.Read;
-  op.view = Buffer.allocUnsafeSlow(total);
+  op.view = Buffer.allocUnsafeSlow(size);
   op.views = null;
   op.offset = 0;
-  op.length = total;
+  op.length = size;
   op.delivery = delivery;
   op.probe = false;  // what it is is known now; the position is the current one
 }
