@@ -32,8 +32,14 @@ export interface NativeRing {
   nop(id: number): number;
   /** Submit everything queued: one io_uring_enter per SQ-full. Returns SQEs taken or -errno. */
   flush(): number;
-  /** IOSQE_* flags (e.g. IOSQE_IO_LINK = 4) applied to every op queued from now on, until changed. */
+  /**
+   * IOSQE_* flags (e.g. IOSQE_IO_LINK = 4) applied to every op queued from now on, until changed;
+   * bit 8 (PROBE_STREAM in ring.ts) makes read/write/readv/writev probe the fd first: -ESPIPE for
+   * an explicit position on a file that cannot seek, 2 (not queued) for a read at its current position.
+   */
   setSqeFlags(flags: number): void;
+  /** Before a direct close(2) of `fd`: submit what is queued (on the pool, also wait until the ops queued on `fd` have run). */
+  settleFd(fd: number): void;
   /** Make room for `count` ops to go to the kernel in one submit (submitting what is queued first if needed); false if impossible. */
   reserve(count: number): boolean;
   /**

@@ -5,6 +5,7 @@
 // someone listens. Regular files are refused with an error that points to the
 // io_uring API: they are always "ready", and only io_uring makes file I/O
 // asynchronous.
+import { AsyncResource } from 'node:async_hooks';
 import { fstatSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { binding, type NativeEpoll } from './binding.js';
@@ -172,13 +173,20 @@ class RegState {
   /** As last counted by the core. */
   listening = false;
   keepsAlive = false;
+  /**
+   * The async context of the add() that gave the callback: its events run there, as a listener of
+   * fs.watch or of a socket runs in the context that made the handle, not the Poller's.
+   */
+  readonly scope: AsyncResource | null;
 
   constructor(
     readonly token: number,
     readonly fd: number,
     public options: Required<PollOptions>,
     readonly callback: PollCallback | null,
-  ) {}
+  ) {
+    this.scope = callback === null ? null : new AsyncResource('URINGFS_POLL');
+  }
 }
 
 class EventIterator implements AsyncIterableIterator<PollEvent> {
@@ -349,7 +357,7 @@ class PollerCore {
     }
     if (cb !== null) {
       try {
-        cb(makeEvent(reg.fd, bits));
+        reg.scope!.runInAsyncScope(cb, null, makeEvent(reg.fd, bits));
       } catch (err) {
         // Surface it as Node would (uncaught), without losing the rest of the batch.
         process.nextTick(() => { throw err; });

@@ -197,6 +197,15 @@ export class AbortError extends Error {
 }
 
 /** Raised by ops on a ring that was closed. */
+/**
+ * A read from a pipe, FIFO, socket or tty completed after its buffer was detached (transferred):
+ * the bytes it consumed could not be delivered. `bytesRead` says how many were dropped.
+ */
+export function bufferDetached(syscall: string, dropped: number): Error {
+  const err = withCode(new Error(`The buffer was detached (transferred) while the ${syscall} was in flight; the ${dropped} bytes read were dropped`), 'ERR_URINGFS_BUFFER_DETACHED');
+  return Object.assign(err, { syscall, bytesRead: dropped });
+}
+
 export function ringClosed(syscall: string): Error {
   return withCode(new Error(`The ring is closed; cannot ${syscall}`), 'ERR_URINGFS_RING_CLOSED');
 }

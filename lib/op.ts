@@ -45,6 +45,18 @@ export class Op {
   tag = 0;
   /** Set by a synchronous wait (Ring.runUntil): its completion is dispatched there, not deferred. */
   sync = false;
+  /**
+   * A read or write of the node:fs-shaped flavours: the ring probes its fd where it queues it
+   * (ESPIPE for a position on a pipe; a read from one goes through memory of the op's own).
+   */
+  probe = false;
+  /**
+   * A read from a pipe (or the like) into `view` (then the op's own memory): the caller's ranges
+   * its bytes go to on completion, each a window on the caller's memory and the window's length.
+   */
+  delivery: [Uint8Array, number][] | null = null;
+  /** The bytes a read with a `delivery` dropped because a destination was detached meanwhile. */
+  dropped = 0;
 
   constructor(code: OpCode) {
     this.code = code;

@@ -3,9 +3,9 @@
 // already validated; these functions hold the I/O logic and error shapes.
 import { Buffer } from 'node:buffer';
 import { binding } from './binding.js';
-import { AbortError, fileTooLarge, unknownEncoding } from './errors.js';
+import { AbortError, bufferDetached, fileTooLarge, unknownEncoding } from './errors.js';
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
-import { resultError } from './ring.js';
+import { BUFFER_DETACHED, resultError } from './ring.js';
 import type { Steps } from './run.js';
 import { makeStats, statxTypeAndSize, type BigIntStats, type Stats } from './stats.js';
 import { kIoMaxLength, pathBytes, type Encoding } from './validate.js';
@@ -26,14 +26,40 @@ export function* closeSteps(fd: number): Steps<void> {
   if (r < 0) throw resultError(r, 'close');
 }
 
-export function* readSteps(fd: number, view: View, offset: number, length: number, position: number | bigint): Steps<number> {
-  const r = yield readOp(fd, view, offset, length, position);
-  if (r < 0) throw resultError(r, 'read');
+/**
+ * @internal For bench/stream-probe.mjs only: whether node:fs-shaped reads and writes probe their
+ * fd (ESPIPE for a position on a pipe, reads from pipes through the op's own memory).
+ */
+export const streamProbe = { enabled: true };
+
+const S_IFMT = 0o170000, S_IFREG = 0o100000, S_IFDIR = 0o040000, S_IFBLK = 0o060000;
+const STATX_TYPE = 1;
+
+/**
+ * Whether reads and writes on `fd` need the per-op probe (ring.ts PROBE_STREAM): false for a regular
+ * file, directory or block device, which can always seek. For an fd held by its owner for its
+ * lifetime (a FileHandle), asked once: its later reads and writes then cost no syscall more.
+ */
+export function needsStreamProbe(fd: number): boolean {
+  const out = Buffer.allocUnsafe(STATX_SIZE);
+  if (binding.sync.statx(fd, null, AT_EMPTY_PATH, STATX_TYPE, out) < 0) return true;
+  const type = out.readUInt16LE(28) & S_IFMT;  // stx_mode
+  return !(type === S_IFREG || type === S_IFDIR || type === S_IFBLK);
+}
+
+/** `probe`: false when the caller knows the fd can seek (see needsStreamProbe). */
+export function* readSteps(fd: number, view: View, offset: number, length: number, position: number | bigint, probe = true): Steps<number> {
+  const op = readOp(fd, view, offset, length, position);
+  op.probe = probe && streamProbe.enabled;
+  const r = yield op;
+  if (r < 0) throw r === BUFFER_DETACHED ? bufferDetached('read', op.dropped) : resultError(r, 'read');
   return r;
 }
 
-export function* writeSteps(fd: number, view: View, offset: number, length: number, position: number | bigint): Steps<number> {
-  const r = yield writeOp(fd, view, offset, length, position);
+export function* writeSteps(fd: number, view: View, offset: number, length: number, position: number | bigint, probe = true): Steps<number> {
+  const op = writeOp(fd, view, offset, length, position);
+  op.probe = probe && streamProbe.enabled;
+  const r = yield op;
   if (r < 0) throw resultError(r, 'write');
   return r;
 }
@@ -46,7 +72,7 @@ export const kIovMax = 1024;
  * (libuv refuses zero iovecs). Past IOV_MAX buffers, as libuv does: a read fills the first 1024; a
  * write goes in groups of up to 1024 (see writevGroupSteps).
  */
-export function* vectorSteps(write: boolean, fd: number, views: View[], position: number | bigint): Steps<number> {
+export function* vectorSteps(write: boolean, fd: number, views: View[], position: number | bigint, probe = true): Steps<number> {
   if (views.length === 0) {
     if (write) return 0;
     throw resultError(-22, 'read');
@@ -54,13 +80,15 @@ export function* vectorSteps(write: boolean, fd: number, views: View[], position
   if (views.length > kIovMax) {
     if (!write) views = views.slice(0, kIovMax);
     else {
-      const r = yield* writevGroupSteps(fd, views, Number(position));
+      const r = yield* writevGroupSteps(fd, views, Number(position), probe);
       if (r < 0) throw resultError(r, 'write');
       return r;
     }
   }
-  const r = yield vectorOp(write, fd, views, position);
-  if (r < 0) throw resultError(r, write ? 'write' : 'read');
+  const op = vectorOp(write, fd, views, position);
+  op.probe = probe && streamProbe.enabled;
+  const r = yield op;
+  if (r < 0) throw r === BUFFER_DETACHED ? bufferDetached('read', op.dropped) : resultError(r, write ? 'write' : 'read');
   return r;
 }
 
@@ -69,15 +97,18 @@ export function* vectorSteps(write: boolean, fd: number, views: View[], position
  * buffers at a time from where the last one stopped (mid-buffer after a short write), until all is
  * written or a write fails or writes nothing. Returns the bytes written, or the -errno of the
  * first write when it wrote nothing (a later failure returns what was written before it).
+ * `probe`: as vectorSteps (the node:fs-shaped flavours; batches do not probe).
  */
-export function* writevGroupSteps(fd: number, views: View[], position: number): Steps<number> {
+export function* writevGroupSteps(fd: number, views: View[], position: number, probe = false): Steps<number> {
   let total = 0;
   let index = 0;
   let skip = 0;  // bytes of views[index] already written
   while (index < views.length) {
     const group = views.slice(index, index + kIovMax);
     if (skip > 0) group[0] = new Uint8Array(group[0].buffer, group[0].byteOffset + skip, group[0].byteLength - skip);
-    const r = yield vectorOp(true, fd, group, position);
+    const op = vectorOp(true, fd, group, position);
+    op.probe = probe && streamProbe.enabled;
+    const r = yield op;
     if (r <= 0) return total === 0 ? r : total;
     total += r;
     if (position >= 0) position += r;
@@ -237,7 +268,8 @@ function* readKnownSize(fd: number, size: number, fromStart: boolean, signal: Ab
   let filled = 0;
   while (filled < size) {
     if (filled > 0) checkSignal(signal);
-    const n = yield* readSteps(fd, buffer, filled, size - filled, fromStart ? filled : -1);
+    // A regular file (statx said so), into memory of our own: no probe.
+    const n = yield* readSteps(fd, buffer, filled, size - filled, fromStart ? filled : -1, false);
     if (n === 0) break;
     filled += n;
   }
@@ -250,7 +282,8 @@ function* readToEnd(fd: number, signal: AbortSignal | undefined): Steps<Buffer> 
   for (;;) {
     if (total > 0) checkSignal(signal);
     const chunk = Buffer.allocUnsafe(kUnknownSizeChunk);
-    const n = yield* readSteps(fd, chunk, 0, chunk.length, -1);
+    // At the current position, into memory of our own: nothing for a probe to refuse or protect.
+    const n = yield* readSteps(fd, chunk, 0, chunk.length, -1, false);
     if (n === 0) break;
     chunks.push(n < chunk.length ? chunk.subarray(0, n) : chunk);
     total += n;

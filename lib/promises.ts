@@ -5,8 +5,8 @@
 import { Buffer } from 'node:buffer';
 import { mkdirPromiseArgs, openArgs, readHandleArgs, statOptions, writeHandleArgs, vectorPosition } from './args.js';
 import {
-  closeSteps, fsyncSteps, mkdirSteps, openSteps, readFileSteps, readSteps, renameSteps, statSteps, unlinkSteps,
-  vectorSteps, writeAll, writeSteps,
+  closeSteps, fsyncSteps, mkdirSteps, needsStreamProbe, openSteps, readFileSteps, readSteps, renameSteps, statSteps,
+  unlinkSteps, vectorSteps, writeAll, writeSteps,
 } from './operations.js';
 import { defaultRing, type Ring } from './ring.js';
 import { claimBoundRing, runPromise, runSync, type Steps } from './run.js';
@@ -67,6 +67,8 @@ export class FileHandle {
   #closePromise: Promise<void> | null = null;
   #closeResolve: (() => void) | null = null;
   #closeReject: ((err: unknown) => void) | null = null;
+  /** Whether its reads and writes probe the fd (a pipe, socket, tty...): asked at the first one. */
+  #probe: boolean | undefined;
 
   static {
     ringOfHandle = (handle) => handle.#ring;
@@ -111,7 +113,7 @@ export class FileHandle {
     return this.#call('read', async (fd) => {
       const a = readHandleArgs(bufferOrOptions, offset, length, position);
       if ('empty' in a) return result({ bytesRead: 0, buffer: a.empty as T });
-      const bytesRead = await run(this.#ring, readSteps(fd, a.buffer, a.offset, a.length, a.position));
+      const bytesRead = await run(this.#ring, readSteps(fd, a.buffer, a.offset, a.length, a.position, this.#probe ??= needsStreamProbe(fd)));
       return result({ bytesRead: bytesRead || 0, buffer: a.buffer as T });
     });
   }
@@ -121,7 +123,7 @@ export class FileHandle {
     return this.#call('write', async (fd) => {
       const a = writeHandleArgs(buffer, offsetOrOptions, length, position);
       if (a === null) return result({ bytesWritten: 0, buffer });
-      const bytesWritten = await run(this.#ring, writeSteps(fd, a.buffer, a.offset, a.length, a.position));
+      const bytesWritten = await run(this.#ring, writeSteps(fd, a.buffer, a.offset, a.length, a.position, this.#probe ??= needsStreamProbe(fd)));
       return result({ bytesWritten: bytesWritten || 0, buffer });
     });
   }
@@ -130,7 +132,7 @@ export class FileHandle {
   readv<T extends View[]>(buffers: T, position?: number | null): Promise<{ bytesRead: number; buffers: T }> {
     return this.#call('readv', async (fd) => {
       const views = validateBufferArray(buffers);
-      const bytesRead = await run(this.#ring, vectorSteps(false, fd, views, vectorPosition(position)));
+      const bytesRead = await run(this.#ring, vectorSteps(false, fd, views, vectorPosition(position), this.#probe ??= needsStreamProbe(fd)));
       return result({ bytesRead: bytesRead || 0, buffers });
     });
   }
@@ -140,7 +142,7 @@ export class FileHandle {
     return this.#call('writev', async (fd) => {
       const views = validateBufferArray(buffers);
       if (views.length === 0) return result({ bytesWritten: 0, buffers });
-      const bytesWritten = await run(this.#ring, vectorSteps(true, fd, views, vectorPosition(position)));
+      const bytesWritten = await run(this.#ring, vectorSteps(true, fd, views, vectorPosition(position), this.#probe ??= needsStreamProbe(fd)));
       return result({ bytesWritten: bytesWritten || 0, buffers });
     });
   }

@@ -6,6 +6,7 @@ import type { NativeRing, NativeThreadRing } from './binding.js';
 import { invalidArgType, invalidArgValue, ringClosed, ringLost, sqpollCredentials, systemError } from './errors.js';
 import { Batch } from './batch.js';
 import { callbacksOn, promisesOn, type RingCallbacks, type RingPromises } from './bound.js';
+import { Buffer } from 'node:buffer';
 import { Op, OpCode } from './op.js';
 import { RegisteredBuffers, RegisteredFile } from './registered.js';
 import { validateFd, validateInteger, validateObject } from './validate.js';
@@ -31,6 +32,12 @@ export const EBADF = -9;
 const IOSQE_FIXED_FILE = 1 << 0;
 /** IOSQE_IO_LINK: the next SQE starts only if this one succeeds. */
 const IOSQE_IO_LINK = 1 << 2;
+/** Not an IOSQE flag: the native queue probes the fd of a node:fs-shaped read or write (native kProbeStreamFlag). */
+const PROBE_STREAM = 1 << 8;
+/** The native answer for a read at the current position of a pipe, FIFO, socket or tty (kStreamRead). */
+const STREAM_READ = 2;
+/** A result that is not an errno: a read from a pipe completed after its buffer was detached (its bytes were dropped). */
+export const BUFFER_DETACHED = -(2 ** 31) + 1;
 const HISTOGRAM_LABELS = ['1', '2-3', '4-7', '8-15', '16-31', '32-63', '64-127', '128-255', '256-511', '512+'];
 
 // io_uring_setup flags (linux/io_uring.h).
@@ -210,6 +217,8 @@ export class Ring {
   #fixedBufferOps = 0;
   #callbacks: RingCallbacks | undefined;
   #promises: RingPromises | undefined;
+  /** In liveRings: this ring may hold ops (queued, in flight or in the backlog). */
+  #listed = false;
   // Held here: the native ring references it weakly while idle (strongly
   // while ops are pending), so that an idle ring can be collected.
   readonly #onCompletions = (count: number): void => this.#dispatch(this.#completions, count);
@@ -318,6 +327,10 @@ export class Ring {
       for (const op of Array.isArray(work) ? work : [work]) queueMicrotask(() => complete(op, result));
       return;
     }
+    if (!this.#listed) {
+      this.#listed = true;
+      liveRings.add(this);
+    }
     // An op on a registered file holds its slot from now until it completes.
     if (Array.isArray(work)) {
       for (const op of work) if (op.file !== null) op.fd = op.file.acquire();
@@ -373,7 +386,11 @@ export class Ring {
 
   /** Queue one op into the SQ with the IOSQE flags `link`; `afterLink`: an op of a chain after its first. */
   #startOp(op: Op, link: number, afterLink = false): StartResult {
-    const flags = op.file === null ? link : link | IOSQE_FIXED_FILE;
+    let flags: number;
+    if (op.file !== null) flags = link | IOSQE_FIXED_FILE;
+    else if (op.probe) flags = link | PROBE_STREAM;
+    else if (op.code <= OpCode.Writev) flags = link;  // a batch's read or write: io_uring's semantics
+    else flags = link | (this.#sqeFlags & PROBE_STREAM);  // means nothing to other ops: no switch
     if (flags !== this.#sqeFlags) {
       this.#sqeFlags = flags;
       this.#native.setSqeFlags(flags);
@@ -395,6 +412,10 @@ export class Ring {
     this.#ops[id] = undefined;
     this.#freeIds.push(id);
     if (r === 0) return NOT_QUEUED;
+    if (r === STREAM_READ) {
+      readThroughOwnMemory(op);
+      return this.#startOp(op, link, afterLink);
+    }
     this.#completeLocally(op, r);
     return REFUSED;
   }
@@ -402,6 +423,29 @@ export class Ring {
   /** Whether the process still has the effective uid and gid the SQPOLL ring was made with. */
   #sqpollOwnerIsCurrent(): boolean {
     return process.geteuid!() === this.#sqpollOwner!.uid && process.getegid!() === this.#sqpollOwner!.gid;
+  }
+
+  /**
+   * @internal
+   * Before a direct close(2) of `fd` (closeSync): ops on `fd` this ring accepted must reach the
+   * kernel (which resolves their fd as it issues them) before the number can be reused — those
+   * waiting in the backlog for room in the CQ go now, beyond the cap (the kernel keeps overflowed
+   * completions), then everything queued is submitted; the pool also waits until they ran.
+   */
+  settleFd(fd: number): void {
+    if (this.#closed) return;
+    if (this.#backlogHead < this.#backlog.length) {
+      const waiting = this.#backlog.slice(this.#backlogHead);
+      const onFd = waiting.filter((work) => [work].flat().some((op) => op.fd === fd && op.file === null));
+      if (onFd.length > 0) {
+        this.#backlog = waiting.filter((work) => !onFd.includes(work));
+        this.#backlogHead = 0;
+        for (const work of onFd) {
+          if (!this.#start(work, true)) break;  // the SQ would not take it: back first in line
+        }
+      }
+    }
+    this.#native.settleFd(fd);
   }
 
   /**
@@ -510,6 +554,10 @@ export class Ring {
     if (syncWait) this.#syncPairs = outer;
     else this.#drainPairs = outer;
     this.#pump();
+    if (this.#inFlight === 0 && this.#backlogHead === this.#backlog.length && this.#listed) {
+      this.#listed = false;
+      liveRings.delete(this);
+    }
   }
 
   /**
@@ -682,6 +730,8 @@ export class Ring {
     // writes its own pairs over them.
     this.#takeUndispatched(this.#completions, this.#drainPairs, ops, finished);
     if (this.#syncCompletions !== undefined) this.#takeUndispatched(this.#syncCompletions, this.#syncPairs, ops, finished);
+    this.#listed = false;
+    liveRings.delete(this);
     // The kernel's real results for what was pending (an open that completed
     // returned an fd its owner must close) — handed out on the next tick,
     // never from inside close().
@@ -711,10 +761,71 @@ export class Ring {
   }
 }
 
+/**
+ * Rings of this JS environment that may hold ops: closeSync settles each before closing (see
+ * Ring.settleFd). A ring is listed from its first op until it has none left, so an idle ring is
+ * not held here.
+ */
+const liveRings = new Set<Ring>();
+
+/** @internal Before closing `fd` with a direct syscall: see Ring.settleFd. */
+export function settleFdEverywhere(fd: number): void {
+  for (const ring of liveRings) ring.settleFd(fd);
+}
+
+/** The most a read from a stream reads into the op's own memory at once. */
+const MAX_STREAM_READ = 1 << 20;
+
+/**
+ * Turn a read (or readv) from a pipe, FIFO, socket or tty — which can wait without bound — into a
+ * read into memory the op owns: were the caller's buffer transferred and freed meanwhile, the
+ * kernel (or a worker) would write into memory that is no longer the buffer's. The bytes are
+ * copied into the caller's ranges on completion (deliverRead).
+ */
+function readThroughOwnMemory(op: Op): void {
+  const views = op.views ?? [op.view!];
+  const delivery: [Uint8Array, number][] = [];
+  let total = 0;
+  for (const view of views) {
+    const offset = op.views === null ? op.offset : 0;
+    const length = op.views === null ? op.length : view.byteLength;
+    delivery.push([new Uint8Array(view.buffer, view.byteOffset + offset, length), length]);
+    total += length;
+  }
+  // A stream gives what it has, up to the length asked: a longer read is short, as reads of pipes
+  // and sockets may be anyway (1 MiB: the most a pipe holds by default, pipe-max-size).
+  const size = Math.min(total, MAX_STREAM_READ);
+  op.code = OpCode.Read;
+  op.view = Buffer.allocUnsafeSlow(size);
+  op.views = null;
+  op.offset = 0;
+  op.length = size;
+  op.delivery = delivery;
+  op.probe = false;  // what it is is known now; the position is the current one
+}
+
+/** Copy a completed read's bytes from the op's memory to the caller's ranges; BUFFER_DETACHED if one is gone. */
+function deliverRead(op: Op, result: number): number {
+  const from = op.view as Buffer;
+  let at = 0;
+  for (const [window, length] of op.delivery!) {
+    if (at === result) break;
+    const n = Math.min(length, result - at);
+    if (window.byteLength < n) {
+      op.dropped = result;
+      return BUFFER_DETACHED;
+    }
+    window.set(from.subarray(at, at + n));
+    at += n;
+  }
+  return result;
+}
+
 /** Hand a result to an op's `done`, once. A throwing user callback surfaces as uncaught, without losing the others. */
 function complete(op: Op, result: number): void {
   const done = op.done!;
   op.done = null;
+  if (op.delivery !== null && result > 0) result = deliverRead(op, result);
   if (op.file !== null && op.fd !== -1) op.file.settle();
   try {
     done(result, op);

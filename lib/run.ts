@@ -2,6 +2,7 @@
 // generator runs on the calling thread with direct syscalls (runSync), or on
 // a ring, resolved as a promise (runPromise) or through a Node-style
 // callback (runCallback).
+import { AsyncResource } from 'node:async_hooks';
 import { binding } from './binding.js';
 import { Op, OpCode } from './op.js';
 import type { Ring } from './ring.js';
@@ -98,6 +99,8 @@ export function runPromise<T>(ring: Ring, steps: Steps<T>): Promise<T> {
 
 export function runCallback<T>(ring: Ring, steps: Steps<T>, callback: (err: Error | null, value?: T) => void): void {
   let sync = true;
+  let finished = false;
+  let scope: AsyncResource | undefined;
   const advance = (result: number): void => {
     let next: IteratorResult<Op, T>;
     try {
@@ -116,9 +119,14 @@ export function runCallback<T>(ring: Ring, steps: Steps<T>, callback: (err: Erro
   // Callbacks are always called asynchronously, as node:fs does, even when
   // the operation finished without touching the kernel.
   const finish = (err: Error | null, value?: T): void => {
+    finished = true;
     if (sync) process.nextTick(callback, err, value);
-    else callback(err, value);
+    else scope!.runInAsyncScope(callback, null, err, value);
   };
   advance(0);
   sync = false;
+  // The callback runs in the async context of this call, as node:fs's does (an async resource per
+  // request, FSReqCallback there): completions arrive in the drain, whose context is the ring's.
+  // Made only for an operation still pending (the nextTick above carries the context otherwise).
+  if (!finished) scope = new AsyncResource('FSREQCALLBACK');
 }

@@ -8,6 +8,7 @@ import {
   closeSteps, fsyncSteps, mkdirSteps, openSteps, readFileSteps, readSteps, renameSteps, statSteps, unlinkSteps,
   vectorSteps, writeFileSteps, writeSteps,
 } from './operations.js';
+import { settleFdEverywhere } from './ring.js';
 import { runSync } from './run.js';
 import type { BigIntStats, Stats } from './stats.js';
 import {
@@ -25,7 +26,10 @@ export function openSync(path: PathLike, flags?: string | number, mode?: string 
 
 /** Like fs.closeSync. Syscall: close. */
 export function closeSync(fd: number): void {
-  runSync(closeSteps(validateFdNative(fd)));
+  const n = validateFdNative(fd);
+  // Ops on this fd the rings accepted go first: after close(2) its number can be reused.
+  settleFdEverywhere(n);
+  runSync(closeSteps(n));
 }
 
 /** Like fs.readSync: returns bytes read. Syscall: pread, or read when position is null/-1. */

@@ -4,6 +4,7 @@
 // kernel touch memory outside a buffer.
 #pragma once
 #include <napi.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -80,6 +81,28 @@ inline int64_t PositionArg(Napi::Value v) {
 // The most bytes one read or write moves on Linux (MAX_RW_COUNT): longer
 // requests are clamped to it rather than cut to 32 bits (an SQE's len).
 constexpr int64_t kMaxRwCount = 0x7ffff000;
+
+// A bit lib/ adds to setSqeFlags (not an IOSQE flag) for the reads and writes of the
+// node:fs-shaped flavours, which promise pread/read semantics: see ProbeStream.
+constexpr unsigned kProbeStreamFlag = 1u << 8;
+// A queue method's answer for a read at the current position of a file that cannot seek (a
+// pipe, FIFO, socket, tty): not queued; lib/ reads it into memory of its own instead, since
+// such a read can wait without bound while the caller's buffer may be transferred and freed.
+constexpr int kStreamRead = 2;
+
+// For a read or write that promises node:fs semantics, made in the same native call that
+// queues it (no extra crossing): lseek(fd, 0, SEEK_CUR) says ESPIPE exactly for what pread
+// refuses (pipes, FIFOs, sockets, ttys). Then an explicit position is -ESPIPE, as pread says
+// (io_uring and the pool would ignore it and consume data), and a read at the current
+// position is kStreamRead. 0: queue it as it is (other errors, EBADF, are left to the op).
+// A write at the current position needs no probe (nothing to refuse, and a
+// write reads the caller's memory, never writes it): no syscall for it.
+inline int ProbeStream(int fd, int64_t position, bool read) {
+  if (!read && position < 0) return 0;
+  if (lseek(fd, 0, SEEK_CUR) >= 0 || errno != ESPIPE) return 0;
+  if (position >= 0) return -ESPIPE;
+  return read ? kStreamRead : 0;
+}
 
 inline int32_t IntArg(Napi::Value v) { return v.As<Napi::Number>().Int32Value(); }
 inline int64_t Int64Arg(Napi::Value v) { return static_cast<int64_t>(v.As<Napi::Number>().DoubleValue()); }

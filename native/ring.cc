@@ -10,6 +10,7 @@
 // close() and the environment cleanup hook cancel, then wait for every CQE.
 #include <fcntl.h>
 #include <liburing.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -62,6 +63,7 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   Napi::Value QueueNop(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value SetSqeFlags(const Napi::CallbackInfo& info);
+  Napi::Value SettleFd(const Napi::CallbackInfo& info);
   Napi::Value Reserve(const Napi::CallbackInfo& info);
   Napi::Value WaitCompletions(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
@@ -109,6 +111,7 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   CompletionPort port_;
   napi_env env_ = nullptr;
   uint8_t sqe_flags_ = 0;  // applied to every SQE queued (IOSQE_IO_LINK for chains)
+  bool probe_stream_ = false;  // kProbeStreamFlag: reads and writes queued now are node:fs-shaped
   // With DEFER_TASKRUN, completions are posted only when this thread asks
   // (io_uring_get_events); the eventfd fires while the CQ is still empty.
   bool defer_taskrun_ = false;
@@ -153,6 +156,7 @@ Napi::Function Ring::Define(Napi::Env env) {
     InstanceMethod<&Ring::QueueNop>("nop"),
     InstanceMethod<&Ring::Flush>("flush"),
     InstanceMethod<&Ring::SetSqeFlags>("setSqeFlags"),
+    InstanceMethod<&Ring::SettleFd>("settleFd"),
     InstanceMethod<&Ring::Reserve>("reserve"),
     InstanceMethod<&Ring::WaitCompletions>("waitCompletions"),
     InstanceMethod<&Ring::Close>("shutdown"),
@@ -262,6 +266,10 @@ Napi::Value Ring::QueueRW(const Napi::CallbackInfo& info, int opcode) {
   int64_t pos = PositionArg(info[5]);
   uint8_t* p = RangeIn(b, off, len);
   if (!p) return Napi::Number::New(env, -EFAULT);
+  if (probe_stream_) {
+    int probe = ProbeStream(fd, pos, opcode == IORING_OP_READ);
+    if (probe != 0) return Napi::Number::New(env, probe);
+  }
   int buffer_index = info.Length() > 6 ? IntArg(info[6]) : -1;
   if (buffer_index >= 0) {
     if (static_cast<size_t>(buffer_index) >= fixed_buffers_.size()) return Napi::Number::New(env, -EFAULT);
@@ -292,6 +300,10 @@ Napi::Value Ring::QueueRWV(const Napi::CallbackInfo& info, int opcode) {
   int n = FillIovecs(info[2].As<Napi::Array>(), iov);
   if (n < 0) return Napi::Number::New(env, n);
   int64_t pos = PositionArg(info[4]);
+  if (probe_stream_) {
+    int probe = ProbeStream(fd, pos, opcode == IORING_OP_READV);
+    if (probe != 0) return Napi::Number::New(env, probe);
+  }
   io_uring_sqe* sqe = NextSqe();
   if (!sqe) return Napi::Number::New(env, 0);
   io_uring_prep_rw(opcode, sqe, fd, iov.data, static_cast<unsigned>(n), static_cast<uint64_t>(pos));
@@ -511,9 +523,25 @@ void Ring::MoveCurPosAfterShortWrite(const io_uring_cqe* cqe) {
   else lseek(w.fd, cqe->res, SEEK_CUR);
 }
 
-// setSqeFlags(flags): IOSQE_* flags for the SQEs queued from now on.
+// setSqeFlags(flags): IOSQE_* flags for the SQEs queued from now on, and
+// kProbeStreamFlag (never with IOSQE_FIXED_FILE: the fd is then a slot).
 Napi::Value Ring::SetSqeFlags(const Napi::CallbackInfo& info) {
-  sqe_flags_ = static_cast<uint8_t>(UINT_ARG(0));
+  unsigned flags = UINT_ARG(0);
+  sqe_flags_ = static_cast<uint8_t>(flags & 0xff);
+  probe_stream_ = (flags & kProbeStreamFlag) != 0 && !(flags & IOSQE_FIXED_FILE);
+  return info.Env().Undefined();
+}
+
+// settleFd(fd): lib/ is about to close `fd` with a direct syscall (closeSync).
+// The kernel resolves an op's fd when it issues the op, so submit what is
+// queued now: each op then refers to the file it was meant for, whatever
+// file reuses the number later. (An SQPOLL thread issues them by itself:
+// wait, briefly, until it has taken them.)
+Napi::Value Ring::SettleFd(const Napi::CallbackInfo& info) {
+  if (open_ && !closing_ && io_uring_sq_ready(&ring_) > 0) {
+    Submit();
+    for (int spins = 0; sqpoll_ && spins < 100000 && io_uring_sq_ready(&ring_) > 0; spins++) sched_yield();
+  }
   return info.Env().Undefined();
 }
 

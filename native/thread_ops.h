@@ -23,6 +23,7 @@ struct ThreadOp {
   const char* path = nullptr;
   const char* path2 = nullptr;
   int32_t* status = nullptr;  // ReadWhole: [stage, handed-over fd]
+  uint64_t seq = 0;  // order of queueing: a close waits for earlier ops on its fd
 };
 
 // ExecuteOp's answer for a read or write on a pipe, FIFO, socket or other

@@ -23,6 +23,7 @@
 #include <uv.h>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -54,9 +55,13 @@ class ThreadRing;
 // A thread of the pool: a worker, or the poller.
 struct Worker {
   ThreadRing* ring = nullptr;
-  void (ThreadRing::*loop)() = nullptr;
+  void (ThreadRing::*loop)(Worker*) = nullptr;
   pthread_t thread{};
   bool finished = false;  // under the ring's mutex_
+  // The chain this worker runs and the first of its ops not finished (or
+  // parked) yet, under the ring's mutex_: what a close of an fd waits for.
+  const std::vector<ThreadOp>* chain = nullptr;
+  size_t next = 0;
 };
 
 class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::Owner {
@@ -83,6 +88,7 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   Napi::Value QueueReadWhole(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value SetSqeFlags(const Napi::CallbackInfo& info);
+  Napi::Value SettleFd(const Napi::CallbackInfo& info);
   Napi::Value Reserve(const Napi::CallbackInfo& info);
   Napi::Value WaitCompletions(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
@@ -96,13 +102,15 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   void CloseFixedFiles();
   unsigned HandOff();
   bool StartWorkers();
-  bool StartThread(void (ThreadRing::*loop)(), std::unique_ptr<Worker>* out);
-  void WorkerLoop();
-  void PollerLoop();
+  bool StartThread(void (ThreadRing::*loop)(Worker*), std::unique_ptr<Worker>* out);
+  void WorkerLoop(Worker* self);
+  void PollerLoop(Worker* self);
   enum class ParkResult { kParked, kStopping, kNoPoller };
-  ParkResult Park(const std::vector<ThreadOp>& chain, size_t from);
+  ParkResult Park(Worker* self, const std::vector<ThreadOp>& chain, size_t from);
   static void* ThreadMain(void* arg);
-  void Post(const Completion& c);
+  // `worker`: the worker posting, whose chain has then finished up to `next`.
+  void Post(const Completion& c, Worker* worker = nullptr, size_t next = 0);
+  bool EarlierOpOn(int fd, uint64_t seq, const Worker* self, bool queued) const;
   unsigned ReapInto(int32_t* out, unsigned cap);
   void Drain();
   // Stop, join, free. With `out`, the results of the ops that were pending
@@ -129,6 +137,8 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   // JS thread only.
   std::vector<ThreadOp> pending_list_;  // queued, not yet handed to workers
   uint8_t sqe_flags_ = 0;
+  bool probe_stream_ = false;  // kProbeStreamFlag: reads and writes queued now are node:fs-shaped
+  uint64_t next_seq_ = 0;  // ThreadOp::seq of the last op queued
   // Registered files: each slot holds a descriptor of its own (a dup), as
   // io_uring's table holds a file reference. lib/ empties a slot only when
   // no op that named it is still pending, so workers never see it closed.
@@ -139,6 +149,8 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   std::condition_variable work_ready_;  // workers wait for work_
   std::condition_variable done_ready_;  // waitCompletions waits for done_
   std::condition_variable worker_exited_;
+  std::condition_variable op_finished_;  // for closes waiting on earlier ops (fd_waiters_)
+  unsigned fd_waiters_ = 0;
   std::deque<ThreadOp> work_;  // whole chains, contiguous
   std::vector<Completion> done_;
   unsigned done_waiters_ = 0;
@@ -173,6 +185,7 @@ Napi::Function ThreadRing::Define(Napi::Env env) {
     InstanceMethod<&ThreadRing::QueueReadWhole>("readWhole"),
     InstanceMethod<&ThreadRing::Flush>("flush"),
     InstanceMethod<&ThreadRing::SetSqeFlags>("setSqeFlags"),
+    InstanceMethod<&ThreadRing::SettleFd>("settleFd"),
     InstanceMethod<&ThreadRing::Reserve>("reserve"),
     InstanceMethod<&ThreadRing::WaitCompletions>("waitCompletions"),
     InstanceMethod<&ThreadRing::Close>("shutdown"),
@@ -232,6 +245,7 @@ Napi::Value ThreadRing::Queue(Napi::Env env, ThreadOp op) {
     op.fd = fixed_files_[op.fd];
   }
   if (pending_list_.size() >= sq_entries_) HandOff();
+  op.seq = ++next_seq_;
   pending_list_.push_back(op);
   pending_list_.back().linked = (sqe_flags_ & kLinkFlag) != 0;
   port_.OpStarted();
@@ -255,6 +269,10 @@ Napi::Value ThreadRing::QueueRW(const Napi::CallbackInfo& info, ThreadOpKind kin
   // At most what one read or write moves, as the io_uring backend asks.
   op.length = static_cast<uint64_t>(len > kMaxRwCount ? kMaxRwCount : len);
   op.position = PositionArg(info[5]);
+  if (probe_stream_) {
+    int probe = ProbeStream(op.fd, op.position, kind == ThreadOpKind::Read);
+    if (probe != 0) return Napi::Number::New(env, probe);
+  }
   return Queue(env, op);
 }
 
@@ -271,6 +289,10 @@ Napi::Value ThreadRing::QueueRWV(const Napi::CallbackInfo& info, ThreadOpKind ki
   op.buffer = iov.data;
   op.length = static_cast<unsigned>(n);
   op.position = PositionArg(info[4]);
+  if (probe_stream_) {
+    int probe = ProbeStream(op.fd, op.position, kind == ThreadOpKind::Readv);
+    if (probe != 0) return Napi::Number::New(env, probe);
+  }
   return Queue(env, op);
 }
 
@@ -403,7 +425,7 @@ bool ThreadRing::StartWorkers() {
 // Threads are created with every signal blocked (the mask is inherited), so
 // that signals meant for the process never land on them, and with a small
 // stack: they only make syscalls.
-bool ThreadRing::StartThread(void (ThreadRing::*loop)(), std::unique_ptr<Worker>* out) {
+bool ThreadRing::StartThread(void (ThreadRing::*loop)(Worker*), std::unique_ptr<Worker>* out) {
   auto w = std::make_unique<Worker>();
   w->ring = this;
   w->loop = loop;
@@ -430,7 +452,7 @@ void* ThreadRing::ThreadMain(void* arg) {
     sigaddset(&wake, WakeSignal());
     pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);
   }
-  (self->*(w->loop))();
+  (self->*(w->loop))(w);
   {
     std::lock_guard<std::mutex> lock(self->mutex_);
     w->finished = true;
@@ -469,12 +491,14 @@ unsigned ThreadRing::HandOff() {
   return static_cast<unsigned>(n);
 }
 
-void ThreadRing::WorkerLoop() {
+void ThreadRing::WorkerLoop(Worker* self) {
   std::vector<ThreadOp> chain;
   for (;;) {
-    chain.clear();
     {
       std::unique_lock<std::mutex> lock(mutex_);
+      chain.clear();  // under the lock: a waiting close reads it
+      self->chain = &chain;
+      self->next = 0;
       work_ready_.wait(lock, [this] { return stopping_.load() || !work_.empty(); });
       if (stopping_.load()) return;  // what is left is cancelled by Teardown
       do {
@@ -487,6 +511,16 @@ void ThreadRing::WorkerLoop() {
       const ThreadOp& op = chain[i];
       int32_t res;
       int handed_fd = -1;
+      if (op.kind == ThreadOpKind::Close && !cancel_rest) {
+        // Ops on this fd queued before the close may be running on other
+        // workers (a hand-off spreads over all of them): closing under them
+        // would let them follow the fd's number into the next file opened.
+        // (Ops parked for readiness are not waited for: a pipe may stay empty.)
+        std::unique_lock<std::mutex> lock(mutex_);
+        fd_waiters_++;
+        op_finished_.wait(lock, [&] { return stopping_.load() || !EarlierOpOn(op.fd, op.seq, self, false); });
+        fd_waiters_--;
+      }
       if (cancel_rest || stopping_.load()) {
         res = -ECANCELED;
       } else if (op.kind == ThreadOpKind::ReadWhole) {
@@ -495,7 +529,7 @@ void ThreadRing::WorkerLoop() {
       } else {
         res = ExecuteOp(op, stopping_);
         while (res == kNotReady) {
-          ParkResult parked = Park(chain, i);
+          ParkResult parked = Park(self, chain, i);
           if (parked == ParkResult::kParked) break;
           if (parked == ParkResult::kStopping) {
             res = -ECANCELED;  // and the rest of the chain with it
@@ -509,14 +543,15 @@ void ThreadRing::WorkerLoop() {
         if (res == kNotReady) break;  // parked, with the rest of its chain
         if (op.linked && BreaksLink(op, res)) cancel_rest = true;
       }
-      Post({op.id, res, handed_fd, op.kind == ThreadOpKind::Open && res >= 0 ? res : -1});
+      Post({op.id, res, handed_fd, op.kind == ThreadOpKind::Open && res >= 0 ? res : -1}, self, i + 1);
     }
   }
 }
 
 // Hand chain[from..] to the poller.
-ThreadRing::ParkResult ThreadRing::Park(const std::vector<ThreadOp>& chain, size_t from) {
+ThreadRing::ParkResult ThreadRing::Park(Worker* self, const std::vector<ThreadOp>& chain, size_t from) {
   pthread_t poller;
+  bool wake_closers;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_.load()) return ParkResult::kStopping;
@@ -525,7 +560,10 @@ ThreadRing::ParkResult ThreadRing::Park(const std::vector<ThreadOp>& chain, size
     if (!poller_ && !StartThread(&ThreadRing::PollerLoop, &poller_)) return ParkResult::kNoPoller;
     parked_.push_back(Parked{std::vector<ThreadOp>(chain.begin() + from, chain.end()), PollEventsFor(chain[from])});
     poller = poller_->thread;
+    self->next = chain.size();
+    wake_closers = fd_waiters_ > 0;
   }
+  if (wake_closers) op_finished_.notify_all();
   pthread_kill(poller, WakeSignal());
   return ParkResult::kParked;
 }
@@ -533,7 +571,7 @@ ThreadRing::ParkResult ThreadRing::Park(const std::vector<ThreadOp>& chain, size
 // Polls the parked ops' fds; puts each ready one back at
 // the front of the work queue, where a worker retries it. Only this thread
 // removes from parked_, so entries seen in one round keep their index.
-void ThreadRing::PollerLoop() {
+void ThreadRing::PollerLoop(Worker*) {
   std::vector<struct pollfd> fds;
   std::vector<Parked> ready, waiting;
   // Woken by the wake signal (Park, Teardown), not by an fd of the pool's,
@@ -582,17 +620,64 @@ void ThreadRing::PollerLoop() {
 // Hand one completion to the JS thread. The loop is woken only when the
 // list goes from empty to non-empty: the drain empties it (up to its cap,
 // after which it resumes by itself).
-void ThreadRing::Post(const Completion& c) {
+void ThreadRing::Post(const Completion& c, Worker* worker, size_t next) {
   bool ring_bell;
   bool wake_waiter;
+  bool wake_closers;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ring_bell = done_.empty();
     done_.push_back(c);
     wake_waiter = done_waiters_ > 0;
+    if (worker != nullptr) worker->next = next;
+    wake_closers = fd_waiters_ > 0;
   }
   if (wake_waiter) done_ready_.notify_one();
+  if (wake_closers) op_finished_.notify_all();
   if (ring_bell) port_.Wake();
+}
+
+// Whether an op on `fd` queued before `seq` is still to run or running on a
+// worker other than `self` (and, with `queued`, still in the work queue).
+// Under mutex_. A close waits for those; found by a scan, only when a close
+// runs, so that ops themselves keep no per-fd count.
+bool ThreadRing::EarlierOpOn(int fd, uint64_t seq, const Worker* self, bool queued) const {
+  if (fd < 0) return false;
+  for (const auto& w : workers_) {
+    if (w.get() == self || w->chain == nullptr) continue;
+    for (size_t k = w->next; k < w->chain->size(); k++) {
+      const ThreadOp& op = (*w->chain)[k];
+      if (op.fd == fd && op.seq < seq) return true;
+    }
+  }
+  // A worker's close does not wait for the queue: every op queued before it
+  // was taken before it (the queue is in order), except ops back from the
+  // poller, which any worker takes next — were every worker waiting in a
+  // close, nothing would.
+  if (queued) {
+    for (const ThreadOp& op : work_) if (op.fd == fd && op.seq < seq) return true;
+  }
+  return false;
+}
+
+// settleFd(fd): lib/ is about to close `fd` with a direct syscall
+// (closeSync). Hand off what is pending and wait until every op queued so
+// far on `fd` has run (ops parked until a pipe is ready excepted), so that
+// none follows the number into the file opened next. The wait is bounded
+// (2 s): an op in a blocking read on a pipe another reader emptied first
+// could otherwise hold the JS thread.
+Napi::Value ThreadRing::SettleFd(const Napi::CallbackInfo& info) {
+  int fd = IntArg(info[0]);
+  if (!open_ || closing_ || fd < 0) return info.Env().Undefined();
+  HandOff();
+  uint64_t before = next_seq_ + 1;
+  std::unique_lock<std::mutex> lock(mutex_);
+  fd_waiters_++;
+  op_finished_.wait_for(lock, std::chrono::seconds(2), [&] {
+    return stopping_.load() || !EarlierOpOn(fd, before, nullptr, true);
+  });
+  fd_waiters_--;
+  return info.Env().Undefined();
 }
 
 Napi::Value ThreadRing::Flush(const Napi::CallbackInfo& info) {
@@ -640,9 +725,12 @@ void ThreadRing::Drain() {
   if (open_ && !closing_) HandOff();
 }
 
-// setSqeFlags(flags): IOSQE_IO_LINK (4) links the ops queued from now on.
+// setSqeFlags(flags): IOSQE_IO_LINK (4) links the ops queued from now on;
+// kProbeStreamFlag marks node:fs-shaped reads and writes (see ProbeStream).
 Napi::Value ThreadRing::SetSqeFlags(const Napi::CallbackInfo& info) {
-  sqe_flags_ = static_cast<uint8_t>(UINT_ARG(0));
+  unsigned flags = UINT_ARG(0);
+  sqe_flags_ = static_cast<uint8_t>(flags & 0xff);
+  probe_stream_ = (flags & kProbeStreamFlag) != 0 && !(flags & kFixedFileFlag);
   return info.Env().Undefined();
 }
 
@@ -712,6 +800,7 @@ unsigned ThreadRing::Stop(int32_t* out, unsigned cap) {
       never_started.swap(work_);
     }
     work_ready_.notify_all();
+    op_finished_.notify_all();
     for (auto& w : workers_) {
       // A worker still busy after a moment may be blocked in a syscall that
       // never ends by itself (an empty pipe): poke it until it returns. One

@@ -195,9 +195,11 @@ describe('thread-pool semantics match io_uring', () => {
       const r = new Ring({ backend });
       nodeFs.writeSync(fd, 'hello');
       const buf = Buffer.alloc(16);
-      expect(await runPromise(r, readSteps(fd, buf, 0, 16, 5))).toBe(5);
+      // The engine's own semantics (batches keep them): readSteps without the node:fs-shaped
+      // flavours' stream probe, which would refuse the offset with ESPIPE (correctness-isolation).
+      expect(await runPromise(r, readSteps(fd, buf, 0, 16, 5, false))).toBe(5);
       expect(buf.toString('latin1', 0, 5)).toBe('hello');
-      const waiting = runPromise(r, readSteps(fd, buf, 0, 16, -1));
+      const waiting = runPromise(r, readSteps(fd, buf, 0, 16, -1, false));
       setTimeout(() => nodeFs.writeSync(fd, 'later'), 20);
       expect(await waiting).toBe(5);
       expect(buf.toString('latin1', 0, 5)).toBe('later');
