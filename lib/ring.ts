@@ -11,21 +11,25 @@ import { Op, OpCode } from './op.js';
 import { RegisteredBuffers, RegisteredFile } from './registered.js';
 import { validateFd, validateInteger, validateObject } from './validate.js';
 
-/** A result that is not an errno: the ring was closed before the op ran. */
+// Results that are not errnos (an errno is -1 to -4095), each a value of its own. The native side
+// writes RING_LOST and RING_LOST_HELD (kRingLost, kRingLostHeld in native/completion_port.h); the
+// others only lib/ uses.
+/** The ring was closed before the op ran. */
 export const RING_CLOSED = -(2 ** 31);
 /**
- * Results that are not errnos: the op did not complete because an fd of the ring's own was
- * closed behind its back (native kRingLost); with RING_LOST_HELD the kernel may still hold the
- * op's memory, which is then kept for good (native kRingLostHeld).
+ * The op did not complete because an fd of the ring's own was closed behind its back; with
+ * RING_LOST_HELD the kernel may still hold the op's memory, which is then kept for good.
  */
 export const RING_LOST = -(2 ** 31) + 1;
 const RING_LOST_HELD = -(2 ** 31) + 2;
+/** Refused on an SQPOLL ring whose creator's credentials are no longer the process's. */
+export const SQPOLL_CREDENTIALS = -(2 ** 31) + 3;
+/** A read from a pipe completed after its buffer was detached (its bytes were dropped). */
+export const BUFFER_DETACHED = -(2 ** 31) + 4;
 /** Ops of lost rings whose memory the kernel may still hold: kept reachable for good. */
 const keptForTheKernel: Op[] = [];
 /** Slot of the native `state` array set before the delivery that says the ring was lost. */
 const STATE_LOST = 1;
-/** A result that is not an errno: refused on an SQPOLL ring whose creator's credentials are no longer the process's. */
-export const SQPOLL_CREDENTIALS = -(2 ** 31) + 3;
 export const ECANCELED = -125;
 export const EBADF = -9;
 /** IOSQE_FIXED_FILE: the SQE's fd is a slot of the ring's registered-file table. */
@@ -36,8 +40,6 @@ const IOSQE_IO_LINK = 1 << 2;
 const PROBE_STREAM = 1 << 8;
 /** The native answer for a read at the current position of a pipe, FIFO, socket or tty (kStreamRead). */
 const STREAM_READ = 2;
-/** A result that is not an errno: a read from a pipe completed after its buffer was detached (its bytes were dropped). */
-export const BUFFER_DETACHED = -(2 ** 31) + 1;
 const HISTOGRAM_LABELS = ['1', '2-3', '4-7', '8-15', '16-31', '32-63', '64-127', '128-255', '256-511', '512+'];
 
 // io_uring_setup flags (linux/io_uring.h).
