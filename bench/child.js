@@ -90,6 +90,12 @@ async function main() {
 
   phase = 'setup';
   const impl = await method.setup(ctx);
+  // Loaded and set up (the parent starts several at once); the warm-up and
+  // calibration wait for the parent's word, so that they run alone.
+  phase = 'waiting';
+  reply({ type: 'loaded' });
+  const first = await nextMessage();
+  if (first.cmd !== 'warmup') return finishEarly(impl);
   const warmupNs = [];
   phase = 'warm-up';
   for (let w = 0; w < spec.warmup; w++) {
@@ -178,12 +184,34 @@ async function main() {
     final(result);
   };
 
-  let queue = Promise.resolve();
-  process.on('message', (msg) => {
-    queue = queue.then(() => (msg.cmd === 'run' ? runOnce() : finish())).catch((e) => final({ status: 'failed', error: describeError(e) }));
-  });
   phase = 'waiting';
   reply({ type: 'ready', passes, warmupNs });
+  for (;;) {
+    const msg = await nextMessage();
+    if (msg.cmd === 'run') await runOnce();
+    else return finish();
+  }
+}
+
+// Commands from the parent, one at a time.
+const inbox = [];
+let waiting = null;
+process.on('message', (msg) => {
+  if (waiting) {
+    const w = waiting;
+    waiting = null;
+    w(msg);
+  } else inbox.push(msg);
+});
+function nextMessage() {
+  if (inbox.length) return Promise.resolve(inbox.shift());
+  return new Promise((resolve) => (waiting = resolve));
+}
+
+/** Told to stop before warming up: close and leave. */
+async function finishEarly(impl) {
+  await impl.close?.();
+  final({ status: 'skipped', reason: 'stopped before its warm-up' });
 }
 
 // If the event loop empties while the method still waits for something

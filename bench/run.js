@@ -18,6 +18,7 @@ import { compareRows, headlinePairs, renderSummary, summarize } from './lib/summ
 import { prepareScenario, recheckScenario, scenarioInstances, BASELINE } from './lib/scenarios.js';
 
 export const SCHEMA_VERSION = 2;
+const LOADERS = 3;
 
 function write(path, text) {
   fs.mkdirSync(dirname(path), { recursive: true });
@@ -52,13 +53,17 @@ function liveRow(p) {
 
 /** Cases of one scenario: start every child, then interleave the rounds, then collect. */
 async function runScenario(s, cases, config, progress) {
-  const procs = [];
-  for (const c of cases) {
-    if (c.skip || s.skip) continue;
-    progress.note(`starting ${s.label} · ${c.method.id} · ${c.backend} · ${c.depthLabel}`);
-    const p = new CaseProcess(c, config);
-    await p.start();
-    procs.push(p);
+  // Load and set up LOADERS children at a time (nothing is timed meanwhile),
+  // then warm up and calibrate each one alone.
+  const procs = cases.filter((c) => !c.skip && !s.skip).map((c) => new CaseProcess(c, config));
+  progress.note(`${s.label}: starting ${procs.length} case processes`);
+  let next = 0;
+  await Promise.all(Array.from({ length: LOADERS }, async () => {
+    while (next < procs.length) await procs[next++].load();
+  }));
+  for (const p of procs) {
+    progress.note(`${s.label}: warming up ${p.c.method.id} · ${p.c.backend} · ${p.c.depthLabel}`);
+    await p.warmup();
     progress.step();
   }
   const round = async (r, list) => {
@@ -79,8 +84,8 @@ async function runScenario(s, cases, config, progress) {
   }
   // Extra rounds for the summary's comparisons only, while one of their
   // intervals is wider than the target, within --max-rounds and a time
-  // budget of twice what the regular rounds took.
-  const budget = 2 * (Date.now() - t0);
+  // budget of half what the regular rounds took.
+  const budget = 0.5 * (Date.now() - t0);
   const t1 = Date.now();
   while (r < config.maxRounds && Date.now() - t1 < budget) {
     const rows = procs.filter((p) => p.alive).map(liveRow);

@@ -37,7 +37,7 @@ export function compareDocs(a, b) {
     }
     inB.delete(caseKey(ra));
     const c = welchRatio(rates(rb), rates(ra));
-    rows.push({ scenario: ra.scenario, label: ra.scenarioLabel, method: ra.method, backend: ra.backend, depth: ra.depth, depthLabel: ra.depthLabel, a: ra.opsPerSec.mean ?? ra.opsPerSec.median, b: rb.opsPerSec.mean ?? rb.opsPerSec.median, ...c, stars: stars(c?.p) });
+    rows.push({ ...c, test: c?.method, scenario: ra.scenario, label: ra.scenarioLabel, method: ra.method, backend: ra.backend, depth: ra.depth, depthLabel: ra.depthLabel, a: ra.opsPerSec.mean ?? ra.opsPerSec.median, b: rb.opsPerSec.mean ?? rb.opsPerSec.median, stars: stars(c?.p) });
   }
   const summary = [];
   const sumB = new Map();

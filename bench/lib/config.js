@@ -22,15 +22,15 @@ const FULL = {
   rounds: 10,
   maxRounds: 30,
   warmup: 1,
-  minRunMs: 50,
-  fioMinMs: 150,
+  minRunMs: 40,
+  fioMinMs: 80,
   batches: [1, 4, 16, 64, 256],
   concurrency: 64,
   scenarios: {
-    'small-files': { files: 2000, sizes: [4 * KiB, 64 * KiB] },
-    'large-files': { files: 64, sizes: [4 * MiB] },
-    'random-read': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 5000 },
-    'random-read-direct': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 2000 },
+    'small-files': { files: 1000, sizes: [4 * KiB] },
+    'large-files': { files: 16, sizes: [4 * MiB] },
+    'random-read': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 4096 },
+    'random-read-direct': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 512 },
     'append-commit': { sizes: [4 * KiB], opsPerPass: 64 },
   },
 };
@@ -83,6 +83,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --html FILE           write the interactive HTML report
                         (with none of these four: bench/results/<time>-<commit>.{json,svg,html}, then
                         bench/results/latest.* are replaced by copies of them; with any: only those files)
+  --results-dir DIR     where per-run files and latest.* go (default bench/results)
   --no-report           write no files unless asked by --json/--csv/--chart/--html
   --compare A B         compare two JSON results (two machines, commits, kernels): per case B ÷ A
                         with a 95% interval (Welch) and a verdict; runs nothing
@@ -159,6 +160,7 @@ export function parseConfig(argv) {
       chart: { type: 'string' },
       html: { type: 'string' },
       'no-report': { type: 'boolean' },
+      'results-dir': { type: 'string' },
       timeout: { type: 'string' },
       list: { type: 'boolean' },
       // For the harness's own tests: methods that fail on purpose.
@@ -226,7 +228,7 @@ export function parseConfig(argv) {
     dataDir: values['data-dir'] ? userPath(values['data-dir']) : join(tmpdir(), 'uringfs-bench'),
     // With no output option, run.js names the files per run (it knows the time and commit).
     defaultOutputs,
-    resultsDir: RESULTS,
+    resultsDir: values['results-dir'] ? userPath(values['results-dir']) : RESULTS,
     json: values.json ? userPath(values.json) : null,
     csv: values.csv ? userPath(values.csv) : null,
     chart: values.chart ? userPath(values.chart) : null,

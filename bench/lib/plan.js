@@ -100,6 +100,11 @@ export function planCases(scenarios, env, config) {
       if (!m.kinds.includes(s.kind)) continue;
       const isBaseline = m.id === s.baseline;
       if (!isBaseline && !matches(config.methods, m.id)) continue;
+      // Ring tricks (registered files and buffers) run only when --method names them.
+      if (m.optIn && !(config.methods ?? []).some((p) => p.includes('registered') && matches([p], m.id))) {
+        notes.add(`${m.id} left out of this run (a ring trick): add --method ${m.id}`);
+        continue;
+      }
       if (isBaseline && config.methods && !matches(config.methods, m.id)) notes.add(`${m.id} runs as the baseline of every ratio`);
       const skips = [];
       const backends = isBaseline ? [{ name: 'node', env: { UV_USE_IO_URING: '0' } }] : backendsFor(m, env, config, skips);

@@ -30,8 +30,8 @@ export class CaseProcess {
     this.waiter = null;
   }
 
-  /** Start the child; resolves once it is warmed up (or has already ended). */
-  start() {
+  /** Start the child; resolves once it is loaded and set up (or has already ended). */
+  load() {
     const { c, config } = this;
     const spec = {
       scenario: { ...c.scenario, opsPerPass: c.opsPerPass },
@@ -73,7 +73,8 @@ export class CaseProcess {
   }
 
   onMessage(msg) {
-    if (msg.type === 'ready') this.ready = msg;
+    if (msg.type === 'loaded') this.loaded = true;
+    else if (msg.type === 'ready') this.ready = msg;
     else if (msg.type === 'run') this.last = msg;
     else if (msg.type === 'final') {
       const { type, ...rest } = msg;
@@ -100,6 +101,18 @@ export class CaseProcess {
       }, this.config.timeoutMs);
       this.waiter = { resolve, timer };
     });
+  }
+
+  /** Warm up and calibrate (alone: the parent runs one at a time). */
+  async warmup() {
+    if (!this.alive) return;
+    const p = this.wait();
+    try {
+      this.child.send({ cmd: 'warmup' });
+    } catch {
+      // the child is gone; 'close' records why
+    }
+    await p;
   }
 
   get alive() {

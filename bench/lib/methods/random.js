@@ -169,12 +169,12 @@ export default [
     setup: batchedReads(true),
   },
   {
-    id: 'uringfs.batch+registered', family: 'uringfs', kinds: ['random'], depths: ['batch'], requires: ['batch', 'registered'],
+    id: 'uringfs.batch+registered', family: 'uringfs', kinds: ['random'], depths: ['batch'], requires: ['batch', 'registered'], optIn: true,
     describe: 'as uringfs.batch, on a registered file into registered buffers (FIXED_FILE, READ_FIXED)',
     setup: batchedReads(false, true),
   },
   {
-    id: 'uringfs.batchSync+registered', family: 'uringfs', kinds: ['random'], depths: ['batch'], requires: ['batch', 'registered'],
+    id: 'uringfs.batchSync+registered', family: 'uringfs', kinds: ['random'], depths: ['batch'], requires: ['batch', 'registered'], optIn: true,
     describe: 'as uringfs.batchSync, on a registered file into registered buffers (FIXED_FILE, READ_FIXED)',
     setup: batchedReads(true, true),
   },
