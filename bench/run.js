@@ -193,7 +193,7 @@ async function main() {
     durationMs: finishedAt - startedAt,
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     config: {
-      quick: config.quick, runs: config.rounds, rounds: config.rounds, maxRounds: config.maxRounds, targetCi: config.targetCi,
+      quick: config.quick, runs: config.rounds, rounds: config.rounds, maxRounds: config.maxRounds, repeat: config.repeat, targetCi: config.targetCi,
       warmup: config.warmup, minRunMs: config.minRunMs,
       batches: config.batches, concurrency: config.concurrency, methods: config.methods, backends: config.backends,
       dataDir: config.dataDir, scenarios: config.scenarioIds.map((id) => ({ id, ...config.scenarios[id] })),

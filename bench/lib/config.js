@@ -21,8 +21,9 @@ const GiB = 1024 * MiB;
 const FULL = {
   rounds: 10,
   maxRounds: 30,
+  repeat: 3,
   warmup: 1,
-  minRunMs: 40,
+  minRunMs: 15,
   fioMinMs: 80,
   batches: [1, 4, 16, 64, 256],
   concurrency: 64,
@@ -38,8 +39,9 @@ const FULL = {
 const QUICK = {
   rounds: 5,
   maxRounds: 5,
+  repeat: 2,
   warmup: 1,
-  minRunMs: 8,
+  minRunMs: 4,
   fioMinMs: 40,
   batches: [1, 64],
   concurrency: 64,
@@ -70,6 +72,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --max-rounds N        extra rounds, for the summary's comparisons only, while an interval is wider than
                         --target-ci (default 30, --quick: no extra rounds)
   --target-ci PCT       the half-width the summary's intervals should reach (default 10)
+  --repeat N            runs per case per round; the round keeps the fastest (default 3, --quick 2)
   --warmup N            warm-up runs per case (default 1)
   --min-run-ms N        a run repeats the pass until it lasts at least this long (calibrated in warm-up)
   --ring LIST           uringfs ring variants for the io_uring backend, each 'default' or options joined
@@ -147,6 +150,7 @@ export function parseConfig(argv) {
       ops: { type: 'string' },
       runs: { type: 'string' },
       rounds: { type: 'string' },
+      repeat: { type: 'string' },
       'max-rounds': { type: 'string' },
       'target-ci': { type: 'string' },
       compare: { type: 'boolean' },
@@ -221,6 +225,7 @@ export function parseConfig(argv) {
     runs: rounds,
     rounds,
     maxRounds,
+    repeat: values.repeat ? positiveInt('repeat')(values.repeat) : base.repeat,
     targetCi,
     warmup: values.warmup !== undefined ? Math.max(0, Number(values.warmup) | 0) : base.warmup,
     minRunMs: values['min-run-ms'] !== undefined ? Math.max(0, Number(values['min-run-ms'])) : base.minRunMs,

@@ -40,6 +40,7 @@ export class CaseProcess {
       ringOptions: c.ringOptions ?? null,
       warmup: config.warmup,
       minRunMs: config.minRunMs,
+      repeat: config.repeat,
       fioMinMs: config.fioMinMs,
       testMethods: config.testMethods,
     };
