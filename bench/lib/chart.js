@@ -10,10 +10,14 @@
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import { BASELINE_WHY } from './scenarios.js';
+import { catalog } from './methods/index.js';
 
-// 20 colours (Tableau 20 order, dark ones first), enough for every method.
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf',
-  '#aec7e8', '#ffbb78', '#98df8a', '#ff9896', '#c5b0d5', '#c49c94', '#f7b6d2', '#c7c7c7', '#dbdb8d', '#9edae5'];
+// uringfs methods get strong, distinct colours; node:fs methods (the
+// references) greys and browns; fio black. A method keeps its colour in
+// every panel, and in every run (the order is the catalog's).
+const STRONG = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#17becf', '#e377c2', '#bcbd22', '#8c564b',
+  '#393b79', '#e6550d', '#31a354', '#756bb1', '#d6616b', '#3182bd', '#637939', '#7b4173', '#ad494a'];
+const MUTED = ['#7f7f7f', '#a6761d', '#525252', '#bdbdbd', '#8c6d31', '#636363', '#c49c94', '#969696', '#6b4c2a', '#d9c7a7'];
 const BACKENDS = ['node', 'uv_io_uring', 'io_uring', 'threads', 'fio'];
 const SHAPES = ['square', 'diamond', 'circle', 'triangle-up', 'cross', 'triangle-down', 'wedge', 'stroke'];
 const DASHES = [[6, 3], [2, 2], [1, 0], [8, 3, 2, 3], [4, 4], [10, 2], [1, 3], [12, 4, 4, 4]];
@@ -21,7 +25,16 @@ const DASHES = [[6, 3], [2, 2], [1, 0], [8, 3, 2, 3], [4, 4], [10, 2], [1, 3], [
 const us = (ns) => (ns === null || ns === undefined ? null : ns / 1e3);
 
 function points(doc, s, kneeKeys) {
-  return doc.results.filter((r) => r.scenario === s.key && r.status === 'ok' && r.ratio).map((r) => ({
+  const rows = doc.results.filter((r) => r.scenario === s.key && r.status === 'ok' && r.ratio);
+  // Methods with one depth often share it (every sync loop is at 1): spread
+  // them a little sideways so their points and bars do not hide each other.
+  const spread = new Map();
+  for (const d of new Set(rows.filter((r) => !r.batchSeries).map((r) => r.depth))) {
+    const same = rows.filter((r) => !r.batchSeries && r.depth === d);
+    same.forEach((r, i) => spread.set(r, d * 2 ** ((i - (same.length - 1) / 2) * Math.min(0.1, 0.9 / same.length))));
+  }
+  return rows.map((r) => ({
+    x: spread.get(r) ?? r.depth,
     scenario: s.label,
     method: r.method,
     backend: r.backend,
@@ -46,12 +59,12 @@ function panels(doc, s, colorScale, shapeScale, dashScale, maxX) {
   const values = points(doc, s, kneeKeys);
   const depths = [...new Set(values.map((v) => v.depth))].sort((a, b) => a - b);
   const x = {
-    field: 'depth', type: 'quantitative', title: 'batch size / ops in flight (log₂)',
+    field: 'x', type: 'quantitative', title: 'batch size / ops in flight (log₂)',
     scale: { type: 'log', base: 2, domain: [0.7, maxX * 1.4], nice: false },
     axis: { values: depths, labelOverlap: 'greedy', format: 'd' },
   };
-  const color = { field: 'method', type: 'nominal', title: 'method', scale: colorScale, legend: { columns: 1, symbolLimit: 40 } };
-  const shape = { field: 'backend', type: 'nominal', title: 'backend (shape, dash)', scale: shapeScale };
+  const color = { field: 'method', type: 'nominal', title: 'method (colour)', scale: colorScale, legend: { orient: 'bottom', columns: 2, symbolLimit: 60, direction: 'vertical' } };
+  const shape = { field: 'backend', type: 'nominal', title: 'backend (shape, dash)', scale: shapeScale, legend: { orient: 'bottom', columns: 1, direction: 'vertical' } };
   const dash = { field: 'backend', type: 'nominal', title: 'backend (shape, dash)', scale: dashScale };
   const tooltip = [
     { field: 'series', title: 'method · backend' }, { field: 'depthLabel', title: 'batch/depth' },
@@ -61,7 +74,7 @@ function panels(doc, s, colorScale, shapeScale, dashScale, maxX) {
   const ratios = values.flatMap((v) => [v.lo, v.hi]);
   const yr = { min: Math.min(1, ...ratios), max: Math.max(1, ...ratios) };
   const yRatio = {
-    field: 'ratio', type: 'quantitative', title: `× ${BASELINE_WHY[s.kind].split(' (')[0]} (log₂)`,
+    field: 'ratio', type: 'quantitative', title: '× baseline (log₂)',
     scale: { type: 'log', base: 2, domain: [yr.min / 1.15, yr.max * 1.15], nice: false },
     axis: { format: '.2~f', labelExpr: "datum.label + '×'" },
   };
@@ -69,7 +82,7 @@ function panels(doc, s, colorScale, shapeScale, dashScale, maxX) {
   const H = 190;
   const left = {
     width: W, height: H,
-    title: { text: s.label, subtitle: 'throughput ÷ baseline, 95% intervals; ○ = knee', anchor: 'start', fontSize: 13, subtitleFontSize: 10 },
+    title: { text: s.label, subtitle: `throughput ÷ ${BASELINE_WHY[s.kind].split(' (')[0]} (1× line), 95% intervals; ○ knee`, anchor: 'start', fontSize: 13, subtitleFontSize: 10 },
     layer: [
       { mark: { type: 'rule', color: '#000', strokeWidth: 1 }, encoding: { y: { datum: 1, type: 'quantitative', scale: yRatio.scale } } },
       { data: { values: values.filter((v) => v.line) }, mark: { type: 'area', opacity: 0.15 }, encoding: { x, y: { field: 'lo', type: 'quantitative', scale: yRatio.scale, title: yRatio.title, axis: yRatio.axis }, y2: { field: 'hi' }, color, detail: { field: 'series' } } },
@@ -82,11 +95,11 @@ function panels(doc, s, colorScale, shapeScale, dashScale, maxX) {
   const withLat = values.filter((v) => v.p99 !== null);
   const right = withLat.length === 0 ? null : {
     width: W, height: H,
-    title: { text: ' ', subtitle: 'per-op latency p99 (µs, log)', anchor: 'start', fontSize: 13, subtitleFontSize: 10 },
+    title: { text: ' ', subtitle: 'per-op p99 latency, µs (async methods, fio)', anchor: 'start', fontSize: 13, subtitleFontSize: 10 },
     data: { values: withLat },
     layer: [
-      { transform: [{ filter: 'datum.line' }], mark: { type: 'line', strokeWidth: 1.8 }, encoding: { x, y: { field: 'p99', type: 'quantitative', title: 'p99 latency (µs)', scale: { type: 'log' } }, color, strokeDash: dash, detail: { field: 'series' } } },
-      { mark: { type: 'point', filled: true, size: 45 }, encoding: { x, y: { field: 'p99', type: 'quantitative', scale: { type: 'log' } }, color, shape, tooltip } },
+      { transform: [{ filter: 'datum.line' }], mark: { type: 'line', strokeWidth: 1.8 }, encoding: { x, y: { field: 'p99', type: 'quantitative', title: 'p99 latency (µs, log)', scale: { type: 'log' }, axis: { tickCount: 5, format: '~s' } }, color, strokeDash: dash, detail: { field: 'series' } } },
+      { mark: { type: 'point', filled: true, size: 45 }, encoding: { x, y: { field: 'p99', type: 'quantitative', scale: { type: 'log' }, axis: { tickCount: 5, format: '~s' } }, color, shape, tooltip } },
     ],
   };
   return right ? { hconcat: [left, right] } : { hconcat: [left] };
@@ -96,9 +109,15 @@ function panels(doc, s, colorScale, shapeScale, dashScale, maxX) {
 export function chartSpec(doc) {
   const ok = doc.results.filter((r) => r.status === 'ok' && r.ratio);
   if (ok.length === 0) return null;
-  const order = ['node', 'uringfs', 'fio', 'test'];
-  const methods = [...new Set(ok.map((r) => `${order.indexOf(r.family)}|${r.method}`))].sort().map((k) => k.split('|')[1]);
-  const colorScale = { domain: methods, range: methods.map((_, i) => PALETTE[i % PALETTE.length]) };
+  // Colours follow the catalog's order, so a method has the same colour in every run.
+  const ids = [...new Set(catalog({ testMethods: true }).map((m) => m.id))];
+  const family = new Map(catalog({ testMethods: true }).map((m) => [m.id, m.family]));
+  const ran = new Set(ok.map((r) => r.method));
+  const node = ids.filter((id) => family.get(id) === 'node' || family.get(id) === 'test');
+  const uring = ids.filter((id) => family.get(id) === 'uringfs');
+  const colorOf = new Map([...node.map((id, i) => [id, MUTED[i % MUTED.length]]), ...uring.map((id, i) => [id, STRONG[i % STRONG.length]]), ['fio.io_uring', '#000000']]);
+  const methods = [...node, ...uring, 'fio.io_uring'].filter((id) => ran.has(id));
+  const colorScale = { domain: methods, range: methods.map((id) => colorOf.get(id)) };
   const backends = [...new Set(ok.map((r) => r.backend))].sort((a, b) => (BACKENDS.indexOf(a.split('[')[0]) - BACKENDS.indexOf(b.split('[')[0])) || a.localeCompare(b));
   const shapeScale = { domain: backends, range: backends.map((_, i) => SHAPES[i % SHAPES.length]) };
   const dashScale = { domain: backends, range: backends.map((_, i) => DASHES[i % DASHES.length]) };
