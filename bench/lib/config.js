@@ -20,8 +20,8 @@ const GiB = 1024 * MiB;
 /** Work per scenario. `opsPerPass` is the fixed unit of work every method repeats. */
 const FULL = {
   rounds: 10,
-  maxRounds: 30,
-  repeat: 3,
+  maxRounds: 20,
+  repeat: 2,
   warmup: 1,
   minRunMs: 15,
   fioMinMs: 80,
@@ -32,7 +32,7 @@ const FULL = {
     'large-files': { files: 16, sizes: [4 * MiB] },
     'random-read': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 4096 },
     'random-read-direct': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 512 },
-    'append-commit': { sizes: [4 * KiB], opsPerPass: 64 },
+    'append-commit': { sizes: [4 * KiB], opsPerPass: 32 },
   },
 };
 
@@ -70,9 +70,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --rounds N            rounds: each round runs every case of a scenario once, interleaved (default 10, --quick 5)
   --runs N              the same as --rounds
   --max-rounds N        extra rounds, for the summary's comparisons only, while an interval is wider than
-                        --target-ci (default 30, --quick: no extra rounds)
+                        --target-ci (default 20, --quick: no extra rounds)
   --target-ci PCT       the half-width the summary's intervals should reach (default 10)
-  --repeat N            runs per case per round; the round keeps the fastest (default 3, --quick 2)
+  --repeat N            runs per case per round; the round keeps the fastest (default 2)
   --warmup N            warm-up runs per case (default 1)
   --min-run-ms N        a run repeats the pass until it lasts at least this long (calibrated in warm-up)
   --ring LIST           uringfs ring variants for the io_uring backend, each 'default' or options joined
