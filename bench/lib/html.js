@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { BASELINE_WHY } from './scenarios.js';
 import { si } from './report.js';
-import { comparisonText, fmtLatency, fmtRatio, KNEE_SHARE } from './summary.js';
+import { comparisonText, fmtLatency, fmtRatio, kneeText } from './summary.js';
 
 const require = createRequire(import.meta.url);
 
@@ -45,7 +45,7 @@ function summaryHtml(doc) {
     const lines = s.comparisons.map((c) => (c.kind === 'best'
       ? `<b>best: ${esc(`${c.subject.method} @ ${c.subject.depthLabel} [${c.subject.backend}]`)}, ${esc(fmtRatio(c))} ${esc(c.reference.method)}</b> — ${esc(c.verdict)}`
       : esc(comparisonText(c, doc.config.targetCi ?? 0.1))));
-    for (const k of s.knees) lines.push(esc(`${k.method} [${k.backend}]: knee at batch ${k.kneeDepth} (first to reach ${Math.round(KNEE_SHARE * 100)}% of its best, at ${k.bestDepth}); p99 ${fmtLatency(k.kneeP99)} at ${k.kneeDepth}, ${fmtLatency(k.bestP99)} at ${k.bestDepth}`));
+    for (const k of s.knees) lines.push(esc(kneeText(k)));
     if (lines.length) items.push(`<li>${esc(s.label)}<ul>${lines.map((l) => `<li>${l}</li>`).join('')}</ul></li>`);
   }
   return items.length ? `<h2>Summary</h2><ul class="summary">${items.join('')}</ul>` : '';

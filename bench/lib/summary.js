@@ -129,6 +129,11 @@ export function comparisonText(c, target = 0.1) {
   return `${c.subject.method}${at(c.subject)} [${c.subject.backend}] vs ${c.reference.method}${at(c.reference)}: ${fmtRatio(c)}, ${c.verdict}${wide}`;
 }
 
+export function kneeText(k) {
+  if (k.kneeDepth === k.bestDepth) return `${k.method} [${k.backend}]: best at batch ${k.bestDepth}, no smaller batch within ${Math.round(KNEE_SHARE * 100)}% of it; p99 ${us(k.bestP99)}`;
+  return `${k.method} [${k.backend}]: knee at batch ${k.kneeDepth} (first to reach ${Math.round(KNEE_SHARE * 100)}% of its best, at ${k.bestDepth}); p99 ${us(k.kneeP99)} at ${k.kneeDepth}, ${us(k.bestP99)} at ${k.bestDepth}`;
+}
+
 export function renderSummary(summary, target = 0.1) {
   const lines = ['', 'Summary (ratio of throughputs, 95% interval, paired over the rounds of this run):'];
   for (const s of summary) {
@@ -138,9 +143,7 @@ export function renderSummary(summary, target = 0.1) {
       if (c.kind === 'best') lines.push(`    best: ${c.subject.method}${at(c.subject)} [${c.subject.backend}], ${fmtRatio(c)} ${c.reference.method} — ${c.verdict}${c.halfWidth !== null && c.halfWidth > target ? ` (interval wider than ±${Math.round(target * 100)}%)` : ''}`);
       else lines.push(`    ${comparisonText(c, target)}`);
     }
-    for (const k of s.knees) {
-      lines.push(`    ${k.method} [${k.backend}]: knee at batch ${k.kneeDepth} (first to reach ${Math.round(KNEE_SHARE * 100)}% of its best, at ${k.bestDepth}); p99 ${us(k.kneeP99)} at ${k.kneeDepth}, ${us(k.bestP99)} at ${k.bestDepth}`);
-    }
+    for (const k of s.knees) lines.push(`    ${kneeText(k)}`);
   }
   return lines.join('\n');
 }
