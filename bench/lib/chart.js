@@ -22,6 +22,9 @@ const BACKENDS = ['node', 'uv_io_uring', 'io_uring', 'threads', 'fio'];
 const SHAPES = ['square', 'diamond', 'circle', 'triangle-up', 'cross', 'triangle-down', 'wedge', 'stroke'];
 const DASHES = [[6, 3], [2, 2], [1, 0], [8, 3, 2, 3], [4, 4], [10, 2], [1, 3], [12, 4, 4, 4]];
 
+// µs labels: 100k, 1M, but 0.1 (not "100m") below 1 µs.
+const LAT_LABEL = "datum.value >= 1e6 ? format(datum.value / 1e6, '~g') + 'M' : datum.value >= 1e3 ? format(datum.value / 1e3, '~g') + 'k' : format(datum.value, '~g')";
+
 const us = (ns) => (ns === null || ns === undefined ? null : ns / 1e3);
 
 function points(doc, s, kneeKeys) {
@@ -64,7 +67,7 @@ function panels(doc, s, colorScale, shapeScale, dashScale, maxX) {
     axis: { values: depths, labelOverlap: 'greedy', format: 'd' },
   };
   const color = { field: 'method', type: 'nominal', title: 'method (colour)', scale: colorScale, legend: { orient: 'bottom', columns: 2, symbolLimit: 60, direction: 'vertical' } };
-  const shape = { field: 'backend', type: 'nominal', title: 'backend (shape, dash)', scale: shapeScale, legend: { orient: 'bottom', columns: 1, direction: 'vertical' } };
+  const shape = { field: 'backend', type: 'nominal', title: 'backend (shape, dash)', scale: shapeScale, legend: { orient: 'right', direction: 'vertical' } };
   const dash = { field: 'backend', type: 'nominal', title: 'backend (shape, dash)', scale: dashScale };
   const tooltip = [
     { field: 'series', title: 'method · backend' }, { field: 'depthLabel', title: 'batch/depth' },
@@ -78,11 +81,11 @@ function panels(doc, s, colorScale, shapeScale, dashScale, maxX) {
     scale: { type: 'log', base: 2, domain: [yr.min / 1.15, yr.max * 1.15], nice: false },
     axis: { format: '.2~f', labelExpr: "datum.label + '×'" },
   };
-  const W = 300;
+  const W = 280;
   const H = 190;
   const left = {
     width: W, height: H,
-    title: { text: s.label, subtitle: `throughput ÷ ${BASELINE_WHY[s.kind].split(' (')[0]} (1× line), 95% intervals; ○ knee`, anchor: 'start', fontSize: 13, subtitleFontSize: 10 },
+    title: { text: s.label, subtitle: `÷ ${BASELINE_WHY[s.kind].split(' (')[0]}; 95% bands; ○ knee`, anchor: 'start', fontSize: 13, subtitleFontSize: 10 },
     layer: [
       { mark: { type: 'rule', color: '#000', strokeWidth: 1 }, encoding: { y: { datum: 1, type: 'quantitative', scale: yRatio.scale } } },
       { data: { values: values.filter((v) => v.line) }, mark: { type: 'area', opacity: 0.15 }, encoding: { x, y: { field: 'lo', type: 'quantitative', scale: yRatio.scale, title: yRatio.title, axis: yRatio.axis }, y2: { field: 'hi' }, color, detail: { field: 'series' } } },
@@ -95,14 +98,16 @@ function panels(doc, s, colorScale, shapeScale, dashScale, maxX) {
   const withLat = values.filter((v) => v.p99 !== null);
   const right = withLat.length === 0 ? null : {
     width: W, height: H,
-    title: { text: ' ', subtitle: 'per-op p99 latency, µs (async methods, fio)', anchor: 'start', fontSize: 13, subtitleFontSize: 10 },
+    title: { text: ' ', subtitle: 'per-op p99 latency (async methods, fio)', anchor: 'start', fontSize: 13, subtitleFontSize: 10 },
     data: { values: withLat },
     layer: [
-      { transform: [{ filter: 'datum.line' }], mark: { type: 'line', strokeWidth: 1.8 }, encoding: { x, y: { field: 'p99', type: 'quantitative', title: 'p99 latency (µs, log)', scale: { type: 'log' }, axis: { tickCount: 5, format: '~s' } }, color, strokeDash: dash, detail: { field: 'series' } } },
-      { mark: { type: 'point', filled: true, size: 45 }, encoding: { x, y: { field: 'p99', type: 'quantitative', scale: { type: 'log' }, axis: { tickCount: 5, format: '~s' } }, color, shape, tooltip } },
+      { transform: [{ filter: 'datum.line' }], mark: { type: 'line', strokeWidth: 1.8 }, encoding: { x, y: { field: 'p99', type: 'quantitative', title: 'p99 latency (µs, log)', scale: { type: 'log' }, axis: { tickCount: 5, labelExpr: LAT_LABEL } }, color, strokeDash: dash, detail: { field: 'series' } } },
+      { mark: { type: 'point', filled: true, size: 45 }, encoding: { x, y: { field: 'p99', type: 'quantitative', scale: { type: 'log' }, axis: { tickCount: 5, labelExpr: LAT_LABEL } }, color, shape, tooltip } },
     ],
   };
-  return right ? { hconcat: [left, right] } : { hconcat: [left] };
+  // Flush bounds: every row lays its panels out by their plot areas alone
+  // (titles and axes sit in the spacing), so the rows line up.
+  return { hconcat: right ? [left, right] : [left], bounds: 'flush', spacing: 100 };
 }
 
 /** The Vega spec (compiled from Vega-Lite) of the whole run, or null when nothing succeeded. */
