@@ -33,7 +33,7 @@ if (!chromium) console.warn('bench-harness: no chromium on PATH (apt-get install
 
 function bench(dir: string, args: string[]) {
   return spawnSync(process.execPath, [runJs, ...args], {
-    cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, INIT_CWD: dir },
+    cwd: root, encoding: 'utf8', timeout: 300_000, env: { ...process.env, INIT_CWD: dir },
   });
 }
 
@@ -57,7 +57,7 @@ beforeAll(() => {
     '--data-dir', join(dir, 'data'), '--json', 'out.json', '--csv', 'out.csv', '--chart', 'out.svg', '--html', 'out.html',
   ]);
   doc = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Doc;
-}, 120_000);
+}, 300_000);
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -102,7 +102,7 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     expect(count(/<path [^>]*d="M/g)).toBeGreaterThan(ok);
     // Every method that ran has its legend entry.
     for (const m of new Set(doc.results.filter((x) => x.status === 'ok').map((x) => x.method))) expect(chart).toContain(`>${m}<`);
-  });
+  }, 180_000);
 
   it('runs every method of the catalog in every scenario it applies to', () => {
     const list = spawnSync(process.execPath, [runJs, '--list', '--test-methods'], { cwd: root, encoding: 'utf8' }).stdout;
@@ -219,7 +219,7 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     const d = JSON.parse(readFileSync(join(dir, 'filtered.json'), 'utf8')) as Doc;
     expect(new Set(d.results.map((x) => x.method))).toEqual(new Set(['fs.readSync', 'uringfs.readSync']));
     expect(existsSync(join(dir, 'out.svg'))).toBe(true);
-  });
+  }, 180_000);
 
   it('runs uringfs methods on every backend this build has (URINGFS_BACKEND per child)', () => {
     const backends = doc.environment.uringfs.backends.filter((b) => b.usable).map((b) => b.name);
@@ -235,7 +235,7 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
         expect(row?.status, `${m} on ${b}`).toBe('ok');
       }
     }
-  });
+  }, 180_000);
 
   it('rejects bad arguments with exit code 2 and the valid names, running nothing', () => {
     const r = bench(dir, ['--scenario', 'nope']);
@@ -256,7 +256,7 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     expect(p.status).toBe(2);
     const c = bench(dir, ['--compare', 'only-one.json']);
     expect(c.status).toBe(2);
-  });
+  }, 180_000);
 
   it('names its default output files per run, and replaces latest.* only with one run\'s complete set', () => {
     const results = join(dir, 'results');
@@ -294,5 +294,5 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     const bad = bench(dir, ['--compare', join(results, `${stem}.json`), 'missing.json']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('missing.json');
-  });
+  }, 180_000);
 });
