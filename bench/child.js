@@ -1,9 +1,13 @@
-// One case, in its own process: set the method up, warm up, calibrate how
-// many passes make a run last --min-run-ms, then time the runs. Prints one
-// line `@@uringfs-bench {json}` on stdout; any failure is reported the same
-// way (status "failed"), and a crash shows up as a missing line.
+// One case, in its own process, kept for the whole scenario so the parent can
+// interleave the variants round by round (A B C, B C A, ...): set the method
+// up, warm up and calibrate how many passes make a run last --min-run-ms,
+// then time one run each time the parent says `run` (over the IPC channel),
+// and report the totals on `finish`. Every reply is one line
+// `@@uringfs-bench {json}` on stdout (synchronous on a pipe, so even a reply
+// written while the process exits arrives); a crash shows up as a missing line.
+import hdr from 'hdr-histogram-js';
 import { findMethod } from './lib/methods/index.js';
-import { Skip } from './lib/methods/common.js';
+import { latency, Skip } from './lib/methods/common.js';
 import { hydrate } from './lib/scenarios.js';
 import { ioUringSqes } from './lib/sqes.js';
 import { MARKER } from './lib/protocol.js';
@@ -11,13 +15,18 @@ import { ringInfo } from './lib/ring-info.js';
 
 const MAX_PASSES = 10_000;
 
-let reported = false;
+let finished = false;
 let liveRing = null;
 let phase = 'loading';
 
-function report(result) {
-  reported = true;
-  process.stdout.write(`${MARKER}${JSON.stringify(result)}\n`);
+function reply(msg) {
+  process.stdout.write(`${MARKER}${JSON.stringify(msg)}\n`);
+}
+
+/** The last word of this process: ok totals, a skip or a failure. */
+function final(result) {
+  finished = true;
+  reply({ type: 'final', ...result });
   process.exit(0);
 }
 
@@ -37,6 +46,8 @@ async function runPasses(impl, passes, s) {
   let ops = 0;
   let bytes = 0;
   let fioNs = 0;
+  const fioLatency = [];
+  latency.n = 0;
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let p = 0; p < passes; p++) {
@@ -46,11 +57,18 @@ async function runPasses(impl, passes, s) {
     ops += r.ops;
     bytes += r.bytes;
     if (r.elapsedNs !== undefined) fioNs += r.elapsedNs;
+    if (r.latency) fioLatency.push(r.latency);
   }
   const ns = Number(process.hrtime.bigint() - t0);
   const cpu = process.cpuUsage(cpu0);
-  return { ops, bytes, ns: impl.fixedPasses ? fioNs : ns, wallNs: ns, cpuNs: (cpu.user + cpu.system) * 1000 };
+  return { ops, bytes, ns: impl.fixedPasses ? fioNs : ns, wallNs: ns, cpuNs: (cpu.user + cpu.system) * 1000, fioLatency };
 }
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 async function main() {
   const spec = JSON.parse(process.argv[2]);
@@ -72,81 +90,151 @@ async function main() {
 
   phase = 'setup';
   const impl = await method.setup(ctx);
-  const result = { status: 'ok', pid: process.pid, warmupNs: [], samplesNs: [], ring: ring ? ringInfo(ring) : null };
-
+  // Loaded and set up (the parent starts several at once); the warm-up and
+  // calibration wait for the parent's word, so that they run alone.
+  phase = 'waiting';
+  reply({ type: 'loaded' });
+  const first = await nextMessage();
+  if (first.cmd !== 'warmup') return finishEarly(impl);
+  const warmupNs = [];
   phase = 'warm-up';
   for (let w = 0; w < spec.warmup; w++) {
     await impl.beforeRun?.();
     const r = await runPasses(impl, 1, scenario);
     await impl.afterRun?.();
-    result.warmupNs.push(r.ns);
+    warmupNs.push(r.ns);
   }
+  latency.drain(null);
   let passes = 1;
-  if (!impl.fixedPasses && result.warmupNs.length > 0) {
-    const perPass = Math.min(...result.warmupNs);
+  if (!impl.fixedPasses && warmupNs.length > 0) {
+    const perPass = Math.min(...warmupNs);
     passes = Math.min(MAX_PASSES, Math.max(1, Math.ceil((spec.minRunMs * 1e6) / Math.max(perPass, 1))));
   }
-  result.passes = passes;
 
+  // Totals over the measured runs, reported on `finish`.
+  const hist = hdr.build({ numberOfSignificantValueDigits: 3 });
+  const fioLatency = [];
   const stats0 = ring?.stats();
   const sqes0 = ioUringSqes();
-  let totalOps = 0;
-  let wallNs = 0;
-  let cpuNs = 0;
-  for (let i = 0; i < spec.runs; i++) {
-    phase = `run ${i + 1}`;
-    await impl.beforeRun?.();
-    const r = await runPasses(impl, passes, scenario);
-    await impl.afterRun?.();
-    result.samplesNs.push(r.ns);
-    if (i === 0) {
-      result.opsPerRun = r.ops;
-      result.bytesPerRun = r.bytes;
-    } else if (r.ops !== result.opsPerRun && !impl.fixedPasses) {
-      throw new Error(`run ${i} did ${r.ops} ops, run 0 did ${result.opsPerRun}`);
+  const t = { ops: 0, wallNs: 0, cpuNs: 0, runs: 0 };
+  let opsPerRun = null;
+  let bytesPerRun = null;
+
+  // One round's sample: the fastest of `repeat` back-to-back runs. On a
+  // shared machine a run is slowed by whatever else gets the CPU meanwhile;
+  // the fastest of a few short runs is the least disturbed one.
+  const runOnce = async () => {
+    let best = null;
+    // fio's own clock leaves its start-up out; one fio job per round is enough.
+    const repeat = impl.fixedPasses ? 1 : (spec.repeat ?? 1);
+    for (let k = 0; k < repeat; k++) {
+      phase = `run ${t.runs + 1}`;
+      await impl.beforeRun?.();
+      // While a run is in flight the IPC channel must not keep the process
+      // alive: if the method loses a completion, the loop empties and the
+      // exit handler says so instead of the case hanging until its timeout.
+      process.channel?.unref();
+      const r = await runPasses(impl, passes, scenario);
+      process.channel?.ref();
+      await impl.afterRun?.();
+      latency.drain(hist);
+      fioLatency.push(...r.fioLatency);
+      if (opsPerRun === null) {
+        opsPerRun = r.ops;
+        bytesPerRun = r.bytes;
+      } else if (r.ops !== opsPerRun && !impl.fixedPasses) {
+        throw new Error(`run ${t.runs} did ${r.ops} ops, run 0 did ${opsPerRun}`);
+      }
+      t.ops += r.ops;
+      t.wallNs += r.wallNs;
+      t.cpuNs += r.cpuNs;
+      t.runs++;
+      if (best === null || r.ns / r.ops < best.ns / best.ops) best = r;
     }
-    if (impl.fixedPasses) {
-      // fio: each run reports its own count; keep the per-run rate exact.
-      (result.opsPerRunEach ??= []).push(r.ops);
-      (result.bytesPerRunEach ??= []).push(r.bytes);
+    phase = 'waiting';
+    reply({ type: 'run', ns: best.ns, ops: best.ops, bytes: best.bytes });
+  };
+
+  const finish = async () => {
+    phase = 'finish';
+    const sqes1 = ioUringSqes();
+    const result = { status: 'ok', pid: process.pid, warmupNs, passes, repeat: spec.repeat, opsPerRun, bytesPerRun, ring: ring ? ringInfo(ring) : null };
+    if (ring) {
+      const s1 = ring.stats();
+      result.ringStats = {
+        enters: s1.enters - stats0.enters,
+        submitted: s1.submitted - stats0.submitted,
+        completed: s1.completed - stats0.completed,
+        maxInFlight: s1.maxInFlight,
+        cqOverflows: s1.cqOverflows - stats0.cqOverflows,
+      };
+      result.entersPerOp = result.ringStats.enters / t.ops;
     }
-    totalOps += r.ops;
-    wallNs += r.wallNs;
-    cpuNs += r.cpuNs;
+    // CPU time of this process (all its threads, io_uring's io-wq workers too)
+    // over wall time in the measured runs: 1 = one core busy, <1 = waiting.
+    result.cpuPerWall = impl.fixedPasses ? null : t.cpuNs / t.wallNs;
+    result.ioUringSqesPerOp = (sqes1.total - sqes0.total) / t.ops;
+    result.ioUringRings = sqes1.rings;
+    result.totalOps = t.ops;
+    if (hist.totalCount > 0) {
+      result.latency = {
+        source: 'harness', count: hist.totalCount, p50: hist.getValueAtPercentile(50), p90: hist.getValueAtPercentile(90),
+        p99: hist.getValueAtPercentile(99), p999: hist.getValueAtPercentile(99.9), max: hist.maxValue, mean: hist.mean,
+      };
+    } else if (fioLatency.length > 0) {
+      // fio's percentiles per run; the median of each across the runs.
+      const m = (k) => median(fioLatency.map((l) => l[k]));
+      result.latency = { source: 'fio', count: fioLatency.reduce((a, l) => a + l.count, 0), p50: m('p50'), p90: m('p90'), p99: m('p99'), p999: m('p999'), max: Math.max(...fioLatency.map((l) => l.max)), mean: m('mean') };
+    } else {
+      result.latency = null;
+    }
+    if (impl.command) result.command = impl.command;
+    await impl.close?.();
+    final(result);
+  };
+
+  phase = 'waiting';
+  reply({ type: 'ready', passes, warmupNs });
+  for (;;) {
+    const msg = await nextMessage();
+    if (msg.cmd === 'run') await runOnce();
+    else return finish();
   }
-  const sqes1 = ioUringSqes();
-  if (ring) {
-    const s1 = ring.stats();
-    result.ringStats = {
-      enters: s1.enters - stats0.enters,
-      submitted: s1.submitted - stats0.submitted,
-      completed: s1.completed - stats0.completed,
-      maxInFlight: s1.maxInFlight,
-      cqOverflows: s1.cqOverflows - stats0.cqOverflows,
-    };
-    result.entersPerOp = result.ringStats.enters / totalOps;
-  }
-  // CPU time of this process (all its threads, io_uring's io-wq workers too)
-  // over wall time in the measured runs: 1 = one core busy, <1 = waiting.
-  result.cpuPerWall = impl.fixedPasses ? null : cpuNs / wallNs;
-  result.ioUringSqesPerOp = (sqes1.total - sqes0.total) / totalOps;
-  result.ioUringRings = sqes1.rings;
-  result.totalOps = totalOps;
-  if (impl.command) result.command = impl.command;
+}
+
+// Commands from the parent, one at a time.
+const inbox = [];
+let waiting = null;
+process.on('message', (msg) => {
+  if (waiting) {
+    const w = waiting;
+    waiting = null;
+    w(msg);
+  } else inbox.push(msg);
+});
+function nextMessage() {
+  if (inbox.length) return Promise.resolve(inbox.shift());
+  return new Promise((resolve) => (waiting = resolve));
+}
+
+/** Told to stop before warming up: close and leave. */
+async function finishEarly(impl) {
   await impl.close?.();
-  report(result);
+  final({ status: 'skipped', reason: 'stopped before its warm-up' });
 }
 
 // If the event loop empties while the method still waits for something
 // (a lost completion, an unreferenced handle), say so instead of vanishing.
 process.on('exit', (code) => {
-  if (reported) return;
+  if (finished) return;
   const stats = liveRing ? JSON.stringify(liveRing.stats()) : 'n/a';
-  process.stdout.write(`${MARKER}${JSON.stringify({ status: 'failed', error: { message: `the process exited (code ${code}) during ${phase} with work still pending: the event loop ran empty; ring stats ${stats}` } })}\n`);
+  reply({ type: 'final', status: 'failed', error: { message: `the process exited (code ${code}) during ${phase} with work still pending: the event loop ran empty; ring stats ${stats}` } });
 });
-process.on('uncaughtException', (e) => report({ status: 'failed', error: describeError(e) }));
-process.on('unhandledRejection', (e) => report({ status: 'failed', error: describeError(e) }));
+// The parent went away: nothing will ask for more runs.
+process.on('disconnect', () => { if (!finished) { finished = true; process.exit(0); } });
+process.on('uncaughtException', (e) => final({ status: 'failed', error: describeError(e) }));
+process.on('unhandledRejection', (e) => final({ status: 'failed', error: describeError(e) }));
 main().catch((e) => {
-  if (e instanceof Skip) report({ status: 'skipped', reason: e.message });
-  report({ status: 'failed', error: describeError(e) });
+  if (e instanceof Skip) final({ status: 'skipped', reason: e.message });
+  final({ status: 'failed', error: describeError(e) });
 });

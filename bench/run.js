@@ -1,21 +1,24 @@
 #!/usr/bin/env node
-// `npm run bench`: plan the cases, make the working sets, run every case in a
-// fresh child process (one at a time), then print the table and write the
-// JSON, CSV, chart and HTML report. Exit code 1 when any case failed.
+// `npm run bench`: plan the cases, make the working sets, and per scenario
+// start one child process per case, then run the cases one at a time in
+// interleaved rounds; print the table and the summary and write the JSON,
+// CSV, chart and HTML report. Exit code 1 when any case failed, 2 for bad
+// arguments. `--compare A.json B.json` compares two runs instead.
 import fs from 'node:fs';
 import os from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseConfig, USAGE } from './lib/config.js';
 import { captureEnvironment } from './lib/environment.js';
 import { catalog } from './lib/methods/index.js';
-import { planCases } from './lib/plan.js';
+import { matches as methodMatches, planCases } from './lib/plan.js';
 import { makeProgress } from './lib/progress.js';
 import { computeRatios, makeRecord, renderCsv, renderTable } from './lib/report.js';
-import { runCase } from './lib/runner.js';
-import { evaluateTargets, renderTargets } from './lib/targets.js';
+import { CaseProcess } from './lib/runner.js';
+import { compareRows, headlinePairs, renderSummary, summarize } from './lib/summary.js';
 import { prepareScenario, recheckScenario, scenarioInstances, BASELINE } from './lib/scenarios.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+const LOADERS = 3;
 
 function write(path, text) {
   fs.mkdirSync(dirname(path), { recursive: true });
@@ -32,50 +35,152 @@ function listMethods(config) {
   return lines.join('\n');
 }
 
+/** Exit 2 with the valid names when a --method pattern matches no method. */
+function checkMethods(config) {
+  if (!config.methods) return;
+  const ids = [...new Set(catalog({ testMethods: config.testMethods }).map((m) => m.id))];
+  const unknown = config.methods.filter((p) => !ids.some((id) => methodMatches([p], id)));
+  if (unknown.length) throw new Error(`unknown method ${unknown.join(', ')}; known: ${ids.join(', ')} (or a prefix such as uringfs, or a glob such as *FileHandle*)`);
+}
+
+/** A case process seen as a row for the summary's comparisons (during the rounds). */
+function liveRow(p) {
+  return {
+    proc: p, method: p.c.method.id, family: p.c.method.family, backend: p.c.backend, depth: p.c.depth, depthLabel: p.c.depthLabel,
+    isBaseline: Boolean(p.c.baseline), samplesNs: p.samplesNs, rounds: p.rounds, opsPerRunEach: p.opsEach,
+  };
+}
+
+/** Cases of one scenario: start every child, then interleave the rounds, then collect. */
+async function runScenario(s, cases, config, progress) {
+  // Load and set up LOADERS children at a time (nothing is timed meanwhile),
+  // then warm up and calibrate each one alone.
+  const procs = cases.filter((c) => !c.skip && !s.skip).map((c) => new CaseProcess(c, config));
+  progress.note(`${s.label}: starting ${procs.length} case processes`);
+  let next = 0;
+  await Promise.all(Array.from({ length: LOADERS }, async () => {
+    while (next < procs.length) await procs[next++].load();
+  }));
+  for (const p of procs) {
+    progress.note(`${s.label}: warming up ${p.c.method.id} · ${p.c.backend} · ${p.c.depthLabel}`);
+    await p.warmup();
+    progress.step();
+  }
+  const round = async (r, list) => {
+    // Rotate the order each round (A B C, B C A, C A B ...) so that no case
+    // always runs first, or right after the same neighbour.
+    const live = list.filter((p) => p.alive);
+    const k = live.length ? r % live.length : 0;
+    for (const p of [...live.slice(k), ...live.slice(0, k)]) {
+      await p.run(r);
+      progress.step();
+    }
+  };
+  const t0 = Date.now();
+  let r = 0;
+  for (; r < config.rounds; r++) {
+    progress.note(`${s.label}: round ${r + 1} of ${config.rounds}, ${procs.filter((p) => p.alive).length} cases`);
+    await round(r, procs);
+  }
+  // Extra rounds for the summary's comparisons only, while one of their
+  // intervals is wider than the target, within --max-rounds and a time
+  // budget of half what the regular rounds took.
+  const budget = 0.5 * (Date.now() - t0);
+  const t1 = Date.now();
+  while (r < config.maxRounds && Date.now() - t1 < budget) {
+    const rows = procs.filter((p) => p.alive).map(liveRow);
+    const wide = headlinePairs(s, rows, config).filter((pair) => {
+      const c = compareRows(pair.subject, pair.reference);
+      return c && (c.halfWidth === null || c.halfWidth > config.targetCi);
+    });
+    if (wide.length === 0) break;
+    const extra = [...new Set(wide.flatMap((pair) => [pair.subject.proc, pair.reference.proc]))];
+    progress.grow(extra.length);
+    progress.note(`${s.label}: extra round ${r + 1} for ${wide.length} comparison(s) wider than ±${Math.round(config.targetCi * 100)}%`);
+    await round(r, extra);
+    r++;
+  }
+  const records = [];
+  for (const c of cases) {
+    const p = procs.find((x) => x.c === c);
+    let rec;
+    if (!p) rec = makeRecord(c, { status: 'skipped', reason: c.skip ?? s.skip });
+    else rec = makeRecord(c, await p.finish());
+    records.push(rec);
+  }
+  computeRatios(records);
+  for (let i = 0; i < cases.length; i++) progress.done(cases[i], records[i]);
+  return records;
+}
+
+function writeOutputs(doc, config, svg, html) {
+  const written = [];
+  const put = (path, text) => {
+    if (!path || text === null || text === undefined) return;
+    write(path, text);
+    written.push(path);
+  };
+  let paths = { json: config.json, csv: config.csv, chart: config.chart, html: config.html };
+  if (config.defaultOutputs) {
+    // One name per run, so no run overwrites another; latest.* are replaced
+    // together, after the run's own files are written, never mixed.
+    const stamp = doc.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const commit = doc.environment.uringfs.commit ? `${String(doc.environment.uringfs.commit).slice(0, 10)}${doc.environment.uringfs.dirty ? '-dirty' : ''}` : 'nocommit';
+    const stem = join(config.resultsDir, `${stamp}-${commit}`);
+    paths = { json: `${stem}.json`, csv: null, chart: `${stem}.svg`, html: `${stem}.html` };
+  }
+  put(paths.json, `${JSON.stringify(doc, null, 2)}\n`);
+  put(paths.csv, config.csv ? renderCsv(doc.results) : null);
+  put(paths.chart, svg);
+  put(paths.html, html);
+  if (config.defaultOutputs) {
+    for (const [k, ext] of [['json', 'json'], ['chart', 'svg'], ['html', 'html']]) {
+      const latest = join(config.resultsDir, `latest.${ext}`);
+      if (paths[k] && fs.existsSync(paths[k])) fs.copyFileSync(paths[k], latest);
+      else fs.rmSync(latest, { force: true });
+    }
+    written.push(`(copied to ${join(config.resultsDir, 'latest.*')})`);
+  }
+  return written;
+}
+
 async function main() {
   let config;
   try {
     config = parseConfig(process.argv.slice(2));
+    checkMethods(config);
   } catch (e) {
     process.stderr.write(`${e.message}\n\n${USAGE}\n`);
     process.exit(2);
   }
   if (config.help) return void process.stdout.write(`${USAGE}\n`);
   if (config.list) return void process.stdout.write(`${listMethods(config)}\n`);
+  if (config.compare) {
+    const { runCompare } = await import('./lib/compare.js');
+    process.exitCode = runCompare(config.compare[0], config.compare[1]);
+    return;
+  }
 
   const startedAt = new Date();
   const environment = captureEnvironment(config);
   const scenarios = scenarioInstances(config);
   const cases = planCases(scenarios, environment, config);
-  const progress = makeProgress(cases.length);
+  const runnable = cases.filter((c) => !c.skip).length;
+  const progress = makeProgress(runnable * (config.rounds + 1));
   progress.note(`${environment.uvIoUring.summary}`);
 
   const records = [];
-  let current = null;
-  for (const c of cases) {
-    const s = c.scenario;
-    if (current !== s) {
-      if (current) current.pageCache = recheckScenario(current, current.pageCache);
-      current = s;
-      progress.note(`preparing ${s.label} in ${config.dataDir}`);
-      const prep = prepareScenario(s);
-      s.pageCache = prep.pageCache;
-      s.created = prep.created;
-      if (prep.skip) s.skip = prep.skip;
-    }
-    progress.start(c);
-    let rec;
-    if (c.skip || s.skip) rec = makeRecord(c, { status: 'skipped', reason: c.skip ?? s.skip });
-    else {
-      const t0 = Date.now();
-      rec = makeRecord(c, await runCase(c, config));
-      rec.wallMs = Date.now() - t0;
-    }
-    records.push(rec);
-    computeRatios(records);
-    progress.done(c, rec);
+  for (const s of scenarios) {
+    const mine = cases.filter((c) => c.scenario === s);
+    if (mine.length === 0) continue;
+    progress.note(`preparing ${s.label} in ${config.dataDir}`);
+    const prep = prepareScenario(s);
+    s.pageCache = prep.pageCache;
+    s.created = prep.created;
+    if (prep.skip) s.skip = prep.skip;
+    records.push(...(await runScenario(s, mine, config, progress)));
+    s.pageCache = recheckScenario(s, s.pageCache);
   }
-  if (current) current.pageCache = recheckScenario(current, current.pageCache);
   progress.stop();
 
   const finishedAt = new Date();
@@ -86,8 +191,10 @@ async function main() {
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt - startedAt,
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     config: {
-      quick: config.quick, runs: config.runs, warmup: config.warmup, minRunMs: config.minRunMs,
+      quick: config.quick, runs: config.rounds, rounds: config.rounds, maxRounds: config.maxRounds, repeat: config.repeat, targetCi: config.targetCi,
+      warmup: config.warmup, minRunMs: config.minRunMs,
       batches: config.batches, concurrency: config.concurrency, methods: config.methods, backends: config.backends,
       dataDir: config.dataDir, scenarios: config.scenarioIds.map((id) => ({ id, ...config.scenarios[id] })),
     },
@@ -98,35 +205,33 @@ async function main() {
     })),
     results: computeRatios(records),
   };
-  doc.targets = evaluateTargets(doc);
+  doc.summary = summarize(doc);
 
   process.stdout.write(`${renderTable(doc.results, doc.scenarios, { color: process.stdout.isTTY })}\n`);
-  const targetText = renderTargets(doc.targets);
-  if (targetText) process.stdout.write(`${targetText}\n\n`);
-  process.stdout.write(`* baseline of the ratios in its block. ${environment.uvIoUring.summary}.\n`);
+  process.stdout.write(`${renderSummary(doc.summary, config.targetCi)}\n\n`);
+  process.stdout.write(`* baseline of the ratios in its block. × base: this row's throughput ÷ the baseline's, geometric mean over the rounds both ran, with its 95% interval; verdict: faster / slower when the interval is wholly above / below 1×, else ≈ same. p50/p99/p99.9: per-op latency (see bench/README.md for what is timed). ${environment.uvIoUring.summary}.\n`);
   for (const b of environment.uringfs.backends) {
     const flags = Array.isArray(b.setupFlags) ? b.setupFlags.join('|') || 'none' : (b.setupFlags ?? 'not exposed');
     process.stdout.write(`uringfs backend ${b.name}: ${b.usable ? `SQ ${b.sqEntries}, CQ ${b.cqEntries}, setup flags ${flags}` : `unusable (${b.fallbackReason ?? b.error ?? b.backend})`}\n`);
   }
-  process.stdout.write(`${environment.cpu.model} ×${environment.cpu.count}, Linux ${environment.kernel.release}, Node ${environment.node.version} (libuv ${environment.node.uv}), ${environment.filesystem.type} on ${environment.filesystem.source}; ${config.runs} run${config.runs === 1 ? "" : "s"} per case; ${(doc.durationMs / 1000).toFixed(0)} s\n`);
+  process.stdout.write(`${environment.cpu.model} ×${environment.cpu.count}, Linux ${environment.kernel.release}, Node ${environment.node.version} (libuv ${environment.node.uv}), ${environment.filesystem.type} on ${environment.filesystem.source}; ${config.rounds} rounds${config.maxRounds > config.rounds ? ` (up to ${config.maxRounds} for the summary)` : ''}, cases interleaved; ${(doc.durationMs / 1000).toFixed(0)} s\n`);
 
-  if (config.json) write(config.json, `${JSON.stringify(doc, null, 2)}\n`);
-  if (config.csv) write(config.csv, renderCsv(doc.results));
-  if (config.chart || config.html) {
+  let svg = null;
+  let html = null;
+  if (config.defaultOutputs || config.chart || config.html) {
     // The chart libraries load only when a chart is asked for.
-    const { renderChart } = await import('./lib/chart.js');
+    const { renderChart, chartSpec } = await import('./lib/chart.js');
     const { renderHtml } = await import('./lib/html.js');
-    const svg = await renderChart(doc.results, doc.scenarios, environment);
-    if (config.chart && svg) write(config.chart, svg);
-    if (config.html) write(config.html, renderHtml(doc, svg));
+    svg = await renderChart(doc);
+    html = renderHtml(doc, chartSpec(doc));
   }
+  const written = writeOutputs(doc, config, svg, html);
   // Other processes steal CPU from the cases, and a sync loop then shows cpu well under 100%:
   // say so rather than let noisy numbers pass for a measurement.
   const load = Math.max(environment.loadavgAtStart[0], environment.loadavgAtEnd[0]);
   if (load > environment.cpu.count * 0.5) {
-    process.stdout.write(`WARNING: the machine was busy (1-minute load ${load.toFixed(1)} on ${environment.cpu.count} CPUs): the numbers are noisy; run again on an idle machine.\n`);
+    process.stdout.write(`WARNING: the machine was busy (1-minute load ${load.toFixed(1)} on ${environment.cpu.count} CPUs): intervals are wider and absolute numbers lower; ratios from interleaved rounds hold up better.\n`);
   }
-  const written = [config.json, config.csv, config.chart, config.html].filter(Boolean);
   if (written.length) process.stdout.write(`wrote ${written.join(', ')}\n`);
 
   const failed = doc.results.filter((r) => r.status === 'failed');

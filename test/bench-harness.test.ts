@@ -2,7 +2,7 @@
 // every method runs, ratios use the right baseline, failures are reported.
 // Nothing here asserts a speed.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,17 +12,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const runJs = join(root, 'bench', 'run.js');
 
+interface Ratio { ratio: number; lo: number | null; hi: number | null; n: number; verdict: string; halfWidth: number | null }
 interface Rec {
-  scenario: string; kind: string; method: string; family: string; backend: string; depth: number;
-  status: 'ok' | 'failed' | 'skipped'; isBaseline: boolean; baselineMethod: string;
-  ratioToBaseline: number | null; opsPerSec?: { median: number }; reason?: string; error?: { message: string };
-  opsPerRun?: number; bytesPerRun?: number;
+  scenario: string; kind: string; method: string; family: string; backend: string; depth: number; depthLabel: string;
+  status: 'ok' | 'failed' | 'skipped'; isBaseline: boolean; baselineMethod: string; batchSeries: boolean;
+  ratioToBaseline: number | null; ratio?: Ratio | null; opsPerSec?: { mean: number; median: number; samples: number[] };
+  reason?: string; error?: { message: string };
+  opsPerRun?: number; bytesPerRun?: number; rounds?: number[]; samplesNs?: number[]; opsPerRunEach?: number[];
+  latency?: { source: string; count: number; p50: number; p90: number; p99: number; p999: number } | null;
 }
-interface Doc { results: Rec[]; scenarios: { key: string; kind: string; baseline: string; notes: string[] }[]; environment: { uringfs: { backends: { name: string; usable: boolean }[] } } }
+interface Summary { scenario: string; comparisons: (Ratio & { kind: string; subject: { method: string } })[]; knees: { method: string; kneeDepth: number }[] }
+interface Doc {
+  results: Rec[]; summary: Summary[]; config: { rounds: number };
+  scenarios: { key: string; kind: string; baseline: string; notes: string[] }[]; environment: { uringfs: { backends: { name: string; usable: boolean }[] } };
+}
+
+// Headless Chromium renders the HTML report in the chart test; without it that test is skipped, saying why.
+const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find((b) => spawnSync('sh', ['-c', `command -v ${b}`]).status === 0);
+if (!chromium) console.warn('bench-harness: no chromium on PATH (apt-get install chromium): the HTML chart rendering test is skipped');
 
 function bench(dir: string, args: string[]) {
   return spawnSync(process.execPath, [runJs, ...args], {
-    cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, INIT_CWD: dir },
+    cwd: root, encoding: 'utf8', timeout: 300_000, env: { ...process.env, INIT_CWD: dir },
   });
 }
 
@@ -40,13 +51,13 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'uringfs-bench-test-'));
   run = bench(dir, [
     '--quick', '--direct', '--test-methods', '--files', '12', '--size', '4k', '--file-size', '1m', '--ops', '8',
-    '--runs', '2', '--warmup', '1', '--min-run-ms', '0', '--batch', '1,4', '--concurrency', '4',
+    '--rounds', '3', '--warmup', '1', '--min-run-ms', '0', '--batch', '1,2,4', '--concurrency', '4',
     // One uringfs backend is enough to test the harness; the threads backend has its own check below.
     '--backend', 'node,uv_io_uring,io_uring,fio',
     '--data-dir', join(dir, 'data'), '--json', 'out.json', '--csv', 'out.csv', '--chart', 'out.svg', '--html', 'out.html',
   ]);
   doc = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Doc;
-}, 120_000);
+}, 300_000);
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -63,9 +74,35 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     expect(csv.length).toBe(doc.results.length + 1);
     expect(readFileSync(join(dir, 'out.svg'), 'utf8')).toMatch(/^<svg/);
     const html = readFileSync(join(dir, 'out.html'), 'utf8');
-    expect(html).toContain('<svg');
+    expect(html).toContain('id="chart-spec"');
+    // Self-contained: vega is inlined, nothing is fetched.
     expect(html).not.toMatch(/<script[^>]+src=/);
+    // The user-facing output speaks of results, not of internal targets.
+    expect(run.stdout).not.toMatch(/Targets|issue \d|MISSED/);
+    expect(run.stdout).toContain('Summary');
   });
+
+  it.skipIf(!chromium)('draws the HTML report\'s chart in a real browser (headless Chromium)', () => {
+    const r = spawnSync(chromium!, [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--virtual-time-budget=15000',
+      '--dump-dom', `file://${join(dir, 'out.html')}`,
+    ], { encoding: 'utf8', timeout: 90_000, maxBuffer: 256 * 1024 * 1024 });
+    expect(r.status, r.stderr).toBe(0);
+    const dom = r.stdout;
+    // The page's script marks the chart once Vega has drawn it (or says it failed).
+    expect(dom).toContain('data-rendered="yes"');
+    const chart = dom.slice(dom.indexOf('<div id="chart"'), dom.indexOf('</svg>', dom.indexOf('<div id="chart"')));
+    expect(chart).toContain('<svg');
+    const count = (re: RegExp) => (chart.match(re) ?? []).length;
+    // Points, lines, interval bands and the 1× rules are drawn as marks with geometry.
+    expect(count(/class="mark-symbol role-mark/g)).toBeGreaterThan(0);
+    expect(count(/class="mark-line role-mark/g)).toBeGreaterThan(0);
+    expect(count(/class="mark-area role-mark/g)).toBeGreaterThan(0);
+    const ok = doc.results.filter((x) => x.status === 'ok').length;
+    expect(count(/<path [^>]*d="M/g)).toBeGreaterThan(ok);
+    // Every method that ran has its legend entry.
+    for (const m of new Set(doc.results.filter((x) => x.status === 'ok').map((x) => x.method))) expect(chart).toContain(`>${m}<`);
+  }, 180_000);
 
   it('runs every method of the catalog in every scenario it applies to', () => {
     const list = spawnSync(process.execPath, [runJs, '--list', '--test-methods'], { cwd: root, encoding: 'utf8' }).stdout;
@@ -95,19 +132,69 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     }
   });
 
-  it('computes every ratio against its own scenario baseline', () => {
+  it('computes every ratio against its own scenario baseline, paired round by round, with an interval', () => {
     const expected: Record<string, string> = { files: 'fs.readFileSync', random: 'fs.readSync', append: 'fs.writeSync+fdatasyncSync' };
+    const rate = (r: Rec, i: number) => r.opsPerRunEach![i] / (r.samplesNs![i] / 1e9);
     for (const s of doc.scenarios) {
       expect(s.baseline).toBe(expected[s.kind]);
       const base = doc.results.filter((r) => r.scenario === s.key && r.isBaseline);
       expect(base.map((b) => [b.method, b.backend])).toEqual([[expected[s.kind], 'node']]);
       if (base[0].status !== 'ok') continue;
-      expect(base[0].ratioToBaseline).toBe(1);
+      expect(base[0].ratioToBaseline).toBeCloseTo(1, 12);
       for (const r of doc.results.filter((x) => x.scenario === s.key && x.status === 'ok')) {
         expect(r.baselineMethod).toBe(expected[s.kind]);
-        expect(r.ratioToBaseline).toBeCloseTo(r.opsPerSec!.median / base[0].opsPerSec!.median, 10);
+        // Every case ran once per round, in the same rounds as its baseline.
+        expect(r.rounds).toEqual([0, 1, 2]);
+        // The ratio is the geometric mean of the per-round ratios.
+        let logSum = 0;
+        for (let i = 0; i < r.rounds!.length; i++) logSum += Math.log(rate(r, i) / rate(base[0], base[0].rounds!.indexOf(r.rounds![i])));
+        expect(r.ratioToBaseline).toBeCloseTo(Math.exp(logSum / r.rounds!.length), 10);
+        expect(r.ratio!.n).toBe(3);
+        if (r.isBaseline) continue;
+        expect(r.ratio!.lo!).toBeLessThanOrEqual(r.ratio!.ratio);
+        expect(r.ratio!.hi!).toBeGreaterThanOrEqual(r.ratio!.ratio);
+        const v = r.ratio!.lo! > 1 ? 'faster' : r.ratio!.hi! < 1 ? 'slower' : 'no clear difference';
+        expect(r.ratio!.verdict).toBe(v);
       }
     }
+  });
+
+  it('records per-op latency percentiles for every async method, none for synchronous loops', () => {
+    const ok = doc.results.filter((r) => r.status === 'ok');
+    // Async: no "Sync" in the name; explicit batches and whole-set calls (readFilesSync) are timed per call too.
+    const asyncRows = ok.filter((r) => r.family !== 'fio' && r.family !== 'test' && (!/Sync/.test(r.method) || r.batchSeries || /^all/.test(r.depthLabel)));
+    expect(asyncRows.length).toBeGreaterThan(10);
+    for (const r of asyncRows) {
+      expect(r.latency, `${r.method} ${r.backend} ${r.depth}`).toBeTruthy();
+      const l = r.latency!;
+      expect(l.source).toBe('harness');
+      expect(l.count).toBeGreaterThan(0);
+      expect(l.p50).toBeGreaterThan(0);
+      expect(l.p50).toBeLessThanOrEqual(l.p90);
+      expect(l.p90).toBeLessThanOrEqual(l.p99);
+      expect(l.p99).toBeLessThanOrEqual(l.p999);
+    }
+    for (const r of ok.filter((x) => /Sync/.test(x.method) && !x.batchSeries && !/^all/.test(x.depthLabel))) {
+      expect(r.latency, `${r.method}`).toBeNull();
+    }
+    // fio rows carry fio's own completion-latency percentiles.
+    for (const r of ok.filter((x) => x.family === 'fio' && x.kind === 'random')) expect(r.latency?.source).toBe('fio');
+  });
+
+  it('summarizes each scenario: the best row against the baseline, and the knee of each batch-size series', () => {
+    const random = doc.summary.find((s) => s.scenario.startsWith('random-read/'))!;
+    const best = random.comparisons.find((c) => c.kind === 'best')!;
+    expect(best).toBeTruthy();
+    // The best is the non-baseline, non-fio row with the highest ratio.
+    const rows = doc.results.filter((r) => r.scenario === random.scenario && r.status === 'ok' && !r.isBaseline && r.family !== 'fio' && r.family !== 'test');
+    const top = Math.max(...rows.map((r) => r.ratioToBaseline!));
+    expect(best.ratio).toBeCloseTo(top, 10);
+    expect(run.stdout).toMatch(/best: \S+ .*\d+\.\d\d× \(\d+\.\d\d–\d+\.\d\d\) fs\.readSync/);
+    // Batch sizes 1, 2, 4: every batch series has a knee at one of them.
+    const series = random.knees.filter((k) => k.method === 'uringfs.batch');
+    expect(series.length).toBeGreaterThan(0);
+    for (const k of series) expect([1, 2, 4]).toContain(k.kneeDepth);
+    expect(run.stdout).toMatch(/uringfs\.batch \[io_uring\]: (knee|best) at batch [124][ ,]/);
   });
 
   it('reports a failing method (throwing, miscounting, crashing) and exits 1', () => {
@@ -132,7 +219,7 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     const d = JSON.parse(readFileSync(join(dir, 'filtered.json'), 'utf8')) as Doc;
     expect(new Set(d.results.map((x) => x.method))).toEqual(new Set(['fs.readSync', 'uringfs.readSync']));
     expect(existsSync(join(dir, 'out.svg'))).toBe(true);
-  });
+  }, 180_000);
 
   it('runs uringfs methods on every backend this build has (URINGFS_BACKEND per child)', () => {
     const backends = doc.environment.uringfs.backends.filter((b) => b.usable).map((b) => b.name);
@@ -148,12 +235,64 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
         expect(row?.status, `${m} on ${b}`).toBe('ok');
       }
     }
-  });
+  }, 180_000);
 
-  it('rejects bad arguments with usage', () => {
+  it('rejects bad arguments with exit code 2 and the valid names, running nothing', () => {
     const r = bench(dir, ['--scenario', 'nope']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('unknown scenario nope');
+    expect(r.stderr).toContain('random-read');
     expect(r.stderr).toContain('Usage');
-  });
+    const m = bench(dir, ['--scenario', 'random-read', '--method', 'nosuch', '--data-dir', join(dir, 'data')]);
+    expect(m.status).toBe(2);
+    expect(m.stderr).toContain('unknown method nosuch');
+    expect(m.stderr).toContain('uringfs.batchSync');
+    expect(m.stdout).toBe('');
+    const o = bench(dir, ['--nosuch-option']);
+    expect(o.status).toBe(2);
+    expect(o.stderr).toMatch(/Unknown option '--nosuch-option'/);
+    expect(o.stderr).toContain('--compare');
+    const p = bench(dir, ['--quick', 'stray']);
+    expect(p.status).toBe(2);
+    const c = bench(dir, ['--compare', 'only-one.json']);
+    expect(c.status).toBe(2);
+  }, 180_000);
+
+  it('names its default output files per run, and replaces latest.* only with one run\'s complete set', () => {
+    const results = join(dir, 'results');
+    const r = bench(dir, [
+      '--scenario', 'random-read', '--method', 'uringfs.batchSync', '--batch', '4', '--file-size', '1m', '--ops', '8', '--rounds', '2',
+      '--warmup', '0', '--data-dir', join(dir, 'data'), '--results-dir', 'results',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const files = readdirSync(results).sort();
+    const json = files.filter((f) => /^\d{8}T\d{6}Z-[0-9a-f]{4,}(-dirty)?\.json$|^\d{8}T\d{6}Z-nocommit\.json$/.test(f));
+    expect(json.length, files.join(' ')).toBe(1);
+    const stem = json[0].replace(/\.json$/, '');
+    for (const ext of ['json', 'svg', 'html']) {
+      expect(files).toContain(`${stem}.${ext}`);
+      expect(readFileSync(join(results, `latest.${ext}`), 'utf8')).toBe(readFileSync(join(results, `${stem}.${ext}`), 'utf8'));
+    }
+    // Asking for one file writes that file only: latest.* stay as they were.
+    const before = readFileSync(join(results, 'latest.json'), 'utf8');
+    const r2 = bench(dir, [
+      '--scenario', 'random-read', '--method', 'uringfs.batchSync', '--batch', '4', '--file-size', '1m', '--ops', '8', '--rounds', '2',
+      '--warmup', '0', '--data-dir', join(dir, 'data'), '--results-dir', 'results', '--json', 'b.json',
+    ]);
+    expect(r2.status, r2.stderr).toBe(0);
+    expect(readFileSync(join(results, 'latest.json'), 'utf8')).toBe(before);
+    expect(readdirSync(results).length).toBe(files.length);
+    expect(existsSync(join(dir, 'b.json'))).toBe(true);
+
+    // --compare on two real runs: per-case ratio, interval, verdict.
+    const cmp = bench(dir, ['--compare', join(results, `${stem}.json`), 'b.json']);
+    expect(cmp.status, cmp.stderr).toBe(0);
+    expect(cmp.stdout).toMatch(/B ÷ A/);
+    expect(cmp.stdout).toMatch(/uringfs\.batchSync .*\d+\.\d\d× \(\d+\.\d\d–\d+\.\d\d\).*(B faster|B slower|≈ same)/);
+    expect(cmp.stdout).toMatch(/fs\.readSync .*(B faster|B slower|≈ same)/);
+    expect(cmp.stdout).toMatch(/Summary ratios of each run/);
+    const bad = bench(dir, ['--compare', join(results, `${stem}.json`), 'missing.json']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('missing.json');
+  }, 180_000);
 });

@@ -19,25 +19,29 @@ const GiB = 1024 * MiB;
 
 /** Work per scenario. `opsPerPass` is the fixed unit of work every method repeats. */
 const FULL = {
-  runs: 5,
+  rounds: 10,
+  maxRounds: 20,
+  repeat: 2,
   warmup: 1,
-  minRunMs: 60,
-  fioMinMs: 150,
+  minRunMs: 15,
+  fioMinMs: 80,
   batches: [1, 4, 16, 64, 256],
   concurrency: 64,
   scenarios: {
-    'small-files': { files: 2000, sizes: [4 * KiB, 64 * KiB] },
-    'large-files': { files: 64, sizes: [4 * MiB] },
-    'random-read': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 5000 },
-    'random-read-direct': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 2000 },
-    'append-commit': { sizes: [4 * KiB], opsPerPass: 64 },
+    'small-files': { files: 1000, sizes: [4 * KiB] },
+    'large-files': { files: 16, sizes: [4 * MiB] },
+    'random-read': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 4096 },
+    'random-read-direct': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 512 },
+    'append-commit': { sizes: [4 * KiB], opsPerPass: 32 },
   },
 };
 
 const QUICK = {
-  runs: 5,
+  rounds: 5,
+  maxRounds: 5,
+  repeat: 2,
   warmup: 1,
-  minRunMs: 8,
+  minRunMs: 4,
   fioMinMs: 40,
   batches: [1, 64],
   concurrency: 64,
@@ -51,6 +55,7 @@ const QUICK = {
 };
 
 export const USAGE = `Usage: npm run bench -- [options]
+       npm run bench -- --compare A.json B.json
 
   --quick               small working sets, 4 KiB small files only, batch sizes 1,64, no O_DIRECT (< 30 s)
   --scenario LIST       ${SCENARIOS.join(', ')}
@@ -62,7 +67,12 @@ export const USAGE = `Usage: npm run bench -- [options]
   --size LIST           file size (small/large-files) or I/O size (random-read, append-commit); 4k, 64k, 4m
   --file-size SIZE      size of the random-read file (default 1g, --quick 64m)
   --ops N               ops per pass (random-read, append-commit)
-  --runs N              measured runs per case (default 5)
+  --rounds N            rounds: each round runs every case of a scenario once, interleaved (default 10, --quick 5)
+  --runs N              the same as --rounds
+  --max-rounds N        extra rounds, for the summary's comparisons only, while an interval is wider than
+                        --target-ci (default 20, --quick: no extra rounds)
+  --target-ci PCT       the half-width the summary's intervals should reach (default 10)
+  --repeat N            runs per case per round; the round keeps the fastest (default 2)
   --warmup N            warm-up runs per case (default 1)
   --min-run-ms N        a run repeats the pass until it lasts at least this long (calibrated in warm-up)
   --ring LIST           uringfs ring variants for the io_uring backend, each 'default' or options joined
@@ -70,11 +80,16 @@ export const USAGE = `Usage: npm run bench -- [options]
                         entries=N (e.g. --ring default,taskrun=defer,sqpoll); shown as io_uring[...]
   --direct              include random-read-direct (the full suite does; --quick does not unless asked)
   --data-dir DIR        where working sets are made (default ${join(tmpdir(), 'uringfs-bench')}); its filesystem matters
-  --json FILE           write every measurement as JSON (default bench/results/latest.json)
+  --json FILE           write every measurement as JSON
   --csv FILE            write every measurement as CSV
-  --chart FILE          write the chart as SVG (default bench/results/latest.svg)
-  --html FILE           write the self-contained HTML report (default bench/results/latest.html)
-  --no-report           write no JSON/SVG/HTML unless asked by --json/--chart/--html
+  --chart FILE          write the chart as SVG
+  --html FILE           write the interactive HTML report
+                        (with none of these four: bench/results/<time>-<commit>.{json,svg,html}, then
+                        bench/results/latest.* are replaced by copies of them; with any: only those files)
+  --results-dir DIR     where per-run files and latest.* go (default bench/results)
+  --no-report           write no files unless asked by --json/--csv/--chart/--html
+  --compare A B         compare two JSON results (two machines, commits, kernels): per case B ÷ A
+                        with a 95% interval (Welch) and a verdict; runs nothing
   --timeout S           seconds before a case is killed (default 180)
   --list                print scenarios and methods, run nothing
   -h, --help`;
@@ -118,9 +133,10 @@ function positiveInt(name) {
 }
 
 export function parseConfig(argv) {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: argv,
     strict: true,
+    allowPositionals: true,
     options: {
       quick: { type: 'boolean' },
       scenario: { type: 'string' },
@@ -133,6 +149,11 @@ export function parseConfig(argv) {
       'file-size': { type: 'string' },
       ops: { type: 'string' },
       runs: { type: 'string' },
+      rounds: { type: 'string' },
+      repeat: { type: 'string' },
+      'max-rounds': { type: 'string' },
+      'target-ci': { type: 'string' },
+      compare: { type: 'boolean' },
       warmup: { type: 'string' },
       'min-run-ms': { type: 'string' },
       direct: { type: 'boolean' },
@@ -143,6 +164,7 @@ export function parseConfig(argv) {
       chart: { type: 'string' },
       html: { type: 'string' },
       'no-report': { type: 'boolean' },
+      'results-dir': { type: 'string' },
       timeout: { type: 'string' },
       list: { type: 'boolean' },
       // For the harness's own tests: methods that fail on purpose.
@@ -150,6 +172,11 @@ export function parseConfig(argv) {
       help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.compare) {
+    if (positionals.length !== 2) throw new Error(`--compare wants two JSON files, got ${positionals.length}`);
+    return { compare: positionals.map(userPath), help: false, list: false };
+  }
+  if (positionals.length) throw new Error(`unexpected argument ${positionals[0]} (options start with --)`);
   const base = values.quick ? QUICK : FULL;
   const scenarios = structuredClone(base.scenarios);
 
@@ -176,7 +203,13 @@ export function parseConfig(argv) {
     for (const b of backends) if (!BACKENDS.includes(b)) throw new Error(`unknown backend ${b}; known: ${BACKENDS.join(', ')}`);
   }
 
-  const runs = values.runs ? positiveInt('runs')(values.runs) : base.runs;
+  const roundsText = values.rounds ?? values.runs;
+  const rounds = roundsText ? positiveInt('rounds')(roundsText) : base.rounds;
+  const maxRounds = Math.max(rounds, values['max-rounds'] ? positiveInt('max-rounds')(values['max-rounds']) : (roundsText ? rounds : base.maxRounds));
+  const targetCi = values['target-ci'] ? Number(values['target-ci']) / 100 : 0.1;
+  if (!(targetCi > 0)) throw new Error(`--target-ci wants a positive percentage, got ${values['target-ci']}`);
+  const outputs = ['json', 'csv', 'chart', 'html'].some((k) => values[k]);
+  const defaultOutputs = !outputs && !values['no-report'];
   return {
     quick: Boolean(values.quick),
     help: Boolean(values.help),
@@ -189,15 +222,22 @@ export function parseConfig(argv) {
     rings: values.ring ? parseList(values.ring, parseRingVariant) : [{ label: 'default', options: null }],
     batches: values.batch ? parseList(values.batch, positiveInt('batch')) : base.batches,
     concurrency: values.concurrency ? positiveInt('concurrency')(values.concurrency) : base.concurrency,
-    runs,
+    runs: rounds,
+    rounds,
+    maxRounds,
+    repeat: values.repeat ? positiveInt('repeat')(values.repeat) : base.repeat,
+    targetCi,
     warmup: values.warmup !== undefined ? Math.max(0, Number(values.warmup) | 0) : base.warmup,
     minRunMs: values['min-run-ms'] !== undefined ? Math.max(0, Number(values['min-run-ms'])) : base.minRunMs,
     fioMinMs: base.fioMinMs,
     dataDir: values['data-dir'] ? userPath(values['data-dir']) : join(tmpdir(), 'uringfs-bench'),
-    json: values.json ? userPath(values.json) : (values['no-report'] ? null : join(RESULTS, 'latest.json')),
+    // With no output option, run.js names the files per run (it knows the time and commit).
+    defaultOutputs,
+    resultsDir: values['results-dir'] ? userPath(values['results-dir']) : RESULTS,
+    json: values.json ? userPath(values.json) : null,
     csv: values.csv ? userPath(values.csv) : null,
-    chart: values.chart ? userPath(values.chart) : (values['no-report'] ? null : join(RESULTS, 'latest.svg')),
-    html: values.html ? userPath(values.html) : (values['no-report'] ? null : join(RESULTS, 'latest.html')),
+    chart: values.chart ? userPath(values.chart) : null,
+    html: values.html ? userPath(values.html) : null,
     timeoutMs: (values.timeout ? Number(values.timeout) : 180) * 1000,
   };
 }

@@ -4,7 +4,7 @@
 // silently; what cannot run here becomes a skipped case with its reason.
 import { catalog } from './methods/index.js';
 
-function matches(patterns, id) {
+export function matches(patterns, id) {
   if (!patterns) return true;
   return patterns.some((p) => {
     if (p.includes('*')) return new RegExp(`^${p.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(id);
@@ -23,16 +23,16 @@ function depthsFor(method, s, config, notes) {
   }
   const out = [];
   for (const k of kinds) {
-    if (k === 'one') out.push({ depth: 1, label: '1' });
-    else if (k === 'concurrency') out.push({ depth: config.concurrency, label: String(config.concurrency) });
-    else if (k === 'all') out.push({ depth: s.opsPerPass, label: `all ${s.opsPerPass}` });
+    if (k === 'one') out.push({ depth: 1, label: '1', kind: k });
+    else if (k === 'concurrency') out.push({ depth: config.concurrency, label: String(config.concurrency), kind: k });
+    else if (k === 'all') out.push({ depth: s.opsPerPass, label: `all ${s.opsPerPass}`, kind: k });
     else if (k === 'batch') {
       for (const b of config.batches) {
         if (s.kind === 'files' && b > s.files) {
           notes.add(`batch ${b} left out: larger than the ${s.files} files`);
           continue;
         }
-        out.push({ depth: b, label: String(b) });
+        out.push({ depth: b, label: String(b), kind: k });
       }
     }
   }
@@ -100,16 +100,21 @@ export function planCases(scenarios, env, config) {
       if (!m.kinds.includes(s.kind)) continue;
       const isBaseline = m.id === s.baseline;
       if (!isBaseline && !matches(config.methods, m.id)) continue;
+      // Ring tricks (registered files and buffers) run only when --method names them.
+      if (m.optIn && !(config.methods ?? []).some((p) => p.includes('registered') && matches([p], m.id))) {
+        notes.add(`${m.id} left out of this run (a ring trick): add --method ${m.id}`);
+        continue;
+      }
       if (isBaseline && config.methods && !matches(config.methods, m.id)) notes.add(`${m.id} runs as the baseline of every ratio`);
       const skips = [];
       const backends = isBaseline ? [{ name: 'node', env: { UV_USE_IO_URING: '0' } }] : backendsFor(m, env, config, skips);
       const depths = depthsFor(m, s, config, notes);
       for (const d of depths) {
         for (const b of backends) {
-          cases.push({ key: `${s.key}|${m.id}|${b.name}|${d.depth}`, scenario: s, opsPerPass: opsFor(s, d.depth), method: m, backend: b.name, env: b.env, ringOptions: b.ringOptions ?? null, depth: d.depth, depthLabel: d.label, baseline: isBaseline });
+          cases.push({ key: `${s.key}|${m.id}|${b.name}|${d.depth}`, scenario: s, opsPerPass: opsFor(s, d.depth), method: m, backend: b.name, env: b.env, ringOptions: b.ringOptions ?? null, depth: d.depth, depthLabel: d.label, depthKind: d.kind, baseline: isBaseline });
         }
         for (const sk of skips) {
-          cases.push({ key: `${s.key}|${m.id}|${sk.backend}|${d.depth}`, scenario: s, method: m, backend: sk.backend, depth: d.depth, depthLabel: d.label, skip: sk.reason });
+          cases.push({ key: `${s.key}|${m.id}|${sk.backend}|${d.depth}`, scenario: s, method: m, backend: sk.backend, depth: d.depth, depthLabel: d.label, depthKind: d.kind, skip: sk.reason });
         }
       }
     }

@@ -1,14 +1,17 @@
 // From raw child results to the records written as JSON/CSV, and the
-// terminal table. Ratios are computed here, against the baseline row of the
-// same scenario instance, and nowhere else.
+// terminal table. Ratios to the baseline are computed here, against the
+// baseline row of the same scenario instance, paired over the rounds both
+// ran in (bench/lib/stats.js), and nowhere else.
 import Table from 'cli-table3';
 import { BASELINE_WHY } from './scenarios.js';
+import { fmtLatency, fmtRatio } from './summary.js';
 
-export function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+const VERDICT_SHORT = { faster: 'faster', slower: 'slower', 'no clear difference': '≈ same' };
+
+import { geoMean, median, pairedRatio } from './stats.js';
+import { roundRates } from './summary.js';
+
+export { median };
 
 /** One record per case: the case, what the child reported, and the derived rates. */
 export function makeRecord(c, raw) {
@@ -24,29 +27,37 @@ export function makeRecord(c, raw) {
     ringOptions: c.ringOptions ?? null,
     depth: c.depth,
     depthLabel: c.depthLabel,
+    batchSeries: c.depthKind === 'batch',
     isBaseline: Boolean(c.baseline),
     baselineMethod: c.scenario.baseline,
     status: raw.status,
   };
   if (raw.status === 'skipped') return { ...rec, reason: raw.reason };
   if (raw.status !== 'ok') return { ...rec, error: raw.error };
-  const ops = raw.samplesNs.map((ns, i) => (raw.opsPerRunEach?.[i] ?? raw.opsPerRun) / (ns / 1e9));
-  const bytes = raw.samplesNs.map((ns, i) => (raw.bytesPerRunEach?.[i] ?? raw.bytesPerRun) / (ns / 1e9));
-  const opsPerSec = { median: median(ops), min: Math.min(...ops), max: Math.max(...ops), samples: ops };
-  const mbPerSec = { median: median(bytes) / 1e6, min: Math.min(...bytes) / 1e6, max: Math.max(...bytes) / 1e6 };
+  if (raw.samplesNs.length === 0) return { ...rec, status: 'failed', error: { message: 'no measured run' } };
+  const ops = raw.samplesNs.map((ns, i) => raw.opsPerRunEach[i] / (ns / 1e9));
+  const bytes = raw.samplesNs.map((ns, i) => raw.bytesPerRunEach[i] / (ns / 1e9));
+  const g = geoMean(ops);
+  const opsPerSec = { mean: g.value, lo: g.lo, hi: g.hi, median: median(ops), min: Math.min(...ops), max: Math.max(...ops), samples: ops };
+  const mbPerSec = { mean: geoMean(bytes).value / 1e6, median: median(bytes) / 1e6, min: Math.min(...bytes) / 1e6, max: Math.max(...bytes) / 1e6 };
   return {
     ...rec,
     runs: raw.samplesNs.length,
+    rounds: raw.rounds,
     passes: raw.passes,
     opsPerRun: raw.opsPerRun,
     bytesPerRun: raw.bytesPerRun,
+    opsPerRunEach: raw.opsPerRunEach,
+    bytesPerRunEach: raw.bytesPerRunEach,
     samplesNs: raw.samplesNs,
     warmupNs: raw.warmupNs,
     opsPerSec,
     mbPerSec,
-    nsPerOp: 1e9 / opsPerSec.median,
+    nsPerOp: 1e9 / opsPerSec.mean,
     spreadPct: ((opsPerSec.max - opsPerSec.min) / opsPerSec.median) * 100,
     ratioToBaseline: null,
+    ratio: null,
+    latency: raw.latency ?? null,
     entersPerOp: raw.entersPerOp ?? null,
     cpuPerWall: raw.cpuPerWall ?? null,
     ioUringSqesPerOp: raw.ioUringSqesPerOp,
@@ -56,14 +67,19 @@ export function makeRecord(c, raw) {
   };
 }
 
-/** Fill ratioToBaseline in every ok record from its scenario's baseline row. */
+/**
+ * Fill ratioToBaseline (and `ratio`: interval, verdict) in every ok record
+ * from its scenario's baseline row, paired round by round.
+ */
 export function computeRatios(records) {
   const base = new Map();
-  for (const r of records) if (r.isBaseline && r.status === 'ok') base.set(r.scenario, r.opsPerSec.median);
+  for (const r of records) if (r.isBaseline && r.status === 'ok') base.set(r.scenario, r);
   for (const r of records) {
     if (r.status !== 'ok') continue;
     const b = base.get(r.scenario);
-    r.ratioToBaseline = b ? r.opsPerSec.median / b : null;
+    const c = b ? pairedRatio(roundRates(r), roundRates(b)) : null;
+    r.ratio = c;
+    r.ratioToBaseline = c ? c.ratio : null;
   }
   return records;
 }
@@ -109,8 +125,8 @@ export function renderTable(records, scenarios, { color = false } = {}) {
     for (const n of s.notes ?? []) out.push(`  note: ${n}`);
     if (rows.length === 0) continue;
     const table = new Table({
-      head: ['method', 'backend', 'batch/depth', 'ops/s', 'MB/s', 'min–max ops/s', '× base', 'enters/op', 'cpu', 'note'],
-      colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+      head: ['method', 'backend', 'batch/depth', 'ops/s', 'MB/s', '× base (95% CI)', 'verdict', 'p50', 'p99', 'p99.9', 'enters/op', 'cpu', 'note'],
+      colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
       style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [], compact: true },
     });
     const footnotes = [];
@@ -118,10 +134,14 @@ export function renderTable(records, scenarios, { color = false } = {}) {
       if (r.status === 'ok') {
         const notes = [];
         if (r.backend === 'uv_io_uring') notes.push(`${fixed(r.ioUringSqesPerOp, 2)} libuv SQEs/op`);
-        if (r.family === 'fio') notes.push('fio clock, no data check');
+        if (r.family === 'fio') notes.push('fio clock and latency, no data check');
+        if (r.ratio && !r.isBaseline && r.ratio.halfWidth !== null && r.ratio.halfWidth > 0.1) notes.push('CI > ±10%');
+        const lat = r.latency;
         table.push([
-          r.isBaseline ? `${r.method} *` : r.method, r.backend, r.depthLabel, si(r.opsPerSec.median), fixed(r.mbPerSec.median, 1),
-          `${si(r.opsPerSec.min)}–${si(r.opsPerSec.max)}`, r.ratioToBaseline === null ? '–' : `${r.ratioToBaseline.toFixed(2)}×`,
+          r.isBaseline ? `${r.method} *` : r.method, r.backend, r.depthLabel, si(r.opsPerSec.mean), fixed(r.mbPerSec.mean, 1),
+          r.isBaseline ? '1 (baseline)' : r.ratio ? fmtRatio(r.ratio) : '–',
+          r.isBaseline || !r.ratio ? '' : VERDICT_SHORT[r.ratio.verdict],
+          fmtLatency(lat?.p50), fmtLatency(lat?.p99), fmtLatency(lat?.p999),
           r.entersPerOp === null ? '–' : fixed(r.entersPerOp, 3), r.cpuPerWall === null ? '–' : `${Math.round(r.cpuPerWall * 100)}%`, notes.join('; '),
         ]);
       } else {
@@ -129,7 +149,7 @@ export function renderTable(records, scenarios, { color = false } = {}) {
         let n = footnotes.indexOf(text);
         if (n < 0) n = footnotes.push(text) - 1;
         const mark = r.status === 'skipped' ? `skipped [${n + 1}]` : `FAILED [${n + 1}]`;
-        table.push([r.method, r.backend, r.depthLabel, mark, '', '', '', '', '', '']);
+        table.push([r.method, r.backend, r.depthLabel, mark, '', '', '', '', '', '', '', '', '']);
       }
     }
     out.push(table.toString());
@@ -140,8 +160,9 @@ export function renderTable(records, scenarios, { color = false } = {}) {
 
 const CSV_COLUMNS = [
   'scenario', 'scenarioLabel', 'method', 'backend', 'depth', 'depthLabel', 'status', 'isBaseline', 'baselineMethod',
-  'opsPerSecMedian', 'opsPerSecMin', 'opsPerSecMax', 'mbPerSecMedian', 'nsPerOp', 'spreadPct', 'ratioToBaseline',
-  'entersPerOp', 'cpuPerWall', 'ioUringSqesPerOp', 'runs', 'passes', 'opsPerRun', 'bytesPerRun', 'samplesNs', 'reason',
+  'opsPerSecMean', 'opsPerSecMedian', 'opsPerSecMin', 'opsPerSecMax', 'mbPerSecMean', 'nsPerOp', 'spreadPct', 'ratioToBaseline',
+  'ratioLo', 'ratioHi', 'verdict', 'latencyP50Ns', 'latencyP90Ns', 'latencyP99Ns', 'latencyP999Ns',
+  'entersPerOp', 'cpuPerWall', 'ioUringSqesPerOp', 'runs', 'passes', 'opsPerRun', 'bytesPerRun', 'rounds', 'samplesNs', 'reason',
 ];
 
 function csvCell(v) {
@@ -155,8 +176,10 @@ export function renderCsv(records) {
   for (const r of records) {
     const row = {
       ...r,
-      opsPerSecMedian: r.opsPerSec?.median, opsPerSecMin: r.opsPerSec?.min, opsPerSecMax: r.opsPerSec?.max,
-      mbPerSecMedian: r.mbPerSec?.median,
+      opsPerSecMean: r.opsPerSec?.mean, opsPerSecMedian: r.opsPerSec?.median, opsPerSecMin: r.opsPerSec?.min, opsPerSecMax: r.opsPerSec?.max,
+      mbPerSecMean: r.mbPerSec?.mean, ratioLo: r.ratio?.lo, ratioHi: r.ratio?.hi, verdict: r.isBaseline ? null : r.ratio?.verdict,
+      latencyP50Ns: r.latency?.p50, latencyP90Ns: r.latency?.p90, latencyP99Ns: r.latency?.p99, latencyP999Ns: r.latency?.p999,
+      rounds: r.rounds?.join(';'),
       samplesNs: r.samplesNs?.join(';'),
       reason: r.reason ?? r.error?.message,
     };

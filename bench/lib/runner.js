@@ -1,6 +1,9 @@
-// Runs one case in a fresh child process and turns what it printed (or its
-// crash) into a result record. Nothing here measures: the child does.
-import { spawn } from 'node:child_process';
+// Runs one case in its own child process, kept for the whole scenario: the
+// parent starts it (set-up, warm-up, calibration), then asks it for one
+// timed run per round, and finally for its totals. Nothing here measures:
+// the child does. A crash, a timeout or a failed run ends the case with a
+// failure record; the other cases go on.
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { childEnv } from './environment.js';
 import { MARKER } from './protocol.js';
@@ -12,43 +15,154 @@ function tail(text, lines = 8) {
   return text.trim().split('\n').slice(-lines).join('\n');
 }
 
-export function runCase(c, config) {
-  const spec = {
-    scenario: { ...c.scenario, opsPerPass: c.opsPerPass },
-    methodId: c.method.id,
-    depth: c.depth,
-    ringOptions: c.ringOptions ?? null,
-    runs: config.runs,
-    warmup: config.warmup,
-    minRunMs: config.minRunMs,
-    fioMinMs: config.fioMinMs,
-    testMethods: config.testMethods,
-  };
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CHILD, JSON.stringify(spec)], {
+export class CaseProcess {
+  constructor(c, config) {
+    this.c = c;
+    this.config = config;
+    this.samplesNs = [];
+    this.rounds = [];
+    this.opsEach = [];
+    this.bytesEach = [];
+    this.final = null;
+    this.ready = null;
+    this.stdout = '';
+    this.stderr = '';
+    this.waiter = null;
+  }
+
+  /** Start the child; resolves once it is loaded and set up (or has already ended). */
+  load() {
+    const { c, config } = this;
+    const spec = {
+      scenario: { ...c.scenario, opsPerPass: c.opsPerPass },
+      methodId: c.method.id,
+      depth: c.depth,
+      ringOptions: c.ringOptions ?? null,
+      warmup: config.warmup,
+      minRunMs: config.minRunMs,
+      repeat: config.repeat,
+      fioMinMs: config.fioMinMs,
+      testMethods: config.testMethods,
+    };
+    const child = fork(CHILD, [JSON.stringify(spec)], {
       cwd: ROOT,
       env: childEnv(c.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
     });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, config.timeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const line = stdout.split('\n').find((l) => l.startsWith(MARKER));
-      if (line) {
-        const r = JSON.parse(line.slice(MARKER.length));
-        if (r.status === 'failed' && stderr.trim()) r.error.stderr = tail(stderr);
-        return resolve(r);
+    this.child = child;
+    let buffered = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      buffered += d;
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (line.startsWith(MARKER)) this.onMessage(JSON.parse(line.slice(MARKER.length)));
+        else this.stdout += `${line}\n`;
       }
-      const why = timedOut ? `timed out after ${config.timeoutMs / 1000} s` : signal ? `killed by ${signal}` : `exited with code ${code} before reporting`;
-      resolve({ status: 'failed', error: { message: `child process ${why}`, stderr: tail(stderr), stdout: tail(stdout) } });
     });
-  });
+    child.stderr.setEncoding('utf8').on('data', (d) => (this.stderr += d));
+    child.on('error', () => {});
+    child.on('close', (code, signal) => {
+      if (this.final) return this.wake();
+      const why = this.timedOut ? `timed out after ${config.timeoutMs / 1000} s` : signal ? `killed by ${signal}` : `exited with code ${code} before reporting`;
+      this.final = { status: 'failed', error: { message: `child process ${why}`, stderr: tail(this.stderr), stdout: tail(this.stdout) } };
+      this.wake();
+    });
+    return this.wait();
+  }
+
+  onMessage(msg) {
+    if (msg.type === 'loaded') this.loaded = true;
+    else if (msg.type === 'ready') this.ready = msg;
+    else if (msg.type === 'run') this.last = msg;
+    else if (msg.type === 'final') {
+      const { type, ...rest } = msg;
+      if (rest.status === 'failed' && this.stderr.trim()) rest.error.stderr = tail(this.stderr);
+      this.final = rest;
+    }
+    this.wake();
+  }
+
+  wake() {
+    const w = this.waiter;
+    this.waiter = null;
+    if (w) {
+      clearTimeout(w.timer);
+      w.resolve();
+    }
+  }
+
+  wait() {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timedOut = true;
+        this.child.kill('SIGKILL');
+      }, this.config.timeoutMs);
+      this.waiter = { resolve, timer };
+    });
+  }
+
+  /** Warm up and calibrate (alone: the parent runs one at a time). */
+  async warmup() {
+    if (!this.alive) return;
+    const p = this.wait();
+    try {
+      this.child.send({ cmd: 'warmup' });
+    } catch {
+      // the child is gone; 'close' records why
+    }
+    await p;
+  }
+
+  get alive() {
+    return this.final === null;
+  }
+
+  /** One timed run, tagged with its round; false when the case has ended (failed). */
+  async run(round) {
+    if (!this.alive) return false;
+    this.last = null;
+    const p = this.wait();
+    try {
+      this.child.send({ cmd: 'run' });
+    } catch {
+      // the child is gone; 'close' records why
+    }
+    await p;
+    if (!this.last) return false;
+    this.samplesNs.push(this.last.ns);
+    this.opsEach.push(this.last.ops);
+    this.bytesEach.push(this.last.bytes);
+    this.rounds.push(round);
+    return true;
+  }
+
+  /** The child's totals, merged with the runs the parent collected. */
+  async finish() {
+    if (this.alive) {
+      const p = this.wait();
+      try {
+        this.child.send({ cmd: 'finish' });
+      } catch {
+        // the child is gone; 'close' records why
+      }
+      await p;
+    }
+    const f = this.final;
+    if (f.status !== 'ok') return f;
+    return {
+      ...f,
+      warmupNs: f.warmupNs ?? this.ready?.warmupNs ?? [],
+      samplesNs: this.samplesNs,
+      rounds: this.rounds,
+      opsPerRunEach: this.opsEach,
+      bytesPerRunEach: this.bytesEach,
+    };
+  }
+
+  kill() {
+    if (this.alive) this.child.kill('SIGKILL');
+  }
 }

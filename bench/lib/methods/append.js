@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { join } from 'node:path';
-import { buffers, driveAsync, driveSync, Skip, unwrap } from './common.js';
+import { buffers, driveAsync, driveSync, latency, Skip, unwrap } from './common.js';
 
 function appendFile(dir) {
   return join(dir, `append-${process.pid}.dat`);
@@ -82,10 +82,15 @@ function callbackAppends(api) {
             if (left-- === 0) return resolve({ ops: s.opsPerPass, bytes: s.opsPerPass * s.size });
             const idx = f.appended++;
             buf.writeUInt32LE(idx, 0);
+            const t0 = performance.now();
             a.write(f.fd, buf, 0, s.size, idx * s.size, (err, n) => {
               if (err) return reject(err);
               if (n !== s.size) return reject(new Error(`verification failed: wrote ${n} bytes`));
-              a.fdatasync(f.fd, (err2) => (err2 ? reject(err2) : next()));
+              a.fdatasync(f.fd, (err2) => {
+                if (err2) return reject(err2);
+                latency.record(performance.now() - t0);
+                next();
+              });
             });
           };
           next();
@@ -107,8 +112,10 @@ function fileHandleAppends(api) {
         for (let j = 0; j < s.opsPerPass; j++) {
           const idx = f.appended++;
           buf.writeUInt32LE(idx, 0);
+          const t0 = performance.now();
           checkWritten((await f.handle.write(buf, 0, s.size, idx * s.size)).bytesWritten, s.size);
           await f.handle.datasync();
+          latency.record(performance.now() - t0);
         }
         return { ops: s.opsPerPass, bytes: s.opsPerPass * s.size };
       },
@@ -120,6 +127,7 @@ function fileHandleAppends(api) {
 function* chainsFlow(ring, f, bufs, s, depth) {
   for (let first = 0; first < s.opsPerPass; first += depth) {
     const m = Math.min(depth, s.opsPerPass - first);
+    const t0 = performance.now();
     const b = ring.batch();
     for (let k = 0; k < m; k++) {
       const idx = f.appended + k;
@@ -130,6 +138,7 @@ function* chainsFlow(ring, f, bufs, s, depth) {
       });
     }
     const out = yield b;
+    latency.record(performance.now() - t0, m);
     for (let k = 0; k < m; k++) {
       checkWritten(unwrap(out[2 * k], 'write'), s.size);
       unwrap(out[2 * k + 1], 'fdatasync');
@@ -143,6 +152,7 @@ function* chainsFlow(ring, f, bufs, s, depth) {
 function* groupFlow(ring, f, bufs, s, depth) {
   for (let first = 0; first < s.opsPerPass; first += depth) {
     const m = Math.min(depth, s.opsPerPass - first);
+    const t0 = performance.now();
     const b = ring.batch();
     b.chain((c) => {
       for (let k = 0; k < m; k++) {
@@ -153,6 +163,7 @@ function* groupFlow(ring, f, bufs, s, depth) {
       c.fdatasync(f.fd);
     });
     const out = yield b;
+    latency.record(performance.now() - t0, m);
     for (let k = 0; k < m; k++) checkWritten(unwrap(out[k], 'write'), s.size);
     unwrap(out[m], 'fdatasync');
     f.appended += m;

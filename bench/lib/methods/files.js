@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { checkFile } from '../workset.js';
-import { buffers, driveAsync, driveSync, lanesCallback, lanesPromise, unwrap } from './common.js';
+import { buffers, driveAsync, driveSync, lanesCallback, lanesPromise, latency, SAMPLE, timed, unwrap } from './common.js';
 
 const O_RDONLY = fs.constants.O_RDONLY;
 
@@ -80,7 +80,7 @@ function readFilePromises(api) {
       let bytes = 0;
       if (depth >= paths.length) {
         // Everything at once, the way people write it.
-        const all = await Promise.all(paths.map((p) => a.readFile(p)));
+        const all = await Promise.all(paths.map((p, i) => (i % SAMPLE === 0 ? timed(a.readFile(p)) : a.readFile(p))));
         for (let i = 0; i < all.length; i++) {
           checkFile(all[i], all[i].length, i, size);
           bytes += all[i].length;
@@ -119,6 +119,7 @@ function* batchFlow(ring, paths, size, depth, bufs) {
   let bytes = 0;
   for (let first = 0; first < paths.length; first += depth) {
     const m = Math.min(depth, paths.length - first);
+    const t0 = performance.now();
     let b = ring.batch();
     for (let k = 0; k < m; k++) b.open(paths[first + k], O_RDONLY);
     const opened = yield b;
@@ -147,6 +148,7 @@ function* batchFlow(ring, paths, size, depth, bufs) {
     b = ring.batch();
     for (let k = 0; k < m; k++) b.close(fds[k]);
     const closed = yield b;
+    latency.record(performance.now() - t0, m);
     for (let k = 0; k < m; k++) {
       unwrap(closed[k], `close ${paths[first + k]}`);
       const n = got[k] < 0 ? -got[k] - 1 : got[k];
@@ -212,7 +214,10 @@ export default [
     describe: 'await readFiles(paths) from uringfs/promises, all paths in one call',
     setup: ({ scenario: { paths, size }, up }) => ({
       async pass() {
-        return { ops: paths.length, bytes: checkAll(await up.readFiles(paths), size) };
+        const t0 = performance.now();
+        const bufs = await up.readFiles(paths);
+        latency.record(performance.now() - t0, paths.length);
+        return { ops: paths.length, bytes: checkAll(bufs, size) };
       },
     }),
   },
@@ -221,7 +226,10 @@ export default [
     describe: 'readFilesSync(paths), all paths in one call',
     setup: ({ scenario: { paths, size }, u }) => ({
       pass() {
-        return { ops: paths.length, bytes: checkAll(u.readFilesSync(paths), size) };
+        const t0 = performance.now();
+        const bufs = u.readFilesSync(paths);
+        latency.record(performance.now() - t0, paths.length);
+        return { ops: paths.length, bytes: checkAll(bufs, size) };
       },
     }),
   },

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { checkBlock } from '../workset.js';
-import { buffers, directBuffers, driveAsync, driveSync, lanesCallback, lanesPromise, unwrap } from './common.js';
+import { buffers, directBuffers, driveAsync, driveSync, lanesCallback, lanesPromise, latency, unwrap } from './common.js';
 
 function openFlags(direct) {
   return fs.constants.O_RDONLY | (direct ? fs.constants.O_DIRECT : 0);
@@ -89,9 +89,11 @@ function fileHandleReads(api) {
 function* batchFlow(ring, fd, bufs, offsets, size, depth) {
   for (let first = 0; first < offsets.length; first += depth) {
     const m = Math.min(depth, offsets.length - first);
+    const t0 = performance.now();
     const b = ring.batch();
     for (let k = 0; k < m; k++) b.read(fd, bufs[k], 0, size, offsets[first + k]);
     const out = yield b;
+    latency.record(performance.now() - t0, m);
     for (let k = 0; k < m; k++) {
       const n = unwrap(out[k], `read at ${offsets[first + k]}`);
       if (n !== size) throw new Error(`verification failed: read ${n} bytes at ${offsets[first + k]}`);
@@ -167,12 +169,12 @@ export default [
     setup: batchedReads(true),
   },
   {
-    id: 'uringfs.batch+registered', family: 'uringfs', kinds: ['random'], depths: ['batch'], requires: ['batch', 'registered'],
+    id: 'uringfs.batch+registered', family: 'uringfs', kinds: ['random'], depths: ['batch'], requires: ['batch', 'registered'], optIn: true,
     describe: 'as uringfs.batch, on a registered file into registered buffers (FIXED_FILE, READ_FIXED)',
     setup: batchedReads(false, true),
   },
   {
-    id: 'uringfs.batchSync+registered', family: 'uringfs', kinds: ['random'], depths: ['batch'], requires: ['batch', 'registered'],
+    id: 'uringfs.batchSync+registered', family: 'uringfs', kinds: ['random'], depths: ['batch'], requires: ['batch', 'registered'], optIn: true,
     describe: 'as uringfs.batchSync, on a registered file into registered buffers (FIXED_FILE, READ_FIXED)',
     setup: batchedReads(true, true),
   },
