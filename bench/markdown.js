@@ -31,9 +31,11 @@ for (const s of doc.scenarios) {
   }
   const fio = rows.filter((r) => r.family === 'fio').sort((a, b) => b.depth - a.depth)[0];
   add(fio, 'reference');
+  const floor = rows.filter((r) => r.family === 'floor').sort((a, b) => b.opsPerSec.mean - a.opsPerSec.mean)[0];
+  add(floor, 'floor');
   let first = true;
   for (const { r, why } of wanted) {
-    const name = `\`${r.method}\`${why === 'baseline' ? ' (baseline)' : why === 'best' ? ' **(best)**' : why === 'reference' ? ' (reference, no JS)' : ''}`;
+    const name = `\`${r.method}\`${why === 'baseline' ? ' (baseline)' : why === 'best' ? ' **(best)**' : why === 'reference' ? ' (reference, no JS)' : why === 'floor' ? ' (the floor: C with liburing)' : ''}`;
     const ratio = r.isBaseline ? '1×' : fmtRatio(r.ratio);
     const verdict = r.isBaseline ? '' : r.ratio.verdict;
     lines.push(`| ${first ? s.label : ''} | ${name} | ${r.backend} | ${r.depthLabel} | ${si(r.opsPerSec.mean)} | ${ratio} | ${verdict} | ${fmtLatency(r.latency?.p99)} |`);

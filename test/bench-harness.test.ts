@@ -53,7 +53,7 @@ beforeAll(() => {
     '--quick', '--direct', '--test-methods', '--files', '12', '--size', '4k', '--file-size', '1m', '--ops', '8',
     '--rounds', '3', '--warmup', '1', '--min-run-ms', '0', '--batch', '1,2,4', '--concurrency', '4',
     // One uringfs backend is enough to test the harness; the threads backend has its own check below.
-    '--backend', 'node,uv_io_uring,io_uring,fio',
+    '--backend', 'node,uv_io_uring,io_uring,fio,c',
     '--data-dir', join(dir, 'data'), '--json', 'out.json', '--csv', 'out.csv', '--chart', 'out.svg', '--html', 'out.html',
   ]);
   doc = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Doc;
@@ -162,7 +162,7 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
   it('records per-op latency percentiles for every async method, none for synchronous loops', () => {
     const ok = doc.results.filter((r) => r.status === 'ok');
     // Async: no "Sync" in the name; explicit batches and whole-set calls (readFilesSync) are timed per call too.
-    const asyncRows = ok.filter((r) => r.family !== 'fio' && r.family !== 'test' && (!/Sync/.test(r.method) || r.batchSeries || /^all/.test(r.depthLabel)));
+    const asyncRows = ok.filter((r) => r.family !== 'fio' && r.family !== 'floor' && r.family !== 'test' && (!/Sync/.test(r.method) || r.batchSeries || /^all/.test(r.depthLabel)));
     expect(asyncRows.length).toBeGreaterThan(10);
     for (const r of asyncRows) {
       expect(r.latency, `${r.method} ${r.backend} ${r.depth}`).toBeTruthy();
@@ -185,8 +185,8 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     const random = doc.summary.find((s) => s.scenario.startsWith('random-read/'))!;
     const best = random.comparisons.find((c) => c.kind === 'best')!;
     expect(best).toBeTruthy();
-    // The best is the non-baseline, non-fio row with the highest ratio.
-    const rows = doc.results.filter((r) => r.scenario === random.scenario && r.status === 'ok' && !r.isBaseline && r.family !== 'fio' && r.family !== 'test');
+    // The best is the non-baseline row with the highest ratio that is not a reference (fio, the C floor).
+    const rows = doc.results.filter((r) => r.scenario === random.scenario && r.status === 'ok' && !r.isBaseline && r.family !== 'fio' && r.family !== 'floor' && r.family !== 'test');
     const top = Math.max(...rows.map((r) => r.ratioToBaseline!));
     expect(best.ratio).toBeCloseTo(top, 10);
     expect(run.stdout).toMatch(/best: \S+ .*\d+\.\d\d× \(\d+\.\d\d–\d+\.\d\d\) fs\.readSync/);

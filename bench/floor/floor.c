@@ -19,6 +19,8 @@
 typedef struct {
   struct io_uring ring;
   int ready;
+  uint8_t* lanes;
+  size_t lanes_size;
 } Floor;
 
 static napi_value fail(napi_env env, const char* what, int err) {
@@ -31,6 +33,7 @@ static napi_value fail(napi_env env, const char* what, int err) {
 static void finalize(napi_env env, void* data, void* hint) {
   Floor* floor = data;
   if (floor->ready) io_uring_queue_exit(&floor->ring);
+  free(floor->lanes);
   free(floor);
 }
 
@@ -41,6 +44,18 @@ static Floor* floor_of(napi_env env) {
   if (io_uring_queue_init(MAX_DEPTH, &floor->ring, 0) < 0) return NULL;
   floor->ready = 1;
   return floor;
+}
+
+// The floor's read buffers, 4 KiB-aligned, grown as needed.
+static uint8_t* lanes(napi_env env, size_t size) {
+  Floor* floor = NULL;
+  napi_get_instance_data(env, (void**)&floor);
+  if (floor->lanes_size >= size) return floor->lanes;
+  free(floor->lanes);
+  floor->lanes_size = 0;
+  floor->lanes = aligned_alloc(4096, (size + 4095) & ~(size_t)4095);
+  if (floor->lanes != NULL) floor->lanes_size = size;
+  return floor->lanes;
 }
 
 // Submit what is queued and reap `count` completions into `res` (by user_data); 0 or -errno.
@@ -62,27 +77,27 @@ static int submit_and_reap(struct io_uring* ring, unsigned count, int32_t* res) 
   return 0;
 }
 
-// randomReads(fd, buffer, size, offsets: Float64Array, depth) → bytes read.
-// `depth` reads of `size` bytes at a time, each into its own lane of `buffer`.
+// randomReads(fd, size, offsets: Float64Array, depth) → bytes read.
+// `depth` reads of `size` bytes at a time, each into its own lane of a 4 KiB-aligned buffer the
+// floor keeps (O_DIRECT needs aligned memory).
 static napi_value random_reads(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 4;
+  napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t fd, size, depth;
   napi_get_value_int32(env, argv[0], &fd);
-  napi_get_value_int32(env, argv[2], &size);
-  napi_get_value_int32(env, argv[4], &depth);
-  uint8_t* buf;
-  size_t buf_len;
-  napi_get_buffer_info(env, argv[1], (void**)&buf, &buf_len);
+  napi_get_value_int32(env, argv[1], &size);
+  napi_get_value_int32(env, argv[3], &depth);
   napi_typedarray_type type;
   size_t count;
   double* offsets;
-  napi_get_typedarray_info(env, argv[3], &type, &count, (void**)&offsets, NULL, NULL);
-  if (type != napi_float64_array || depth < 1 || depth > MAX_DEPTH || (size_t)depth * size > buf_len) {
-    napi_throw_range_error(env, NULL, "floor: randomReads(fd, buffer, size, Float64Array, depth <= 1024 lanes of buffer)");
+  napi_get_typedarray_info(env, argv[2], &type, &count, (void**)&offsets, NULL, NULL);
+  if (type != napi_float64_array || depth < 1 || depth > MAX_DEPTH || size < 4 || size > (1 << 20)) {
+    napi_throw_range_error(env, NULL, "floor: randomReads(fd, size <= 1 MiB, Float64Array, depth <= 1024)");
     return NULL;
   }
+  uint8_t* buf = lanes(env, (size_t)depth * size);
+  if (buf == NULL) return fail(env, "aligned_alloc", ENOMEM);
   Floor* floor = floor_of(env);
   if (floor == NULL) return fail(env, "io_uring_queue_init", errno);
   int32_t res[MAX_DEPTH];

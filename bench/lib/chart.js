@@ -18,7 +18,7 @@ import { catalog } from './methods/index.js';
 const STRONG = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#17becf', '#e377c2', '#bcbd22', '#8c564b',
   '#393b79', '#e6550d', '#31a354', '#756bb1', '#d6616b', '#3182bd', '#637939', '#7b4173', '#ad494a'];
 const MUTED = ['#7f7f7f', '#a6761d', '#525252', '#bdbdbd', '#8c6d31', '#636363', '#c49c94', '#969696', '#6b4c2a', '#d9c7a7'];
-const BACKENDS = ['node', 'uv_io_uring', 'io_uring', 'threads', 'fio'];
+const BACKENDS = ['node', 'uv_io_uring', 'io_uring', 'threads', 'fio', 'c'];
 const SHAPES = ['square', 'diamond', 'circle', 'triangle-up', 'cross', 'triangle-down', 'wedge', 'stroke'];
 const DASHES = [[6, 3], [2, 2], [1, 0], [8, 3, 2, 3], [4, 4], [10, 2], [1, 3], [12, 4, 4, 4]];
 
@@ -120,8 +120,8 @@ export function chartSpec(doc) {
   const ran = new Set(ok.map((r) => r.method));
   const node = ids.filter((id) => family.get(id) === 'node' || family.get(id) === 'test');
   const uring = ids.filter((id) => family.get(id) === 'uringfs');
-  const colorOf = new Map([...node.map((id, i) => [id, MUTED[i % MUTED.length]]), ...uring.map((id, i) => [id, STRONG[i % STRONG.length]]), ['fio.io_uring', '#000000']]);
-  const methods = [...node, ...uring, 'fio.io_uring'].filter((id) => ran.has(id));
+  const colorOf = new Map([...node.map((id, i) => [id, MUTED[i % MUTED.length]]), ...uring.map((id, i) => [id, STRONG[i % STRONG.length]]), ['fio.io_uring', '#000000'], ['floor.c', '#7f7f7f']]);
+  const methods = [...node, ...uring, 'fio.io_uring', 'floor.c'].filter((id) => ran.has(id));
   const colorScale = { domain: methods, range: methods.map((id) => colorOf.get(id)) };
   const backends = [...new Set(ok.map((r) => r.backend))].sort((a, b) => (BACKENDS.indexOf(a.split('[')[0]) - BACKENDS.indexOf(b.split('[')[0])) || a.localeCompare(b));
   const shapeScale = { domain: backends, range: backends.map((_, i) => SHAPES[i % SHAPES.length]) };

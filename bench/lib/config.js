@@ -11,7 +11,7 @@ const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 const userPath = (p) => resolve(process.env.INIT_CWD ?? process.cwd(), p);
 
 export const SCENARIOS = ['small-files', 'large-files', 'random-read', 'random-read-direct', 'append-commit'];
-export const BACKENDS = ['node', 'uv_io_uring', 'io_uring', 'threads', 'fio'];
+export const BACKENDS = ['node', 'uv_io_uring', 'io_uring', 'threads', 'fio', 'c'];
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

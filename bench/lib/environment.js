@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fioVersion } from './methods/fio.js';
+import { buildFloor } from '../floor/build.mjs';
 import { hasFincore } from './workset.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -131,6 +132,6 @@ export function captureEnvironment(config) {
     },
     uvIoUring,
     ...filesystemOf(config.dataDir),
-    tools: { fio: fioVersion(), fincore: hasFincore() },
+    tools: { fio: fioVersion(), fincore: hasFincore(), floor: buildFloor() ?? true },
   };
 }

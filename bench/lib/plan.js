@@ -59,6 +59,14 @@ function backendsFor(method, env, config, skips) {
     }
     return [{ name: 'fio', env: {} }];
   }
+  if (method.family === 'floor') {
+    if (!allowed('c')) return [];
+    if (env.tools.floor !== true) {
+      skips.push({ backend: 'c', reason: env.tools.floor });
+      return [];
+    }
+    return [{ name: 'c', env: {} }];
+  }
   // uringfs
   const out = [];
   if (!env.uringfs.probe.ok) {

@@ -135,6 +135,7 @@ export function renderTable(records, scenarios, { color = false } = {}) {
         const notes = [];
         if (r.backend === 'uv_io_uring') notes.push(`${fixed(r.ioUringSqesPerOp, 2)} libuv SQEs/op`);
         if (r.family === 'fio') notes.push('fio clock and latency, no data check');
+        if (r.family === 'floor') notes.push('the floor: the same work in C with liburing');
         if (r.ratio && !r.isBaseline && r.ratio.halfWidth !== null && r.ratio.halfWidth > 0.1) notes.push('CI > ±10%');
         const lat = r.latency;
         table.push([

@@ -53,7 +53,7 @@ export function headlinePairs(s, rows, config) {
     let best = null;
     let bestRate = -Infinity;
     for (const r of ok) {
-      if (r.isBaseline || r.family === 'fio' || r.family === 'test') continue;
+      if (r.isBaseline || r.family === 'fio' || r.family === 'floor' || r.family === 'test') continue;
       const g = geoMean(roundRatesOf(r, base));
       if (g && g.value > bestRate) {
         bestRate = g.value;

@@ -4,10 +4,11 @@ import files from './files.js';
 import random from './random.js';
 import append from './append.js';
 import fio from './fio.js';
+import floor from './floor.js';
 import test from './test.js';
 
 export function catalog({ testMethods = false } = {}) {
-  return [...files, ...random, ...append, ...fio, ...(testMethods ? test : [])];
+  return [...files, ...random, ...append, ...fio, ...floor, ...(testMethods ? test : [])];
 }
 
 /** The method `id` that applies to scenario kind `kind`. */
