@@ -182,7 +182,8 @@ function loadAddon(): Binding {
     const message =
       `uringfs: the native addon did not load: ${reason}\n` +
       'Build it from source (needs a C++ compiler, make, python3 and liburing-dev; ' +
-      'Debian/Ubuntu: apt-get install g++ make python3 liburing-dev), then: npm rebuild uringfs --foreground-scripts';
+      'Debian/Ubuntu: apt-get install g++ make python3 liburing-dev), then: npm rebuild uringfs --foreground-scripts ' +
+      '(npm 11 and later run a dependency\'s install script only once allowed: npm install-scripts approve uringfs)';
     throw Object.assign(new Error(message, { cause: err }), { code: 'ERR_URINGFS_NO_ADDON' });
   }
 }
