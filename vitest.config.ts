@@ -11,6 +11,7 @@ import { defineConfig } from 'vitest/config';
 const backendIndependent = [
   'test/api-docs.test.ts',
   'test/bench-harness.test.ts',
+  'test/bench-stats.test.ts',
   'test/dropin-names.test.ts',
   'test/log-crc32c.test.ts',
   'test/package-consumer.test.ts',
