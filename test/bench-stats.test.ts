@@ -4,20 +4,12 @@
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain JS module of the bench harness
 import { pairedRatio, welchRatio, verdict, halfWidth, stars, geoMean } from '../bench/lib/stats.js';
+// @ts-expect-error -- plain JS module of the bench harness
+import { generator as rng } from '../bench/lib/scenarios.js';
 
 type R = { ratio: number; lo: number | null; hi: number | null; p: number | null; n: number; df: number | null; halfWidth: number | null; verdict: string };
 
-// A small seeded generator (mulberry32) and Box–Muller normals.
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Box–Muller normals from the bench's own seeded generator (mulberry32).
 function normal(u: () => number) {
   return Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
 }

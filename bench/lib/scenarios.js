@@ -133,8 +133,8 @@ function directRefusal(path, size) {
 
 const SEGMENTS = 8;
 
-/** A small seeded generator (mulberry32): the same offsets for every method. */
-function generator(seed) {
+/** A small seeded generator (mulberry32): the same offsets for every method (and the statistics tests' samples). */
+export function generator(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
