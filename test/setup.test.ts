@@ -3,6 +3,8 @@
 // The machine is made to lack them in a private mount namespace (an empty /usr/include), so
 // this needs root and unshare(1); it runs the script as the unprivileged user 'nobody'.
 import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot as root } from './fixtures/helpers.js';
@@ -11,11 +13,16 @@ const canHide = process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v u
 
 describe('scripts/setup.mjs', () => {
   it.skipIf(!canHide)('as a normal user without liburing: one line with the exact command, exit 1', () => {
+    // The scripts, in a directory 'nobody' can read (a clone may sit in a private one).
+    const dir = mkdtempSync(join(tmpdir(), 'uringfs-setup-'));
+    chmodSync(dir, 0o755);
+    cpSync(join(root, 'scripts'), join(dir, 'scripts'), { recursive: true });
     const script = [
       'mount -t tmpfs none /usr/include',
-      `exec setpriv --reuid=65534 --regid=65534 --clear-groups ${JSON.stringify(process.execPath)} ${JSON.stringify(join(root, 'scripts', 'setup.mjs'))}`,
+      `exec setpriv --reuid=65534 --regid=65534 --clear-groups ${JSON.stringify(process.execPath)} ${JSON.stringify(join(dir, 'scripts', 'setup.mjs'))}`,
     ].join(' && ');
-    const r = spawnSync('unshare', ['-m', 'sh', '-c', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', script], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    rmSync(dir, { recursive: true, force: true });
     expect(r.status, r.stderr).toBe(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
