@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/completion_port.cc",
         "native/ring.cc",
+        "native/file_group.cc",
         "native/sync.cc",
         "native/threads.cc",
         "native/thread_ops.cc",

@@ -30,6 +30,16 @@ export interface NativeRing {
   rename(id: number, from: Buffer, to: Buffer): number;
   mkdir(id: number, path: Buffer, mode: number): number;
   nop(id: number): number;
+  /**
+   * io_uring only: read `count` whole files (paths NUL-terminated one after the other) as one op;
+   * `results` gets [bytes or -errno, stage (0 open, 1 read, 2 fstat, 3 close, 4 too large), chunk,
+   * offset] per file; the op's result is 0 when all are done (-ECANCELED when the ring closed).
+   */
+  readFiles?(id: number, key: number, paths: Buffer, count: number, flags: number, results: Int32Array): number;
+  /** io_uring only: the memory a finished readFiles group's results point into (each `chunk` an index). */
+  takeFiles?(key: number): ArrayBuffer[];
+  /** io_uring only: files a readFiles group has in flight at once. */
+  readonly groupWindow?: number;
   /** Submit everything queued: one io_uring_enter per SQ-full. Returns SQEs taken or -errno. */
   flush(): number;
   /**

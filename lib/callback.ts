@@ -13,7 +13,9 @@ import { defaultRing, type Ring } from './ring.js';
 import { claimBoundRing, runCallback, type Steps } from './run.js';
 import { AbortError } from './errors.js';
 import type { BigIntStats, Stats } from './stats.js';
-import type { Buffer } from 'node:buffer';
+import { Buffer } from 'node:buffer';
+import { AsyncResource } from 'node:async_hooks';
+import { mergeableRing, readFileInTurn } from './readfiles.js';
 import {
   copyObject, dataBytes, getOptions, isArrayBufferView, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validateFdNative,
   validateFunction, validatePath, type Encoding, type PathLike,
@@ -264,6 +266,17 @@ export function readFile(path: PathLike | number, options?: unknown, callback?: 
   }
   const flags = parseFlags(o.flag, 'options.flag');
   const p = validatePath(path);
+  const on = encoding === undefined || encoding === null || Buffer.isEncoding(encoding) ? mergeableRing(ring, flags, signal) : null;
+  if (on !== null) {
+    // Joins the other readFile calls of this turn: one native op for all (lib/readfiles.ts).
+    // The callback runs in this call's async context, as node:fs's does.
+    const scope = new AsyncResource('FSREQCALLBACK');
+    readFileInTurn(on, p, (outcome) => {
+      if (outcome instanceof Error) scope.runInAsyncScope(cb, null, outcome);
+      else scope.runInAsyncScope(cb, null, null, encoding && encoding !== 'buffer' ? outcome.toString(encoding) : outcome);
+    });
+    return;
+  }
   run(ring, readFileSteps(p, flags, encoding, signal), withResult(cb));
 }
 

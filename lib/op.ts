@@ -5,7 +5,7 @@
 import { Buffer } from 'node:buffer';
 import type { RegisteredFile } from './registered.js';
 
-export enum OpCode { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Nop, ReadWhole }
+export enum OpCode { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Nop, ReadWhole, ReadFiles }
 
 /** The statx mask libuv (and so node:fs) asks for: basic stats and birth time. */
 export const STATX_MASK = 0xfff;
@@ -43,6 +43,8 @@ export class Op {
   bigint = false;
   /** Free for the op's owner (a batch keeps the op's index here). */
   tag = 0;
+  /** Completions this op may have in flight at once in the kernel (a whole-file group: two per file of its window). */
+  weight = 1;
   /** Set by a synchronous wait (Ring.runUntil): its completion is dispatched there, not deferred. */
   sync = false;
   /**
@@ -135,6 +137,18 @@ export function readWholeOp(path: Buffer, flags: number, view: Buffer, offset: n
   const op = new Op(OpCode.ReadWhole);
   op.path = path; op.flags = flags; op.view = view; op.offset = offset; op.length = capacity;
   op.status = status; op.tag = slot;
+  return op;
+}
+
+/**
+ * io_uring's whole-file reads of `count` files as one op (native FileGroup): `paths` holds them
+ * NUL-terminated one after the other; `results` gets 4 int32 per file; `key` names the group's
+ * output memory (NativeRing.takeFiles).
+ */
+export function readFilesOp(paths: Buffer, count: number, flags: number, results: Int32Array, key: number, window: number): Op {
+  const op = new Op(OpCode.ReadFiles);
+  op.path = paths; op.length = count; op.flags = flags; op.status = results; op.tag = key;
+  op.weight = 2 * Math.min(window, count);
   return op;
 }
 

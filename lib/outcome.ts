@@ -19,6 +19,7 @@ export function syscallOf(op: Op): string {
     case OpCode.Mkdir: return 'mkdir';
     case OpCode.Nop: return 'nop';
     case OpCode.ReadWhole: return 'open';  // lib/readfiles.ts names the failing stage itself
+    case OpCode.ReadFiles: return 'open';  // likewise
   }
 }
 

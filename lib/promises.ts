@@ -13,9 +13,10 @@ import { claimBoundRing, runPromise, runSync, type Steps } from './run.js';
 import { closingFd, holdFd, releaseFd } from './held.js';
 import type { BigIntStats, Stats } from './stats.js';
 import { invalidArgType } from './errors.js';
+import { mergeableRing, readFileInTurn } from './readfiles.js';
 import {
   checkAborted, copyObject, getOptions, isArrayBufferView, validateAbortSignal, validateBoolean,
-  validateBufferArray, validateFd, validatePath, viewBytes, type Encoding, type PathLike,
+  parseFlags, validateBufferArray, validateFd, validatePath, viewBytes, type Encoding, type PathLike,
 } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
@@ -267,11 +268,34 @@ async function closingAfter<T>(fh: FileHandle, op: Promise<T>): Promise<T> {
  * Like fsPromises.readFile(path | FileHandle, options?). A FileHandle is read from its current
  * position, on its own ring (the one it was opened on), whichever ring's `promises` this is.
  */
-export async function readFile(path: PathLike | FileHandle, options?: { encoding?: null; flag?: string | number; signal?: AbortSignal } | null): Promise<Buffer>;
-export async function readFile(path: PathLike | FileHandle, options: { encoding: BufferEncoding; flag?: string | number; signal?: AbortSignal } | BufferEncoding): Promise<string>;
-export async function readFile(path: PathLike | FileHandle, options?: { encoding?: BufferEncoding | null; flag?: string | number; signal?: AbortSignal } | BufferEncoding | null): Promise<Buffer | string>;
-export async function readFile(path: PathLike | FileHandle, options?: unknown): Promise<Buffer | string> {
+export function readFile(path: PathLike | FileHandle, options?: { encoding?: null; flag?: string | number; signal?: AbortSignal } | null): Promise<Buffer>;
+export function readFile(path: PathLike | FileHandle, options: { encoding: BufferEncoding; flag?: string | number; signal?: AbortSignal } | BufferEncoding): Promise<string>;
+export function readFile(path: PathLike | FileHandle, options?: { encoding?: BufferEncoding | null; flag?: string | number; signal?: AbortSignal } | BufferEncoding | null): Promise<Buffer | string>;
+export function readFile(path: PathLike | FileHandle, options?: unknown): Promise<Buffer | string> {
   const ring = claimBoundRing();
+  if (path instanceof FileHandle) return readFileOn(ring, path, options);
+  let merged: { on: Ring; path: string | Buffer; encoding: BufferEncoding | 'buffer' | undefined } | null = null;
+  try {
+    // The common case (a path, read-only, no signal, on io_uring) joins the other readFile calls
+    // of this turn: one native op for all of them (lib/readfiles.ts), one promise per call.
+    const o = getOptions(options, { flag: 'r' as unknown });
+    const encoding = (o.encoding || undefined) as BufferEncoding | 'buffer' | undefined;
+    const on = encoding === undefined || Buffer.isEncoding(encoding) ? mergeableRing(ring, parseFlags(o.flag || 'r', 'options.flag'), o.signal as AbortSignal | undefined) : null;
+    if (on !== null) merged = { on, path: validatePath(path), encoding };
+  } catch {
+    merged = null;  // the ordinary path reports it, as and when node:fs does
+  }
+  if (merged === null) return readFileOn(ring, path, options);
+  const { on, path: p, encoding } = merged;
+  return new Promise((resolve, reject) => {
+    readFileInTurn(on, p, (outcome) => {
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(encoding === undefined || encoding === 'buffer' ? outcome : outcome.toString(encoding));
+    });
+  });
+}
+
+async function readFileOn(ring: Ring | undefined, path: PathLike | FileHandle, options: unknown): Promise<Buffer | string> {
   const o = getOptions(options, { flag: 'r' as unknown });
   const flag = o.flag || 'r';
   const encoding = o.encoding as Encoding | undefined;

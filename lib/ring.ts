@@ -14,6 +14,11 @@ import { validateFd, validateInteger, validateObject } from './validate.js';
 // Results that are not errnos (an errno is -1 to -4095), each a value of its own. The native side
 // writes RING_LOST and RING_LOST_HELD (kRingLost, kRingLostHeld in native/completion_port.h); the
 // others only lib/ uses.
+/** Completions a unit of work may have in the kernel at once: an op's weight, or a chain's ops. */
+function weightOf(work: Op | Op[]): number {
+  return Array.isArray(work) ? work.length : work.weight;
+}
+
 /** The ring was closed before the op ran. */
 export const RING_CLOSED = -(2 ** 31);
 /**
@@ -268,6 +273,15 @@ export class Ring {
   get sqEntries(): number { return this.#native.sqEntries; }
   /** CQ size: the most ops in flight at once (more wait in order). */
   get cqEntries(): number { return this.#native.cqEntries; }
+
+  /**
+   * @internal
+   * io_uring only: files one whole-file read group has in flight at once, and the output memory
+   * of a finished group (see readFilesOp).
+   */
+  get groupWindow(): number { return this.#native.groupWindow ?? 0; }
+  /** @internal */
+  takeFiles(key: number): ArrayBuffer[] { return this.#native.takeFiles!(key); }
   /** True once close() was called, or the ring was lost (see {@link Ring.lost}). */
   get closed(): boolean { return this.#closed; }
   /**
@@ -339,7 +353,7 @@ export class Ring {
     } else if (work.file !== null) {
       work.fd = work.file.acquire();
     }
-    const size = Array.isArray(work) ? work.length : 1;
+    const size = weightOf(work);
     if (this.#inFlight + size > this.#maxInFlight || this.#backlogHead < this.#backlog.length) {
       this.#backlog.push(work);
       return;
@@ -406,7 +420,7 @@ export class Ring {
       : this.#sqpollOwner !== null && !this.#sqpollOwnerIsCurrent() ? SQPOLL_CREDENTIALS
         : this.#queue(id, op, bufferIndex);
     if (r === 1) {
-      this.#inFlight++;
+      this.#inFlight += op.weight;
       if (op.file !== null) this.#fixedFileOps++;
       if (bufferIndex >= 0) this.#fixedBufferOps++;
       return QUEUED;
@@ -524,6 +538,8 @@ export class Ring {
       case OpCode.Nop: return n.nop(id);
       // Queued only when backend is 'threads' (lib/readfiles.ts).
       case OpCode.ReadWhole: return (n as NativeThreadRing).readWhole(id, op.path!, op.flags, op.view!, op.offset, op.length, op.status!, op.tag);
+      // Queued only when backend is 'io_uring' (lib/readfiles.ts).
+      case OpCode.ReadFiles: return n.readFiles!(id, op.tag, op.path!, op.length, op.flags, op.status!);
     }
   }
 
@@ -546,7 +562,7 @@ export class Ring {
       if (op === undefined) continue;
       ops[id] = undefined;
       this.#freeIds.push(id);
-      this.#inFlight--;
+      this.#inFlight -= op.weight;
       if (syncWait && !op.sync) {
         if (this.#deferred.push([op, c[2 * i + 1]]) === 1) process.nextTick(this.#dispatchDeferred);
         continue;
@@ -595,8 +611,7 @@ export class Ring {
   #pump(): void {
     while (this.#backlogHead < this.#backlog.length && !this.#closed) {
       const work = this.#backlog[this.#backlogHead];
-      const size = Array.isArray(work) ? work.length : 1;
-      if (this.#inFlight + size > this.#maxInFlight) break;
+      if (this.#inFlight + weightOf(work) > this.#maxInFlight) break;
       this.#backlog[this.#backlogHead++] = undefined as unknown as Op;
       if (!this.#start(work)) break;  // SQ still busy: it went back first in line
     }

@@ -28,6 +28,7 @@ export function execSync(op: Op): number {
     case OpCode.Mkdir: return native.mkdir(op.path!, op.mode);
     case OpCode.Nop: return 0;
     case OpCode.ReadWhole: return -22;  // EINVAL: the thread pool's op only (lib/readfiles.ts)
+    case OpCode.ReadFiles: return -22;  // EINVAL: io_uring's op only (lib/readfiles.ts)
   }
 }
 

@@ -137,6 +137,13 @@ class CompletionPort {
   void OpStarted();
   // `n` ops' completions were reaped: the last one lets the loop go.
   void OpsFinished(uint64_t n);
+  // An op made of many SQEs (a file group) finished; its CQEs were counted
+  // one by one as they were reaped (CountReaped).
+  void CompoundOpFinished() {
+    completed_--;
+    OpsFinished(1);
+  }
+  void CountReaped() { completed_++; }
   uint64_t pending() const { return pending_; }
   // `n` ops went to the kernel (or the workers) in one submit (hand-off).
   void CountSubmit(unsigned n);

@@ -22,6 +22,7 @@
 #include <vector>
 #include "common.h"
 #include "completion_port.h"
+#include "file_group.h"
 
 namespace uringfs {
 namespace {
@@ -38,7 +39,7 @@ constexpr uint8_t kIdle = 0, kInFlight = 1, kOpenInFlight = 2;
 constexpr long long kRecancelNs = 100 * 1000 * 1000;
 
 
-class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
+class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner, private SqeSource {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit Ring(const Napi::CallbackInfo& info);
@@ -61,6 +62,8 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   Napi::Value QueueRename(const Napi::CallbackInfo& info);
   Napi::Value QueueMkdir(const Napi::CallbackInfo& info);
   Napi::Value QueueNop(const Napi::CallbackInfo& info);
+  Napi::Value QueueReadFiles(const Napi::CallbackInfo& info);
+  Napi::Value TakeFiles(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value SetSqeFlags(const Napi::CallbackInfo& info);
   Napi::Value SettleFd(const Napi::CallbackInfo& info);
@@ -74,6 +77,13 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   Napi::Value UnregisterBuffers(const Napi::CallbackInfo& info);
 
   io_uring_sqe* NextSqe();
+  // SqeSource, for the file groups: SQEs without the flags JS ops get.
+  bool Reserve(unsigned count) override;
+  io_uring_sqe* Sqe() override;
+  // A CQE of a file group; then, after the CQ head moved, each group's next
+  // steps, and a pair in `out` for each group that finished (room allowing).
+  void OnGroupCqe(const io_uring_cqe* cqe);
+  unsigned AdvanceGroups(int32_t* out, unsigned n, unsigned cap);
   unsigned ReapInto(int32_t* out, unsigned cap, unsigned* seen);
   Napi::Value Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id, uint64_t write_at_cur_pos = 0);
   void MoveCurPosAfterShortWrite(const io_uring_cqe* cqe);
@@ -85,6 +95,7 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   // Teardown without closing the port and the eventfd: stop the ring, and
   // write the pending ops' results into `out`.
   unsigned Stop(int32_t* out, unsigned cap);
+  unsigned FinishAbandonedGroups(int32_t* out, unsigned cap, unsigned delivered);
   // Stop a ring whose own fd is gone: nothing can enter it any more.
   unsigned StopWithoutFd(int32_t* out, unsigned cap);
   // Forget the numbers that no longer name the ring's files (never used again).
@@ -96,6 +107,7 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
   void OnEnvironmentTeardown() override {
     port_.CloseUntakenFds();
     Teardown();
+    finished_groups_.clear();
   }
   // The fd an open's CQE carries, or -1.
   int OpenedFd(const io_uring_cqe* cqe) const {
@@ -138,6 +150,19 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner {
     uint64_t length = 0;
   };
   std::vector<CurPosWrite> cur_pos_writes_;
+  // Whole-file reads under way (few at a time), and those finished whose
+  // output lib/ has not taken yet (TakeFiles), by key.
+  std::vector<std::unique_ptr<FileGroup>> groups_;
+  std::vector<std::unique_ptr<FileGroup>> finished_groups_;
+  // A finished group's rooms, for the next group (hot pages, no faults).
+  uint8_t* spare_landing_ = nullptr;
+  void KeepLanding(uint8_t* landing) {
+    if (spare_landing_ == nullptr) spare_landing_ = landing;
+    else FileGroup::FreeLanding(landing);
+  }
+  // Files of one group in flight at once: its SQEs (at most two per file)
+  // stay well within the CQ that lib/ shares with other ops.
+  unsigned group_window_ = 1;
 };
 
 Napi::Function Ring::Define(Napi::Env env) {
@@ -154,6 +179,8 @@ Napi::Function Ring::Define(Napi::Env env) {
     InstanceMethod<&Ring::QueueRename>("rename"),
     InstanceMethod<&Ring::QueueMkdir>("mkdir"),
     InstanceMethod<&Ring::QueueNop>("nop"),
+    InstanceMethod<&Ring::QueueReadFiles>("readFiles"),
+    InstanceMethod<&Ring::TakeFiles>("takeFiles"),
     InstanceMethod<&Ring::Flush>("flush"),
     InstanceMethod<&Ring::SetSqeFlags>("setSqeFlags"),
     InstanceMethod<&Ring::SettleFd>("settleFd"),
@@ -227,6 +254,8 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   self.Set("cqEntries", Napi::Number::New(env, params.cq_entries));
   self.Set("setupFlags", Napi::Number::New(env, params.flags & ~IORING_SETUP_CQSIZE));
   self.Set("features", Napi::Number::New(env, params.features));
+  group_window_ = std::max(1u, std::min(64u, params.cq_entries / 8));
+  self.Set("groupWindow", Napi::Number::New(env, group_window_));
 }
 
 // The next free SQE; when the SQ is full, submit what is queued to make room.
@@ -398,6 +427,93 @@ Napi::Value Ring::QueueNop(const Napi::CallbackInfo& info) {
   return Queued(info.Env(), sqe, UINT_ARG(0));
 }
 
+// readFiles(id, key, paths, count, flags, results): read `count` whole
+// files, whose paths follow each other NUL-terminated in `paths`, as one op
+// (see FileGroup). Its pair [id, 0] comes when every file has its result in
+// `results` (4 int32 per file); takeFiles(key) then hands over the memory.
+Napi::Value Ring::QueueReadFiles(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!open_ || closing_) return Napi::Number::New(env, -EBADF);
+  uint32_t id = UINT_ARG(0);
+  uint32_t key = UINT_ARG(1);
+  Bytes paths = ViewBytes(info[2]);
+  uint32_t count = UINT_ARG(3);
+  Bytes results = ViewBytes(info[5]);
+  if (count == 0 || paths.data == nullptr || paths.data[paths.length - 1] != 0 ||
+      results.length < static_cast<size_t>(count) * 4 * sizeof(int32_t)) {
+    return Napi::Number::New(env, -EFAULT);
+  }
+  auto group = std::make_unique<FileGroup>(env, id, key, reinterpret_cast<const char*>(paths.data), paths.length, count,
+                                           IntArg(info[4]), reinterpret_cast<int32_t*>(results.data), group_window_,
+                                           spare_landing_);
+  spare_landing_ = nullptr;
+  if (id >= op_state_.size()) {
+    op_state_.resize(id + 1);
+    cur_pos_writes_.resize(id + 1);
+  }
+  op_state_[id] = kInFlight;
+  cur_pos_writes_[id] = CurPosWrite{};
+  port_.OpStarted();
+  group->Advance(*this);
+  groups_.push_back(std::move(group));
+  return Napi::Number::New(env, 1);
+}
+
+// takeFiles(key): the ArrayBuffers a finished group's results point into.
+Napi::Value Ring::TakeFiles(const Napi::CallbackInfo& info) {
+  uint32_t key = UINT_ARG(0);
+  for (auto it = finished_groups_.begin(); it != finished_groups_.end(); ++it) {
+    if ((*it)->key() != key) continue;
+    Napi::Array chunks = (*it)->TakeChunks(info.Env());
+    finished_groups_.erase(it);
+    return chunks;
+  }
+  return Napi::Array::New(info.Env());
+}
+
+bool Ring::Reserve(unsigned count) {
+  if (!open_ || closing_) return false;
+  if (io_uring_sq_space_left(&ring_) < count) Submit();
+  return io_uring_sq_space_left(&ring_) >= count;
+}
+
+io_uring_sqe* Ring::Sqe() {
+  return io_uring_get_sqe(&ring_);
+}
+
+void Ring::OnGroupCqe(const io_uring_cqe* cqe) {
+  port_.CountReaped();
+  uint32_t key = GroupKeyOf(cqe->user_data);
+  for (auto& group : groups_) {
+    if (group->key() == key) {
+      group->OnCqe(cqe->user_data, cqe->res);
+      return;
+    }
+  }
+  // Unknown: a ring shared across fork().
+}
+
+unsigned Ring::AdvanceGroups(int32_t* out, unsigned n, unsigned cap) {
+  for (size_t i = 0; i < groups_.size();) {
+    FileGroup& group = *groups_[i];
+    if (!closing_) group.Advance(*this);
+    if (!group.done() || !group.idle() || n == cap) {
+      i++;
+      continue;
+    }
+    out[2 * n] = static_cast<int32_t>(group.id());
+    out[2 * n + 1] = 0;
+    port_.SetPairFd(out, n, -1);
+    if (group.id() < op_state_.size()) op_state_[group.id()] = kIdle;
+    port_.CompoundOpFinished();
+    n++;
+    KeepLanding(group.GiveBackLanding());
+    finished_groups_.push_back(std::move(groups_[i]));
+    groups_.erase(groups_.begin() + static_cast<long>(i));
+  }
+  return n;
+}
+
 // Submit everything queued. Returns how many SQEs the kernel took, or
 // -errno. EINTR is retried; EAGAIN/EBUSY (kernel short of memory, or CQ
 // overflow backlog) leave the SQEs queued for the next flush.
@@ -452,14 +568,22 @@ void Ring::Drain() {
     port_.CountEnter();
     io_uring_get_events(&ring_);
   }
-  for (unsigned deliveries = 0;; deliveries++) {
+  for (unsigned deliveries = 0, submits = 0;; deliveries++) {
     if (deliveries == kMaxDeliveriesPerWakeup) {
       port_.ResumeSoon();  // more may be ready: come back after the loop's other work
       break;
     }
     unsigned seen = 0;
     unsigned n = ReapInto(port_.completions(), port_.capacity(), &seen);
-    if (seen == 0) break;
+    if (seen == 0 && n == 0) {
+      // What callbacks and file groups queued goes to the kernel now; page-cache hits complete
+      // inside the submit, and are reaped by this drain instead of a wake-up of their own.
+      if (submits < kMaxDeliveriesPerWakeup && open_ && !closing_ && io_uring_sq_ready(&ring_) > 0 && Submit() > 0) {
+        submits++;
+        continue;
+      }
+      break;
+    }
     if (n == 0) continue;
     if (!port_.Deliver(n)) break;  // the environment is going: its teardown takes it from here
     if (!open_ || closing_) break;
@@ -479,6 +603,10 @@ unsigned Ring::ReapInto(int32_t* out, unsigned cap, unsigned* seen) {
       if (n == cap) break;
       count++;
       if (cqe->user_data >= kFirstInternalOp) continue;
+      if (IsGroupData(cqe->user_data)) {
+        OnGroupCqe(cqe);
+        continue;
+      }
       out[2 * n] = static_cast<int32_t>(cqe->user_data);
       out[2 * n + 1] = cqe->res;
       MoveCurPosAfterShortWrite(cqe);
@@ -487,7 +615,9 @@ unsigned Ring::ReapInto(int32_t* out, unsigned cap, unsigned* seen) {
       n++;
     }
     io_uring_cq_advance(&ring_, count);
-    if (count == 0 && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW)) {
+    if (n > 0) port_.OpsFinished(n);
+    if (!groups_.empty()) n = AdvanceGroups(out, n, cap);
+    if (count == 0 && n == 0 && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW)) {
       // With IORING_FEAT_NODROP, completions that did not fit wait in the
       // kernel and raise no eventfd: fetch them with an enter.
       port_.CountOverflow();
@@ -496,7 +626,6 @@ unsigned Ring::ReapInto(int32_t* out, unsigned cap, unsigned* seen) {
       continue;
     }
     *seen = count;
-    if (n > 0) port_.OpsFinished(n);
     return n;
   }
 }
@@ -618,6 +747,8 @@ unsigned Ring::Stop(int32_t* out, unsigned cap) {
     if (port_.pending() > 0) {
       // Queued-but-unsubmitted SQEs go in too, so that each gets its CQE.
       Submit();
+      for (auto& group : groups_) group->Abandon();
+      delivered = FinishAbandonedGroups(out, cap, delivered);
       CancelInFlight();
       while (port_.pending() > 0) {
         io_uring_cqe* cqe = nullptr;
@@ -635,6 +766,12 @@ unsigned Ring::Stop(int32_t* out, unsigned cap) {
           cancel_any_refused_ = true;
           io_uring_cqe_seen(&ring_, cqe);
           CancelInFlight();
+          continue;
+        }
+        if (IsGroupData(cqe->user_data)) {
+          OnGroupCqe(cqe);
+          io_uring_cqe_seen(&ring_, cqe);
+          delivered = FinishAbandonedGroups(out, cap, delivered);
           continue;
         }
         if (cqe->user_data < kFirstInternalOp) {
@@ -657,6 +794,31 @@ unsigned Ring::Stop(int32_t* out, unsigned cap) {
     }
     io_uring_queue_exit(&ring_);
     open_ = false;
+  }
+  FileGroup::FreeLanding(spare_landing_);
+  spare_landing_ = nullptr;
+  return delivered;
+}
+
+// While stopping: each abandoned group the kernel is done with fails as a
+// whole (-ECANCELED; its fds are closed) and its memory is freed.
+unsigned Ring::FinishAbandonedGroups(int32_t* out, unsigned cap, unsigned delivered) {
+  for (size_t i = 0; i < groups_.size();) {
+    FileGroup& group = *groups_[i];
+    if (!group.done() || !group.idle()) {
+      i++;
+      continue;
+    }
+    // Files that were read keep their bytes (takeFiles still works after the ring closed).
+    if (out != nullptr && delivered < cap) {
+      out[2 * delivered] = static_cast<int32_t>(group.id());
+      out[2 * delivered + 1] = 0;
+      delivered++;
+    }
+    if (group.id() < op_state_.size()) op_state_[group.id()] = kIdle;
+    port_.CompoundOpFinished();
+    finished_groups_.push_back(std::move(groups_[i]));
+    groups_.erase(groups_.begin() + static_cast<long>(i));
   }
   return delivered;
 }
@@ -698,6 +860,9 @@ unsigned Ring::StopWithoutFd(int32_t* out, unsigned cap) {
   for (size_t id = 0; id < op_state_.size(); id++) {
     if (op_state_[id] != kIdle) result(id, kRingLostHeld, -1);
   }
+  // The kernel may still write into the groups' memory: kept for good.
+  for (auto& group : groups_) group.release();
+  groups_.clear();
   // Unmaps without closing: ring_fd is -1.
   io_uring_queue_exit(&ring_);
   open_ = false;
@@ -712,7 +877,7 @@ void Ring::OnWatchdog() {
   if (ring_ours && eventfd_ours) {
     // Nothing is expected here (the eventfd brings every wake-up); a
     // completion it did not bring would otherwise wait for the next one.
-    if (io_uring_cq_ready(&ring_) > 0) Drain();
+    if (io_uring_cq_ready(&ring_) > 0 || !groups_.empty()) Drain();
     return;
   }
   // Something closed an fd of the ring that was not its to close. Stop the
@@ -742,11 +907,15 @@ void Ring::CancelInFlight() {
   } else {
     // Every id the kernel may hold, linked ops not started yet included (a
     // cancel that finds nothing says -ENOENT, which is harmless).
+    std::vector<uint64_t> data;
     for (size_t id = 0; id < op_state_.size(); id++) {
-      if (op_state_[id] == kIdle) continue;
+      if (op_state_[id] != kIdle) data.push_back(id);
+    }
+    for (auto& group : groups_) group->PendingData(&data);
+    for (uint64_t one : data) {
       io_uring_sqe* sqe = TeardownSqe();
       if (sqe == nullptr) break;
-      io_uring_prep_cancel64(sqe, id, 0);
+      io_uring_prep_cancel64(sqe, one, 0);
       io_uring_sqe_set_data64(sqe, kCancelOne);
     }
   }
