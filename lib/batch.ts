@@ -6,15 +6,19 @@ import { mkdirArgs, openArgs, readSyncArgs, statOptions, vectorPosition, writeAr
 import { invalidArgValue } from './errors.js';
 import { kIovMax, writevGroupSteps } from './operations.js';
 import {
-  AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, Op, OpCode, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp,
+  AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, Op, OpCode, openOp, readOp, RECORD_READ, RECORD_SIZE, RECORD_WRITE, recordsOp,
+  renameOp, statxOp, unlinkOp, vectorOp, writeOp,
 } from './op.js';
 import { opError, opValue } from './outcome.js';
 import { RegisteredFile } from './registered.js';
-import { EBADF, ECANCELED, type Ring } from './ring.js';
+import { EBADF, ECANCELED, RING_LOST, type Ring } from './ring.js';
 import { pathBytes, validateBufferArray, validateFd, validateFunction, validatePath, type PathLike } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
 const EFAULT = -14;
+/** Tells the SQEs of one records op from another's (native RecordData). */
+let lastRecordsKey = 0;
+const spareArrays: { records: Float64Array; results: Int32Array }[] = [];
 
 /** One op's outcome: its value, or the Node-style error it failed with. */
 export type Outcome<T = unknown> = { ok: true; value: T } | { ok: false; error: Error };
@@ -270,6 +274,7 @@ export class Batch {
     this.#remaining = ops.length;
     this.#onFinished = onFinished;
     this.#sync = sync;
+    if (this.#sendAsRecords()) return;
     // Count this turn's work as one more pending unit, so that ops settled
     // without the kernel cannot finish the batch before everything is sent.
     this.#remaining++;
@@ -282,6 +287,51 @@ export class Batch {
     for (; next < ops.length; next++) this.#sendOne(ops[next]);
     this.#ring.flush();
     this.#settleLocal(null, 0);
+  }
+
+  /**
+   * A batch of plain reads and writes (no chain, no registered file, Number positions) goes down
+   * as records in one native call, one op of the ring: no call and no ring bookkeeping per op.
+   */
+  #sendAsRecords(): boolean {
+    const ops = this.#ops;
+    const count = ops.length;
+    if (count === 0 || this.#chains.length > 0 || this.#done.size > 0 || !this.#ring.takesRecords(count)) return false;
+    for (let i = 0; i < count; i++) {
+      const op = ops[i];
+      if ((op.code !== OpCode.Read && op.code !== OpCode.Write) || op.file !== null || typeof op.position !== 'number') return false;
+    }
+    // Typed arrays of a finished records op are reused: a fresh one costs an allocation and a
+    // collection of its memory per batch.
+    const arrays = spareArrays.pop();
+    const records = arrays !== undefined && arrays.results.length >= count ? arrays.records : new Float64Array(RECORD_SIZE * Math.max(count, 64));
+    const results = arrays !== undefined && arrays.results.length >= count ? arrays.results : new Int32Array(Math.max(count, 64));
+    const views: View[] = [];
+    let last: View | null = null;
+    for (let i = 0, at = 0; i < count; i++, at += RECORD_SIZE) {
+      const op = ops[i];
+      if (op.view !== last) views.push((last = op.view!));
+      records[at] = op.code === OpCode.Write ? RECORD_WRITE : RECORD_READ;
+      records[at + 1] = op.fd;
+      records[at + 2] = views.length - 1;
+      records[at + 3] = op.offset;
+      records[at + 4] = op.length;
+      records[at + 5] = op.position as number;
+    }
+    lastRecordsKey = (lastRecordsKey + 1) >>> 0;
+    const whole = recordsOp(records, views, count, results, lastRecordsKey);
+    whole.sync = this.#sync;
+    whole.done = (result) => {
+      // Refused as a whole (closed ring, SQPOLL credentials): every op with that result.
+      for (let i = 0; i < count; i++) this.#outcomes[i] = outcomeOf(ops[i], result < 0 ? result : results[i]);
+      // Done with them unless the kernel may still hold them (a lost ring keeps the op for good).
+      if (result !== RING_LOST && spareArrays.length < 4) spareArrays.push({ records, results });
+      this.#remaining = 0;
+      this.#onFinished!();
+    };
+    this.#ring.submit(whole, true);
+    this.#ring.flush();
+    return true;
   }
 
   #sendOne(op: Op): void {

@@ -38,6 +38,12 @@ export interface NativeRing {
   readFiles?(id: number, key: number, paths: Buffer, count: number, flags: number, results: Int32Array): number;
   /** io_uring only: the memory a finished readFiles group's results point into (each `chunk` an index). */
   takeFiles?(key: number): ArrayBuffer[];
+  /**
+   * io_uring only: `count` reads and writes as one op, each a record of 6 numbers [0 read | 1 write,
+   * fd, index into `views`, offset, length, position (-1: current)]; results[i] gets each one's
+   * bytes or -errno, and the op's result is 0 when all are in.
+   */
+  records?(id: number, key: number, records: Float64Array, views: View[], count: number, results: Int32Array): number;
   /** io_uring only: files a readFiles group has in flight at once. */
   readonly groupWindow?: number;
   /** Submit everything queued: one io_uring_enter per SQ-full. Returns SQEs taken or -errno. */

@@ -5,7 +5,7 @@
 import { Buffer } from 'node:buffer';
 import type { RegisteredFile } from './registered.js';
 
-export enum OpCode { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Nop, ReadWhole, ReadFiles }
+export enum OpCode { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Nop, ReadWhole, ReadFiles, Records }
 
 /** The statx mask libuv (and so node:fs) asks for: basic stats and birth time. */
 export const STATX_MASK = 0xfff;
@@ -32,8 +32,10 @@ export class Op {
   mode = 0;
   /** iovec array (readv/writev) or statx output. */
   scratch: Buffer | null = null;
-  /** ReadWhole: where the pool reports [stage, handed-over fd], at pair `tag`. */
+  /** ReadWhole: where the pool reports [stage, handed-over fd], at pair `tag`; ReadFiles, Records: the results. */
   status: Int32Array | null = null;
+  /** Records: 6 numbers per read or write (see recordsOp). */
+  records: Float64Array | null = null;
   /** Called once with the result (>= 0) or -errno (and the op, so one function can serve many ops). */
   done: ((result: number, op: Op) => void) | null = null;
   /** For ops that stand alone (batches): the path and rename destination as the user gave them, for errors. */
@@ -149,6 +151,23 @@ export function readFilesOp(paths: Buffer, count: number, flags: number, results
   const op = new Op(OpCode.ReadFiles);
   op.path = paths; op.length = count; op.flags = flags; op.status = results; op.tag = key;
   op.weight = 2 * Math.min(window, count);
+  return op;
+}
+
+/** The first number of a record: what the op does. */
+export const RECORD_READ = 0;
+export const RECORD_WRITE = 1;
+/** Numbers per record: [RECORD_READ | RECORD_WRITE, fd, index of its view in `views`, offset, length, position]. */
+export const RECORD_SIZE = 6;
+
+/**
+ * io_uring's batch of `count` reads and writes as one op, handed down as records in one native
+ * call (NativeRing.records); `results` gets each one's bytes or -errno. `key` tells its SQEs apart.
+ */
+export function recordsOp(records: Float64Array, views: NodeJS.ArrayBufferView[], count: number, results: Int32Array, key: number): Op {
+  const op = new Op(OpCode.Records);
+  op.records = records; op.views = views; op.length = count; op.status = results; op.tag = key;
+  op.weight = count;
   return op;
 }
 

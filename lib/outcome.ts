@@ -20,6 +20,7 @@ export function syscallOf(op: Op): string {
     case OpCode.Nop: return 'nop';
     case OpCode.ReadWhole: return 'open';  // lib/readfiles.ts names the failing stage itself
     case OpCode.ReadFiles: return 'open';  // likewise
+    case OpCode.Records: return 'read';  // lib/batch.ts gives each record its own outcome
   }
 }
 

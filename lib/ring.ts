@@ -282,6 +282,15 @@ export class Ring {
   get groupWindow(): number { return this.#native.groupWindow ?? 0; }
   /** @internal */
   takeFiles(key: number): ArrayBuffer[] { return this.#native.takeFiles!(key); }
+
+  /**
+   * @internal
+   * Whether `count` plain reads and writes can go down as one records op (recordsOp): io_uring,
+   * no registered buffers to match them against, room in the CQ beside other work.
+   */
+  takesRecords(count: number): boolean {
+    return this.#backend === 'io_uring' && this.#buffers === null && !this.#closed && count <= this.#maxInFlight >> 1;
+  }
   /** True once close() was called, or the ring was lost (see {@link Ring.lost}). */
   get closed(): boolean { return this.#closed; }
   /**
@@ -524,8 +533,9 @@ export class Ring {
   #queue(id: number, op: Op, bufferIndex: number): number {
     const n = this.#native;
     switch (op.code) {
-      case OpCode.Read: return n.read(id, op.fd, op.view!, op.offset, op.length, op.position, bufferIndex);
-      case OpCode.Write: return n.write(id, op.fd, op.view!, op.offset, op.length, op.position, bufferIndex);
+      // Six arguments unless a registered buffer is named: node-addon-api takes a 7th from the heap.
+      case OpCode.Read: return bufferIndex < 0 ? n.read(id, op.fd, op.view!, op.offset, op.length, op.position) : n.read(id, op.fd, op.view!, op.offset, op.length, op.position, bufferIndex);
+      case OpCode.Write: return bufferIndex < 0 ? n.write(id, op.fd, op.view!, op.offset, op.length, op.position) : n.write(id, op.fd, op.view!, op.offset, op.length, op.position, bufferIndex);
       case OpCode.Readv: return n.readv(id, op.fd, op.views!, op.scratch!, op.position);
       case OpCode.Writev: return n.writev(id, op.fd, op.views!, op.scratch!, op.position);
       case OpCode.Open: return n.open(id, op.path!, op.flags, op.mode);
@@ -540,6 +550,8 @@ export class Ring {
       case OpCode.ReadWhole: return (n as NativeThreadRing).readWhole(id, op.path!, op.flags, op.view!, op.offset, op.length, op.status!, op.tag);
       // Queued only when backend is 'io_uring' (lib/readfiles.ts).
       case OpCode.ReadFiles: return n.readFiles!(id, op.tag, op.path!, op.length, op.flags, op.status!);
+      // Likewise (Ring.takesRecords).
+      case OpCode.Records: return n.records!(id, op.tag, op.records!, op.views!, op.length, op.status!);
     }
   }
 

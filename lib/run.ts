@@ -29,6 +29,7 @@ export function execSync(op: Op): number {
     case OpCode.Nop: return 0;
     case OpCode.ReadWhole: return -22;  // EINVAL: the thread pool's op only (lib/readfiles.ts)
     case OpCode.ReadFiles: return -22;  // EINVAL: io_uring's op only (lib/readfiles.ts)
+    case OpCode.Records: return -22;  // EINVAL: io_uring's op only (lib/batch.ts)
   }
 }
 

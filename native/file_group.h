@@ -25,6 +25,14 @@ namespace uringfs {
 constexpr uint64_t kGroupBit = 1ull << 62;
 inline bool IsGroupData(uint64_t data) { return (data & kGroupBit) != 0 && data < (kGroupBit << 1); }
 inline uint32_t GroupKeyOf(uint64_t data) { return static_cast<uint32_t>((data >> 27) & 0xffffffffu); }
+// user_data of the SQEs of a batch handed down as records: kRecordBit | key << 27 | record index.
+constexpr uint64_t kRecordBit = 1ull << 61;
+inline bool IsRecordData(uint64_t data) { return (data >> 61) == 1; }
+inline uint64_t RecordData(uint32_t key, uint32_t index) {
+  return kRecordBit | (static_cast<uint64_t>(key) << 27) | (index & 0x7ffffffu);
+}
+inline uint32_t RecordKeyOf(uint64_t data) { return static_cast<uint32_t>((data >> 27) & 0xffffffffu); }
+inline uint32_t RecordIndexOf(uint64_t data) { return static_cast<uint32_t>(data & 0x7ffffffu); }
 
 // A file's failing stage, in results[4 * i + 1] (lib/readfiles.ts names them);
 // with kStageTooLarge, its size in results[4 * i + 2] (low 32 bits) and [+ 3] (high).

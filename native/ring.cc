@@ -63,6 +63,7 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner, priva
   Napi::Value QueueMkdir(const Napi::CallbackInfo& info);
   Napi::Value QueueNop(const Napi::CallbackInfo& info);
   Napi::Value QueueReadFiles(const Napi::CallbackInfo& info);
+  Napi::Value QueueRecords(const Napi::CallbackInfo& info);
   Napi::Value TakeFiles(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value SetSqeFlags(const Napi::CallbackInfo& info);
@@ -83,10 +84,13 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner, priva
   // A CQE of a file group; then, after the CQ head moved, each group's next
   // steps, and a pair in `out` for each group that finished (room allowing).
   void OnGroupCqe(const io_uring_cqe* cqe);
+  void OnRecordCqe(const io_uring_cqe* cqe);
   unsigned AdvanceGroups(int32_t* out, unsigned n, unsigned cap);
   unsigned ReapInto(int32_t* out, unsigned cap, unsigned* seen);
   Napi::Value Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id, uint64_t write_at_cur_pos = 0);
   void MoveCurPosAfterShortWrite(const io_uring_cqe* cqe);
+  struct CurPosWrite;
+  void MoveCurPosAfterShortWrite(const CurPosWrite& w, int32_t res);
   int Submit();
   void Drain();
   // Cancel, wait for every CQE, free. With `out`, the results of the ops that
@@ -154,6 +158,14 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner, priva
   // output lib/ has not taken yet (TakeFiles), by key.
   std::vector<std::unique_ptr<FileGroup>> groups_;
   std::vector<std::unique_ptr<FileGroup>> finished_groups_;
+  // Batches of reads and writes handed down as records (QueueRecords): one
+  // op for lib/, an SQE per record, each result written into `results`.
+  struct RecordBatch {
+    uint32_t id, key, count, remaining;
+    int32_t* results;
+    std::vector<std::pair<uint32_t, CurPosWrite>> writes_at_cur_pos;  // by record index
+  };
+  std::vector<RecordBatch> record_batches_;
   // A finished group's rooms, for the next group (hot pages, no faults).
   uint8_t* spare_landing_ = nullptr;
   void KeepLanding(uint8_t* landing) {
@@ -180,6 +192,7 @@ Napi::Function Ring::Define(Napi::Env env) {
     InstanceMethod<&Ring::QueueMkdir>("mkdir"),
     InstanceMethod<&Ring::QueueNop>("nop"),
     InstanceMethod<&Ring::QueueReadFiles>("readFiles"),
+    InstanceMethod<&Ring::QueueRecords>("records"),
     InstanceMethod<&Ring::TakeFiles>("takeFiles"),
     InstanceMethod<&Ring::Flush>("flush"),
     InstanceMethod<&Ring::SetSqeFlags>("setSqeFlags"),
@@ -471,6 +484,77 @@ Napi::Value Ring::TakeFiles(const Napi::CallbackInfo& info) {
   return Napi::Array::New(info.Env());
 }
 
+// records(id, key, records, views, count, results): `count` reads and writes
+// as one op. Each record is 6 doubles [opcode (0 read, 1 write), fd, index of
+// its view in `views`, offset, length, position (-1: the current one)]; each
+// result (bytes or -errno) goes to results[i], and the op's pair [id, 0]
+// comes when all are in. One native call for the whole batch: lib/ makes no
+// object and no call per op. A record whose range lies outside its view is
+// -EFAULT without reaching the kernel.
+Napi::Value Ring::QueueRecords(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!open_ || closing_) return Napi::Number::New(env, -EBADF);
+  uint32_t id = UINT_ARG(0);
+  uint32_t key = UINT_ARG(1);
+  Bytes records = ViewBytes(info[2]);
+  Napi::Array views = info[3].As<Napi::Array>();
+  uint32_t count = UINT_ARG(4);
+  Bytes results = ViewBytes(info[5]);
+  if (count == 0 || records.length < static_cast<size_t>(count) * 6 * sizeof(double) ||
+      results.length < static_cast<size_t>(count) * sizeof(int32_t)) {
+    return Napi::Number::New(env, -EFAULT);
+  }
+  const double* r = reinterpret_cast<const double*>(records.data);
+  RecordBatch batch{id, key, count, 0, reinterpret_cast<int32_t*>(results.data), {}};
+  // Each view's memory is looked up once, however many records use it.
+  std::vector<Bytes> memory(views.Length());
+  std::vector<bool> looked_up(views.Length(), false);
+  for (uint32_t i = 0; i < count; i++, r += 6) {
+    uint32_t view = static_cast<uint32_t>(r[2]);
+    if (view >= memory.size()) {
+      batch.results[i] = -EFAULT;
+      continue;
+    }
+    if (!looked_up[view]) {
+      memory[view] = ViewBytes(views.Get(view));
+      looked_up[view] = true;
+    }
+    int64_t length = static_cast<int64_t>(r[4]);
+    uint8_t* p = RangeIn(memory[view], static_cast<int64_t>(r[3]), length);
+    io_uring_sqe* sqe = p != nullptr ? NextSqe() : nullptr;
+    if (sqe == nullptr) {
+      batch.results[i] = p == nullptr ? -EFAULT : -ECANCELED;
+      continue;
+    }
+    bool write = r[0] != 0;
+    int fd = static_cast<int>(r[1]);
+    int64_t position = static_cast<int64_t>(r[5]);
+    if (length > kMaxRwCount) length = kMaxRwCount;
+    io_uring_prep_rw(write ? IORING_OP_WRITE : IORING_OP_READ, sqe, fd, p, static_cast<unsigned>(length),
+                     static_cast<uint64_t>(position));
+    io_uring_sqe_set_data64(sqe, RecordData(key, i));
+    if (write && position < 0) batch.writes_at_cur_pos.push_back({i, CurPosWrite{fd, static_cast<uint64_t>(length)}});
+    batch.remaining++;
+  }
+  if (batch.remaining == 0) {
+    // Nothing reached the kernel: a NOP brings the completion (never synchronously).
+    io_uring_sqe* sqe = NextSqe();
+    if (sqe == nullptr) return Napi::Number::New(env, -ECANCELED);
+    io_uring_prep_nop(sqe);
+    io_uring_sqe_set_data64(sqe, RecordData(key, count));
+    batch.remaining = 1;
+  }
+  if (id >= op_state_.size()) {
+    op_state_.resize(id + 1);
+    cur_pos_writes_.resize(id + 1);
+  }
+  op_state_[id] = kInFlight;
+  cur_pos_writes_[id] = CurPosWrite{};
+  port_.OpStarted();
+  record_batches_.push_back(std::move(batch));
+  return Napi::Number::New(env, 1);
+}
+
 bool Ring::Reserve(unsigned count) {
   if (!open_ || closing_) return false;
   if (io_uring_sq_space_left(&ring_) < count) Submit();
@@ -493,7 +577,38 @@ void Ring::OnGroupCqe(const io_uring_cqe* cqe) {
   // Unknown: a ring shared across fork().
 }
 
+void Ring::OnRecordCqe(const io_uring_cqe* cqe) {
+  port_.CountReaped();
+  uint32_t key = RecordKeyOf(cqe->user_data);
+  uint32_t index = RecordIndexOf(cqe->user_data);
+  for (RecordBatch& batch : record_batches_) {
+    if (batch.key != key) continue;
+    if (index < batch.count) {
+      batch.results[index] = cqe->res;
+      for (auto& [at, write] : batch.writes_at_cur_pos) {
+        if (at == index) MoveCurPosAfterShortWrite(write, cqe->res);
+      }
+    }
+    if (batch.remaining > 0) batch.remaining--;
+    return;
+  }
+}
+
 unsigned Ring::AdvanceGroups(int32_t* out, unsigned n, unsigned cap) {
+  for (size_t i = 0; i < record_batches_.size() && n < cap;) {
+    RecordBatch& batch = record_batches_[i];
+    if (batch.remaining > 0) {
+      i++;
+      continue;
+    }
+    out[2 * n] = static_cast<int32_t>(batch.id);
+    out[2 * n + 1] = 0;
+    port_.SetPairFd(out, n, -1);
+    if (batch.id < op_state_.size()) op_state_[batch.id] = kIdle;
+    port_.CompoundOpFinished();
+    n++;
+    record_batches_.erase(record_batches_.begin() + static_cast<long>(i));
+  }
   for (size_t i = 0; i < groups_.size();) {
     FileGroup& group = *groups_[i];
     if (!closing_) group.Advance(*this);
@@ -607,6 +722,10 @@ unsigned Ring::ReapInto(int32_t* out, unsigned cap, unsigned* seen) {
         OnGroupCqe(cqe);
         continue;
       }
+      if (IsRecordData(cqe->user_data)) {
+        OnRecordCqe(cqe);
+        continue;
+      }
       out[2 * n] = static_cast<int32_t>(cqe->user_data);
       out[2 * n + 1] = cqe->res;
       MoveCurPosAfterShortWrite(cqe);
@@ -616,7 +735,7 @@ unsigned Ring::ReapInto(int32_t* out, unsigned cap, unsigned* seen) {
     }
     io_uring_cq_advance(&ring_, count);
     if (n > 0) port_.OpsFinished(n);
-    if (!groups_.empty()) n = AdvanceGroups(out, n, cap);
+    if (!groups_.empty() || !record_batches_.empty()) n = AdvanceGroups(out, n, cap);
     if (count == 0 && n == 0 && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW)) {
       // With IORING_FEAT_NODROP, completions that did not fit wait in the
       // kernel and raise no eventfd: fetch them with an enter.
@@ -641,15 +760,18 @@ unsigned Ring::ReapInto(int32_t* out, unsigned cap, unsigned* seen) {
 // sockets and character devices have no position to move.
 void Ring::MoveCurPosAfterShortWrite(const io_uring_cqe* cqe) {
   uint64_t id = cqe->user_data;
-  if (id >= cur_pos_writes_.size() || cqe->res <= 0) return;
-  const CurPosWrite& w = cur_pos_writes_[id];
-  if (static_cast<uint64_t>(cqe->res) >= w.length) return;
+  if (id >= cur_pos_writes_.size()) return;
+  MoveCurPosAfterShortWrite(cur_pos_writes_[id], cqe->res);
+}
+
+void Ring::MoveCurPosAfterShortWrite(const CurPosWrite& w, int32_t res) {
+  if (res <= 0 || static_cast<uint64_t>(res) >= w.length) return;
   struct stat st;
   if (fstat(w.fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) return;
   // With O_APPEND, write(2) leaves the position at the end of the file.
   int flags = fcntl(w.fd, F_GETFL);
   if (flags >= 0 && (flags & O_APPEND)) lseek(w.fd, 0, SEEK_END);
-  else lseek(w.fd, cqe->res, SEEK_CUR);
+  else lseek(w.fd, res, SEEK_CUR);
 }
 
 // setSqeFlags(flags): IOSQE_* flags for the SQEs queued from now on, and
@@ -768,8 +890,9 @@ unsigned Ring::Stop(int32_t* out, unsigned cap) {
           CancelInFlight();
           continue;
         }
-        if (IsGroupData(cqe->user_data)) {
-          OnGroupCqe(cqe);
+        if (IsGroupData(cqe->user_data) || IsRecordData(cqe->user_data)) {
+          if (IsGroupData(cqe->user_data)) OnGroupCqe(cqe);
+          else OnRecordCqe(cqe);
           io_uring_cqe_seen(&ring_, cqe);
           delivered = FinishAbandonedGroups(out, cap, delivered);
           continue;
@@ -803,6 +926,21 @@ unsigned Ring::Stop(int32_t* out, unsigned cap) {
 // While stopping: each abandoned group the kernel is done with fails as a
 // whole (-ECANCELED; its fds are closed) and its memory is freed.
 unsigned Ring::FinishAbandonedGroups(int32_t* out, unsigned cap, unsigned delivered) {
+  for (size_t i = 0; i < record_batches_.size();) {
+    RecordBatch& batch = record_batches_[i];
+    if (batch.remaining > 0) {
+      i++;
+      continue;
+    }
+    if (out != nullptr && delivered < cap) {
+      out[2 * delivered] = static_cast<int32_t>(batch.id);
+      out[2 * delivered + 1] = 0;
+      delivered++;
+    }
+    if (batch.id < op_state_.size()) op_state_[batch.id] = kIdle;
+    port_.CompoundOpFinished();
+    record_batches_.erase(record_batches_.begin() + static_cast<long>(i));
+  }
   for (size_t i = 0; i < groups_.size();) {
     FileGroup& group = *groups_[i];
     if (!group.done() || !group.idle()) {
@@ -863,6 +1001,7 @@ unsigned Ring::StopWithoutFd(int32_t* out, unsigned cap) {
   // The kernel may still write into the groups' memory: kept for good.
   for (auto& group : groups_) group.release();
   groups_.clear();
+  record_batches_.clear();  // their memory is lib/'s (kept for good there)
   // Unmaps without closing: ring_fd is -1.
   io_uring_queue_exit(&ring_);
   open_ = false;
@@ -912,6 +1051,9 @@ void Ring::CancelInFlight() {
       if (op_state_[id] != kIdle) data.push_back(id);
     }
     for (auto& group : groups_) group->PendingData(&data);
+    for (RecordBatch& batch : record_batches_) {
+      for (uint32_t i = 0; i <= batch.count; i++) data.push_back(RecordData(batch.key, i));
+    }
     for (uint64_t one : data) {
       io_uring_sqe* sqe = TeardownSqe();
       if (sqe == nullptr) break;
