@@ -48,7 +48,7 @@ FileGroup::FileGroup(napi_env env, uint32_t id, uint32_t key, const char* paths,
 }
 
 FileGroup::~FileGroup() {
-  for (Slot& s : slots_) free(s.own);
+  for (Slot& s : slots_) ReleaseOwn(s);
   for (Chunk& c : chunks_) Release(c);
   free(landing_);
 }
@@ -207,7 +207,7 @@ void FileGroup::AfterReads(SqeSource& sqes, unsigned slot) {
   } else {
     capacity = std::max(kFirstUnknown, 2 * have);
   }
-  s.own = AllocAligned(capacity);
+  s.own = s.size >= 0 ? NodeMemory(capacity, &s.own_offset, &s.own_ref) : AllocAligned(capacity);
   if (s.own == nullptr) {
     Fail(s, -ENOMEM, kStageRead);
     Queue(sqes, slot, kClose);
@@ -260,10 +260,11 @@ void FileGroup::Keep(Slot& s, const uint8_t* first, size_t first_length, const u
   if (s.own != nullptr) {
     // The file's own memory becomes a chunk of its own.
     s.out_chunk = static_cast<int32_t>(chunks_.size());
-    s.out_offset = 0;
+    s.out_offset = static_cast<int32_t>(s.own_offset);
     s.out_length = static_cast<int64_t>(s.own_length);
-    chunks_.push_back(Chunk{s.own, s.own_capacity, s.own_length, nullptr});
+    chunks_.push_back(Chunk{s.own - s.own_offset, s.own_offset + s.own_capacity, s.own_offset + s.own_length, s.own_ref});
     s.own = nullptr;
+    s.own_ref = nullptr;
     return;
   }
   size_t length = first_length + second_length;
@@ -331,7 +332,7 @@ void FileGroup::Finish(unsigned slot) {
     r[2] = s.out_chunk;
     r[3] = s.out_offset;
   }
-  free(s.own);
+  ReleaseOwn(s);
   s = Slot{};
   free_slots_.push_back(slot);
   finished_++;
@@ -365,6 +366,30 @@ void FileGroup::PendingData(std::vector<uint64_t>* out) const {
     if (slots_[slot].in_kernel == 0) continue;
     for (unsigned step = kOpen; step <= kClose; step++) out->push_back(Data(slot, static_cast<Step>(step)));
   }
+}
+
+uint8_t* FileGroup::NodeMemory(size_t size, size_t* offset, napi_ref* ref) {
+  void* data = nullptr;
+  napi_value buffer, array_buffer;
+  napi_typedarray_type type;
+  size_t count = 0;
+  if (env_ == nullptr || napi_create_buffer(env_, std::max<size_t>(size, 1), &data, &buffer) != napi_ok ||
+      napi_get_typedarray_info(env_, buffer, &type, &count, &data, &array_buffer, offset) != napi_ok ||
+      napi_create_reference(env_, array_buffer, 1, ref) != napi_ok) {
+    *ref = nullptr;
+    return nullptr;
+  }
+  return static_cast<uint8_t*>(data);
+}
+
+void FileGroup::ReleaseOwn(Slot& s) {
+  if (s.own_ref != nullptr) {
+    if (env_ != nullptr) napi_delete_reference(env_, s.own_ref);
+  } else {
+    free(s.own);
+  }
+  s.own = nullptr;
+  s.own_ref = nullptr;
 }
 
 void FileGroup::Release(Chunk& c) {

@@ -107,6 +107,10 @@ class FileGroup {
     int retry = -1;  // a step the SQ had no room for, queued on the next Advance
     // Memory of its own, for a file longer than the room.
     uint8_t* own = nullptr;
+    // A regular file's own memory is a Buffer of Node's (like a slab: the kernel reads into it, the
+    // reference keeps it alive); the memory of a file of unknown length, which may have to grow, malloc's.
+    napi_ref own_ref = nullptr;
+    size_t own_offset = 0;  // of `own` in its ArrayBuffer
     size_t own_capacity = 0, own_length = 0;
     int64_t size = -1;  // a regular file's size from fstat, -1: read to the end
     int32_t error = 0, error_stage = 0;
@@ -148,6 +152,10 @@ class FileGroup {
     napi_ref ref;  // a slab: its ArrayBuffer; null: memory of the group's own (malloc)
   };
   void Release(Chunk& c);
+  // A Buffer of Node's own memory, uninitialized: its data, its offset in its ArrayBuffer and a
+  // reference to that ArrayBuffer; null if the engine refused.
+  uint8_t* NodeMemory(size_t size, size_t* offset, napi_ref* ref);
+  void ReleaseOwn(Slot& s);
   std::vector<Chunk> chunks_;
   int32_t slab_ = -1;  // the chunk small files are carved from now
 };
