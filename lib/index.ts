@@ -49,6 +49,8 @@ export {
  * in flight, waits until the kernel (or the pool) is done with every buffer, and fails later ops with
  * `ERR_URINGFS_RING_CLOSED`. No `node:fs` counterpart.
  */
+// A ring's batches and callback/promise faces are handed to the engine from above.
+import './faces.js';
 export { Ring } from './ring.js';
 export { defaultRing, setDefaultRing } from './ring.js';
 /** Options of `new Ring(options)`: backend and pool size, SQ size, task-run mode, SQPOLL, when the ordinary API submits, and registered files and buffers. */

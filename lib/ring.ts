@@ -4,8 +4,8 @@
 import { createBackend, type BackendName, type BackendOptions, type RingSetup } from './backend.js';
 import type { NativeRing, NativeThreadRing } from './binding.js';
 import { invalidArgType, invalidArgValue, ringClosed, ringLost, sqpollCredentials, systemError } from './errors.js';
-import { Batch } from './batch.js';
-import { callbacksOn, promisesOn, type RingCallbacks, type RingPromises } from './bound.js';
+import type { Batch } from './batch.js';
+import type { RingCallbacks, RingPromises } from './bound.js';
 import { Buffer } from 'node:buffer';
 import { Op, OpCode } from './op.js';
 import { RegisteredBuffers, RegisteredFile } from './registered.js';
@@ -311,7 +311,7 @@ export class Ring {
    * its functions call back with `ERR_URINGFS_RING_CLOSED`.
    */
   get callbacks(): RingCallbacks {
-    return (this.#callbacks ??= callbacksOn(this));
+    return (this.#callbacks ??= facesAbove().callbacks(this));
   }
 
   /**
@@ -321,7 +321,7 @@ export class Ring {
    * handle's own ring. Once the ring is closed, its functions reject with `ERR_URINGFS_RING_CLOSED`.
    */
   get promises(): RingPromises {
-    return (this.#promises ??= promisesOn(this));
+    return (this.#promises ??= facesAbove().promises(this));
   }
 
   /**
@@ -484,7 +484,7 @@ export class Ring {
 
   /** A new, empty batch of ops for this ring (see Batch). */
   batch(): Batch {
-    return new Batch(this);
+    return facesAbove().batch(this);
   }
 
   /** Send what is queued to the kernel now (one io_uring_enter per SQ-full), instead of at the end of the turn. */
@@ -788,6 +788,28 @@ export class Ring {
     this.#inFlight = 0;
     if (finished.length > 0) process.nextTick(() => { for (const [op, result] of finished) complete(op, result); });
   }
+}
+
+/**
+ * What a ring offers that the layers above the engine make: its batches (lib/batch.ts) and its
+ * callback and promise flavours (lib/bound.ts). They hand them down through provideFaces
+ * (lib/faces.ts), so that the engine imports no flavour.
+ */
+interface Faces {
+  batch(ring: Ring): Batch;
+  callbacks(ring: Ring): RingCallbacks;
+  promises(ring: Ring): RingPromises;
+}
+let faces: Faces | undefined;
+
+/** @internal Called once, by lib/faces.ts. */
+export function provideFaces(above: Faces): void {
+  faces = above;
+}
+
+function facesAbove(): Faces {
+  if (faces === undefined) throw new Error('uringfs internal error: lib/faces.js was not loaded (import uringfs, not one of its files)');
+  return faces;
 }
 
 /**

@@ -6,7 +6,7 @@
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Ring } from '../lib/ring.js';
+import { Ring } from '../lib/index.js';
 import { fixture, mkfifo, openFdsUnder, packageRoot, runNode, tempDir, type ChildResult } from './fixtures/helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;

@@ -2,6 +2,7 @@
 // appends go through the commit pipeline (writer.ts) on a ring the log owns.
 import { constants, mkdirSync } from 'node:fs';
 import { invalidArgType, invalidArgValue, outOfRange } from '../errors.js';
+import '../faces.js';  // the log uses its ring's batches and promise face
 import { Ring, type RingOptions, type RingStats } from '../ring.js';
 import { dataBytes, validateBoolean, validateInteger, validateObject } from '../validate.js';
 import { logClosed } from './errors.js';
