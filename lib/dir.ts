@@ -41,6 +41,13 @@ type NodeDirConstructor = new (handle: object, path: string | Buffer, options?: 
 const NodeDir = fs.Dir as unknown as NodeDirConstructor;
 const unusedHandle = Object.freeze({});
 
+/** As node:fs does, a Dir collected while open has its fd closed, with a warning. */
+const collected = new FinalizationRegistry<{ fd: number; slot: number }>(({ fd, slot }) => {
+  releaseFd(slot);
+  binding.sync.close(fd);
+  process.emitWarning('Closing directory handle on garbage collection');
+});
+
 /**
  * A directory stream, as node:fs's `fs.Dir` (which it extends: `instanceof fs.Dir` is true): from
  * {@link opendir}, {@link opendirSync} or `promises.opendir`. Entries come in the kernel's order,
@@ -54,7 +61,15 @@ export class Dir extends NodeDir {
   #fd: number;
   #slot: number;
   #closed = false;
+  readonly #bufferSize: number;
   readonly #buffered: fs.Dirent[] = [];
+  /**
+   * Entries getdents64 returned beyond the `bufferSize` node:fs's Dir takes per read: handed out
+   * `bufferSize` at a time, so that a recursive Dir interleaves subdirectories as node:fs's does.
+   */
+  #unread: NativeListing | null = null;
+  #unreadAt = 0;
+  #unreadNames: (string | Buffer)[] = [];
   /** Operations waiting for the async read under way; null when none is. */
   #queue: (() => void)[] | null = null;
 
@@ -68,9 +83,11 @@ export class Dir extends NodeDir {
     }
     this.#fd = fd;
     this.#slot = holdFd(fd);
+    collected.register(this, { fd, slot: this.#slot }, this);
     this.#path = path;
     this.#encoding = (options.encoding as string | null | undefined) ?? 'utf8';
     this.#recursive = Boolean(options.recursive);
+    this.#bufferSize = (options.bufferSize as number | undefined) ?? 32;
   }
 
   /**
@@ -93,9 +110,10 @@ export class Dir extends NodeDir {
       this.#queue.push(() => this.#read(maybeSync, callback));
       return;
     }
-    if (this.#buffered.length > 0) {
+    if (this.#buffered.length > 0 || this.#unread !== null) {
       let dirent: fs.Dirent;
       try {
+        if (this.#buffered.length === 0) this.#takeUnread();
         dirent = this.#next();
       } catch (error) {
         return callback(error as Error, null);
@@ -115,7 +133,8 @@ export class Dir extends NodeDir {
       if (r === null) return callback(null, null);
       let dirent: fs.Dirent;
       try {
-        this.#buffer(this.#path, r);
+        this.#setUnread(r);
+        this.#takeUnread();
         dirent = this.#next();
       } catch (error) {
         return callback(error as Error, null);
@@ -131,15 +150,29 @@ export class Dir extends NodeDir {
       const path = pathModule.join(dirent.parentPath as string, dirent.name as string);
       const listing = dirs.list(pathBytes(path), 0);
       if (typeof listing === 'number') throw systemError(listing, 'opendir', path);
-      this.#buffer(path, listing);
+      const names = decodeNames(listing[0], this.#encoding);
+      this.#buffer(path, names, listing[1], 0, names.length);
     }
     return dirent;
   }
 
-  #buffer(path: string | Buffer, listing: NativeListing): void {
-    const names = decodeNames(listing[0], this.#encoding);
-    const types = listing[1];
-    for (let i = 0; i < names.length; i++) {
+  #setUnread(listing: NativeListing): void {
+    this.#unread = listing;
+    this.#unreadAt = 0;
+    this.#unreadNames = decodeNames(listing[0], this.#encoding);
+  }
+
+  /** The next `bufferSize` entries of the last getdents64 batch, as node:fs's Dir's next read gives them. */
+  #takeUnread(): void {
+    const names = this.#unreadNames;
+    const end = Math.min(names.length, this.#unreadAt + this.#bufferSize);
+    this.#buffer(this.#path, names, this.#unread![1], this.#unreadAt, end);
+    this.#unreadAt = end;
+    if (end === names.length) this.#unread = null;
+  }
+
+  #buffer(path: string | Buffer, names: (string | Buffer)[], types: Uint8Array, start: number, end: number): void {
+    for (let i = start; i < end; i++) {
       let type = types[i];
       if (type === DirentType.Unknown) {
         const target = typeof path === 'string' && typeof names[i] === 'string' ? pathModule.join(path, names[i] as string) : Buffer.concat([Buffer.from(path), Buffer.from('/'), Buffer.from(names[i])]);
@@ -156,10 +189,13 @@ export class Dir extends NodeDir {
     if (this.#closed) throw dirClosed();
     if (this.#queue !== null) throw concurrentOperation();
     if (this.#buffered.length > 0) return this.#next();
-    const r = dirs.read(this.#fd);
-    if (typeof r === 'number') throw systemError(r, 'scandir', this.#path);
-    if (r === null) return null;
-    this.#buffer(this.#path, r);
+    if (this.#unread === null) {
+      const r = dirs.read(this.#fd);
+      if (typeof r === 'number') throw systemError(r, 'scandir', this.#path);
+      if (r === null) return null;
+      this.#setUnread(r);
+    }
+    this.#takeUnread();
     return this.#next();
   }
 
@@ -198,6 +234,7 @@ export class Dir extends NodeDir {
   }
 
   #release(): number {
+    collected.unregister(this);
     const fd = this.#fd;
     releaseFd(this.#slot);
     this.#fd = -1;
