@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { directBuffers } from './methods/common.js';
 import {
-  ensureRandomFile, ensureSmallFiles, ensureTree, filePaths, preRead, randomFilePath, residency, smallFilesDir, treeDir, treeShape,
+  ensureRandomFile, ensureSmallFiles, ensureTree, warmTree, filePaths, preRead, randomFilePath, residency, smallFilesDir, treeDir, treeShape,
 } from './workset.js';
 
 export function formatBytes(n) {
@@ -91,7 +91,8 @@ function hotPaths(s) {
 export function prepareScenario(s) {
   if (s.kind === 'tree') {
     const created = ensureTree(s.root, s.files, s.perDir);
-    return { created, pageCache: { state: 'hot', verified: false, note: 'inodes and dentries: warmed by each case\'s warm-up walk' } };
+    warmTree(s.root);
+    return { created, pageCache: { state: 'n/a', note: 'dentry and inode caches warmed by a readdir+lstat walk before the cases (fincore cannot see them)' } };
   }
   fs.mkdirSync(s.kind === 'random' ? join(s.path, '..') : s.dir, { recursive: true });
   let created = false;

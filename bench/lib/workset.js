@@ -159,3 +159,16 @@ export function ensureTree(root, files, perDir) {
   fs.writeFileSync(marker, expect);
   return true;
 }
+
+/** Walk the tree once (readdir + lstat of every entry), so that its dentries and inodes are cached. */
+export function warmTree(root) {
+  const stack = [root];
+  while (stack.length) {
+    const dir = stack.pop();
+    for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, d.name);
+      fs.lstatSync(path);
+      if (d.isDirectory()) stack.push(path);
+    }
+  }
+}
