@@ -1,10 +1,12 @@
 // Tree listings with stats (tree-stats). One op = one entry (file or directory) of the tree, found
 // and lstat'ed; a pass walks the whole tree once. Each pass is checked: the number of entries, of
 // files, and the sum of the files' sizes (each file's size is its index mod 61) must be the tree's.
+// Latency of the async walks: a walk's time, given to every entry it found (an entry is done when
+// its walk is), as for readFiles; fdir+lstat times its lstat calls one in 8, as other N-in-flight rows.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { join } from 'node:path';
-import { lanesCallback } from './common.js';
+import { lanesCallback, latency } from './common.js';
 
 /** Throws unless a pass saw the whole tree: `files` regular files whose sizes sum to `bytes`, and `dirs` directories. */
 function check(s, seen) {
@@ -23,6 +25,16 @@ function count(seen, st) {
 }
 
 const fresh = () => ({ files: 0, dirs: 0, bytes: 0 });
+
+/** An async pass whose whole time is recorded as the latency of each of its ops. */
+function walkTimed(pass) {
+  return async () => {
+    const t0 = performance.now();
+    const r = await pass();
+    latency.record(performance.now() - t0, r.ops);
+    return r;
+  };
+}
 
 // --- node:fs ---------------------------------------------------------------
 
@@ -48,7 +60,7 @@ function readdirLstatSync(api) {
 
 function readdirLstatPromises(api) {
   return ({ scenario: s, depth }) => ({
-    async pass() {
+    pass: walkTimed(async () => {
       const a = api();
       const seen = fresh();
       // Directories level by level; within a level, `depth` lstat calls in flight.
@@ -70,7 +82,7 @@ function readdirLstatPromises(api) {
         level = next;
       }
       return check(s, seen);
-    },
+    }),
   });
 }
 
@@ -98,12 +110,12 @@ async function fdirLstat({ scenario: s, depth }) {
 async function fdirOnly({ scenario: s }) {
   const { fdir } = await import('fdir');
   return {
-    async pass() {
+    pass: walkTimed(async () => {
       const paths = await new fdir().withDirs().crawl(s.root).withPromise();
       // Without stats only the count is checked (the root is listed too).
       if (paths.length !== s.files + s.dirs + 1) throw new Error(`verification failed: fdir listed ${paths.length} paths, expected ${s.files + s.dirs + 1}`);
       return { ops: s.files + s.dirs, bytes: 0 };
-    },
+    }),
   };
 }
 
@@ -115,7 +127,7 @@ async function fastGlob({ scenario: s }, sync) {
     for (const e of entries) count(seen, e.stats);
     return check(s, seen);
   };
-  return sync ? { pass: () => tally(fg.sync('**', options)) } : { pass: async () => tally(await fg('**', options)) };
+  return sync ? { pass: () => tally(fg.sync('**', options)) } : { pass: walkTimed(async () => tally(await fg('**', options))) };
 }
 
 // --- uringfs ---------------------------------------------------------------
@@ -135,11 +147,11 @@ function tallyBatch(seen, b) {
 
 function scanAsync({ scenario: s, u }) {
   return {
-    async pass() {
+    pass: walkTimed(async () => {
       const seen = fresh();
       for await (const b of u.scan(s.root, { stats: true })) tallyBatch(seen, b);
       return check(s, seen);
-    },
+    }),
   };
 }
 
@@ -156,19 +168,19 @@ function scanSync({ scenario: s, u }) {
 /** scan, with an fs.Stats-shaped object made for every entry (what fast-glob's `stats: true` hands out). */
 function scanStatsObjects({ scenario: s, u }) {
   return {
-    async pass() {
+    pass: walkTimed(async () => {
       const seen = fresh();
       for await (const b of u.scan(s.root, { stats: true })) {
         for (let i = 0; i < b.length; i++) count(seen, b.stats(i));
       }
       return check(s, seen);
-    },
+    }),
   };
 }
 
 function scanNoStats({ scenario: s, u }) {
   return {
-    async pass() {
+    pass: walkTimed(async () => {
       let files = 0, dirs = 0;
       for await (const b of u.scan(s.root)) {
         for (let i = 0; i < b.length; i++) {
@@ -178,7 +190,7 @@ function scanNoStats({ scenario: s, u }) {
       }
       if (files !== s.files || dirs !== s.dirs) throw new Error(`verification failed: scan saw ${files} files, ${dirs} directories`);
       return { ops: s.files + s.dirs, bytes: 0 };
-    },
+    }),
   };
 }
 
