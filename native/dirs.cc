@@ -150,15 +150,28 @@ void ListDirectory(const char* path, int flags, Listing& out, OwnedFd& fd) {
   if (!(flags & kKeepFd)) fd.Reset(-1);
 }
 
-// [names, types] (with the kept fd third), null at the end of a batch read, or -errno.
-Napi::Value ListingValue(Napi::Env env, Listing& listing, int fd) {
-  if (listing.error < 0) return Napi::Number::New(env, listing.error);
-  if (listing.end) return env.Null();
-  Napi::Array result = Napi::Array::New(env, fd >= 0 ? 3 : 2);
-  result.Set(0u, Napi::Buffer<char>::Copy(env, listing.names.data(), listing.names.size()));
-  result.Set(1u, Napi::Buffer<uint8_t>::Copy(env, listing.types.data(), listing.types.size()));
-  if (fd >= 0) result.Set(2u, Napi::Number::New(env, fd));
-  return result;
+// [names, types] (with the kept fd third), null at the end of a batch read, or -errno; nullptr
+// when the environment refuses to make values (being torn down). Plain N-API calls whose failures
+// are checked, never node-addon-api's throwing wrappers: while a worker is terminated nothing can
+// be thrown, and they would abort the process. On nullptr the caller still owns `fd`.
+napi_value ListingValue(napi_env env, const Listing& listing, int fd) {
+  napi_value out = nullptr;
+  if (listing.error < 0 || listing.end) {
+    napi_status s = listing.error < 0 ? napi_create_int32(env, listing.error, &out) : napi_get_null(env, &out);
+    return s == napi_ok ? out : nullptr;
+  }
+  napi_value names, types, fd_value;
+  void* unused;
+  if (napi_create_array_with_length(env, fd >= 0 ? 3 : 2, &out) != napi_ok) return nullptr;
+  // napi_create_buffer_copy refuses a null pointer for an empty listing: copy from a byte of our own.
+  static const char kEmpty = 0;
+  const char* name_bytes = listing.names.empty() ? &kEmpty : listing.names.data();
+  const void* type_bytes = listing.types.empty() ? static_cast<const void*>(&kEmpty) : listing.types.data();
+  if (napi_create_buffer_copy(env, listing.names.size(), name_bytes, &unused, &names) != napi_ok) return nullptr;
+  if (napi_create_buffer_copy(env, listing.types.size(), type_bytes, &unused, &types) != napi_ok) return nullptr;
+  if (napi_set_element(env, out, 0, names) != napi_ok || napi_set_element(env, out, 1, types) != napi_ok) return nullptr;
+  if (fd >= 0 && (napi_create_int32(env, fd, &fd_value) != napi_ok || napi_set_element(env, out, 2, fd_value) != napi_ok)) return nullptr;
+  return out;
 }
 
 // One batch of a directory open in `fd` (a Dir's read): null at the end.
@@ -180,47 +193,94 @@ void ReadBatch(int fd, Listing& out) {
 
 enum class Work { List, Open, Read, Close };
 
-// One directory operation on libuv's pool; calls back with the same values the sync forms return.
-class DirectoryWork : public Napi::AsyncWorker {
- public:
-  DirectoryWork(Napi::Function callback, Work work, std::string path, int fd, int flags)
-      : Napi::AsyncWorker(callback, "uringfs:dir"), work_(work), path_(std::move(path)), fd_(fd), flags_(flags) {}
+// One directory operation on libuv's pool (napi async work); calls back with the same values the
+// sync forms return. Owns what it opened until JS has it: when the completion cannot reach JS (the
+// environment is being torn down), the fd is closed with the work.
+struct DirectoryWork {
+  Work work;
+  std::string path;
+  int fd = -1;
+  int flags = 0;
+  int result = 0;
+  Listing listing;
+  OwnedFd owned;
+  napi_ref callback = nullptr;
+  napi_async_work handle = nullptr;
 
-  void Execute() override {
-    switch (work_) {
-      case Work::List: ListDirectory(path_.c_str(), flags_, listing_, owned_); break;
+  static void Execute(napi_env, void* data) {
+    auto* w = static_cast<DirectoryWork*>(data);
+    switch (w->work) {
+      case Work::List: ListDirectory(w->path.c_str(), w->flags, w->listing, w->owned); break;
       case Work::Open: {
-        int fd = OpenDirectory(path_.c_str());
-        if (fd < 0) result_ = fd;
-        else owned_.Reset(fd);
+        int fd = OpenDirectory(w->path.c_str());
+        if (fd < 0) w->result = fd;
+        else w->owned.Reset(fd);
         break;
       }
-      case Work::Read: ReadBatch(fd_, listing_); break;
-      case Work::Close: result_ = close(fd_) < 0 ? -errno : 0; break;
+      case Work::Read: ReadBatch(w->fd, w->listing); break;
+      case Work::Close: w->result = close(w->fd) < 0 ? -errno : 0; break;
     }
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    Napi::Value value;
-    switch (work_) {
-      case Work::List: value = ListingValue(env, listing_, owned_.Release()); break;
-      case Work::Open: value = Napi::Number::New(env, result_ < 0 ? result_ : owned_.Release()); break;
-      case Work::Read: value = ListingValue(env, listing_, -1); break;
-      case Work::Close: value = Napi::Number::New(env, result_); break;
-    }
-    Callback().Call({value});
+  static void Complete(napi_env env, napi_status status, void* data) {
+    auto* w = static_cast<DirectoryWork*>(data);
+    if (status == napi_ok) w->Deliver(env);
+    napi_delete_reference(env, w->callback);
+    napi_delete_async_work(env, w->handle);
+    delete w;  // closes what JS did not take
   }
 
- private:
-  Work work_;
-  std::string path_;
-  int fd_;
-  int flags_;
-  int result_ = 0;
-  Listing listing_;
-  OwnedFd owned_;
+  void Deliver(napi_env env) {
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+    napi_value value = nullptr;
+    switch (work) {
+      case Work::List: value = ListingValue(env, listing, owned.Get()); break;
+      case Work::Open:
+        if (napi_create_int32(env, result < 0 ? result : owned.Get(), &value) != napi_ok) value = nullptr;
+        break;
+      case Work::Read: value = ListingValue(env, listing, -1); break;
+      case Work::Close:
+        if (napi_create_int32(env, result, &value) != napi_ok) value = nullptr;
+        break;
+    }
+    napi_value fn, global;
+    if (value != nullptr && napi_get_reference_value(env, callback, &fn) == napi_ok && fn != nullptr &&
+        napi_get_global(env, &global) == napi_ok) {
+      // The fd is JS's from here on: it reaches the callback (which may throw; that is JS's error).
+      owned.Release();
+      napi_call_function(env, global, fn, 1, &value, nullptr);
+    }
+    napi_close_handle_scope(env, scope);
+  }
 };
+
+// Queue `w` with `callback`: 0, or -ENOMEM when N-API refuses.
+int QueueWork(napi_env env, DirectoryWork* w, napi_value callback) {
+  napi_value name;
+  if (napi_create_string_utf8(env, "uringfs:dir", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_reference(env, callback, 1, &w->callback) != napi_ok) {
+    delete w;
+    return -ENOMEM;
+  }
+  if (napi_create_async_work(env, nullptr, name, DirectoryWork::Execute, DirectoryWork::Complete, w, &w->handle) != napi_ok ||
+      napi_queue_async_work(env, w->handle) != napi_ok) {
+    if (w->handle != nullptr) napi_delete_async_work(env, w->handle);
+    napi_delete_reference(env, w->callback);
+    delete w;
+    return -ENOMEM;
+  }
+  return 0;
+}
+
+DirectoryWork* NewWork(Work work, std::string path, int fd, int flags) {
+  auto* w = new DirectoryWork();
+  w->work = work;
+  w->path = std::move(path);
+  w->fd = fd;
+  w->flags = flags;
+  return w;
+}
 
 std::string PathString(Napi::Value v) {
   const char* path = PathArg(v);
@@ -234,37 +294,37 @@ Napi::Value List(const Napi::CallbackInfo& info) {
   Listing listing;
   OwnedFd fd;
   ListDirectory(path, IntArg(info[1]), listing, fd);
-  return ListingValue(info.Env(), listing, fd.Release());
+  napi_value value = ListingValue(info.Env(), listing, fd.Get());
+  if (value == nullptr) return info.Env().Undefined();  // fd closed on return
+  fd.Release();
+  return Napi::Value(info.Env(), value);
 }
 
 // read(fd): [names, types], null at the end, or -errno.
 Napi::Value Read(const Napi::CallbackInfo& info) {
   Listing listing;
   ReadBatch(IntArg(info[0]), listing);
-  return ListingValue(info.Env(), listing, -1);
+  napi_value value = ListingValue(info.Env(), listing, -1);
+  return value == nullptr ? info.Env().Undefined() : Napi::Value(info.Env(), value);
 }
 
 // listAsync(path, flags, callback), openAsync(path, callback), readAsync(fd, callback), closeAsync(fd, callback)
 Napi::Value ListAsync(const Napi::CallbackInfo& info) {
   if (!PathArg(info[0])) return Napi::Number::New(info.Env(), -EFAULT);
-  (new DirectoryWork(info[2].As<Napi::Function>(), Work::List, PathString(info[0]), -1, IntArg(info[1])))->Queue();
-  return Napi::Number::New(info.Env(), 0);
+  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(Work::List, PathString(info[0]), -1, IntArg(info[1])), info[2]));
 }
 
 Napi::Value OpenAsync(const Napi::CallbackInfo& info) {
   if (!PathArg(info[0])) return Napi::Number::New(info.Env(), -EFAULT);
-  (new DirectoryWork(info[1].As<Napi::Function>(), Work::Open, PathString(info[0]), -1, 0))->Queue();
-  return Napi::Number::New(info.Env(), 0);
+  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(Work::Open, PathString(info[0]), -1, 0), info[1]));
 }
 
 Napi::Value ReadAsync(const Napi::CallbackInfo& info) {
-  (new DirectoryWork(info[1].As<Napi::Function>(), Work::Read, std::string(), IntArg(info[0]), 0))->Queue();
-  return Napi::Number::New(info.Env(), 0);
+  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(Work::Read, std::string(), IntArg(info[0]), 0), info[1]));
 }
 
 Napi::Value CloseAsync(const Napi::CallbackInfo& info) {
-  (new DirectoryWork(info[1].As<Napi::Function>(), Work::Close, std::string(), IntArg(info[0]), 0))->Queue();
-  return Napi::Number::New(info.Env(), 0);
+  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(Work::Close, std::string(), IntArg(info[0]), 0), info[1]));
 }
 
 // open(path): the directory's fd (O_DIRECTORY) or -errno.

@@ -279,3 +279,15 @@ describe('opendir / Dir', () => {
     dir.closeSync();
   });
 });
+
+describe('worker termination', () => {
+  it('a worker terminated while it lists, reads a Dir and scans: no crash, no directory fd left open', async () => {
+    const { runNode, fixture } = await import('./fixtures/helpers.js');
+    const r = await runNode([fixture('dirs-worker-terminate.mjs'), tree, '10'], 60_000);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.errors).toEqual([]);
+    expect(summary.exitCodes).toHaveLength(10);
+    expect(summary.fdsAfter).toBe(0);
+  }, 90_000);
+});
