@@ -263,6 +263,21 @@ Object.defineProperty(Dir.prototype, Symbol.asyncIterator, {
   configurable: true,
 });
 
+// Where node:fs's Dir has a synchronous iterator (not Node 20's), so does this one: readSync until
+// the end, then closeSync.
+if (Symbol.iterator in fs.Dir.prototype) {
+  Object.defineProperty(Dir.prototype, Symbol.iterator, {
+    *value(this: Dir): Generator<fs.Dirent> {
+      try {
+        for (let dirent = this.readSync(); dirent !== null; dirent = this.readSync()) yield dirent;
+      } finally {
+        this.closeSync();
+      }
+    },
+    enumerable: false, writable: true, configurable: true,
+  });
+}
+
 // Where node:fs's Dir has them (newer Node), explicit resource management closes the directory.
 const nodeProto = fs.Dir.prototype as unknown as Record<symbol, unknown>;
 const asyncDispose = (Symbol as unknown as { asyncDispose?: symbol }).asyncDispose;
