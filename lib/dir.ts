@@ -37,9 +37,30 @@ type DirentCallback = (err: NodeJS.ErrnoException | null, dirent: fs.Dirent | nu
 type NodeDirConstructor = new (handle: object, path: string | Buffer, options?: object) => fs.Dir;
 // node:fs's Dir checks its options (bufferSize: validateUint32, positive) in its constructor and
 // keeps the path its `path` getter returns; every other method is replaced below, so the handle it
-// is given is never used.
+// is given is never used — but for close(), which Node 22's constructor calls before it throws
+// an options error (the fd is closed here then).
 const NodeDir = fs.Dir as unknown as NodeDirConstructor;
-const unusedHandle = Object.freeze({});
+const unusedHandle = Object.freeze({ close(): void {} });
+
+let closedReadRejects: boolean | undefined;
+/**
+ * Whether this Node's `dir.read()` (no callback) on a closed Dir returns a rejected promise (Node 22
+ * and later) rather than throwing (Node 20), found once by asking node:fs's own Dir.
+ */
+function closedReadIsRejection(): boolean {
+  if (closedReadRejects === undefined) {
+    try {
+      const probe = fs.opendirSync('/');
+      probe.closeSync();
+      const pending = probe.read();
+      pending.catch(() => {});
+      closedReadRejects = true;
+    } catch (err) {
+      closedReadRejects = (err as { code?: string }).code !== 'ERR_DIR_CLOSED' && Number(process.versions.node.split('.')[0]) >= 22;
+    }
+  }
+  return closedReadRejects;
+}
 
 /** As node:fs does, a Dir collected while open has its fd closed, with a warning. */
 const collected = new FinalizationRegistry<{ fd: number; slot: number }>(({ fd, slot }) => {
@@ -92,7 +113,8 @@ export class Dir extends NodeDir {
 
   /**
    * The next entry (a node:fs `Dirent`), or null at the end: a promise without `callback`.
-   * Throws ERR_DIR_CLOSED once closed. Reads issued while one is under way wait their turn.
+   * Once closed: ERR_DIR_CLOSED, thrown — or, for the promise form on Node 22 and later, as those
+   * Nodes do, a rejection. Reads issued while one is under way wait their turn.
    */
   override read(): Promise<fs.Dirent | null>;
   override read(callback: DirentCallback): void;
@@ -101,7 +123,10 @@ export class Dir extends NodeDir {
   }
 
   #read(maybeSync: boolean, callback?: DirentCallback): Promise<fs.Dirent | null> | void {
-    if (this.#closed) throw dirClosed();
+    if (this.#closed) {
+      if (callback === undefined && closedReadIsRejection()) return Promise.reject(dirClosed());
+      throw dirClosed();
+    }
     if (callback === undefined) {
       return new Promise((resolve, reject) => this.#read(false, (err, dirent) => (err ? reject(err) : resolve(dirent))));
     }
