@@ -79,9 +79,12 @@ export class ScanBatch {
   readonly statx: Buffer | null;
   /** With `stats`: 0 for each entry whose statx succeeded, else -errno (e.g. removed meanwhile); otherwise null. */
   readonly statErrors: Int32Array | null;
+  /** The syscall node:fs would name for these stats: 'stat' when links were followed, else 'lstat'. */
+  readonly #syscall: string;
 
   /** @internal */
-  constructor(dir: string, depth: number, names: string[], types: Uint8Array, statx: Buffer | null, statErrors: Int32Array | null) {
+  constructor(dir: string, depth: number, names: string[], types: Uint8Array, statx: Buffer | null, statErrors: Int32Array | null, followed = false) {
+    this.#syscall = followed ? 'stat' : 'lstat';
     this.dir = dir;
     this.depth = depth;
     this.names = names;
@@ -131,10 +134,13 @@ export class ScanBatch {
     return this.#ok(i) ? new Stats(this.statx!.subarray(i * STATX_SIZE, (i + 1) * STATX_SIZE)) : undefined;
   }
 
-  /** The error of entry `i`'s statx (node:fs's shape, `syscall` `'lstat'` or `'stat'`), or undefined. */
-  statError(i: number, followSymlinks = false): Error | undefined {
+  /**
+   * The error of entry `i`'s statx in node:fs's shape (`syscall` `'lstat'`, or `'stat'` with
+   * `followSymlinks`), or undefined when it succeeded or without stats.
+   */
+  statError(i: number): Error | undefined {
     if (this.statErrors === null || this.statErrors[i] === 0) return undefined;
-    return systemError(this.statErrors[i], followSymlinks ? 'stat' : 'lstat', this.path(i));
+    return systemError(this.statErrors[i], this.#syscall, this.path(i));
   }
 }
 
@@ -249,7 +255,7 @@ function finishDirectory(task: DirTask, e: Entries, statx: Buffer | null, errors
     walk({ dir: pathModule.join(task.dir, names[i]), bytes: childBytes(task.bytes, e.paths[i]), depth: task.depth + 1 });
   }
   const keep = c.stats;
-  return new ScanBatch(task.dir, task.depth, names, types, keep ? statx : null, keep ? errors : null);
+  return new ScanBatch(task.dir, task.depth, names, types, keep ? statx : null, keep ? errors : null, c.follow);
 }
 
 /** The NUL-terminated path of a child: the parent's bytes, '/', the child's name bytes (with their NUL). */
