@@ -207,6 +207,20 @@ describe('opendir / Dir', () => {
     }
   });
 
+  it('recursive walks every entry of a subdirectory larger than bufferSize (Node 20 stops at bufferSize)', async () => {
+    const dir = uringfs.opendirSync(tree, { recursive: true });
+    const paths = (await drain(dir, 'sync')).map((d) => join(d.parentPath, d.name)).sort();
+    dir.closeSync();
+    const expected = (nodeFs.readdirSync(tree, { recursive: true, withFileTypes: true }) as nodeFs.Dirent[]).map((d) => join(d.parentPath, d.name)).sort();
+    expect(expected.length).toBeGreaterThan(40);
+    expect(paths).toStrictEqual(expected);
+    if (Number(process.versions.node.split('.')[0]) >= 22) {
+      const node = nodeFs.opendirSync(tree, { recursive: true });
+      expect((await drain(node, 'sync')).map((d) => join(d.parentPath, d.name)).sort()).toStrictEqual(expected);
+      node.closeSync();
+    }
+  });
+
   it('the async iterator yields every entry, then closes the directory', async () => {
     const dir = await uringfsPromises.opendir(big);
     const names: string[] = [];
