@@ -6,7 +6,7 @@ import { Buffer } from 'node:buffer';
 import fs from 'node:fs';
 import pathModule from 'node:path';
 import { binding } from './binding.js';
-import { dirs, type NativeListing } from './dirs-binding.js';
+import { dirs, fdAck, type NativeListing } from './dirs-binding.js';
 import { decodeNames, makeDirent, statxMode, typeOfMode, DirentType } from './dirs.js';
 import { systemError, withCode } from './errors.js';
 import { holdFd, releaseFd } from './held.js';
@@ -104,6 +104,7 @@ export class Dir extends NodeDir {
     }
     this.#fd = fd;
     this.#slot = holdFd(fd);
+    fdAck[0] = 1;
     collected.register(this, { fd, slot: this.#slot }, this);
     this.#path = path;
     this.#encoding = (options.encoding as string | null | undefined) ?? 'utf8';
@@ -351,7 +352,7 @@ export function opendir(path: PathLike, options: unknown, callback?: unknown): v
       return cb(err as Error);
     }
     cb(null, dir);
-  });
+  }, fdAck);
 }
 
 /** Like `fsPromises.opendir`. */

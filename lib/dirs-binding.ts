@@ -9,12 +9,16 @@ export type NativeListing = [Buffer, Uint8Array, number?];
 export interface NativeDirs {
   /** open + getdents64 until the end (+ close unless flags & 2): flags & 1 sorts the names by bytes (strcmp). */
   list(path: Buffer, flags: number): NativeListing | number;
-  /** The same on libuv's thread pool; `done` gets what list() returns. Returns 0 (or -EFAULT for a bad path). */
-  listAsync(path: Buffer, flags: number, done: (result: NativeListing | number) => void): number;
+  /**
+   * The same on libuv's thread pool; `done` gets what list() returns. Returns 0 (or -EFAULT for a bad
+   * path). With a kept fd, `done` writes 1 into `ack[0]` once the fd is held (lib/held.ts): a callback
+   * cut short before that (the worker terminated) leaves the fd to native, which closes it.
+   */
+  listAsync(path: Buffer, flags: number, done: (result: NativeListing | number) => void, ack?: Int32Array): number;
   /** open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC): the fd or -errno. */
   open(path: Buffer): number;
-  /** open() on libuv's thread pool. */
-  openAsync(path: Buffer, done: (result: number) => void): number;
+  /** open() on libuv's thread pool; `ack` as for listAsync. */
+  openAsync(path: Buffer, done: (result: number) => void, ack?: Int32Array): number;
   /** One getdents64 call (more while it found only "." and ".."): a listing in the kernel's order, null at the end. */
   read(fd: number): NativeListing | null | number;
   /** read() on libuv's thread pool. */
@@ -24,3 +28,6 @@ export interface NativeDirs {
 }
 
 export const dirs = (binding as unknown as { dirs: NativeDirs }).dirs;
+
+/** The `ack` cell of listAsync/openAsync (one per environment: callbacks run one at a time). */
+export const fdAck = new Int32Array(1);

@@ -6,7 +6,7 @@
 import { Buffer } from 'node:buffer';
 import pathModule from 'node:path';
 import { binding } from './binding.js';
-import { dirs, type NativeListing } from './dirs-binding.js';
+import { dirs, fdAck, type NativeListing } from './dirs-binding.js';
 import { DirentType, KEEP_FD, typeOfMode } from './dirs.js';
 import { invalidArgType, systemError } from './errors.js';
 import { holdFd, releaseFd } from './held.js';
@@ -405,7 +405,7 @@ class AsyncWalker {
     while (!this.#stopped && this.#error === null && this.#active < c.concurrency && this.#ready.length < c.concurrency && this.#pending.length > 0) {
       const task = this.#pending.pop()!;
       this.#active++;
-      const r = dirs.listAsync(task.bytes, KEEP_FD, (listing) => this.#listed(task, listing));
+      const r = dirs.listAsync(task.bytes, KEEP_FD, (listing) => this.#listed(task, listing), fdAck);
       if (r < 0) this.#listed(task, r);
     }
   }
@@ -423,12 +423,14 @@ class AsyncWalker {
       return;
     }
     const fd = listing[2]!;
+    const slot = holdFd(fd);
+    fdAck[0] = 1;
     if (this.#stopped) {
       this.#active--;
+      releaseFd(slot);
       binding.sync.close(fd);
       return;
     }
-    const slot = holdFd(fd);
     let e: Entries;
     try {
       e = entriesOf(task, listing, this.#c);

@@ -205,6 +205,9 @@ struct DirectoryWork {
   Listing listing;
   OwnedFd owned;
   napi_ref callback = nullptr;
+  // An Int32Array JS writes 1 into once it holds a returned fd (lib/held.ts), or nullptr: when the
+  // callback is cut short (the worker terminated) before it did, the fd is still ours to close.
+  napi_ref ack = nullptr;
   napi_async_work handle = nullptr;
 
   static void Execute(napi_env, void* data) {
@@ -226,8 +229,19 @@ struct DirectoryWork {
     auto* w = static_cast<DirectoryWork*>(data);
     if (status == napi_ok) w->Deliver(env);
     napi_delete_reference(env, w->callback);
+    if (w->ack != nullptr) napi_delete_reference(env, w->ack);
     napi_delete_async_work(env, w->handle);
     delete w;  // closes what JS did not take
+  }
+
+  int32_t* AckCell(napi_env env) {
+    napi_value array;
+    if (ack == nullptr || napi_get_reference_value(env, ack, &array) != napi_ok || array == nullptr) return nullptr;
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, array, &type, &length, &data, nullptr, nullptr) != napi_ok) return nullptr;
+    return type == napi_int32_array && length >= 1 ? static_cast<int32_t*>(data) : nullptr;
   }
 
   void Deliver(napi_env env) {
@@ -247,19 +261,26 @@ struct DirectoryWork {
     napi_value fn, global;
     if (value != nullptr && napi_get_reference_value(env, callback, &fn) == napi_ok && fn != nullptr &&
         napi_get_global(env, &global) == napi_ok) {
-      // The fd is JS's from here on: it reaches the callback (which may throw; that is JS's error).
-      owned.Release();
-      napi_call_function(env, global, fn, 1, &value, nullptr);
+      // The fd is JS's once the callback returned, or once it said so through `ack` (it may be cut
+      // short after that); otherwise it is still ours, and is closed with the work.
+      int32_t* acked = AckCell(env);
+      if (acked != nullptr) *acked = 0;
+      if (napi_call_function(env, global, fn, 1, &value, nullptr) == napi_ok || (acked != nullptr && *acked == 1)) {
+        owned.Release();
+      }
     }
     napi_close_handle_scope(env, scope);
   }
 };
 
-// Queue `w` with `callback`: 0, or -ENOMEM when N-API refuses.
-int QueueWork(napi_env env, DirectoryWork* w, napi_value callback) {
+// Queue `w` with `callback` (and `ack`, an Int32Array, or undefined): 0, or -ENOMEM when N-API refuses.
+int QueueWork(napi_env env, DirectoryWork* w, napi_value callback, napi_value ack) {
   napi_value name;
+  bool is_typedarray = false;
   if (napi_create_string_utf8(env, "uringfs:dir", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_reference(env, callback, 1, &w->callback) != napi_ok) {
+      napi_create_reference(env, callback, 1, &w->callback) != napi_ok ||
+      (napi_is_typedarray(env, ack, &is_typedarray) == napi_ok && is_typedarray && napi_create_reference(env, ack, 1, &w->ack) != napi_ok)) {
+    if (w->callback != nullptr) napi_delete_reference(env, w->callback);
     delete w;
     return -ENOMEM;
   }
@@ -267,6 +288,7 @@ int QueueWork(napi_env env, DirectoryWork* w, napi_value callback) {
       napi_queue_async_work(env, w->handle) != napi_ok) {
     if (w->handle != nullptr) napi_delete_async_work(env, w->handle);
     napi_delete_reference(env, w->callback);
+    if (w->ack != nullptr) napi_delete_reference(env, w->ack);
     delete w;
     return -ENOMEM;
   }
@@ -308,23 +330,23 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
   return value == nullptr ? info.Env().Undefined() : Napi::Value(info.Env(), value);
 }
 
-// listAsync(path, flags, callback), openAsync(path, callback), readAsync(fd, callback), closeAsync(fd, callback)
+// listAsync(path, flags, callback, ack?), openAsync(path, callback, ack?), readAsync(fd, callback), closeAsync(fd, callback)
 Napi::Value ListAsync(const Napi::CallbackInfo& info) {
   if (!PathArg(info[0])) return Napi::Number::New(info.Env(), -EFAULT);
-  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(Work::List, PathString(info[0]), -1, IntArg(info[1])), info[2]));
+  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(Work::List, PathString(info[0]), -1, IntArg(info[1])), info[2], info[3]));
 }
 
 Napi::Value OpenAsync(const Napi::CallbackInfo& info) {
   if (!PathArg(info[0])) return Napi::Number::New(info.Env(), -EFAULT);
-  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(Work::Open, PathString(info[0]), -1, 0), info[1]));
+  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(Work::Open, PathString(info[0]), -1, 0), info[1], info[2]));
 }
 
 Napi::Value ReadAsync(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(Work::Read, std::string(), IntArg(info[0]), 0), info[1]));
+  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(Work::Read, std::string(), IntArg(info[0]), 0), info[1], info.Env().Undefined()));
 }
 
 Napi::Value CloseAsync(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(Work::Close, std::string(), IntArg(info[0]), 0), info[1]));
+  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(Work::Close, std::string(), IntArg(info[0]), 0), info[1], info.Env().Undefined()));
 }
 
 // open(path): the directory's fd (O_DIRECTORY) or -errno.
