@@ -13,6 +13,7 @@
         "native/probe.cc",
         "native/epoll.cc",
         "native/held_fds.cc",
+        "native/dirs.cc",
         "native/glibc_compat.cc"
       ],
       "include_dirs": [

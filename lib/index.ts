@@ -1,7 +1,7 @@
 /**
  * node:fs-shaped file I/O on io_uring. This entry mirrors `node:fs`: the callback functions and the
- * `*Sync` functions, plus {@link Ring}, {@link Batch}, {@link readFiles} and the epoll readiness API
- * ({@link Poller}). `uringfs/promises` mirrors `node:fs/promises` and is also available here as
+ * `*Sync` functions, plus {@link Ring}, {@link Batch}, {@link readFiles}, the tree walk {@link scan}
+ * and the epoll readiness API ({@link Poller}). `uringfs/promises` mirrors `node:fs/promises` and is also available here as
  * `promises`. Every other name of `node:fs` is node:fs's own, re-exported, and the default export is
  * all of it as one object (`import fs from 'uringfs'`).
  *
@@ -83,6 +83,9 @@ export { readFilesEither as readFiles, readFilesSync } from './readfiles.js';
  * {@link Outcome} per file instead of failing on the first error), and the `ring` to use.
  */
 export type { ReadFilesOptions } from './readfiles.js';
+export { readdir, readdirSync } from './dirs.js';
+export { Dir, opendir, opendirSync, type OpenDirOptions } from './dir.js';
+export { scan, scanSync, ScanBatch, ScanType, type ScanOptions } from './scan.js';
 export { Poller, PollRegistration, type PollEvent, type PollOptions } from './epoll.js';
 /** Options of `new Poller(options)`: events per batch, and how often closed fds are looked for. */
 export type { PollerOptions } from './epoll.js';

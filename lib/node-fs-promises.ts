@@ -1,6 +1,10 @@
 // The names of node:fs/promises that uringfs does not run itself (yet): Node's own, re-exported (see
-// lib/node-fs.ts).
+// lib/node-fs.ts) — and the directory functions, uringfs's own, which reach uringfs/promises from
+// here (lib/dirs.ts, lib/dir.ts).
 import fsp from 'node:fs/promises';
+
+export { readdirPromise as readdir } from './dirs.js';
+export { opendirPromise as opendir } from './dir.js';
 
 /** node:fs/promises' own `fsPromises.access` (not run by uringfs yet). */
 export const access = fsp.access;
@@ -8,16 +12,12 @@ export const access = fsp.access;
 export const copyFile = fsp.copyFile;
 /** node:fs/promises' own `fsPromises.cp` (not run by uringfs yet). */
 export const cp = fsp.cp;
-/** node:fs/promises' own `fsPromises.opendir` (directories are not on the ring yet). */
-export const opendir = fsp.opendir;
 /** node:fs/promises' own `fsPromises.truncate` (not run by uringfs yet). */
 export const truncate = fsp.truncate;
 /** node:fs/promises' own `fsPromises.rm` (not run by uringfs yet). */
 export const rm = fsp.rm;
 /** node:fs/promises' own `fsPromises.rmdir` (not run by uringfs yet). */
 export const rmdir = fsp.rmdir;
-/** node:fs/promises' own `fsPromises.readdir` (directories are not on the ring yet). */
-export const readdir = fsp.readdir;
 /** node:fs/promises' own `fsPromises.readlink` (not run by uringfs yet). */
 export const readlink = fsp.readlink;
 /** node:fs/promises' own `fsPromises.symlink` (not run by uringfs yet). */

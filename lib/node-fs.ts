@@ -72,10 +72,6 @@ export const mkdtemp = fs.mkdtemp;
 export const mkdtempSync = fs.mkdtempSync;
 /** node:fs's own `fs.openAsBlob` (not run by uringfs yet). */
 export const openAsBlob = fs.openAsBlob;
-/** node:fs's own `fs.readdir` (directories are not on the ring yet). */
-export const readdir = fs.readdir;
-/** node:fs's own `fs.readdirSync` (directories are not on the ring yet). */
-export const readdirSync = fs.readdirSync;
 /** node:fs's own `fs.readlink` (not run by uringfs yet). */
 export const readlink = fs.readlink;
 /** node:fs's own `fs.readlinkSync` (not run by uringfs yet). */
@@ -114,7 +110,7 @@ export const utimesSync = fs.utimesSync;
 export const watch = fs.watch;
 /** node:fs's own `fs.watchFile` (watching is inotify's work, not I/O uringfs can speed up). */
 export const watchFile = fs.watchFile;
-/** node:fs's own `fs.Dirent` (directories are not on the ring yet). */
+/** node:fs's own `fs.Dirent`, which uringfs's readdir and Dir return (so `instanceof fs.Dirent` holds). */
 export const Dirent = fs.Dirent;
 /** The type of node:fs's `fs.Dirent`. */
 export type Dirent = fs.Dirent;
@@ -136,14 +132,6 @@ export const FileWriteStream = untyped.FileWriteStream as typeof fs.WriteStream;
 export type FileWriteStream = fs.WriteStream;
 /** node:fs's own `fs._toUnixTimestamp` (Node's internal helper, kept for name parity). */
 export const _toUnixTimestamp = untyped._toUnixTimestamp as (time: number | string | Date) => number;
-/** node:fs's own `fs.Dir` (directories are not on the ring yet). */
-export const Dir = fs.Dir;
-/** The type of node:fs's `fs.Dir`. */
-export type Dir = fs.Dir;
-/** node:fs's own `fs.opendir` (directories are not on the ring yet). */
-export const opendir = fs.opendir;
-/** node:fs's own `fs.opendirSync` (directories are not on the ring yet). */
-export const opendirSync = fs.opendirSync;
 /** node:fs's own `fs.F_OK` (the same values). */
 export const F_OK = fs.constants.F_OK;
 /** node:fs's own `fs.R_OK` (the same values). */

@@ -1,9 +1,9 @@
 // Module entry: exports the io_uring Ring class, the thread-pool ThreadRing
 // with the same interface, the io_uring probe, the direct-syscall functions
-// of the sync flavour, the Epoll class of the readiness API and the table of
-// fds lib/ holds. All state lives in those instances (the table: one per
-// environment) or on the stack: nothing is static and mutable, so every
-// worker thread is independent.
+// of the sync flavour, the Epoll class of the readiness API, the directory
+// functions (getdents64) and the table of fds lib/ holds. All state lives in
+// those instances (the table: one per environment) or on the stack: nothing
+// is static and mutable, so every worker thread is independent.
 #include <sys/uio.h>
 #include "common.h"
 
@@ -32,6 +32,7 @@ static Napi::Object InitUringfs(Napi::Env env, Napi::Object exports) {
   uringfs::InitThreads(env, exports);
   uringfs::InitProbe(env, exports);
   uringfs::InitEpoll(env, exports);
+  uringfs::InitDirs(env, exports);
   return exports;
 }
 

@@ -139,5 +139,6 @@ Napi::Object InitThreads(Napi::Env env, Napi::Object exports);
 Napi::Object InitProbe(Napi::Env env, Napi::Object exports);
 Napi::Object InitEpoll(Napi::Env env, Napi::Object exports);
 Napi::Object InitHeldFds(Napi::Env env, Napi::Object exports);
+Napi::Object InitDirs(Napi::Env env, Napi::Object exports);
 
 }  // namespace uringfs

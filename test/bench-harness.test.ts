@@ -106,7 +106,7 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
 
   it('runs every method of the catalog in every scenario it applies to', () => {
     const list = spawnSync(process.execPath, [runJs, '--list', '--test-methods'], { cwd: root, encoding: 'utf8' }).stdout;
-    const catalog = [...list.matchAll(/^ {2}(\S+)\s+(files|random|append)\s/gm)].map((m) => ({ id: m[1], kind: m[2] }));
+    const catalog = [...list.matchAll(/^ {2}(\S+)\s+(files|random|append|tree)\s/gm)].map((m) => ({ id: m[1], kind: m[2] }));
     expect(catalog.length).toBeGreaterThan(20);
     for (const s of doc.scenarios) {
       for (const m of catalog.filter((c) => c.kind === s.kind)) {
@@ -128,12 +128,13 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     for (const r of doc.results.filter((x) => x.status === 'ok' && x.family !== 'fio')) {
       const s = doc.scenarios.find((x) => x.key === r.scenario)!;
       expect(r.bytesPerRun! % r.opsPerRun!, `${r.method} in ${s.key}`).toBe(0);
-      expect(r.bytesPerRun! / r.opsPerRun!).toBe(4096);
+      // A tree walk moves no data: its ops are entries found and stat'ed.
+      expect(r.bytesPerRun! / r.opsPerRun!).toBe(s.kind === 'tree' ? 0 : 4096);
     }
   });
 
   it('computes every ratio against its own scenario baseline, paired round by round, with an interval', () => {
-    const expected: Record<string, string> = { files: 'fs.readFileSync', random: 'fs.readSync', append: 'fs.writeSync+fdatasyncSync' };
+    const expected: Record<string, string> = { files: 'fs.readFileSync', random: 'fs.readSync', append: 'fs.writeSync+fdatasyncSync', tree: 'fs.readdirSync+lstatSync' };
     const rate = (r: Rec, i: number) => r.opsPerRunEach![i] / (r.samplesNs![i] / 1e9);
     for (const s of doc.scenarios) {
       expect(s.baseline).toBe(expected[s.kind]);

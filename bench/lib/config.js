@@ -10,7 +10,7 @@ const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 // user typed is meant relative to where they typed it (npm keeps it in INIT_CWD).
 const userPath = (p) => resolve(process.env.INIT_CWD ?? process.cwd(), p);
 
-export const SCENARIOS = ['small-files', 'large-files', 'random-read', 'random-read-direct', 'append-commit'];
+export const SCENARIOS = ['small-files', 'large-files', 'random-read', 'random-read-direct', 'append-commit', 'tree-stats'];
 export const BACKENDS = ['node', 'uv_io_uring', 'io_uring', 'threads', 'fio', 'c'];
 
 const KiB = 1024;
@@ -33,6 +33,7 @@ const FULL = {
     'random-read': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 4096 },
     'random-read-direct': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 512 },
     'append-commit': { sizes: [4 * KiB], opsPerPass: 32 },
+    'tree-stats': { files: 100_000, perDir: 100, sizes: [0] },
   },
 };
 
@@ -51,6 +52,7 @@ const QUICK = {
     'random-read': { fileSize: 64 * MiB, sizes: [4 * KiB], opsPerPass: 2000 },
     'random-read-direct': { fileSize: 64 * MiB, sizes: [4 * KiB], opsPerPass: 500 },
     'append-commit': { sizes: [4 * KiB], opsPerPass: 8 },
+    'tree-stats': { files: 2_000, perDir: 100, sizes: [0] },
   },
 };
 
@@ -63,7 +65,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --backend LIST        ${BACKENDS.join(', ')} (default: every one available)
   --batch LIST          batch sizes for explicit batches and fio depths (default 1,4,16,64,256)
   --concurrency N       ops in flight for callback/promise methods (default 64)
-  --files N             number of files (small-files, large-files)
+  --files N             number of files (small-files, large-files; tree-stats: files in the tree, 100 per directory)
   --size LIST           file size (small/large-files) or I/O size (random-read, append-commit); 4k, 64k, 4m
   --file-size SIZE      size of the random-read file (default 1g, --quick 64m)
   --ops N               ops per pass (random-read, append-commit)
@@ -192,7 +194,7 @@ export function parseConfig(argv) {
   for (const id of scenarioIds) {
     const s = scenarios[id];
     if (values.files && 'files' in s) s.files = positiveInt('files')(values.files);
-    if (values.size) s.sizes = parseList(values.size, parseSize);
+    if (values.size && id !== 'tree-stats') s.sizes = parseList(values.size, parseSize);
     if (values['file-size'] && 'fileSize' in s) s.fileSize = parseSize(values['file-size']);
     if (values.ops && 'opsPerPass' in s) s.opsPerPass = positiveInt('ops')(values.ops);
   }

@@ -92,10 +92,10 @@ function backendsFor(method, env, config, skips) {
  * Ops per pass of a case. For random reads and appends a pass is rounded up
  * to a whole number of batches, so a batch of 64 really carries 64 ops (the
  * rate is per op, so a slightly larger pass compares fairly). Whole-file
- * scenarios keep their file count.
+ * scenarios keep their file count, and a tree walk its entries.
  */
 function opsFor(s, depth) {
-  if (s.kind === 'files') return s.opsPerPass;
+  if (s.kind === 'files' || s.kind === 'tree') return s.opsPerPass;
   return Math.ceil(s.opsPerPass / depth) * depth;
 }
 

@@ -39,7 +39,8 @@ export function makeRecord(c, raw) {
   const bytes = raw.samplesNs.map((ns, i) => raw.bytesPerRunEach[i] / (ns / 1e9));
   const g = geoMean(ops);
   const opsPerSec = { mean: g.value, lo: g.lo, hi: g.hi, median: median(ops), min: Math.min(...ops), max: Math.max(...ops), samples: ops };
-  const mbPerSec = { mean: geoMean(bytes).value / 1e6, median: median(bytes) / 1e6, min: Math.min(...bytes) / 1e6, max: Math.max(...bytes) / 1e6 };
+  // A listing scenario moves no bytes: 0 MB/s (a geometric mean of zeros has no value).
+  const mbPerSec = { mean: (geoMean(bytes)?.value ?? 0) / 1e6, median: median(bytes) / 1e6, min: Math.min(...bytes) / 1e6, max: Math.max(...bytes) / 1e6 };
   return {
     ...rec,
     runs: raw.samplesNs.length,

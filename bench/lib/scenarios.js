@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { directBuffers } from './methods/common.js';
 import {
-  ensureRandomFile, ensureSmallFiles, filePaths, preRead, randomFilePath, residency, smallFilesDir,
+  ensureRandomFile, ensureSmallFiles, ensureTree, warmTree, filePaths, preRead, randomFilePath, residency, smallFilesDir, treeDir, treeShape,
 } from './workset.js';
 
 export function formatBytes(n) {
@@ -24,6 +24,7 @@ const KIND = {
   'random-read': 'random',
   'random-read-direct': 'random',
   'append-commit': 'append',
+  'tree-stats': 'tree',
 };
 
 /** What every ratio in a scenario of this kind is measured against. */
@@ -31,12 +32,14 @@ export const BASELINE = {
   files: 'fs.readFileSync',
   random: 'fs.readSync',
   append: 'fs.writeSync+fdatasyncSync',
+  tree: 'fs.readdirSync+lstatSync',
 };
 
 export const BASELINE_WHY = {
   files: 'fs.readFileSync loop',
   random: 'fs.readSync loop (no whole-file read in this scenario; fs.readFileSync of a 1 GiB file is not the same work)',
   append: 'fs.writeSync + fs.fdatasyncSync loop (a write scenario: no read baseline applies)',
+  tree: 'fs.readdirSync + fs.lstatSync walk (a listing scenario: one op = one entry found and lstat\'ed)',
 };
 
 export function scenarioInstances(config) {
@@ -50,6 +53,12 @@ export function scenarioInstances(config) {
         out.push({
           ...base, files: p.files, opsPerPass: p.files, dir: smallFilesDir(config.dataDir, size, p.files),
           label: `${id} ${formatBytes(size)} ×${p.files}`,
+        });
+      } else if (kind === 'tree') {
+        const shape = treeShape(p.files, p.perDir);
+        out.push({
+          ...base, files: p.files, perDir: p.perDir, dirs: shape.dirs, fileBytes: shape.fileBytes, opsPerPass: p.files + shape.dirs,
+          root: treeDir(config.dataDir, p.files, p.perDir), label: `${id} ${p.files} files in ${shape.dirs} dirs`,
         });
       } else if (kind === 'random') {
         const direct = id === 'random-read-direct';
@@ -80,6 +89,11 @@ function hotPaths(s) {
  * and check that it is there. Returns { created, pageCache, skip? }.
  */
 export function prepareScenario(s) {
+  if (s.kind === 'tree') {
+    const created = ensureTree(s.root, s.files, s.perDir);
+    warmTree(s.root);
+    return { created, pageCache: { state: 'n/a', note: 'dentry and inode caches warmed by a readdir+lstat walk before the cases (fincore cannot see them)' } };
+  }
   fs.mkdirSync(s.kind === 'random' ? join(s.path, '..') : s.dir, { recursive: true });
   let created = false;
   if (s.kind === 'files') created = ensureSmallFiles(s.dir, s.size, s.files);
@@ -148,6 +162,7 @@ export function generator(seed) {
 /** What the methods see: the instance plus paths (files) or offsets (random). */
 export function hydrate(s) {
   if (s.kind === 'files') return { ...s, paths: filePaths(s.dir, s.files) };
+  if (s.kind === 'tree') return { ...s };
   if (s.kind === 'random') {
     const blocks = s.fileSize / s.size;
     const segments = [];

@@ -16,6 +16,9 @@ export const HEADLINES = [
   ['random-read-direct', 'uringfs.batch', 64, 'fs.readSync', 1],
   ['random-read-direct', 'uringfs.promises.FileHandle.read', C, 'fs.promises.FileHandle.read', C],
   ['append-commit', 'uringfs.batch.group', 64, 'fs.writeSync+fdatasyncSync', 1],
+  ['tree-stats', 'uringfs.scan', 1, 'fdir+lstat', C],
+  ['tree-stats', 'uringfs.scan', 1, 'fast-glob', 1],
+  ['tree-stats', 'uringfs.scan.nostats', 1, 'fdir', 1],
 ];
 
 /** The share of a series' best throughput at which its knee is placed. */

@@ -131,3 +131,44 @@ export function residency(paths) {
   }
   return { residentBytes: resident, totalBytes: total, fraction: total > 0 ? resident / total : 1 };
 }
+
+/** The tree of tree-stats: `files` files, `perDir` to a directory. */
+export function treeDir(dataDir, files, perDir) {
+  return join(dataDir, `tree-${files}x${perDir}`);
+}
+
+/** What a walk of the tree must see: its directories, and the files' sizes summed (file j has j % 61 bytes). */
+export function treeShape(files, perDir) {
+  let fileBytes = 0;
+  for (let j = 0; j < files; j++) fileBytes += j % 61;
+  return { dirs: Math.ceil(files / perDir), fileBytes };
+}
+
+/** Make the tree (once: the marker sits beside it, so that no walk sees it). */
+export function ensureTree(root, files, perDir) {
+  const marker = `${root}.complete`;
+  const expect = `${files}x${perDir}\n`;
+  if (complete(marker, expect)) return false;
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.mkdirSync(root, { recursive: true });
+  for (let j = 0; j < files; j++) {
+    const dir = join(root, `d${String(Math.floor(j / perDir)).padStart(5, '0')}`);
+    if (j % perDir === 0) fs.mkdirSync(dir);
+    fs.writeFileSync(join(dir, `f${String(j).padStart(7, '0')}`), Buffer.alloc(j % 61, 0x61));
+  }
+  fs.writeFileSync(marker, expect);
+  return true;
+}
+
+/** Walk the tree once (readdir + lstat of every entry), so that its dentries and inodes are cached. */
+export function warmTree(root) {
+  const stack = [root];
+  while (stack.length) {
+    const dir = stack.pop();
+    for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, d.name);
+      fs.lstatSync(path);
+      if (d.isDirectory()) stack.push(path);
+    }
+  }
+}

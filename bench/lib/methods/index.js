@@ -6,9 +6,10 @@ import append from './append.js';
 import fio from './fio.js';
 import floor from './floor.js';
 import test from './test.js';
+import tree from './tree.js';
 
 export function catalog({ testMethods = false } = {}) {
-  return [...files, ...random, ...append, ...fio, ...floor, ...(testMethods ? test : [])];
+  return [...files, ...random, ...append, ...tree, ...fio, ...floor, ...(testMethods ? test : [])];
 }
 
 /** The method `id` that applies to scenario kind `kind`. */
