@@ -9,7 +9,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <string>
+#include <utility>
 
 namespace uringfs {
 
@@ -131,6 +133,15 @@ inline void ThrowSyscallError(napi_env env, int negative_errno, const char* sysc
   if (napi_create_int32(env, negative_errno, &number) == napi_ok) napi_set_named_property(env, error, "errno", number);
   if (napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &name) == napi_ok) napi_set_named_property(env, error, "syscall", name);
   napi_throw(env, error);
+}
+
+// Set number properties on `target` with plain N-API calls, whose failures (an environment being
+// torn down) are ignored rather than aborting the process as node-addon-api's wrappers would.
+inline void SetNumbers(napi_env env, napi_value target, std::initializer_list<std::pair<const char*, double>> values) {
+  for (const auto& [name, value] : values) {
+    napi_value number;
+    if (napi_create_double(env, value, &number) == napi_ok) napi_set_named_property(env, target, name, number);
+  }
 }
 
 Napi::Object InitRing(Napi::Env env, Napi::Object exports);

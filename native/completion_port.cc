@@ -55,15 +55,44 @@ struct CompletionPort::Watcher {
   napi_async_cleanup_hook_handle hook = nullptr;
 };
 
-bool CompletionPort::Open(Napi::Env env, Napi::Object self, const char* resource_name, int eventfd,
-                          unsigned capacity, Napi::Function on_completions, Owner* owner) {
+CompletionPort::OpenResult CompletionPort::Open(Napi::Env env, Napi::Object self, const char* resource_name, int eventfd,
+                                                unsigned capacity, Napi::Function on_completions, Owner* owner) {
   env_ = env;
+  // The JS values first, with plain N-API calls: while the environment is being torn down (a
+  // worker terminated) they fail, and node-addon-api's wrappers would abort the process there.
+  napi_value ab, completions, state_ab, state, name;
+  void* completions_data = nullptr;
+  void* state_data = nullptr;
+  napi_ref completions_ref = nullptr, on_completions_ref = nullptr;
+  if (napi_create_arraybuffer(env, capacity * 2 * sizeof(int32_t), &completions_data, &ab) != napi_ok ||
+      napi_create_typedarray(env, napi_int32_array, capacity * 2, ab, 0, &completions) != napi_ok ||
+      napi_create_arraybuffer(env, kStateSlots * sizeof(int32_t), &state_data, &state_ab) != napi_ok ||
+      napi_create_typedarray(env, napi_int32_array, kStateSlots, state_ab, 0, &state) != napi_ok ||
+      napi_create_string_utf8(env, resource_name, NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_set_named_property(env, self, "completions", completions) != napi_ok ||
+      napi_set_named_property(env, self, "state", state) != napi_ok) {
+    return kNoJs;
+  }
   uv_loop_t* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
   auto* watcher = new Watcher;
   if (eventfd >= 0 && uv_poll_init(loop, &watcher->poll, eventfd) != 0) {
     delete watcher;
-    return false;
+    return kFdWatched;
+  }
+  if (napi_create_reference(env, completions, 1, &completions_ref) != napi_ok ||
+      napi_create_reference(env, on_completions, 0, &on_completions_ref) != napi_ok ||
+      napi_async_init(env, self, name, &async_context_) != napi_ok) {
+    if (completions_ref != nullptr) napi_delete_reference(env, completions_ref);
+    if (on_completions_ref != nullptr) napi_delete_reference(env, on_completions_ref);
+    if (eventfd >= 0) {
+      // Nothing started on the handle yet: closed, and freed, on the loop's next turn.
+      watcher->poll.data = watcher;
+      uv_close(reinterpret_cast<uv_handle_t*>(&watcher->poll), [](uv_handle_t* h) { delete static_cast<Watcher*>(h->data); });
+    } else {
+      delete watcher;
+    }
+    return kNoJs;
   }
   watcher_ = watcher;
   watcher_->owner = owner;
@@ -87,20 +116,12 @@ bool CompletionPort::Open(Napi::Env env, Napi::Object self, const char* resource
 
   capacity_ = capacity;
   pair_fds_.assign(capacity, -1);
-  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, capacity * 2 * sizeof(int32_t));
-  Napi::Int32Array completions = Napi::Int32Array::New(env, capacity * 2, ab, 0);
-  completions_ = static_cast<int32_t*>(ab.Data());
-  completions_ref_ = Napi::Persistent(completions);
-  Napi::ArrayBuffer state_ab = Napi::ArrayBuffer::New(env, kStateSlots * sizeof(int32_t));
-  Napi::Int32Array state = Napi::Int32Array::New(env, kStateSlots, state_ab, 0);
-  state_ = static_cast<int32_t*>(state_ab.Data());
-  self.Set("completions", completions);
-  self.Set("state", state);
-
-  on_completions_ = Napi::Weak(on_completions);
-  napi_async_init(env, self, Napi::String::New(env, resource_name), &async_context_);
+  completions_ = static_cast<int32_t*>(completions_data);
+  completions_ref_ = Napi::Reference<Napi::Int32Array>(env, completions_ref);
+  state_ = static_cast<int32_t*>(state_data);
+  on_completions_ = Napi::FunctionReference(env, on_completions_ref);
   napi_add_async_cleanup_hook(env, OnAsyncCleanup, watcher_, &watcher_->hook);
-  return true;
+  return kOpened;
 }
 
 uv_handle_t* CompletionPort::WakeHandle() const {

@@ -78,11 +78,15 @@ class CompletionPort {
   // `completions` and `state`, and hold `on_completions` weakly. With
   // `eventfd` -1, the owner is woken by Wake() instead (a uv_async: libuv's
   // own fd, none of the port's that a program could close behind its back).
-  // False (and nothing done) when libuv still watches that fd number for a
-  // handle of its own — a number closed behind someone's back and reused
-  // before that handle was closed: move the eventfd to another number.
-  bool Open(Napi::Env env, Napi::Object self, const char* resource_name, int eventfd, unsigned capacity,
-            Napi::Function on_completions, Owner* owner);
+  // libuv may still watch that fd number for a handle of its own — a number
+  // closed behind someone's back and reused before that handle was closed:
+  // then move the eventfd to another number.
+  // kFdWatched: libuv still watches that number (see above), nothing done; kNoJs: the environment
+  // refuses new JS values (it is being torn down), nothing done: give up quietly, no JS is left to
+  // tell.
+  enum OpenResult { kOpened, kFdWatched, kNoJs };
+  OpenResult Open(Napi::Env env, Napi::Object self, const char* resource_name, int eventfd, unsigned capacity,
+                  Napi::Function on_completions, Owner* owner);
 
   // From any thread, with no eventfd: call the owner's OnReadable on the
   // loop (coalesced). Not after Close().

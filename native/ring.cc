@@ -247,8 +247,9 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   // own (closed behind that handle's back, then reused): move the eventfd to
   // another number until libuv takes it (the ring holds the eventfd itself).
   std::vector<int> refused;
-  while (!port_.Open(env, info.This().As<Napi::Object>(), "uringfs:ring", eventfd_, params.cq_entries,
-                     info[3].As<Napi::Function>(), this)) {
+  CompletionPort::OpenResult opened;
+  while ((opened = port_.Open(env, info.This().As<Napi::Object>(), "uringfs:ring", eventfd_, params.cq_entries,
+                              info[3].As<Napi::Function>(), this)) == CompletionPort::kFdWatched) {
     int moved = refused.size() < 64 ? fcntl(eventfd_, F_DUPFD_CLOEXEC, 3) : -1;
     if (moved < 0) {
       int e = refused.size() < 64 ? -errno : -EEXIST;
@@ -261,14 +262,16 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
     eventfd_ = moved;
   }
   for (int fd : refused) close(fd);
+  if (opened == CompletionPort::kNoJs) {
+    // The environment is being torn down (a worker terminated): no JS is left to use the ring.
+    Teardown();
+    return;
+  }
 
-  Napi::Object self = info.This().As<Napi::Object>();
-  self.Set("sqEntries", Napi::Number::New(env, params.sq_entries));
-  self.Set("cqEntries", Napi::Number::New(env, params.cq_entries));
-  self.Set("setupFlags", Napi::Number::New(env, params.flags & ~IORING_SETUP_CQSIZE));
-  self.Set("features", Napi::Number::New(env, params.features));
   group_window_ = std::max(1u, std::min(64u, params.cq_entries / 8));
-  self.Set("groupWindow", Napi::Number::New(env, group_window_));
+  SetNumbers(env, info.This(), {{"sqEntries", params.sq_entries}, {"cqEntries", params.cq_entries},
+                                {"setupFlags", params.flags & ~IORING_SETUP_CQSIZE}, {"features", params.features},
+                                {"groupWindow", group_window_}});
 }
 
 // The next free SQE; when the SQ is full, submit what is queued to make room.

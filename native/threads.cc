@@ -222,15 +222,14 @@ ThreadRing::ThreadRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread
   can_interrupt_ = InstallWakeHandler();
   pending_list_.reserve(sq_entries_);
 
-  (void)port_.Open(env, info.This().As<Napi::Object>(), "uringfs:threads", -1, sq_entries_ * 4,
-             info[3].As<Napi::Function>(), this);
-
-  Napi::Object self = info.This().As<Napi::Object>();
-  self.Set("sqEntries", Napi::Number::New(env, sq_entries_));
-  self.Set("cqEntries", Napi::Number::New(env, port_.capacity()));
-  self.Set("setupFlags", Napi::Number::New(env, 0));
-  self.Set("features", Napi::Number::New(env, 0));
-  self.Set("threads", Napi::Number::New(env, thread_count_));
+  if (port_.Open(env, info.This().As<Napi::Object>(), "uringfs:threads", -1, sq_entries_ * 4,
+                 info[3].As<Napi::Function>(), this) != CompletionPort::kOpened) {
+    // The environment is being torn down (a worker terminated): no JS is left to use the pool.
+    Teardown();
+    return;
+  }
+  SetNumbers(env, info.This(), {{"sqEntries", sq_entries_}, {"cqEntries", port_.capacity()}, {"setupFlags", 0},
+                                {"features", 0}, {"threads", thread_count_}});
 }
 
 // Append an op to the pending list; a full list is handed to the workers

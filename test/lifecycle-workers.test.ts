@@ -66,6 +66,14 @@ describe('worker.terminate() mid-I/O', () => {
   });
 });
 
+describe('rings made while their worker is being terminated', () => {
+  it('no abort: the ring gives up quietly, the process goes on (both backends)', async () => {
+    const r = await runNode([fixture('life-ring-during-terminate.mjs'), '40'], 60_000);
+    expect(r.stderr).not.toContain('FATAL');
+    expect([r.code, r.stdout.trim()]).toEqual([0, 'survived']);
+  });
+});
+
 describe('many workers at once', () => {
   it('8 workers each doing I/O on their own ring, alongside the main thread, all get their data right', async () => {
     const count = 8;
