@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { join } from 'node:path';
-import { buffers, driveAsync, driveSync, latency, Skip, unwrap } from './common.js';
+import { buffers, driveAsync, driveSync, lanesPromise, latency, Skip, unwrap } from './common.js';
 
 function appendFile(dir) {
   return join(dir, `append-${process.pid}.dat`);
@@ -184,6 +184,45 @@ function batchedAppends(flow, sync) {
   };
 }
 
+/**
+ * uringfs/log in one commit mode, N appenders (each awaits its append, then makes the next).
+ * Each run appends to a fresh log; after it, the log is reopened and must hold every record.
+ */
+function logAppends(mode) {
+  return async ({ scenario: s, depth }) => {
+    const { openLog } = await import('uringfs/log');
+    const bufs = buffers(Math.min(depth, s.opsPerPass), s.size);
+    for (const b of bufs) b.fill(0xa5);
+    let log = null;
+    let dir = '';
+    let appended = 0;
+    return {
+      async beforeRun() {
+        fs.mkdirSync(s.dir, { recursive: true });
+        dir = fs.mkdtempSync(join(s.dir, 'log-'));
+        log = await openLog(dir, { mode });
+        appended = 0;
+      },
+      async pass() {
+        await lanesPromise(s.opsPerPass, depth, (i, lane) => {
+          bufs[lane].writeUInt32LE(appended + i, 0);
+          return log.append(bufs[lane]);
+        });
+        appended += s.opsPerPass;
+        return { ops: s.opsPerPass, bytes: s.opsPerPass * s.size };
+      },
+      async afterRun() {
+        await log.close();
+        const again = await openLog(dir);
+        const { records } = again.recovery;
+        await again.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+        if (records !== appended) throw new Error(`verification failed: the log holds ${records} records, ${appended} were appended`);
+      },
+    };
+  };
+}
+
 export default [
   {
     id: 'fs.writeSync+fdatasyncSync', family: 'node', kinds: ['append'], depths: ['one'], baselineOf: ['append'],
@@ -224,5 +263,20 @@ export default [
     id: 'uringfs.batch.group', family: 'uringfs', kinds: ['append'], depths: ['batch'], requires: ['batch'],
     describe: 'ring.batch() of one linked chain: B writes → one fdatasync (group commit), await submit()',
     setup: batchedAppends(groupFlow, false),
+  },
+  {
+    id: 'uringfs.log.sync', family: 'uringfs', kinds: ['append'], depths: ['concurrency'],
+    describe: "uringfs/log, mode 'sync': each append durable on its own (write linked to fdatasync); N appenders",
+    setup: logAppends('sync'),
+  },
+  {
+    id: 'uringfs.log.group', family: 'uringfs', kinds: ['append'], depths: ['concurrency'],
+    describe: "uringfs/log, mode 'group': appends waiting together share one writev and one fdatasync; N appenders",
+    setup: logAppends('group'),
+  },
+  {
+    id: 'uringfs.log.async', family: 'uringfs', kinds: ['append'], depths: ['concurrency'],
+    describe: "uringfs/log, mode 'async': acknowledged once written, made durable within flushIntervalMs (less durable than the baseline); N appenders",
+    setup: logAppends('async'),
   },
 ];
