@@ -296,18 +296,12 @@ uint8_t* FileGroup::OutputRoom(size_t length, int32_t* chunk, int32_t* offset) {
   // of the addon's own, handed over as an external ArrayBuffer, is freed only from the event
   // loop.) Kept below malloc's mmap threshold for that reason.
   size_t capacity = std::max(length + kAlign, std::min(kSlabMax, AlignUp((count_ - finished_) * 4096 + length, 4096)));
-  void* data = nullptr;
-  napi_value buffer, array_buffer;
-  napi_typedarray_type type;
-  size_t count = 0, byte_offset = 0;
+  size_t byte_offset = 0;
   napi_ref ref = nullptr;
-  if (napi_create_buffer(env_, capacity, &data, &buffer) != napi_ok ||
-      napi_get_typedarray_info(env_, buffer, &type, &count, &data, &array_buffer, &byte_offset) != napi_ok ||
-      napi_create_reference(env_, array_buffer, 1, &ref) != napi_ok) {
-    return nullptr;
-  }
+  uint8_t* data = NodeMemory(capacity, &byte_offset, &ref);
+  if (data == nullptr) return nullptr;
   // Offsets count from the start of the ArrayBuffer.
-  uint8_t* base = static_cast<uint8_t*>(data) - byte_offset;
+  uint8_t* base = data - byte_offset;
   size_t at = AlignedOffset(base, byte_offset);
   slab_ = static_cast<int32_t>(chunks_.size());
   chunks_.push_back(Chunk{base, byte_offset + capacity, at + length, ref});
@@ -382,22 +376,19 @@ uint8_t* FileGroup::NodeMemory(size_t size, size_t* offset, napi_ref* ref) {
   return static_cast<uint8_t*>(data);
 }
 
+void FileGroup::FreeMemory(uint8_t* data, napi_ref ref) {
+  if (ref == nullptr) free(data);
+  else if (env_ != nullptr) napi_delete_reference(env_, ref);
+}
+
 void FileGroup::ReleaseOwn(Slot& s) {
-  if (s.own_ref != nullptr) {
-    if (env_ != nullptr) napi_delete_reference(env_, s.own_ref);
-  } else {
-    free(s.own);
-  }
+  FreeMemory(s.own, s.own_ref);
   s.own = nullptr;
   s.own_ref = nullptr;
 }
 
 void FileGroup::Release(Chunk& c) {
-  if (c.ref != nullptr) {
-    if (env_ != nullptr) napi_delete_reference(env_, c.ref);
-  } else {
-    free(c.data);
-  }
+  FreeMemory(c.data, c.ref);
   c.data = nullptr;
   c.ref = nullptr;
 }

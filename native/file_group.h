@@ -156,6 +156,8 @@ class FileGroup {
   // reference to that ArrayBuffer; null if the engine refused.
   uint8_t* NodeMemory(size_t size, size_t* offset, napi_ref* ref);
   void ReleaseOwn(Slot& s);
+  // Memory from NodeMemory (its reference) or malloc (no reference).
+  void FreeMemory(uint8_t* data, napi_ref ref);
   std::vector<Chunk> chunks_;
   int32_t slab_ = -1;  // the chunk small files are carved from now
 };

@@ -85,6 +85,8 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner, priva
   // steps, and a pair in `out` for each group that finished (room allowing).
   void OnGroupCqe(const io_uring_cqe* cqe);
   void OnRecordCqe(const io_uring_cqe* cqe);
+  void CompoundOpStarted(uint32_t id);
+  void CompoundOpDone(uint32_t id);
   unsigned AdvanceGroups(int32_t* out, unsigned n, unsigned cap);
   unsigned ReapInto(int32_t* out, unsigned cap, unsigned* seen);
   Napi::Value Queued(Napi::Env env, io_uring_sqe* sqe, uint32_t id, uint64_t write_at_cur_pos = 0);
@@ -463,13 +465,7 @@ Napi::Value Ring::QueueReadFiles(const Napi::CallbackInfo& info) {
                                            IntArg(info[4]), reinterpret_cast<int32_t*>(results.data), group_window_,
                                            spare_landing_);
   spare_landing_ = nullptr;
-  if (id >= op_state_.size()) {
-    op_state_.resize(id + 1);
-    cur_pos_writes_.resize(id + 1);
-  }
-  op_state_[id] = kInFlight;
-  cur_pos_writes_[id] = CurPosWrite{};
-  port_.OpStarted();
+  CompoundOpStarted(id);
   group->Advance(*this);
   groups_.push_back(std::move(group));
   return Napi::Number::New(env, 1);
@@ -547,13 +543,7 @@ Napi::Value Ring::QueueRecords(const Napi::CallbackInfo& info) {
     io_uring_sqe_set_data64(sqe, RecordData(key, count));
     batch.remaining = 1;
   }
-  if (id >= op_state_.size()) {
-    op_state_.resize(id + 1);
-    cur_pos_writes_.resize(id + 1);
-  }
-  op_state_[id] = kInFlight;
-  cur_pos_writes_[id] = CurPosWrite{};
-  port_.OpStarted();
+  CompoundOpStarted(id);
   record_batches_.push_back(std::move(batch));
   return Napi::Number::New(env, 1);
 }
@@ -578,6 +568,22 @@ void Ring::OnGroupCqe(const io_uring_cqe* cqe) {
     }
   }
   // Unknown: a ring shared across fork().
+}
+
+// An op of many SQEs (a file group, a records batch) counts as one pending op of lib/'s id.
+void Ring::CompoundOpStarted(uint32_t id) {
+  if (id >= op_state_.size()) {
+    op_state_.resize(id + 1);
+    cur_pos_writes_.resize(id + 1);
+  }
+  op_state_[id] = kInFlight;
+  cur_pos_writes_[id] = CurPosWrite{};
+  port_.OpStarted();
+}
+
+void Ring::CompoundOpDone(uint32_t id) {
+  if (id < op_state_.size()) op_state_[id] = kIdle;
+  port_.CompoundOpFinished();
 }
 
 void Ring::OnRecordCqe(const io_uring_cqe* cqe) {
@@ -607,8 +613,7 @@ unsigned Ring::AdvanceGroups(int32_t* out, unsigned n, unsigned cap) {
     out[2 * n] = static_cast<int32_t>(batch.id);
     out[2 * n + 1] = 0;
     port_.SetPairFd(out, n, -1);
-    if (batch.id < op_state_.size()) op_state_[batch.id] = kIdle;
-    port_.CompoundOpFinished();
+    CompoundOpDone(batch.id);
     n++;
     record_batches_.erase(record_batches_.begin() + static_cast<long>(i));
   }
@@ -622,8 +627,7 @@ unsigned Ring::AdvanceGroups(int32_t* out, unsigned n, unsigned cap) {
     out[2 * n] = static_cast<int32_t>(group.id());
     out[2 * n + 1] = 0;
     port_.SetPairFd(out, n, -1);
-    if (group.id() < op_state_.size()) op_state_[group.id()] = kIdle;
-    port_.CompoundOpFinished();
+    CompoundOpDone(group.id());
     n++;
     KeepLanding(group.GiveBackLanding());
     finished_groups_.push_back(std::move(groups_[i]));
@@ -940,8 +944,7 @@ unsigned Ring::FinishAbandonedGroups(int32_t* out, unsigned cap, unsigned delive
       out[2 * delivered + 1] = 0;
       delivered++;
     }
-    if (batch.id < op_state_.size()) op_state_[batch.id] = kIdle;
-    port_.CompoundOpFinished();
+    CompoundOpDone(batch.id);
     record_batches_.erase(record_batches_.begin() + static_cast<long>(i));
   }
   for (size_t i = 0; i < groups_.size();) {
@@ -956,8 +959,7 @@ unsigned Ring::FinishAbandonedGroups(int32_t* out, unsigned cap, unsigned delive
       out[2 * delivered + 1] = 0;
       delivered++;
     }
-    if (group.id() < op_state_.size()) op_state_[group.id()] = kIdle;
-    port_.CompoundOpFinished();
+    CompoundOpDone(group.id());
     finished_groups_.push_back(std::move(groups_[i]));
     groups_.erase(groups_.begin() + static_cast<long>(i));
   }
