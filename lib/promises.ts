@@ -13,9 +13,10 @@ import { claimBoundRing, runPromise, runSync, type Steps } from './run.js';
 import { closingFd, holdFd, releaseFd } from './held.js';
 import type { BigIntStats, Stats } from './stats.js';
 import { invalidArgType } from './errors.js';
+import { syncChecksFdLast } from './node-rules.js';
 import {
   checkAborted, copyObject, getOptions, isArrayBufferView, validateAbortSignal, validateBoolean,
-  validateBufferArray, validateFd, validatePath, viewBytes, type Encoding, type PathLike,
+  validateBufferArray, validateFd, validateFdNative, validatePath, viewBytes, type Encoding, type PathLike,
 } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
@@ -303,7 +304,7 @@ async function writeToHandle(ring: Ring | undefined, fd: number, data: View | It
     for await (const chunk of data) {
       checkAborted(signal);
       const view = isArrayBufferView(chunk) ? chunk : Buffer.from(chunk as string, (encoding || 'utf8') as BufferEncoding);
-      const written = await run(ring, writeAll(fd, viewBytes(view), position, signal));
+      const written = await run(ring, writeAll(checkedWriteFd(fd), viewBytes(view), position, signal));
       if (position >= 0) position += written;
       checkAborted(signal);
     }
@@ -313,7 +314,15 @@ async function writeToHandle(ring: Ring | undefined, fd: number, data: View | It
   const given = data as View;
   const view = new Uint8Array(given.buffer, given.byteOffset, given.byteLength);
   if (view.byteLength === 0) return;
-  await run(ring, writeAll(fd, view, position, signal));
+  await run(ring, writeAll(checkedWriteFd(fd), view, position, signal));
+}
+
+/**
+ * The fd of a write as node:fs/promises' writeFile passes it to its binding: from Node 22 the
+ * binding refuses a closed FileHandle's fd -1 (ERR_OUT_OF_RANGE) where Node 20's wrote and got EBADF.
+ */
+function checkedWriteFd(fd: number): number {
+  return syncChecksFdLast('writeSync') ? validateFdNative(fd) : fd;
 }
 
 /**
