@@ -1,8 +1,9 @@
 // How the running Node's node:fs checks the arguments whose checks changed between Node 20 and
-// Node 24, found out by asking node:fs itself: each probe is a call node:fs refuses before it
-// makes any syscall (an argument no version accepts), made once, the first time it matters.
-// The answer is read from what node:fs threw, so a Node that changes again is followed as long
-// as it keeps the shape of its errors; where it does not, the newest known rule applies.
+// Node 24, found out by asking node:fs itself, once, the first time it matters: each probe but
+// the last is a call node:fs refuses before it makes any syscall (an argument no version
+// accepts), and the answer is read from what node:fs threw, so a Node that changes again is
+// followed as long as it keeps the shape of its errors; where it does not, the newest known rule
+// applies. (lib/stats.ts finds node:fs's BigIntStats class the same way.)
 import { Buffer } from 'node:buffer';
 import fs from 'node:fs';
 
