@@ -6,6 +6,7 @@
 // applies. (lib/stats.ts finds node:fs's BigIntStats class the same way.)
 import { Buffer } from 'node:buffer';
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 
 type Loose = (...args: unknown[]) => unknown;
 
@@ -114,4 +115,16 @@ const notDirHidden = {
 /** Whether the sync stat of `syscall` with `throwIfNoEntry: false` returns undefined for ENOTDIR too. */
 export function noEntryIncludesNotDir(syscall: 'stat' | 'lstat'): boolean {
   return notDirHidden[syscall]();
+}
+
+let promiseStatProbe: Promise<boolean> | undefined;
+
+/**
+ * Whether node:fs/promises' stat takes `throwIfNoEntry: false` (Node 24: ENOENT and ENOTDIR
+ * resolve `undefined`; before, the option is ignored there). Probed once, with node:fs/promises'
+ * own stat of a path through /dev/null, the first time a stat asks for it.
+ */
+export function promiseStatTakesThrowIfNoEntry(): Promise<boolean> {
+  promiseStatProbe ??= fsp.stat('/dev/null/x', { throwIfNoEntry: false } as never).then((s) => s === undefined, () => false);
+  return promiseStatProbe;
 }

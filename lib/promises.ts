@@ -13,7 +13,7 @@ import { claimBoundRing, runPromise, runSync, type Steps } from './run.js';
 import { closingFd, holdFd, releaseFd } from './held.js';
 import type { BigIntStats, Stats } from './stats.js';
 import { invalidArgType } from './errors.js';
-import { syncChecksFdLast } from './node-rules.js';
+import { promiseStatTakesThrowIfNoEntry, syncChecksFdLast } from './node-rules.js';
 import {
   checkAborted, copyObject, getOptions, isArrayBufferView, validateAbortSignal, validateBoolean,
   validateBufferArray, validateFd, validateFdNative, validatePath, viewBytes, type Encoding, type PathLike,
@@ -360,11 +360,17 @@ export async function appendFile(path: PathLike | FileHandle, data: unknown, opt
   return writeFileOn(ring, path, data, o);
 }
 
-/** Like fsPromises.stat(path, options?). */
-export async function stat(path: PathLike, options: unknown = { bigint: false }): Promise<Stats | BigIntStats> {
+/**
+ * Like fsPromises.stat(path, options?); with `throwIfNoEntry: false`, resolves undefined for a
+ * missing path where the running node:fs/promises does (Node 24).
+ */
+export async function stat(path: PathLike, options: unknown = { bigint: false, throwIfNoEntry: true }): Promise<Stats | BigIntStats> {
   const ring = claimBoundRing();
   const p = validatePath(path);
-  return (await run(ring, statSteps(null, p, true, statOptions(options).bigint)))!;
+  const o = statOptions(options);
+  const throwIfNoEntry = o.throwIfNoEntry || !(await promiseStatTakesThrowIfNoEntry());
+  // Typed as node:fs/promises' stat is (its types leave out `throwIfNoEntry`).
+  return (await run(ring, statSteps(null, p, true, o.bigint, throwIfNoEntry)))!;
 }
 
 /** Like fsPromises.lstat(path, options?). */

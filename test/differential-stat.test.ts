@@ -107,6 +107,25 @@ describe.each(['stat', 'lstat'] as const)('%s', (fn) => {
     }
   });
 
+  describe('throwIfNoEntry: false (promise flavour: honoured by node:fs/promises 24\'s stat)', () => {
+    for (const [name, target] of [
+      ['a missing file', () => join(fx, 'missing')], ['through a file (ENOTDIR)', () => join(fx, 'f', 'x')],
+      ['a symlink loop (ELOOP still rejects)', () => join(fx, 'loop')], ['a file', () => join(fx, 'f')],
+      ['a dangling symlink', () => join(fx, 'dangling')],
+    ] as [string, () => unknown][]) {
+      it(name, async () => {
+        await expectSame(sb, {
+          snapshot: false,
+          run: async (impl) => ({
+            off: await callPromise(() => impl.fsp[fn](target(), { throwIfNoEntry: false })),
+            offBigint: await callPromise(() => impl.fsp[fn](target(), { throwIfNoEntry: false, bigint: true })),
+            on: await callPromise(() => impl.fsp[fn](target(), { throwIfNoEntry: true })),
+          }),
+        });
+      });
+    }
+  });
+
   it('callback forms: (path, cb), (path, options, cb), (path, undefined, cb), and no callback', async () => {
     await expectSame(sb, {
       snapshot: false,
