@@ -4,6 +4,7 @@
 // differential tests (test/differential-*.test.ts) hold each form to node:fs.
 import { Buffer } from 'node:buffer';
 import { invalidArgType, invalidArgValue } from './errors.js';
+import { handleReadChecksPosition, mkdirReadsOptionsFirst, readChecksPositionFirst } from './node-rules.js';
 import {
   isArrayBufferView, parseFlags, parseMode, validateBoolean, validateBuffer, validateInteger, validateObject,
   validateOffsetLengthRead, validateOffsetLengthWrite, validatePath, validateReadPosition, writePosition,
@@ -39,19 +40,21 @@ export function readLength(length: unknown): number {
  * The checks fs.read and fs.readSync make once buffer, offset, length and
  * position are known: offset an integer >= 0, `length |= 0` (never wrapped:
  * see readLength), a zero length completes with 0 without a syscall (null
- * here), then the range and the position. Negative positions (-1, or any
- * negative bigint) mean the current file position (returned as -1), as they
- * do through libuv.
+ * here), then the range and the position — or the position right after the
+ * length, where the running node:fs checks it there (Node 24). Negative
+ * positions (-1, or a negative bigint where node:fs takes one) mean the
+ * current file position (returned as -1), as they do through libuv.
  */
 export function checkRead(buffer: unknown, offset: unknown, length: unknown, position: unknown): ReadArgs | null {
   validateBuffer(buffer);
   if (offset == null) offset = 0;
   else validateInteger(offset, 'offset', 0);
   const len = readLength(length);
+  const early = readChecksPositionFirst() ? validateReadPosition(position, len) : undefined;
   if (len === 0) return null;
   if (buffer.byteLength === 0) throw invalidArgValue('buffer', buffer, kEmptyBufferReason);
   validateOffsetLengthRead(offset as number, len, buffer.byteLength);
-  return { buffer, offset: offset as number, length: len, position: validateReadPosition(position, len) };
+  return { buffer, offset: offset as number, length: len, position: early ?? validateReadPosition(position, len) };
 }
 
 /** readSync(fd, buffer, offset?, length?, position?) or readSync(fd, buffer, options?); `argc` counts fd too. */
@@ -110,11 +113,12 @@ export function readCallbackArgs(argc: number, bufferArg: unknown, offsetOrOptio
 
 /**
  * FileHandle.read's forms: (buffer, offset, length, position), (buffer, options), (options), ().
- * Unlike fs.read there is no `length |= 0`, and a position that is not a safe
- * integer means the current position. Two departures from node:fs 20, which
- * it documents otherwise: a bigint position is honoured (node:fs 20 silently
- * reads at the current position), and a length that is not an integer is
- * truncated as fs.read does (node:fs 20 aborts the process in C++).
+ * Unlike fs.read there is no `length |= 0`. The position is checked as fs.read checks it
+ * where the running node:fs does so (Node 22 and later; in fs.read's place, Node 24 first);
+ * on Node 20 a position that is not a safe integer means the current position. Two departures
+ * from node:fs, which it documents otherwise: a bigint position is honoured (node:fs 20 silently
+ * reads at the current position), and a length that is not an integer is truncated as fs.read
+ * does (node:fs aborts the process in C++).
  */
 export function readHandleArgs(bufferOrParams: unknown, offsetArg: unknown, lengthArg: unknown, positionArg: unknown): ReadArgs | { empty: View } {
   let buffer = bufferOrParams;
@@ -140,6 +144,8 @@ export function readHandleArgs(bufferOrParams: unknown, offsetArg: unknown, leng
   if (offset == null) offset = 0;
   else validateInteger(offset, 'offset', 0);
   length ??= view.byteLength - (offset as number);
+  const checked = handleReadChecksPosition();
+  const early = checked && readChecksPositionFirst() ? validateReadPosition(position, readLength(length)) : undefined;
   if (length === 0) return { empty: view };
   if (view.byteLength === 0) throw invalidArgValue('buffer', view, kEmptyBufferReason);
   validateOffsetLengthRead(offset as number, length as number, view.byteLength);
@@ -149,7 +155,8 @@ export function readHandleArgs(bufferOrParams: unknown, offsetArg: unknown, leng
     if (len === 0) return { empty: view };
   }
   let pos: number | bigint = -1;
-  if (Number.isSafeInteger(position)) pos = (position as number) < 0 ? -1 : position as number;
+  if (checked) pos = early ?? validateReadPosition(position, len);
+  else if (Number.isSafeInteger(position)) pos = (position as number) < 0 ? -1 : position as number;
   else if (typeof position === 'bigint' && position >= 0n && position < 2n ** 63n) pos = position;
   return { buffer: view, offset: offset as number, length: len, position: pos };
 }
@@ -243,10 +250,28 @@ export function openArgs(path: unknown, flags: unknown, mode: unknown): OpenArgs
 
 export interface MkdirArgs { path: string | Buffer; mode: number; recursive: boolean }
 
-/** fs.mkdir / mkdirSync options: a mode (number or octal string) or { recursive, mode }. */
+/**
+ * fs.mkdir / mkdirSync options: a mode (number or octal string) or { recursive, mode }. Node 20
+ * checks the path, then `recursive`, then the mode (named `mode`); Node 22 and later check the
+ * options as they read them (`options.recursive`, then the mode, named `options.mode` when it
+ * came in the object), then the path.
+ */
 export function mkdirArgs(path: unknown, options: unknown): MkdirArgs {
   let mode: unknown = 0o777;
   let recursive: unknown = false;
+  if (mkdirReadsOptionsFirst()) {
+    if (typeof options === 'number' || typeof options === 'string') {
+      mode = parseMode(options, undefined);
+    } else if (options) {
+      const o = options as { mode?: unknown; recursive?: unknown };
+      if (o.recursive !== undefined) {
+        recursive = o.recursive;
+        validateBoolean(recursive, 'options.recursive');
+      }
+      if (o.mode !== undefined) mode = parseMode(o.mode, undefined, 'options.mode');
+    }
+    return { path: validatePath(path), mode: mode as number, recursive: recursive as boolean };
+  }
   if (typeof options === 'number' || typeof options === 'string') {
     mode = options;
   } else if (options) {
@@ -256,7 +281,8 @@ export function mkdirArgs(path: unknown, options: unknown): MkdirArgs {
   }
   const p = validatePath(path);
   validateBoolean(recursive, 'options.recursive');
-  return { path: p, mode: parseMode(mode, 0o777), recursive };
+  // No default here (a `mode: null` is refused, as node:fs refuses it): the default was set above.
+  return { path: p, mode: parseMode(mode, undefined), recursive };
 }
 
 /** fsPromises.mkdir options: destructured, so `mode: undefined` means the default. */

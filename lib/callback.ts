@@ -361,3 +361,30 @@ export function mkdir(path: PathLike, options?: unknown, callback?: unknown): vo
   const a = mkdirArgs(path, options);
   run(ring, mkdirSteps(a.path, a.mode, a.recursive), a.recursive ? withResult(cb) : noResult(cb));
 }
+
+/**
+ * util.promisify(read | write | readv | writev) resolves `{ bytesRead, buffer }`,
+ * `{ bytesWritten, buffer }`, `{ bytesRead, buffers }`, and for writev `{ bytesWritten, buffer }`
+ * (the array of buffers, under node:fs's singular name), as for node:fs's, which name the
+ * callback's values with an internal symbol of util.promisify; the public way is
+ * util.promisify.custom, registered as Symbol.for('nodejs.util.promisify.custom').
+ */
+function promisifyAs(fn: AnyCallback, names: readonly [string, string]): void {
+  const promisified = function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      Reflect.apply(fn, this, [...args, (err: Error | null, ...values: unknown[]) => {
+        if (err) return reject(err);
+        if (values.length <= 1) return resolve(values[0]);
+        const named: Record<string, unknown> = {};
+        names.forEach((name, i) => { named[name] = values[i]; });
+        resolve(named);
+      }]);
+    });
+  };
+  Object.defineProperty(promisified, 'name', { value: fn.name });
+  Object.defineProperty(fn, Symbol.for('nodejs.util.promisify.custom'), { value: promisified, enumerable: false, writable: false, configurable: true });
+}
+promisifyAs(read, ['bytesRead', 'buffer']);
+promisifyAs(write, ['bytesWritten', 'buffer']);
+promisifyAs(readv, ['bytesRead', 'buffers']);
+promisifyAs(writev, ['bytesWritten', 'buffer']);

@@ -66,12 +66,14 @@ function describeReceived(value: unknown): string {
 /**
  * How node:fs's C++ names a received value (its DetermineSpecificErrorType),
  * used where node:fs checks an argument in C++ rather than JS (the fd of
- * close, fsync, fdatasync, fstat): bigints without the `n`, functions
- * without their name, objects by constructor.
+ * close, fsync, fdatasync, fstat; from Node 22 also readSync, writeSync,
+ * readvSync, writevSync): bigints without the `n`, functions without their
+ * name, symbols bare, objects by constructor.
  */
 function describeReceivedNative(value: unknown): string {
   if (typeof value === 'bigint') return `type bigint (${value})`;
   if (typeof value === 'function') return 'function';
+  if (typeof value === 'symbol') return String(value);
   if (value !== null && typeof value === 'object') return `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
   return describeReceived(value);
 }

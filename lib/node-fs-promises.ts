@@ -8,6 +8,12 @@ export { opendirPromise as opendir } from './dir.js';
 
 /** node:fs/promises' own `fsPromises.access` (not run by uringfs yet). */
 export const access = fsp.access;
+// Names of newer Nodes: node:fs/promises' own where the running Node has them, undefined on older ones.
+const untyped = fsp as unknown as Record<string, unknown>;
+/** node:fs/promises' own `glob` (Node 22 and later; undefined before). */
+export const glob = untyped.glob as ((...args: unknown[]) => AsyncIterable<unknown>) | undefined;
+/** node:fs/promises' own `mkdtempDisposable` (Node 24 and later; undefined before). */
+export const mkdtempDisposable = untyped.mkdtempDisposable as ((...args: unknown[]) => Promise<unknown>) | undefined;
 /** node:fs/promises' own `fsPromises.copyFile` (not run by uringfs yet). */
 export const copyFile = fsp.copyFile;
 /** node:fs/promises' own `fsPromises.cp` (not run by uringfs yet). */

@@ -130,6 +130,15 @@ export type FileReadStream = fs.ReadStream;
 export const FileWriteStream = untyped.FileWriteStream as typeof fs.WriteStream;
 /** The type of node:fs's `fs.FileWriteStream`. */
 export type FileWriteStream = fs.WriteStream;
+// Names of newer Nodes: node:fs's own where the running Node has them, undefined on older ones.
+/** node:fs's own `fs.glob` (Node 22 and later; undefined before). */
+export const glob = untyped.glob as ((...args: unknown[]) => void) | undefined;
+/** node:fs's own `fs.globSync` (Node 22 and later; undefined before). */
+export const globSync = untyped.globSync as ((...args: unknown[]) => string[]) | undefined;
+/** node:fs's own `fs.Utf8Stream` (Node 24 and later; undefined before). */
+export const Utf8Stream = untyped.Utf8Stream as (new (...args: unknown[]) => unknown) | undefined;
+/** node:fs's own `fs.mkdtempDisposableSync` (Node 24 and later; undefined before). */
+export const mkdtempDisposableSync = untyped.mkdtempDisposableSync as ((...args: unknown[]) => unknown) | undefined;
 /** node:fs's own `fs._toUnixTimestamp` (Node's internal helper, kept for name parity). */
 export const _toUnixTimestamp = untyped._toUnixTimestamp as (time: number | string | Date) => number;
 /** node:fs's own `fs.F_OK` (the same values). */

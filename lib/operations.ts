@@ -5,6 +5,7 @@ import { Buffer } from 'node:buffer';
 import { binding } from './binding.js';
 import { AbortError, bufferDetached, fileTooLarge, unknownEncoding } from './errors.js';
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
+import { noEntryIncludesNotDir } from './node-rules.js';
 import { BUFFER_DETACHED, resultError } from './ring.js';
 import type { Steps } from './run.js';
 import { makeStats, statxTypeAndSize, type BigIntStats, type Stats } from './stats.js';
@@ -12,7 +13,7 @@ import { kIoMaxLength, pathBytes, type Encoding } from './validate.js';
 
 type Path = string | Buffer;
 
-const EEXIST = -17, ENOENT = -2;
+const EEXIST = -17, ENOENT = -2, ENOTDIR = -20;
 type View = NodeJS.ArrayBufferView;
 
 export function* openSteps(path: Path, flags: number, mode: number): Steps<number> {
@@ -128,7 +129,8 @@ export function* statSteps(fd: number | null, path: Path | null, follow: boolean
   const op = path === null ? statxOp(fd!, null, 0) : statxOp(AT_FDCWD, pathBytes(path), follow ? 0 : AT_SYMLINK_NOFOLLOW);
   const r = yield op;
   if (r < 0) {
-    if (!throwIfNoEntry && path !== null && r === ENOENT) return undefined;  // only ENOENT, as in node:fs 20
+    // ENOENT, and ENOTDIR where the running node:fs hides it too (statSync from Node 22).
+    if (!throwIfNoEntry && path !== null && (r === ENOENT || (r === ENOTDIR && noEntryIncludesNotDir(follow ? 'stat' : 'lstat')))) return undefined;
     throw resultError(r, path === null ? 'fstat' : follow ? 'stat' : 'lstat', path ?? undefined);
   }
   return makeStats(op.scratch!, bigint);
@@ -166,7 +168,7 @@ export function* mkdirSteps(path: Path, mode: number, recursive: boolean, syncWa
   return r.first;
 }
 
-const EACCES = -13, ENOSPC = -28, ENOTDIR = -20, EPERM = -1;
+const EACCES = -13, ENOSPC = -28, EPERM = -1;
 
 /** The MKDirp walk: the first directory created, or the errno to report and the path it was at. */
 function* mkdirpSteps(path: string, mode: number, syncWalk: boolean): Steps<{ first: string | undefined } | { err: number; at: string }> {

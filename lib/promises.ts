@@ -14,9 +14,10 @@ import { closingFd, holdFd, releaseFd } from './held.js';
 import type { BigIntStats, Stats } from './stats.js';
 import { invalidArgType } from './errors.js';
 import { mergeableRing, readFileInTurn } from './readfiles.js';
+import { promiseStatTakesThrowIfNoEntry, syncChecksFdLast } from './node-rules.js';
 import {
   checkAborted, copyObject, getOptions, isArrayBufferView, validateAbortSignal, validateBoolean,
-  parseFlags, validateBufferArray, validateFd, validatePath, viewBytes, type Encoding, type PathLike,
+  parseFlags, validateBufferArray, validateFd, validateFdNative, validatePath, viewBytes, type Encoding, type PathLike,
 } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
@@ -327,7 +328,7 @@ async function writeToHandle(ring: Ring | undefined, fd: number, data: View | It
     for await (const chunk of data) {
       checkAborted(signal);
       const view = isArrayBufferView(chunk) ? chunk : Buffer.from(chunk as string, (encoding || 'utf8') as BufferEncoding);
-      const written = await run(ring, writeAll(fd, viewBytes(view), position, signal));
+      const written = await run(ring, writeAll(checkedWriteFd(fd), viewBytes(view), position, signal));
       if (position >= 0) position += written;
       checkAborted(signal);
     }
@@ -337,7 +338,15 @@ async function writeToHandle(ring: Ring | undefined, fd: number, data: View | It
   const given = data as View;
   const view = new Uint8Array(given.buffer, given.byteOffset, given.byteLength);
   if (view.byteLength === 0) return;
-  await run(ring, writeAll(fd, view, position, signal));
+  await run(ring, writeAll(checkedWriteFd(fd), view, position, signal));
+}
+
+/**
+ * The fd of a write as node:fs/promises' writeFile passes it to its binding: from Node 22 the
+ * binding refuses a closed FileHandle's fd -1 (ERR_OUT_OF_RANGE) where Node 20's wrote and got EBADF.
+ */
+function checkedWriteFd(fd: number): number {
+  return syncChecksFdLast('writeSync') ? validateFdNative(fd) : fd;
 }
 
 /**
@@ -375,11 +384,17 @@ export async function appendFile(path: PathLike | FileHandle, data: unknown, opt
   return writeFileOn(ring, path, data, o);
 }
 
-/** Like fsPromises.stat(path, options?). */
-export async function stat(path: PathLike, options: unknown = { bigint: false }): Promise<Stats | BigIntStats> {
+/**
+ * Like fsPromises.stat(path, options?); with `throwIfNoEntry: false`, resolves undefined for a
+ * missing path where the running node:fs/promises does (Node 24).
+ */
+export async function stat(path: PathLike, options: unknown = { bigint: false, throwIfNoEntry: true }): Promise<Stats | BigIntStats> {
   const ring = claimBoundRing();
   const p = validatePath(path);
-  return (await run(ring, statSteps(null, p, true, statOptions(options).bigint)))!;
+  const o = statOptions(options);
+  const throwIfNoEntry = o.throwIfNoEntry || !(await promiseStatTakesThrowIfNoEntry());
+  // Typed as node:fs/promises' stat is (its types leave out `throwIfNoEntry`).
+  return (await run(ring, statSteps(null, p, true, o.bigint, throwIfNoEntry)))!;
 }
 
 /** Like fsPromises.lstat(path, options?). */

@@ -56,6 +56,9 @@ export function claimBoundRing(): Ring | undefined {
  * never reaches callbacks or promise continuations. Rest arguments keep
  * `arguments.length`, which the callback functions read.
  */
+/** util.promisify.custom (a registered symbol). */
+const kPromisifyCustom = Symbol.for('nodejs.util.promisify.custom');
+
 export function callOnRing<F extends (...args: never[]) => unknown>(ring: Ring, fn: F): F {
   const call = fn as unknown as (...args: unknown[]) => unknown;
   const bound = (...args: unknown[]): unknown => {
@@ -69,6 +72,11 @@ export function callOnRing<F extends (...args: never[]) => unknown>(ring: Ring, 
   };
   Object.defineProperty(bound, 'name', { value: fn.name });
   Object.defineProperty(bound, 'length', { value: fn.length });
+  // util.promisify's form of the function (read, write, readv, writev name their results), on the same ring.
+  const custom = (fn as unknown as Record<symbol, unknown>)[kPromisifyCustom];
+  if (typeof custom === 'function' && custom !== fn) {
+    Object.defineProperty(bound, kPromisifyCustom, { value: callOnRing(ring, custom as (...args: never[]) => unknown), configurable: true });
+  }
   return bound as unknown as F;
 }
 

@@ -12,7 +12,7 @@ import { invalidArgType, systemError } from './errors.js';
 import { holdFd, releaseFd } from './held.js';
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, Op, OpCode, STATX_MASK, STATX_SIZE } from './op.js';
 import { defaultRing, resultError, Ring } from './ring.js';
-import { Stats } from './stats.js';
+import { makeStats, type Stats } from './stats.js';
 import {
   pathBytes, validateBoolean, validateFunction, validateInteger, validateObject, validatePath, type PathLike,
 } from './validate.js';
@@ -131,7 +131,7 @@ export class ScanBatch {
 
   /** Entry `i`'s stats as an `fs.Stats`-shaped object (built now), or undefined without stats or when its statx failed. */
   stats(i: number): Stats | undefined {
-    return this.#ok(i) ? new Stats(this.statx!.subarray(i * STATX_SIZE, (i + 1) * STATX_SIZE)) : undefined;
+    return this.#ok(i) ? makeStats(this.statx!.subarray(i * STATX_SIZE, (i + 1) * STATX_SIZE), false) as Stats : undefined;
   }
 
   /**

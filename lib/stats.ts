@@ -1,13 +1,76 @@
-// fs.Stats-shaped results, read from the kernel's struct statx (the same
-// call libuv makes for node:fs, so the fields agree).
-import { constants } from 'node:fs';
+// fs.Stats results, read from the kernel's struct statx (the same call libuv makes for node:fs, so
+// the fields agree), and built by the running Node's own Stats and BigIntStats classes: the
+// objects are node:fs's in every respect (`instanceof fs.Stats`, own keys, the date fields as
+// own properties on Node 20 and as lazy getters from Node 22, util.inspect, JSON), on whatever
+// version runs.
+import fs, { constants } from 'node:fs';
 
-const { S_IFMT, S_IFREG, S_IFDIR, S_IFCHR, S_IFBLK, S_IFIFO, S_IFLNK, S_IFSOCK } = constants;
+const { S_IFMT, S_IFREG } = constants;
 
 // Offsets in struct statx (linux/stat.h).
 const STX_BLKSIZE = 4, STX_NLINK = 16, STX_UID = 20, STX_GID = 24, STX_MODE = 28, STX_INO = 32,
   STX_SIZE = 40, STX_BLOCKS = 48, STX_ATIME = 64, STX_BTIME = 80, STX_CTIME = 96, STX_MTIME = 112,
   STX_RDEV_MAJOR = 128, STX_RDEV_MINOR = 132, STX_DEV_MAJOR = 136, STX_DEV_MINOR = 140;
+
+/**
+ * node:fs's constructors take what its binding reads from the kernel, in this order: dev, mode,
+ * nlink, uid, gid, rdev, blksize, ino, size, blocks, then atime, mtime, ctime and birthtime — in
+ * milliseconds for Stats, in nanoseconds for BigIntStats.
+ */
+type StatsClass<T, S> = new (
+  dev: T, mode: T, nlink: T, uid: T, gid: T, rdev: T, blksize: T, ino: T, size: T, blocks: T,
+  atime: T, mtime: T, ctime: T, birthtime: T,
+) => S;
+
+/** node:fs's `fs.Stats`, the very same value: what uringfs's stat functions return (without `bigint`) is an instance of it. */
+export const Stats = fs.Stats;
+/** node:fs's `fs.Stats`. */
+export type Stats = fs.Stats;
+/** node:fs's `fs.BigIntStats` (what `{ bigint: true }` gives). */
+export type BigIntStats = fs.BigIntStats;
+
+// The class behind fs.Stats, which node:fs itself calls. From Node 22 `fs.Stats` is a deprecated
+// wrapper that warns when called (DEP0180); it shares its prototype with the class, whose
+// `constructor` is the class.
+const statsClass = fs.Stats.prototype.constructor as StatsClass<number, Stats>;
+
+/**
+ * node:fs's BigIntStats class, which node:fs does not export: found on what node:fs's own
+ * `statSync('/', { bigint: true })` returns, once, when this module loads. Where that stat is
+ * refused (a permission model that hides '/'), a stand-in built on the same base class with
+ * the date fields as fs.Stats has them.
+ */
+function nodeBigIntStats(): StatsClass<bigint, BigIntStats> {
+  const base = Object.getPrototypeOf(fs.Stats.prototype) as object;
+  try {
+    const found = Object.getPrototypeOf(fs.statSync('/', { bigint: true })) as { constructor?: unknown } | null;
+    if (found && found !== fs.Stats.prototype && Object.getPrototypeOf(found) === base && typeof found.constructor === 'function') {
+      return found.constructor as StatsClass<bigint, BigIntStats>;
+    }
+  } catch { /* the stand-in below */ }
+  const datesAreGetters = typeof Object.getOwnPropertyDescriptor(fs.Stats.prototype, 'atime')?.get === 'function';
+  const names = ['dev', 'mode', 'nlink', 'uid', 'gid', 'rdev', 'blksize', 'ino', 'size', 'blocks'] as const;
+  const times = ['atime', 'mtime', 'ctime', 'birthtime'] as const;
+  function BigIntStats(this: Record<string, unknown>, ...v: bigint[]): void {
+    names.forEach((k, i) => { this[k] = v[i]; });
+    times.forEach((t, i) => { this[`${t}Ms`] = v[10 + i] / 1000000n; });
+    times.forEach((t, i) => { this[`${t}Ns`] = v[10 + i]; });
+    if (!datesAreGetters) times.forEach((t) => { this[t] = new Date(Math.round(Number(this[`${t}Ms`]))); });
+  }
+  const proto = Object.create(base) as Record<string, unknown>;
+  Object.defineProperty(proto, 'constructor', { value: BigIntStats, writable: true, configurable: true });
+  Object.defineProperty(proto, '_checkModeProperty', {
+    value(this: { mode: bigint }, property: number) { return (this.mode & BigInt(S_IFMT)) === BigInt(property); },
+    writable: true, configurable: true,
+  });
+  // Node's date getters read `${name}Ms` and convert with Number(), so they serve bigints too.
+  if (datesAreGetters) for (const t of times) Object.defineProperty(proto, t, Object.getOwnPropertyDescriptor(fs.Stats.prototype, t)!);
+  BigIntStats.prototype = proto;
+  return BigIntStats as unknown as StatsClass<bigint, BigIntStats>;
+}
+
+/** node:fs's BigIntStats class (node:fs does not export it): what `{ bigint: true }` gives is an instance of it. */
+export const BigIntStats = nodeBigIntStats();
 
 /** glibc's makedev(), which libuv applies to statx's split device numbers. */
 function makedev(major: number, minor: number): bigint {
@@ -15,88 +78,7 @@ function makedev(major: number, minor: number): bigint {
   return ((ma & 0xfffff000n) << 32n) | ((ma & 0xfffn) << 8n) | ((mi & 0xffffff00n) << 12n) | (mi & 0xffn);
 }
 
-abstract class StatsBase<T extends number | bigint> {
-  abstract dev: T; abstract ino: T; abstract mode: T; abstract nlink: T; abstract uid: T; abstract gid: T;
-  abstract rdev: T; abstract size: T; abstract blksize: T; abstract blocks: T;
-  abstract atime: Date; abstract mtime: Date; abstract ctime: Date; abstract birthtime: Date;
-
-  #type(): number { return Number(this.mode) & S_IFMT; }
-  isFile(): boolean { return this.#type() === S_IFREG; }
-  isDirectory(): boolean { return this.#type() === S_IFDIR; }
-  isBlockDevice(): boolean { return this.#type() === S_IFBLK; }
-  isCharacterDevice(): boolean { return this.#type() === S_IFCHR; }
-  isSymbolicLink(): boolean { return this.#type() === S_IFLNK; }
-  isFIFO(): boolean { return this.#type() === S_IFIFO; }
-  isSocket(): boolean { return this.#type() === S_IFSOCK; }
-}
-
-/** Like node:fs Stats: numbers, times in ms and as Dates. */
-export class Stats extends StatsBase<number> {
-  // Declared in node:fs's order, which is the order of Object.keys().
-  dev: number; mode: number; nlink: number; uid: number; gid: number; rdev: number; blksize: number;
-  ino: number; size: number; blocks: number;
-  atimeMs: number; mtimeMs: number; ctimeMs: number; birthtimeMs: number;
-  atime: Date; mtime: Date; ctime: Date; birthtime: Date;
-
-  constructor(b: Buffer) {
-    super();
-    this.dev = Number(makedev(b.readUInt32LE(STX_DEV_MAJOR), b.readUInt32LE(STX_DEV_MINOR)));
-    this.mode = b.readUInt16LE(STX_MODE);
-    this.nlink = b.readUInt32LE(STX_NLINK);
-    this.uid = b.readUInt32LE(STX_UID);
-    this.gid = b.readUInt32LE(STX_GID);
-    this.rdev = Number(makedev(b.readUInt32LE(STX_RDEV_MAJOR), b.readUInt32LE(STX_RDEV_MINOR)));
-    this.blksize = b.readUInt32LE(STX_BLKSIZE);
-    this.ino = Number(b.readBigUInt64LE(STX_INO));
-    this.size = Number(b.readBigUInt64LE(STX_SIZE));
-    this.blocks = Number(b.readBigUInt64LE(STX_BLOCKS));
-    this.atimeMs = ms(b, STX_ATIME);
-    this.mtimeMs = ms(b, STX_MTIME);
-    this.ctimeMs = ms(b, STX_CTIME);
-    this.birthtimeMs = ms(b, STX_BTIME);
-    this.atime = dateFromMs(this.atimeMs);
-    this.mtime = dateFromMs(this.mtimeMs);
-    this.ctime = dateFromMs(this.ctimeMs);
-    this.birthtime = dateFromMs(this.birthtimeMs);
-  }
-}
-
-/** Like node:fs BigIntStats (`{ bigint: true }`): bigints, plus nanosecond times. */
-export class BigIntStats extends StatsBase<bigint> {
-  // Declared in node:fs's order, which is the order of Object.keys().
-  dev: bigint; mode: bigint; nlink: bigint; uid: bigint; gid: bigint; rdev: bigint; blksize: bigint;
-  ino: bigint; size: bigint; blocks: bigint;
-  atimeMs: bigint; mtimeMs: bigint; ctimeMs: bigint; birthtimeMs: bigint;
-  atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint; birthtimeNs: bigint;
-  atime: Date; mtime: Date; ctime: Date; birthtime: Date;
-
-  constructor(b: Buffer) {
-    super();
-    this.dev = makedev(b.readUInt32LE(STX_DEV_MAJOR), b.readUInt32LE(STX_DEV_MINOR));
-    this.mode = BigInt(b.readUInt16LE(STX_MODE));
-    this.nlink = BigInt(b.readUInt32LE(STX_NLINK));
-    this.uid = BigInt(b.readUInt32LE(STX_UID));
-    this.gid = BigInt(b.readUInt32LE(STX_GID));
-    this.rdev = makedev(b.readUInt32LE(STX_RDEV_MAJOR), b.readUInt32LE(STX_RDEV_MINOR));
-    this.blksize = BigInt(b.readUInt32LE(STX_BLKSIZE));
-    this.ino = b.readBigUInt64LE(STX_INO);
-    this.size = b.readBigUInt64LE(STX_SIZE);
-    this.blocks = b.readBigUInt64LE(STX_BLOCKS);
-    this.atimeNs = ns(b, STX_ATIME);
-    this.mtimeNs = ns(b, STX_MTIME);
-    this.ctimeNs = ns(b, STX_CTIME);
-    this.birthtimeNs = ns(b, STX_BTIME);
-    this.atimeMs = this.atimeNs / 1000000n;
-    this.mtimeMs = this.mtimeNs / 1000000n;
-    this.ctimeMs = this.ctimeNs / 1000000n;
-    this.birthtimeMs = this.birthtimeNs / 1000000n;
-    this.atime = dateFromMs(Number(this.atimeMs));
-    this.mtime = dateFromMs(Number(this.mtimeMs));
-    this.ctime = dateFromMs(Number(this.ctimeMs));
-    this.birthtime = dateFromMs(Number(this.birthtimeMs));
-  }
-}
-
+/** A time as node:fs's binding gives it to Stats: seconds * 1e3 + nanoseconds / 1e6. */
 function ms(b: Buffer, at: number): number {
   return Number(b.readBigInt64LE(at)) * 1e3 + b.readUInt32LE(at + 8) / 1e6;
 }
@@ -105,13 +87,40 @@ function ns(b: Buffer, at: number): bigint {
   return b.readBigInt64LE(at) * 1000000000n + BigInt(b.readUInt32LE(at + 8));
 }
 
-function dateFromMs(ms: number): Date {
-  // Node rounds to the nearest whole millisecond.
-  return new Date(Math.round(ms));
+function numberStats(b: Buffer): Stats {
+  return new statsClass(
+    Number(makedev(b.readUInt32LE(STX_DEV_MAJOR), b.readUInt32LE(STX_DEV_MINOR))),
+    b.readUInt16LE(STX_MODE),
+    b.readUInt32LE(STX_NLINK),
+    b.readUInt32LE(STX_UID),
+    b.readUInt32LE(STX_GID),
+    Number(makedev(b.readUInt32LE(STX_RDEV_MAJOR), b.readUInt32LE(STX_RDEV_MINOR))),
+    b.readUInt32LE(STX_BLKSIZE),
+    Number(b.readBigUInt64LE(STX_INO)),
+    Number(b.readBigUInt64LE(STX_SIZE)),
+    Number(b.readBigUInt64LE(STX_BLOCKS)),
+    ms(b, STX_ATIME), ms(b, STX_MTIME), ms(b, STX_CTIME), ms(b, STX_BTIME),
+  );
+}
+
+function bigintStats(b: Buffer): BigIntStats {
+  return new BigIntStats(
+    makedev(b.readUInt32LE(STX_DEV_MAJOR), b.readUInt32LE(STX_DEV_MINOR)),
+    BigInt(b.readUInt16LE(STX_MODE)),
+    BigInt(b.readUInt32LE(STX_NLINK)),
+    BigInt(b.readUInt32LE(STX_UID)),
+    BigInt(b.readUInt32LE(STX_GID)),
+    makedev(b.readUInt32LE(STX_RDEV_MAJOR), b.readUInt32LE(STX_RDEV_MINOR)),
+    BigInt(b.readUInt32LE(STX_BLKSIZE)),
+    b.readBigUInt64LE(STX_INO),
+    b.readBigUInt64LE(STX_SIZE),
+    b.readBigUInt64LE(STX_BLOCKS),
+    ns(b, STX_ATIME), ns(b, STX_MTIME), ns(b, STX_CTIME), ns(b, STX_BTIME),
+  );
 }
 
 export function makeStats(statx: Buffer, bigint: boolean): Stats | BigIntStats {
-  return bigint ? new BigIntStats(statx) : new Stats(statx);
+  return bigint ? bigintStats(statx) : numberStats(statx);
 }
 
 /** File type and size straight from a statx buffer (readFile needs no full Stats). */

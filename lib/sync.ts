@@ -9,6 +9,7 @@ import {
   vectorSteps, writeFileSteps, writeSteps,
 } from './operations.js';
 import { settleFdEverywhere } from './ring.js';
+import { syncChecksFdLast } from './node-rules.js';
 import { runSync } from './run.js';
 import type { BigIntStats, Stats } from './stats.js';
 import {
@@ -34,32 +35,40 @@ export function closeSync(fd: number): void {
 
 /** Like fs.readSync: returns bytes read. Syscall: pread, or read when position is null/-1. */
 export function readSync(fd: number, buffer: View, offsetOrOptions?: number | { offset?: number; length?: number; position?: number | bigint | null } | null, length?: number, position?: number | bigint | null): number {
-  validateFd(fd);
+  const last = syncChecksFdLast('readSync');
+  if (!last) validateFd(fd);
   // eslint-disable-next-line prefer-rest-params
   const a = readSyncArgs(buffer, offsetOrOptions, length, position, arguments.length);
   if (a === null) return 0;
+  if (last) validateFdNative(fd);
   return runSync(readSteps(fd, a.buffer, a.offset, a.length, a.position));
 }
 
 /** Like fs.writeSync: returns bytes written. Syscall: pwrite, or write when position is not a number. */
 export function writeSync(fd: number, buffer: View | string, offsetOrOptions?: unknown, length?: unknown, position?: unknown): number {
-  validateFd(fd);
+  const last = syncChecksFdLast('writeSync');
+  if (!last) validateFd(fd);
   const a = writeArgs(buffer, offsetOrOptions, length, position);
+  if (last) validateFdNative(fd);
   return runSync(writeSteps(fd, a.buffer, a.offset, a.length, a.position));
 }
 
 /** Like fs.readvSync. Syscall: preadv, or readv when position is null. */
 export function readvSync(fd: number, buffers: readonly View[], position?: number | null): number {
-  validateFd(fd);
+  const last = syncChecksFdLast('readvSync');
+  if (!last) validateFd(fd);
   const views = validateBufferArray(buffers);
+  if (last) validateFdNative(fd);
   return runSync(vectorSteps(false, fd, views, vectorPosition(position)));
 }
 
 /** Like fs.writevSync. Syscall: pwritev, or writev when position is null. */
 export function writevSync(fd: number, buffers: readonly View[], position?: number | null): number {
-  validateFd(fd);
+  const last = syncChecksFdLast('writevSync');
+  if (!last) validateFd(fd);
   const views = validateBufferArray(buffers);
   if (views.length === 0) return 0;
+  if (last) validateFdNative(fd);
   return runSync(vectorSteps(true, fd, views, vectorPosition(position)));
 }
 

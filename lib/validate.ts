@@ -6,6 +6,7 @@ import { constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
 import { AbortError, invalidArgType, invalidArgValue, invalidFdNative, outOfRange, unknownEncoding } from './errors.js';
+import { bigIntPositionRange } from './node-rules.js';
 
 export const kIoMaxLength = 2 ** 31 - 1;
 const kMaxInt32 = 2 ** 31 - 1;
@@ -95,22 +96,21 @@ export function validateOffsetLengthWrite(offset: number, length: number, byteLe
 }
 
 /**
- * A read position as fs.read and fs.readSync take it: null/undefined for
- * the current position; an integer >= -1; or a bigint within 64 bits. Any
- * negative position means the current position (libuv reads with read(2)
- * then), returned as -1. `length` is unused (kept for callers' signatures).
+ * A read position as fs.read and fs.readSync take it: null/undefined for the current position;
+ * an integer >= -1; or a bigint in the range the running node:fs takes (Node 20: any int64, a
+ * negative one meaning the current position; Node 22 and later: -1 to 2^63 - 1 - length).
+ * Negative positions mean the current file position (libuv reads with read(2) then), returned
+ * as -1.
  */
 export function validateReadPosition(position: unknown, length = 0): number | bigint {
-  void length;
   if (position == null) return -1;
   if (typeof position === 'number') {
     validateInteger(position, 'position', -1);
     return position;
   }
   if (typeof position === 'bigint') {
-    if (!(position >= -(2n ** 63n) && position <= 2n ** 63n - 1n)) {
-      throw outOfRange('position', `>= ${-(2n ** 63n)} && <= ${2n ** 63n - 1n}`, position);
-    }
+    const { min, max } = bigIntPositionRange(length);
+    if (!(position >= min && position <= max)) throw outOfRange('position', `>= ${min} && <= ${max}`, position);
     return position < 0n ? -1 : position;
   }
   throw invalidArgType('position', ['integer', 'bigint'], position);
@@ -187,8 +187,8 @@ export function parseFlags(flags: unknown, name = 'flags'): number {
   throw invalidArgValue('flags', flags);
 }
 
-/** A file mode as Node takes it: a number or an octal string. */
-export function parseMode(mode: unknown, fallback: number, name = 'mode'): number {
+/** A file mode as Node takes it: a number or an octal string; null/undefined is `fallback` (none: refused). */
+export function parseMode(mode: unknown, fallback: number | undefined, name = 'mode'): number {
   mode ??= fallback;
   if (typeof mode === 'string') {
     if (!/^[0-7]+$/.test(mode)) throw invalidArgValue(name, mode, 'must be a 32-bit unsigned integer or an octal string');

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as uringFs from '../lib/index.js';
 import { Sandbox, callCallback, callPromise, callSync, expectSame, flavours, type Flavour, type Impl, type Outcome } from './helpers-differential.js';
@@ -106,6 +107,25 @@ describe.each(['stat', 'lstat'] as const)('%s', (fn) => {
     }
   });
 
+  describe('throwIfNoEntry: false (promise flavour: honoured by node:fs/promises 24\'s stat)', () => {
+    for (const [name, target] of [
+      ['a missing file', () => join(fx, 'missing')], ['through a file (ENOTDIR)', () => join(fx, 'f', 'x')],
+      ['a symlink loop (ELOOP still rejects)', () => join(fx, 'loop')], ['a file', () => join(fx, 'f')],
+      ['a dangling symlink', () => join(fx, 'dangling')],
+    ] as [string, () => unknown][]) {
+      it(name, async () => {
+        await expectSame(sb, {
+          snapshot: false,
+          run: async (impl) => ({
+            off: await callPromise(() => impl.fsp[fn](target(), { throwIfNoEntry: false })),
+            offBigint: await callPromise(() => impl.fsp[fn](target(), { throwIfNoEntry: false, bigint: true })),
+            on: await callPromise(() => impl.fsp[fn](target(), { throwIfNoEntry: true })),
+          }),
+        });
+      });
+    }
+  });
+
   it('callback forms: (path, cb), (path, options, cb), (path, undefined, cb), and no callback', async () => {
     await expectSame(sb, {
       snapshot: false,
@@ -187,11 +207,23 @@ describe('fstat', () => {
   });
 });
 
-it('Stats from uringfs have the methods and fields of node:fs Stats (but are not instances of fs.Stats)', () => {
-  const ours = uringFs.statSync(join(fx, 'f'))!;
-  const theirs = nodeFs.statSync(join(fx, 'f'));
-  expect(Object.keys(ours)).toEqual(Object.keys(theirs));
-  for (const k of Object.keys(theirs) as (keyof typeof theirs)[]) expect(ours[k as keyof typeof ours]).toEqual(theirs[k]);
-  expect(ours).toBeInstanceOf(uringFs.Stats);
-  expect(ours instanceof nodeFs.Stats).toBe(false);
+it('Stats from uringfs are node:fs Stats and BigIntStats, built as the running Node builds them', () => {
+  for (const options of [{ bigint: false }, { bigint: true }]) {
+    const ours = uringFs.statSync(join(fx, 'f'), options)!;
+    const theirs = nodeFs.statSync(join(fx, 'f'), options);
+    expect(Object.getPrototypeOf(ours)).toBe(Object.getPrototypeOf(theirs));
+    expect(ours instanceof nodeFs.Stats).toBe(theirs instanceof nodeFs.Stats);
+    expect(ours).toBeInstanceOf(options.bigint ? uringFs.BigIntStats : uringFs.Stats);
+    // Own properties and their descriptors, before any date is read (Node 22 and later make the
+    // dates lazy getters that turn into own properties once read), and again after.
+    expect(Object.getOwnPropertyNames(ours)).toEqual(Object.getOwnPropertyNames(theirs));
+    const descriptors = (s: object) => Object.entries(Object.getOwnPropertyDescriptors(s)).map(([k, d]) => [k, d.enumerable, d.writable, typeof d.value]);
+    expect(descriptors(ours)).toEqual(descriptors(theirs));
+    const json = (s: object) => JSON.stringify(s, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    expect(json(ours)).toEqual(json(theirs));
+    for (const k of ['atime', 'mtime', 'ctime', 'birthtime'] as const) expect(ours[k]).toEqual(theirs[k]);
+    expect(descriptors(ours)).toEqual(descriptors(theirs));
+    expect(inspect(ours)).toBe(inspect(theirs));
+  }
+  expect(uringFs.Stats).toBe(nodeFs.Stats);
 });

@@ -1,0 +1,130 @@
+// How the running Node's node:fs checks the arguments whose checks changed between Node 20 and
+// Node 24, found out by asking node:fs itself, once, the first time it matters: each probe but
+// the last is a call node:fs refuses before it makes any syscall (an argument no version
+// accepts), and the answer is read from what node:fs threw, so a Node that changes again is
+// followed as long as it keeps the shape of its errors; where it does not, the newest known rule
+// applies. (lib/stats.ts finds node:fs's BigIntStats class the same way.)
+import { Buffer } from 'node:buffer';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+
+type Loose = (...args: unknown[]) => unknown;
+
+/** An fd no process can have open (RLIMIT_NOFILE cannot reach it): should a probe ever get as far as a syscall, EBADF. */
+const kNoFd = 2 ** 31 - 1;
+
+function thrown(call: () => unknown): Error | undefined {
+  try {
+    call();
+  } catch (e) {
+    return e as Error;
+  }
+  return undefined;
+}
+
+function once<T>(probe: () => T): () => T {
+  let known: { value: T } | undefined;
+  return () => (known ??= { value: probe() }).value;
+}
+
+export interface BigIntPositionRange { min: bigint; max: bigint }
+
+const boundsPattern = /must be >= (-?\d+) && <= (-?\d+)\./;
+
+/** The bigint range node:fs's fs.read/readSync take, for a read of `length` bytes. */
+const readBigIntBounds = once((): { min: bigint; max: bigint; lessLength: boolean } => {
+  // 2^63 is past every version's range; the bounds node:fs names for lengths 1 and 2 say whether
+  // they depend on the length (Node 22: position + length must fit in 63 bits; Node 20: int64).
+  const bounds = (length: number) => boundsPattern.exec(thrown(() => fs.readSync(kNoFd, Buffer.alloc(2), 0, length, 2n ** 63n))?.message ?? '');
+  const one = bounds(1);
+  const two = bounds(2);
+  if (!one || !two) return { min: -1n, max: 2n ** 63n - 1n, lessLength: true };
+  const lessLength = BigInt(one[2]) !== BigInt(two[2]);
+  return { min: BigInt(one[1]), max: BigInt(one[2]) + (lessLength ? 1n : 0n), lessLength };
+});
+
+/** The range a bigint position of fs.read / fs.readSync (and FileHandle.read, where it checks) must be in. */
+export function bigIntPositionRange(length: number): BigIntPositionRange {
+  const b = readBigIntBounds();
+  return { min: b.min, max: b.lessLength ? b.max - BigInt(Math.max(0, Math.trunc(length))) : b.max };
+}
+
+/**
+ * Whether fs.read / fs.readSync check the position before they return 0 for a zero length (and
+ * before the buffer and range checks): Node 24 does, Node 20 and 22 check it last.
+ */
+export const readChecksPositionFirst = once((): boolean => thrown(() => fs.readSync(kNoFd, Buffer.alloc(1), 0, 0, 'x' as unknown as number)) !== undefined);
+
+/**
+ * Whether FileHandle.read checks its position as fs.read does (Node 22 and later) rather than
+ * reading at the current position for anything that is not a safe integer (Node 20). A
+ * FileHandle cannot be probed without opening a file; the change came with the one that made
+ * fs.read's bigint range depend on the length, which is what is probed.
+ */
+export function handleReadChecksPosition(): boolean {
+  return readBigIntBounds().lessLength;
+}
+
+export type FdFirstSync = 'readSync' | 'writeSync' | 'readvSync' | 'writevSync';
+
+const fdCheckedLast = new Map<FdFirstSync, boolean>();
+
+/**
+ * Whether node:fs's `name` leaves the fd to its C++ binding, which checks it after the other
+ * arguments and words the error its own way (Node 22 and later), instead of checking it first in
+ * JS (Node 20). Probed with a bigint fd and no buffer: which of the two node:fs names.
+ */
+export function syncChecksFdLast(name: FdFirstSync): boolean {
+  let last = fdCheckedLast.get(name);
+  if (last === undefined) {
+    const err = thrown(() => (fs[name] as Loose)(1n, null));
+    last = err !== undefined && !/"fd"/.test(err.message);
+    fdCheckedLast.set(name, last);
+  }
+  return last;
+}
+
+/**
+ * Whether fs.mkdir / fs.mkdirSync read their options object before the path, checking
+ * `options.recursive` as they read it and naming the mode `options.mode` (Node 22 and later),
+ * instead of checking the path first and naming it `mode` (Node 20).
+ */
+export const mkdirReadsOptionsFirst = once((): boolean => {
+  const err = thrown(() => fs.mkdirSync(null as unknown as string, { mode: 'x' }));
+  return err !== undefined && /options\.mode/.test(err.message);
+});
+
+/**
+ * Whether `throwIfNoEntry: false` also turns ENOTDIR (a path through a file) into `undefined`
+ * for node:fs's statSync / lstatSync: statSync does from Node 22, lstatSync does not, and on
+ * Node 20 only ENOENT does. Probed with a stat of a path through /dev/null, once per function.
+ */
+function probeNotDir(stat: typeof fs.statSync): boolean | undefined {
+  try {
+    if (fs.statSync('/dev/null', { throwIfNoEntry: false })?.isDirectory() !== false) return undefined;
+    return stat('/dev/null/x', { throwIfNoEntry: false }) === undefined;
+  } catch {
+    return false;
+  }
+}
+const notDirHidden = {
+  stat: once(() => probeNotDir(fs.statSync) ?? true),
+  lstat: once(() => probeNotDir(fs.lstatSync) ?? false),
+};
+
+/** Whether the sync stat of `syscall` with `throwIfNoEntry: false` returns undefined for ENOTDIR too. */
+export function noEntryIncludesNotDir(syscall: 'stat' | 'lstat'): boolean {
+  return notDirHidden[syscall]();
+}
+
+let promiseStatProbe: Promise<boolean> | undefined;
+
+/**
+ * Whether node:fs/promises' stat takes `throwIfNoEntry: false` (Node 24: ENOENT and ENOTDIR
+ * resolve `undefined`; before, the option is ignored there). Probed once, with node:fs/promises'
+ * own stat of a path through /dev/null, the first time a stat asks for it.
+ */
+export function promiseStatTakesThrowIfNoEntry(): Promise<boolean> {
+  promiseStatProbe ??= fsp.stat('/dev/null/x', { throwIfNoEntry: false } as never).then((s) => s === undefined, () => false);
+  return promiseStatProbe;
+}
