@@ -16,8 +16,9 @@ import type { BigIntStats, Stats } from './stats.js';
 import { Buffer } from 'node:buffer';
 import { AsyncResource } from 'node:async_hooks';
 import { mergeableRing, readFileInTurn } from './readfiles.js';
+import { callbackStatRule } from './node-rules.js';
 import {
-  copyObject, dataBytes, getOptions, isArrayBufferView, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validateFdNative,
+  checkReadFileBufferOption, copyObject, dataBytes, getOptions, isArrayBufferView, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validateFdNative,
   validateFunction, validatePath, type Encoding, type PathLike,
 } from './validate.js';
 
@@ -215,8 +216,17 @@ export function stat(path: PathLike, options: unknown = { bigint: false }, callb
     options = {};
   }
   const cb = makeCallback(callback);
+  // As the running node:fs takes them (lib/node-rules.ts): Node 22 reads options.bigint before
+  // the path; Node 24 takes null as no options and honours throwIfNoEntry.
+  const rule = callbackStatRule();
+  if (rule === 'options-first') void (options as { bigint?: unknown }).bigint;
+  if (rule === 'null-ok' && options === null) options = {};
   const p = validatePath(path);
-  run(ring, statSteps(null, p, true, statOptions(options).bigint), withResult(cb));
+  const done = withResult(cb);
+  const quiet = rule === 'null-ok' && (options as { throwIfNoEntry?: unknown }).throwIfNoEntry === false;
+  run(ring, statSteps(null, p, true, statOptions(options).bigint), quiet
+    ? (err, value) => (err !== null && ['ENOENT', 'ENOTDIR'].includes((err as ErrnoException).code ?? '') ? cb(null, undefined) : done(err, value))
+    : done);
 }
 
 /** Like fs.lstat(path[, options], cb). */
@@ -245,6 +255,7 @@ export function readFile(path: PathLike | number, options?: unknown, callback?: 
   callback ||= options;
   const cb = makeCallback(callback);
   const o = getOptions(options, { flag: 'r' as unknown });
+  checkReadFileBufferOption(o);
   const encoding = o.encoding as Encoding | undefined;
   const signal = o.signal;
   if (isInt32(path)) {

@@ -128,3 +128,26 @@ export function promiseStatTakesThrowIfNoEntry(): Promise<boolean> {
   promiseStatProbe ??= fsp.stat('/dev/null/x', { throwIfNoEntry: false } as never).then((s) => s === undefined, () => false);
   return promiseStatProbe;
 }
+
+/**
+ * Whether node:fs's readFile checks an `options.buffer` (Node 24: a view or a function to read
+ * into), before the path: a path with a NUL byte then fails on the option first.
+ */
+export const readFileChecksBufferOption = once((): boolean => {
+  const e = thrown(() => fs.readFileSync('\u0000', { buffer: 1 } as unknown as { flag: string })) as NodeJS.ErrnoException | undefined;
+  return e?.code === 'ERR_INVALID_ARG_TYPE' && e.message.includes('options.buffer');
+});
+
+/**
+ * How node:fs's callback `stat` takes its options: 'options-first' (Node 22: `options.bigint` is
+ * read before the path is checked, so null options are a TypeError), 'null-ok' (Node 24: null
+ * options are none, and `throwIfNoEntry: false` is honoured), or 'path-first' (Node 20).
+ */
+export const callbackStatRule = once((): 'options-first' | 'null-ok' | 'path-first' => {
+  const noop = () => {};
+  const first = thrown(() => (fs.stat as Loose)(5, null, noop)) as NodeJS.ErrnoException | undefined;
+  if (first !== undefined && first.code === undefined) return 'options-first';
+  // With a valid path, Node 20 reads null's `bigint` (a TypeError); Node 24 takes null as no
+  // options and stats '/' (one harmless syscall, its result dropped).
+  return thrown(() => (fs.stat as Loose)('/', null, noop)) === undefined ? 'null-ok' : 'path-first';
+});

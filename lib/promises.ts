@@ -16,7 +16,7 @@ import { invalidArgType } from './errors.js';
 import { mergeableRing, readFileInTurn } from './readfiles.js';
 import { promiseStatTakesThrowIfNoEntry, syncChecksFdLast } from './node-rules.js';
 import {
-  checkAborted, copyObject, getOptions, isArrayBufferView, validateAbortSignal, validateBoolean,
+  checkAborted, checkReadFileBufferOption, copyObject, getOptions, isArrayBufferView, validateAbortSignal, validateBoolean,
   parseFlags, validateBufferArray, validateFd, validateFdNative, validatePath, viewBytes, type Encoding, type PathLike,
 } from './validate.js';
 
@@ -280,6 +280,7 @@ export function readFile(path: PathLike | FileHandle, options?: unknown): Promis
     // The common case (a path, read-only, no signal, on io_uring) joins the other readFile calls
     // of this turn: one native op for all of them (lib/readfiles.ts), one promise per call.
     const o = getOptions(options, { flag: 'r' as unknown });
+    checkReadFileBufferOption(o);
     const encoding = (o.encoding || undefined) as BufferEncoding | 'buffer' | undefined;
     const on = encoding === undefined || Buffer.isEncoding(encoding) ? mergeableRing(ring, parseFlags(o.flag || 'r', 'options.flag'), o.signal as AbortSignal | undefined) : null;
     if (on !== null) merged = { on, path: validatePath(path), encoding };
@@ -298,6 +299,7 @@ export function readFile(path: PathLike | FileHandle, options?: unknown): Promis
 
 async function readFileOn(ring: Ring | undefined, path: PathLike | FileHandle, options: unknown): Promise<Buffer | string> {
   const o = getOptions(options, { flag: 'r' as unknown });
+  checkReadFileBufferOption(o);
   const flag = o.flag || 'r';
   const encoding = o.encoding as Encoding | undefined;
   const signal = o.signal;

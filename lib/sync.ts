@@ -13,7 +13,7 @@ import { syncChecksFdLast } from './node-rules.js';
 import { runSync } from './run.js';
 import type { BigIntStats, Stats } from './stats.js';
 import {
-  copyObject, dataBytes, getOptions, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validateFdNative, validatePath,
+  checkReadFileBufferOption, copyObject, dataBytes, getOptions, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validateFdNative, validatePath,
   type Encoding, type PathLike,
 } from './validate.js';
 
@@ -112,6 +112,7 @@ export function readFileSync(path: PathLike | number, options: { encoding: Buffe
 export function readFileSync(path: PathLike | number, options?: { encoding?: BufferEncoding | null; flag?: string | number } | BufferEncoding | null): Buffer | string;
 export function readFileSync(path: PathLike | number, options?: { encoding?: BufferEncoding | null; flag?: string | number } | BufferEncoding | null): Buffer | string {
   const o = getOptions(options, { flag: 'r' as unknown });
+  checkReadFileBufferOption(o);
   const encoding = o.encoding as Encoding | undefined;
   // Checked in node:fs's order: its utf8 path checks the path, then the flags
   // (also for an fd); otherwise an fd takes no flags, and a path is opened

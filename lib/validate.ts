@@ -6,7 +6,7 @@ import { constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
 import { AbortError, invalidArgType, invalidArgValue, invalidFdNative, outOfRange, unknownEncoding } from './errors.js';
-import { bigIntPositionRange } from './node-rules.js';
+import { bigIntPositionRange, readFileChecksBufferOption } from './node-rules.js';
 
 export const kIoMaxLength = 2 ** 31 - 1;
 const kMaxInt32 = 2 ** 31 - 1;
@@ -263,3 +263,15 @@ export function checkAborted(signal: AbortSignal | undefined): void {
 }
 
 export { unknownEncoding };
+
+/**
+ * node:fs 24's readFile check of `options.buffer` (a view or a function to read into), where the
+ * running node:fs makes it. uringfs reads into memory of its own whatever the option says.
+ */
+export function checkReadFileBufferOption(options: unknown): void {
+  if (options === null || typeof options !== 'object' || !readFileChecksBufferOption()) return;
+  const buffer = (options as { buffer?: unknown }).buffer;
+  if (buffer !== undefined && typeof buffer !== 'function' && !isArrayBufferView(buffer)) {
+    throw invalidArgType('options.buffer', ['function', 'Buffer', 'TypedArray', 'DataView'], buffer);
+  }
+}
