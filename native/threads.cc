@@ -222,12 +222,10 @@ ThreadRing::ThreadRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread
   can_interrupt_ = InstallWakeHandler();
   pending_list_.reserve(sq_entries_);
 
-  if (port_.Open(env, info.This().As<Napi::Object>(), "uringfs:threads", -1, sq_entries_ * 4,
-                 info[3].As<Napi::Function>(), this) != CompletionPort::kOpened) {
-    // The environment is being torn down (a worker terminated): no JS is left to use the pool.
-    Teardown();
-    return;
-  }
+  // kNoJs (a worker being terminated) leaves the pool to the environment's teardown as it is:
+  // stopping it here was seen to leave fds of that worker's files open.
+  (void)port_.Open(env, info.This().As<Napi::Object>(), "uringfs:threads", -1, sq_entries_ * 4,
+                   info[3].As<Napi::Function>(), this);
   SetNumbers(env, info.This(), {{"sqEntries", sq_entries_}, {"cqEntries", port_.capacity()}, {"setupFlags", 0},
                                 {"features", 0}, {"threads", thread_count_}});
 }
