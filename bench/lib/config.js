@@ -59,7 +59,7 @@ const QUICK = {
 export const USAGE = `Usage: npm run bench -- [options]
        npm run bench -- --compare A.json B.json
 
-  --quick               small working sets, 4 KiB small files only, batch sizes 1,64, no O_DIRECT (< 30 s)
+  --quick               small working sets, 4 KiB small files only, batch sizes 1,64, no O_DIRECT (about a minute)
   --scenario LIST       ${SCENARIOS.join(', ')}
   --method LIST         method ids or prefixes (e.g. fs.readFileSync,uringfs.batch, uringfs); --list shows them
   --backend LIST        ${BACKENDS.join(', ')} (default: every one available)
