@@ -146,6 +146,8 @@ function chainEnd(): Op {
 }
 
 const DEFAULT_ENTRIES = 256;
+/** How long the backlog waits for a full refill step before it refills with the room there is. */
+const BACKLOG_WAIT_MS = 1;
 const MAX_ENTRIES = 16384;  // the CQ (4x) must stay within the kernel's 65536
 const DEFAULT_FILE_SLOTS = 64;
 const MAX_FILE_SLOTS = 32768;
@@ -194,6 +196,15 @@ export class Ring {
   /** Completions reaped by a synchronous wait that belong to async ops: dispatched on the next tick. */
   #deferred: [Op, number][] = [];
   #backlogHead = 0;
+  /**
+   * The backlog refills the ring in steps of at least this many ops (a full SQ, at most a quarter
+   * of the CQ): ops that complete off the submitting thread (statx, opens on io-wq) trickle in, and
+   * a refill per trickle would cost an io_uring_enter per few ops. A step not reached within
+   * BACKLOG_WAIT_MS goes anyway (`#refillTimer`), so ops that stay in flight (a pipe's reads)
+   * never hold the backlog back.
+   */
+  readonly #refillStep: number;
+  #refillTimer: ReturnType<typeof setTimeout> | null = null;
   /**
    * Pairs in `completions` (async drain) and `syncCompletions` (synchronous wait) that a dispatch
    * under way was handed (0: none). A close() from one of its callbacks takes those not yet taken.
@@ -252,6 +263,7 @@ export class Ring {
     this.#completions = this.#native.completions;
     this.#state = this.#native.state;
     this.#maxInFlight = this.#native.cqEntries;
+    this.#refillStep = Math.max(1, Math.min(this.#native.sqEntries, this.#maxInFlight >> 2));
     if ((this.#native.setupFlags & SetupFlags.SQPOLL) !== 0) this.#sqpollOwner = { uid: process.geteuid!(), gid: process.getegid!() };
     if (buffers !== null) {
       try {
@@ -394,7 +406,7 @@ export class Ring {
       // The kernel would not take more SQEs right now (EBUSY/EAGAIN): keep
       // the work first in line and retry once something completes.
       this.#backlog.splice(this.#backlogHead, 0, work);
-      if (this.#inFlight === 0) setTimeout(() => this.#pump(), 1);
+      if (this.#inFlight === 0) setTimeout(() => this.#pump(true), 1);
       return false;
     }
     if (explicit || this.#state[0] !== 0) {
@@ -583,7 +595,8 @@ export class Ring {
     }
     if (syncWait) this.#syncPairs = outer;
     else this.#drainPairs = outer;
-    this.#pump();
+    // A synchronous wait blocks the loop's timers: it refills with whatever room there is.
+    this.#pump(syncWait);
     if (this.#inFlight === 0 && this.#backlogHead === this.#backlog.length && this.#listed) {
       this.#listed = false;
       liveRings.delete(this);
@@ -614,13 +627,28 @@ export class Ring {
     for (const [op, result] of finished) complete(op, result);
   }
 
+  readonly #pumpLate = (): void => {
+    this.#refillTimer = null;
+    this.#pump(true);
+  };
+
   readonly #dispatchDeferred = (): void => {
     const deferred = this.#deferred;
     this.#deferred = [];
     for (const [op, result] of deferred) complete(op, result);
   };
 
-  #pump(): void {
+  /** Start backlog work that now fits; `now`: without waiting for a full refill step. */
+  #pump(now = false): void {
+    if (this.#backlogHead === this.#backlog.length || this.#closed) return;
+    if (!now && this.#maxInFlight - this.#inFlight < this.#refillStep) {
+      this.#refillTimer ??= setTimeout(this.#pumpLate, BACKLOG_WAIT_MS);
+      return;
+    }
+    if (this.#refillTimer !== null) {
+      clearTimeout(this.#refillTimer);
+      this.#refillTimer = null;
+    }
     while (this.#backlogHead < this.#backlog.length && !this.#closed) {
       const work = this.#backlog[this.#backlogHead];
       if (this.#inFlight + weightOf(work) > this.#maxInFlight) break;
@@ -786,6 +814,8 @@ export class Ring {
     this.#backlog = [];
     this.#backlogHead = 0;
     this.#inFlight = 0;
+    if (this.#refillTimer !== null) clearTimeout(this.#refillTimer);
+    this.#refillTimer = null;
     if (finished.length > 0) process.nextTick(() => { for (const [op, result] of finished) complete(op, result); });
   }
 }

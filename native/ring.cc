@@ -699,10 +699,12 @@ void Ring::Drain() {
     unsigned n = ReapInto(port_.completions(), port_.capacity(), &seen);
     if (seen == 0 && n == 0) {
       // What callbacks and file groups queued goes to the kernel now; page-cache hits complete
-      // inside the submit, and are reaped by this drain instead of a wake-up of their own.
+      // inside the submit, and are reaped by this drain instead of a wake-up of their own. Ops
+      // that went to io-wq (statx, opens) complete later: then the drain ends, so that their
+      // trickle is reaped and refilled on wake-ups rather than in a submit per few completions.
       if (submits < kMaxDeliveriesPerWakeup && open_ && !closing_ && io_uring_sq_ready(&ring_) > 0 && Submit() > 0) {
         submits++;
-        continue;
+        if (io_uring_cq_ready(&ring_) > 0) continue;
       }
       break;
     }

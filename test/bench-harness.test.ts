@@ -31,10 +31,20 @@ interface Doc {
 const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find((b) => spawnSync('sh', ['-c', `command -v ${b}`]).status === 0);
 if (!chromium) console.warn('bench-harness: no chromium on PATH (apt-get install chromium): the HTML chart rendering test is skipped');
 
+// The tiny run takes under a minute on an idle 2-core machine, several beside the rest of the
+// suite. A case that hangs is killed by the harness (--timeout) and reported as failed; the
+// run's own limit stays below the hook's, so that its output reaches the failure message.
+const RUN_LIMIT_MS = 420_000;
+
 function bench(dir: string, args: string[]) {
-  return spawnSync(process.execPath, [runJs, ...args], {
-    cwd: root, encoding: 'utf8', timeout: 300_000, env: { ...process.env, INIT_CWD: dir },
+  return spawnSync(process.execPath, [runJs, '--timeout', '60', ...args], {
+    cwd: root, encoding: 'utf8', timeout: RUN_LIMIT_MS, env: { ...process.env, INIT_CWD: dir },
   });
+}
+
+/** The end of a run's output, for a failure message. */
+function tail(r: ReturnType<typeof bench>): string {
+  return `status ${r.status} signal ${r.signal}\n${(r.stdout ?? '').slice(-3000)}\n${(r.stderr ?? '').slice(-2000)}`;
 }
 
 // The harness runs every backend itself (URINGFS_BACKEND per child), so when
@@ -56,8 +66,9 @@ beforeAll(() => {
     '--backend', 'node,uv_io_uring,io_uring,fio,c',
     '--data-dir', join(dir, 'data'), '--json', 'out.json', '--csv', 'out.csv', '--chart', 'out.svg', '--html', 'out.html',
   ]);
+  if (!existsSync(join(dir, 'out.json'))) throw new Error(`the bench wrote no JSON:\n${tail(run)}`);
   doc = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Doc;
-}, 300_000);
+}, RUN_LIMIT_MS + 60_000);
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });

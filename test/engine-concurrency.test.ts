@@ -318,6 +318,32 @@ describe('a tiny ring', () => {
     }
   });
 
+  it('the backlog moves while ops that never complete hold most of the CQ (it refills in steps, or after a short wait)', async () => {
+    // SQ of 4, CQ of 16: the backlog refills 4 at a time. 13 reads on a FIFO wait for data, so at
+    // most 3 slots are ever free; the reads of the file behind them must still all complete.
+    const ring = new Ring({ entries: 4 });
+    const fifo = join(tmp.dir, 'backlog-fifo');
+    mkfifo(fifo);
+    const fifoFd = nodeFs.openSync(fifo, nodeFs.constants.O_RDWR);
+    const fd = fs.openSync(patternPath, 'r');
+    try {
+      expect(ring.cqEntries).toBe(16);
+      const waiting = Array.from({ length: 13 }, () => runPromise(ring, readSteps(fifoFd, Buffer.alloc(1), 0, 1, -1)));
+      const reads = Array.from({ length: 200 }, (_, i) => {
+        const buffer = Buffer.alloc(RECORD);
+        return runPromise(ring, readSteps(fd, buffer, 0, RECORD, i * RECORD)).then((n) => n === RECORD && buffer.equals(pattern.subarray(i * RECORD, (i + 1) * RECORD)));
+      });
+      expect((await Promise.all(reads)).every(Boolean)).toBe(true);
+      expect(ring.stats().inFlight).toBe(13);
+      nodeFs.writeSync(fifoFd, Buffer.alloc(13, 7));
+      expect(await Promise.all(waiting)).toStrictEqual(new Array(13).fill(1));
+    } finally {
+      fs.closeSync(fd);
+      ring.close();
+      nodeFs.closeSync(fifoFd);
+    }
+  });
+
   it('closing a ring with ops in flight settles every op exactly once (the kernel\'s result, ECANCELED for the cancelled, ERR_URINGFS_RING_CLOSED for those it never had), and later ops fail with ERR_URINGFS_RING_CLOSED', async () => {
     const ring = new Ring({ entries: 4 });
     const fifo = join(tmp.dir, 'close-fifo');

@@ -160,7 +160,9 @@ describe('scan / scanSync', () => {
       expect(count).toBe(10_000);
       const stats = ring.stats();
       expect(stats.submitted).toBe(10_000);
-      if (ring.backend === 'io_uring') expect(stats.enters).toBeLessThan(10_000 / 32);
+      // io-wq completes statx off the JS thread, a few at a time: the ring's backlog still refills
+      // a full SQ per io_uring_enter (lib/ring.ts, #refillStep), not a few ops per enter.
+      if (ring.backend === 'io_uring') expect(stats.enters).toBeLessThan(10_000 / 128);
     } finally {
       ring.close();
     }
