@@ -4,6 +4,7 @@
       "target_name": "uringfs",
       "sources": [
         "native/addon.cc",
+        "native/crc32c.cc",
         "native/completion_port.cc",
         "native/ring.cc",
         "native/file_group.cc",

@@ -1,7 +1,7 @@
 // Module entry: exports the io_uring Ring class, the thread-pool ThreadRing
 // with the same interface, the io_uring probe, the direct-syscall functions
 // of the sync flavour, the Epoll class of the readiness API, the directory
-// functions (getdents64) and the table of fds lib/ holds. All state lives in
+// functions (getdents64), the table of fds lib/ holds and the log's CRC32C. All state lives in
 // those instances (the table: one per environment) or on the stack: nothing
 // is static and mutable, so every worker thread is independent.
 #include <sys/uio.h>
@@ -33,6 +33,7 @@ static Napi::Object InitUringfs(Napi::Env env, Napi::Object exports) {
   uringfs::InitProbe(env, exports);
   uringfs::InitEpoll(env, exports);
   uringfs::InitDirs(env, exports);
+  uringfs::InitCrc32c(env, exports);
   return exports;
 }
 
