@@ -16,8 +16,6 @@ import { pathBytes, validateBufferArray, validateFd, validateFunction, validateP
 
 type View = NodeJS.ArrayBufferView;
 const EFAULT = -14;
-/** Tells the SQEs of one records op from another's (native RecordData). */
-let lastRecordsKey = 0;
 const spareArrays: { records: Float64Array; results: Int32Array }[] = [];
 
 /** One op's outcome: its value, or the Node-style error it failed with. */
@@ -318,8 +316,7 @@ export class Batch {
       records[at + 4] = op.length;
       records[at + 5] = op.position as number;
     }
-    lastRecordsKey = (lastRecordsKey + 1) >>> 0;
-    const whole = recordsOp(records, views, count, results, lastRecordsKey);
+    const whole = recordsOp(records, views, count, results);
     whole.sync = this.#sync;
     whole.done = (result) => {
       // Refused as a whole (closed ring, SQPOLL credentials): every op with that result.

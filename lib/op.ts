@@ -143,13 +143,24 @@ export function readWholeOp(path: Buffer, flags: number, view: Buffer, offset: n
 }
 
 /**
- * io_uring's whole-file reads of `count` files as one op (native FileGroup): `paths` holds them
- * NUL-terminated one after the other; `results` gets 4 int32 per file; `key` names the group's
- * output memory (NativeRing.takeFiles).
+ * Tells one compound op's SQEs (and a file group's output, takeFiles) from another's: one counter
+ * for both kinds, never 0, in `op.tag`.
  */
-export function readFilesOp(paths: Buffer, count: number, flags: number, results: Int32Array, key: number, window: number): Op {
+let lastCompoundKey = 0;
+function nextCompoundKey(): number {
+  lastCompoundKey = (lastCompoundKey + 1) >>> 0 || 1;
+  return lastCompoundKey;
+}
+
+/**
+ * io_uring's whole-file reads of `count` files as one op (native FileGroup): `paths` holds them
+ * NUL-terminated one after the other; `results` gets 4 int32 per file; `op.tag` is the key that
+ * names the group's output memory (NativeRing.takeFiles).
+ */
+
+export function readFilesOp(paths: Buffer, count: number, flags: number, results: Int32Array, window: number): Op {
   const op = new Op(OpCode.ReadFiles);
-  op.path = paths; op.length = count; op.flags = flags; op.status = results; op.tag = key;
+  op.path = paths; op.length = count; op.flags = flags; op.status = results; op.tag = nextCompoundKey();
   op.weight = 2 * Math.min(window, count);
   return op;
 }
@@ -162,11 +173,11 @@ export const RECORD_SIZE = 6;
 
 /**
  * io_uring's batch of `count` reads and writes as one op, handed down as records in one native
- * call (NativeRing.records); `results` gets each one's bytes or -errno. `key` tells its SQEs apart.
+ * call (NativeRing.records); `results` gets each one's bytes or -errno.
  */
-export function recordsOp(records: Float64Array, views: NodeJS.ArrayBufferView[], count: number, results: Int32Array, key: number): Op {
+export function recordsOp(records: Float64Array, views: NodeJS.ArrayBufferView[], count: number, results: Int32Array): Op {
   const op = new Op(OpCode.Records);
-  op.records = records; op.views = views; op.length = count; op.status = results; op.tag = key;
+  op.records = records; op.views = views; op.length = count; op.status = results; op.tag = nextCompoundKey();
   op.weight = count;
   return op;
 }

@@ -281,7 +281,6 @@ function finishFile(job: Job, file: FileRead): void {
 // and lib/ sees one completion with every file's result.
 const GROUP_STAGES = ['open', 'read', 'fstat', 'close'] as const;
 const STAGE_TOO_LARGE = 4;
-let lastGroupKey = 0;
 
 function usesGroup(ring: Ring): boolean {
   return ring.backend === 'io_uring' && ring.groupWindow > 0 && ring.sqEntries >= 2;
@@ -301,9 +300,8 @@ const { O_RDONLY } = constants;
 /** Queue the group; `done` gets every file's outcome, in order. */
 function startGroup(ring: Ring, paths: (string | Buffer)[], flags: number, sync: boolean, done: (outcomes: FileOutcome[]) => void): void {
   const results = new Int32Array(4 * paths.length);
-  lastGroupKey = (lastGroupKey + 1) >>> 0 || 1;
-  const key = lastGroupKey;
-  const op = readFilesOp(joinPaths(paths), paths.length, flags, results, key, ring.groupWindow);
+  const op = readFilesOp(joinPaths(paths), paths.length, flags, results, ring.groupWindow);
+  const key = op.tag;
   op.sync = sync;
   op.done = (result) => done(groupOutcomes(ring, result, key, results, paths));
   ring.submit(op);
