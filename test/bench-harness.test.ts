@@ -23,7 +23,7 @@ interface Rec {
 }
 interface Summary { scenario: string; comparisons: (Ratio & { kind: string; subject: { method: string } })[]; knees: { method: string; kneeDepth: number }[] }
 interface Doc {
-  results: Rec[]; summary: Summary[]; config: { rounds: number };
+  results: Rec[]; summary: Summary[]; config: { rounds: number; concurrency: number };
   scenarios: { key: string; kind: string; baseline: string; notes: string[] }[]; environment: { uringfs: { backends: { name: string; usable: boolean }[] } };
 }
 
@@ -249,6 +249,18 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     }
   }, 180_000);
 
+  it('runs one case per --concurrency value, and compares at the largest', () => {
+    const r = bench(dir, [
+      '--scenario', 'random-read', '--method', 'uringfs.read', '--concurrency', '4,1', '--file-size', '1m',
+      '--ops', '8', '--runs', '1', '--warmup', '0', '--data-dir', join(dir, 'data'), '--json', 'depths.json', '--no-report',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const d = JSON.parse(readFileSync(join(dir, 'depths.json'), 'utf8')) as Doc;
+    const depths = d.results.filter((x) => x.method === 'uringfs.read' && x.backend === 'io_uring').map((x) => x.depth);
+    expect(depths.sort((a, b) => a - b)).toEqual([1, 4]);
+    expect(d.config.concurrency).toBe(4);
+  }, 180_000);
+
   it('rejects bad arguments with exit code 2 and the valid names, running nothing', () => {
     const r = bench(dir, ['--scenario', 'nope']);
     expect(r.status).toBe(2);
@@ -268,6 +280,9 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     expect(p.status).toBe(2);
     const c = bench(dir, ['--compare', 'only-one.json']);
     expect(c.status).toBe(2);
+    const k = bench(dir, ['--concurrency', '4,0']);
+    expect(k.status).toBe(2);
+    expect(k.stderr).toContain('--concurrency wants a positive integer');
   }, 180_000);
 
   it('names its default output files per run, and replaces latest.* only with one run\'s complete set', () => {
