@@ -32,7 +32,7 @@ const FULL = {
     'large-files': { files: 16, sizes: [4 * MiB] },
     'random-read': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 4096 },
     'random-read-direct': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 512 },
-    'append-commit': { sizes: [4 * KiB], opsPerPass: 32 },
+    'append-commit': { sizes: [4 * KiB], opsPerPass: 256 },
     'tree-stats': { files: 100_000, perDir: 100, sizes: [0] },
   },
 };
@@ -51,7 +51,7 @@ const QUICK = {
     'large-files': { files: 8, sizes: [4 * MiB] },
     'random-read': { fileSize: 64 * MiB, sizes: [4 * KiB], opsPerPass: 2000 },
     'random-read-direct': { fileSize: 64 * MiB, sizes: [4 * KiB], opsPerPass: 500 },
-    'append-commit': { sizes: [4 * KiB], opsPerPass: 8 },
+    'append-commit': { sizes: [4 * KiB], opsPerPass: 64 },
     'tree-stats': { files: 2_000, perDir: 100, sizes: [0] },
   },
 };
