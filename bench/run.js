@@ -195,7 +195,7 @@ async function main() {
     config: {
       quick: config.quick, runs: config.rounds, rounds: config.rounds, maxRounds: config.maxRounds, repeat: config.repeat, targetCi: config.targetCi,
       warmup: config.warmup, minRunMs: config.minRunMs,
-      batches: config.batches, concurrency: config.concurrency, methods: config.methods, backends: config.backends,
+      batches: config.batches, concurrency: config.concurrency, concurrencies: config.concurrencies, methods: config.methods, backends: config.backends,
       dataDir: config.dataDir, scenarios: config.scenarioIds.map((id) => ({ id, ...config.scenarios[id] })),
     },
     environment,

@@ -23,7 +23,7 @@ interface Rec {
 }
 interface Summary { scenario: string; comparisons: (Ratio & { kind: string; subject: { method: string } })[]; knees: { method: string; kneeDepth: number }[] }
 interface Doc {
-  results: Rec[]; summary: Summary[]; config: { rounds: number };
+  results: Rec[]; summary: Summary[]; config: { rounds: number; concurrency: number };
   scenarios: { key: string; kind: string; baseline: string; notes: string[] }[]; environment: { uringfs: { backends: { name: string; usable: boolean }[] } };
 }
 
@@ -117,7 +117,7 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
 
   it('runs every method of the catalog in every scenario it applies to', () => {
     const list = spawnSync(process.execPath, [runJs, '--list', '--test-methods'], { cwd: root, encoding: 'utf8' }).stdout;
-    const catalog = [...list.matchAll(/^ {2}(\S+)\s+(files|random|append|tree)\s/gm)].map((m) => ({ id: m[1], kind: m[2] }));
+    const catalog = [...list.matchAll(/^ {2}(\S(?:.*?\S)?) {2,}(files|random|append|tree)\s/gm)].map((m) => ({ id: m[1], kind: m[2] }));
     expect(catalog.length).toBeGreaterThan(20);
     for (const s of doc.scenarios) {
       for (const m of catalog.filter((c) => c.kind === s.kind)) {
@@ -173,8 +173,10 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
 
   it('records per-op latency percentiles for every async method, none for synchronous loops', () => {
     const ok = doc.results.filter((r) => r.status === 'ok');
-    // Async: no "Sync" in the name; explicit batches and whole-set calls (readFilesSync) are timed per call too.
-    const asyncRows = ok.filter((r) => r.family !== 'fio' && r.family !== 'floor' && r.family !== 'test' && (!/Sync/.test(r.method) || r.batchSeries || /^all/.test(r.depthLabel)));
+    // Async: no "Sync" in the name (nor one of the npm peers' synchronous calls: sonic-boom in sync mode,
+    // better-sqlite3); explicit batches and whole-set calls (readFilesSync) are timed per call too.
+    const syncLoop = (m: string) => /Sync|^sonic-boom sync|^better-sqlite3 /.test(m);
+    const asyncRows = ok.filter((r) => r.family !== 'fio' && r.family !== 'floor' && r.family !== 'test' && (!syncLoop(r.method) || r.batchSeries || /^all/.test(r.depthLabel)));
     expect(asyncRows.length).toBeGreaterThan(10);
     for (const r of asyncRows) {
       expect(r.latency, `${r.method} ${r.backend} ${r.depth}`).toBeTruthy();
@@ -186,7 +188,7 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
       expect(l.p90).toBeLessThanOrEqual(l.p99);
       expect(l.p99).toBeLessThanOrEqual(l.p999);
     }
-    for (const r of ok.filter((x) => /Sync/.test(x.method) && !x.batchSeries && !/^all/.test(x.depthLabel))) {
+    for (const r of ok.filter((x) => syncLoop(x.method) && !x.batchSeries && !/^all/.test(x.depthLabel))) {
       expect(r.latency, `${r.method}`).toBeNull();
     }
     // fio rows carry fio's own completion-latency percentiles.
@@ -249,6 +251,18 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     }
   }, 180_000);
 
+  it('runs one case per --concurrency value, and compares at the largest', () => {
+    const r = bench(dir, [
+      '--scenario', 'random-read', '--method', 'uringfs.read', '--concurrency', '4,1', '--file-size', '1m',
+      '--ops', '8', '--runs', '1', '--warmup', '0', '--data-dir', join(dir, 'data'), '--json', 'depths.json', '--no-report',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const d = JSON.parse(readFileSync(join(dir, 'depths.json'), 'utf8')) as Doc;
+    const depths = d.results.filter((x) => x.method === 'uringfs.read' && x.backend === 'io_uring').map((x) => x.depth);
+    expect(depths.sort((a, b) => a - b)).toEqual([1, 4]);
+    expect(d.config.concurrency).toBe(4);
+  }, 180_000);
+
   it('rejects bad arguments with exit code 2 and the valid names, running nothing', () => {
     const r = bench(dir, ['--scenario', 'nope']);
     expect(r.status).toBe(2);
@@ -268,6 +282,9 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     expect(p.status).toBe(2);
     const c = bench(dir, ['--compare', 'only-one.json']);
     expect(c.status).toBe(2);
+    const k = bench(dir, ['--concurrency', '4,0']);
+    expect(k.status).toBe(2);
+    expect(k.stderr).toContain('--concurrency wants a positive integer');
   }, 180_000);
 
   it('names its default output files per run, and replaces latest.* only with one run\'s complete set', () => {

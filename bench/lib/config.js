@@ -32,7 +32,7 @@ const FULL = {
     'large-files': { files: 16, sizes: [4 * MiB] },
     'random-read': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 4096 },
     'random-read-direct': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 512 },
-    'append-commit': { sizes: [4 * KiB], opsPerPass: 32 },
+    'append-commit': { sizes: [4 * KiB], opsPerPass: 256 },
     'tree-stats': { files: 100_000, perDir: 100, sizes: [0] },
   },
 };
@@ -51,7 +51,7 @@ const QUICK = {
     'large-files': { files: 8, sizes: [4 * MiB] },
     'random-read': { fileSize: 64 * MiB, sizes: [4 * KiB], opsPerPass: 2000 },
     'random-read-direct': { fileSize: 64 * MiB, sizes: [4 * KiB], opsPerPass: 500 },
-    'append-commit': { sizes: [4 * KiB], opsPerPass: 8 },
+    'append-commit': { sizes: [4 * KiB], opsPerPass: 64 },
     'tree-stats': { files: 2_000, perDir: 100, sizes: [0] },
   },
 };
@@ -64,7 +64,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --method LIST         method ids or prefixes (e.g. fs.readFileSync,uringfs.batch, uringfs); --list shows them
   --backend LIST        ${BACKENDS.join(', ')} (default: every one available)
   --batch LIST          batch sizes for explicit batches and fio depths (default 1,4,16,64,256)
-  --concurrency N       ops in flight for callback/promise methods (default 64)
+  --concurrency LIST    ops in flight for callback/promise methods, appenders for uringfs/log and lmdb
+                        (default 64); a list (1,16,64,256) runs one case per value, the largest is
+                        the depth of the summary's comparisons
   --files N             number of files (small-files, large-files; tree-stats: files in the tree, 100 per directory)
   --size LIST           file size (small/large-files) or I/O size (random-read, append-commit); 4k, 64k, 4m
   --file-size SIZE      size of the random-read file (default 1g, --quick 64m)
@@ -210,6 +212,8 @@ export function parseConfig(argv) {
   const maxRounds = Math.max(rounds, values['max-rounds'] ? positiveInt('max-rounds')(values['max-rounds']) : (roundsText ? rounds : base.maxRounds));
   const targetCi = values['target-ci'] ? Number(values['target-ci']) / 100 : 0.1;
   if (!(targetCi > 0)) throw new Error(`--target-ci wants a positive percentage, got ${values['target-ci']}`);
+  const concurrencies = values.concurrency ? [...new Set(parseList(values.concurrency, positiveInt('concurrency')))] : [base.concurrency];
+  if (concurrencies.length === 0) throw new Error('--concurrency wants a positive integer or a list of them');
   const outputs = ['json', 'csv', 'chart', 'html'].some((k) => values[k]);
   const defaultOutputs = !outputs && !values['no-report'];
   return {
@@ -223,7 +227,9 @@ export function parseConfig(argv) {
     backends,
     rings: values.ring ? parseList(values.ring, parseRingVariant) : [{ label: 'default', options: null }],
     batches: values.batch ? parseList(values.batch, positiveInt('batch')) : base.batches,
-    concurrency: values.concurrency ? positiveInt('concurrency')(values.concurrency) : base.concurrency,
+    // Every value gets its cases; the largest is the one the summary's comparisons use.
+    concurrencies,
+    concurrency: Math.max(...concurrencies),
     runs: rounds,
     rounds,
     maxRounds,

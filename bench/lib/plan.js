@@ -24,7 +24,7 @@ function depthsFor(method, s, config, notes) {
   const out = [];
   for (const k of kinds) {
     if (k === 'one') out.push({ depth: 1, label: '1', kind: k });
-    else if (k === 'concurrency') out.push({ depth: config.concurrency, label: String(config.concurrency), kind: k });
+    else if (k === 'concurrency') for (const c of config.concurrencies ?? [config.concurrency]) out.push({ depth: c, label: String(c), kind: k });
     else if (k === 'all') out.push({ depth: s.opsPerPass, label: `all ${s.opsPerPass}`, kind: k });
     else if (k === 'batch') {
       for (const b of config.batches) {

@@ -11,11 +11,17 @@ function appendFile(dir) {
   return join(dir, `append-${process.pid}.dat`);
 }
 
-function verifyAppends(path, count, size) {
+/** The index a record carries in its first bytes: 4 bytes little-endian (binary records). */
+const binaryTag = (data, at) => data.readUInt32LE(at);
+/** 8 hex digits (text records, for the string-only writers). */
+const hexTag = (data, at) => parseInt(data.toString('latin1', at, at + 8), 16);
+const hex8 = (i) => i.toString(16).padStart(8, '0');
+
+function verifyAppends(path, count, size, tagAt = binaryTag) {
   const data = fs.readFileSync(path);
   if (data.length !== count * size) throw new Error(`verification failed: file has ${data.length} bytes, expected ${count * size}`);
   for (let i = 0; i < count; i++) {
-    if (data.readUInt32LE(i * size) !== i) throw new Error(`verification failed: block ${i} holds append ${data.readUInt32LE(i * size)}`);
+    if (tagAt(data, i * size) !== i) throw new Error(`verification failed: block ${i} holds append ${tagAt(data, i * size)}`);
   }
 }
 
@@ -27,7 +33,7 @@ function checkWritten(n, size) {
  * The per-run file for APIs with fds (`openSync`/`closeSync`) or with
  * FileHandles (`open` → handle.close()); `appended` counts ops this run.
  */
-function runFile(s, open, close) {
+function runFile(s, open, close, tagAt = binaryTag) {
   const path = appendFile(s.dir);
   const state = {
     fd: -1, handle: null, appended: 0,
@@ -39,7 +45,7 @@ function runFile(s, open, close) {
     },
     async afterRun() {
       await close(state.handle ?? state.fd);
-      verifyAppends(path, state.appended, s.size);
+      verifyAppends(path, state.appended, s.size, tagAt);
       fs.unlinkSync(path);
     },
   };
@@ -118,6 +124,191 @@ function fileHandleAppends(api) {
           latency.record(performance.now() - t0);
         }
         return { ops: s.opsPerPass, bytes: s.opsPerPass * s.size };
+      },
+    };
+  };
+}
+
+// --- what a Node program appends a durable log with today ---------------------
+
+/** appendFileSync on an fd opened 'a', then fdatasyncSync (or nothing: buffered, not durable). */
+function appendFileSyncs(durable) {
+  return ({ scenario: s }) => {
+    const f = runFile(s, (p) => fs.openSync(p, 'a'), (fd) => fs.closeSync(fd));
+    const [buf] = buffers(1, s.size);
+    buf.fill(0xa5);
+    return {
+      ...f,
+      pass() {
+        for (let j = 0; j < s.opsPerPass; j++) {
+          buf.writeUInt32LE(f.appended++, 0);
+          fs.appendFileSync(f.fd, buf);
+          if (durable) fs.fdatasyncSync(f.fd);
+        }
+        return { ops: s.opsPerPass, bytes: s.opsPerPass * s.size };
+      },
+    };
+  };
+}
+
+function fileHandleAppendFiles({ scenario: s }) {
+  const f = runFile(s, (p) => fsp.open(p, 'a'), (h) => h.close());
+  const [buf] = buffers(1, s.size);
+  buf.fill(0xa5);
+  return {
+    ...f,
+    async pass() {
+      for (let j = 0; j < s.opsPerPass; j++) {
+        buf.writeUInt32LE(f.appended++, 0);
+        const t0 = performance.now();
+        await f.handle.appendFile(buf);
+        await f.handle.datasync();
+        latency.record(performance.now() - t0);
+      }
+      return { ops: s.opsPerPass, bytes: s.opsPerPass * s.size };
+    },
+  };
+}
+
+/** A peer from npm, or Skip with the reason it does not load here. */
+async function peer(name) {
+  try {
+    return await import(name);
+  } catch (e) {
+    throw new Skip(`${name} does not load: ${e.message.split('\n')[0]}`);
+  }
+}
+
+/**
+ * sonic-boom (pino's writer) with sync and fsync: each write() is a writeSync
+ * then an fsyncSync. It writes strings as UTF-8, so a record is ASCII text
+ * (latin1 bytes above 127 would grow to two), its index in 8 hex digits.
+ */
+async function sonicBoomAppends({ scenario: s }) {
+  const SonicBoom = (await peer('sonic-boom')).default;
+  if (s.size < 8) throw new Skip('a text record carries its index in 8 hex digits: the size must be at least 8 bytes');
+  let boom = null;
+  const f = runFile(s, (p) => fs.openSync(p, 'a'), (fd) => {
+    boom.flushSync();
+    boom = null;
+    fs.closeSync(fd);
+  }, hexTag);
+  const tail = 'x'.repeat(s.size - 8);
+  return {
+    async beforeRun() {
+      await f.beforeRun();
+      boom = new SonicBoom({ fd: f.fd, sync: true, fsync: true });
+    },
+    afterRun: f.afterRun,
+    pass() {
+      for (let j = 0; j < s.opsPerPass; j++) boom.write(hex8(f.appended++) + tail);
+      return { ops: s.opsPerPass, bytes: s.opsPerPass * s.size };
+    },
+  };
+}
+
+/**
+ * lmdb-js, N appenders each awaiting db.put(index, record): the puts of a turn
+ * share one write transaction. overlappingSync (its default on Linux) resolves a
+ * put at commit and syncs later; off, a put resolves once its commit is synced.
+ */
+async function lmdbPuts({ scenario: s, depth }) {
+  const { open } = await peer('lmdb');
+  const options = { encoding: 'binary', compression: false, overlappingSync: false };
+  // lmdb reads a value from its buffer on the write thread: a lane reuses its buffer only once its put resolved.
+  const bufs = buffers(Math.min(depth, s.opsPerPass), s.size);
+  for (const b of bufs) b.fill(0xa5);
+  let db = null;
+  let dir = '';
+  let appended = 0;
+  return {
+    beforeRun() {
+      fs.mkdirSync(s.dir, { recursive: true });
+      dir = fs.mkdtempSync(join(s.dir, 'lmdb-'));
+      db = open({ path: dir, ...options });
+      appended = 0;
+    },
+    async pass() {
+      await lanesPromise(s.opsPerPass, depth, (i, lane) => {
+        const idx = appended + i;
+        bufs[lane].writeUInt32LE(idx, 0);
+        return db.put(idx, bufs[lane]);
+      });
+      appended += s.opsPerPass;
+      return { ops: s.opsPerPass, bytes: s.opsPerPass * s.size };
+    },
+    async afterRun() {
+      await db.close();
+      // Reopened: every key 0..n-1, each with its own record.
+      const again = open({ path: dir, ...options });
+      let n = 0;
+      try {
+        for (const { key, value } of again.getRange()) {
+          if (key !== n || value.length !== s.size || value.readUInt32LE(0) !== n) {
+            throw new Error(`verification failed: entry ${n} is key ${key} with ${value.length} bytes holding append ${value.readUInt32LE(0)}`);
+          }
+          n++;
+        }
+      } finally {
+        await again.close();
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+      if (n !== appended) throw new Error(`verification failed: the database holds ${n} keys, ${appended} were put`);
+    },
+  };
+}
+
+/** better-sqlite3 in WAL mode, one autocommitted INSERT per record. */
+function sqliteInserts(synchronous) {
+  return async ({ scenario: s }) => {
+    const Database = (await peer('better-sqlite3')).default;
+    // The native part loads with the first database: a build that does not fit this Node is a skip.
+    try {
+      new Database(':memory:').close();
+    } catch (e) {
+      throw new Skip(`better-sqlite3 does not load: ${e.message.split('\n')[0]}`);
+    }
+    const [buf] = buffers(1, s.size);
+    buf.fill(0xa5);
+    let db = null;
+    let insert = null;
+    let dir = '';
+    let appended = 0;
+    return {
+      beforeRun() {
+        fs.mkdirSync(s.dir, { recursive: true });
+        dir = fs.mkdtempSync(join(s.dir, 'sqlite-'));
+        db = new Database(join(dir, 'log.db'));
+        if (db.pragma('journal_mode = WAL', { simple: true }) !== 'wal') throw new Error('SQLite refused WAL mode here');
+        db.pragma(`synchronous = ${synchronous}`);
+        db.exec('CREATE TABLE log (id INTEGER PRIMARY KEY, data BLOB NOT NULL)');
+        insert = db.prepare('INSERT INTO log (data) VALUES (?)');
+        appended = 0;
+      },
+      pass() {
+        for (let j = 0; j < s.opsPerPass; j++) {
+          buf.writeUInt32LE(appended++, 0);
+          insert.run(buf);
+        }
+        return { ops: s.opsPerPass, bytes: s.opsPerPass * s.size };
+      },
+      afterRun() {
+        db.close();
+        // Reopened: rows 1..n in order, row k holding append k-1.
+        const again = new Database(join(dir, 'log.db'), { readonly: true });
+        let n = 0;
+        try {
+          for (const [id, data] of again.prepare('SELECT id, data FROM log ORDER BY id').raw().iterate()) {
+            if (id !== n + 1 || data.length !== s.size || data.readUInt32LE(0) !== n) {
+              throw new Error(`verification failed: row ${n + 1} is id ${id} with ${data.length} bytes holding append ${data.readUInt32LE(0)}`);
+            }
+            n++;
+          }
+        } finally {
+          again.close();
+        }
+        fs.rmSync(dir, { recursive: true, force: true });
+        if (n !== appended) throw new Error(`verification failed: the table holds ${n} rows, ${appended} were inserted`);
       },
     };
   };
@@ -240,6 +431,41 @@ export default [
     setup: fileHandleAppends(() => fsp),
   },
   {
+    id: 'fs.appendFileSync+fdatasyncSync', family: 'node', kinds: ['append'], depths: ['one'],
+    describe: "fd opened 'a': fs.appendFileSync(fd, record) then fs.fdatasyncSync(fd), one append at a time",
+    setup: appendFileSyncs(true),
+  },
+  {
+    id: 'fs.promises.FileHandle.appendFile+datasync', family: 'node', kinds: ['append'], depths: ['one'], uv: true,
+    describe: "FileHandle opened 'a': await handle.appendFile(record) then handle.datasync(), one append at a time",
+    setup: fileHandleAppendFiles,
+  },
+  {
+    id: 'fs.appendFileSync (buffered)', family: 'node', kinds: ['append'], depths: ['one'], durable: false,
+    describe: "fd opened 'a': fs.appendFileSync(fd, record) alone, NOT durable (the page cache only): the reference for uringfs.log.async",
+    setup: appendFileSyncs(false),
+  },
+  {
+    id: 'sonic-boom sync+fsync', family: 'node', kinds: ['append'], depths: ['one'],
+    describe: 'sonic-boom { fd, sync: true, fsync: true }: write(text record) is writeSync + fsyncSync, one append at a time',
+    setup: sonicBoomAppends,
+  },
+  {
+    id: 'lmdb put', family: 'node', kinds: ['append'], depths: ['concurrency'],
+    describe: 'lmdb-js (overlappingSync off), N appenders each awaiting db.put(index, record): a turn\'s puts share one transaction, resolved once synced',
+    setup: lmdbPuts,
+  },
+  {
+    id: 'better-sqlite3 INSERT (synchronous=FULL)', family: 'node', kinds: ['append'], depths: ['one'],
+    describe: 'better-sqlite3, WAL mode, synchronous=FULL: one autocommitted INSERT per record, the WAL synced at each commit',
+    setup: sqliteInserts('FULL'),
+  },
+  {
+    id: 'better-sqlite3 INSERT (synchronous=NORMAL)', family: 'node', kinds: ['append'], depths: ['one'], durable: false,
+    describe: 'better-sqlite3, WAL mode, synchronous=NORMAL: one autocommitted INSERT per record; NOT durable at each commit (the WAL is synced at checkpoints only), the less durable variant',
+    setup: sqliteInserts('NORMAL'),
+  },
+  {
     id: 'uringfs.writeSync+fdatasyncSync', family: 'uringfs', kinds: ['append'], depths: ['one'],
     describe: 'loop of uringfs writeSync + fdatasyncSync',
     setup: (ctx) => syncAppends(() => ctx.u)(ctx),
@@ -275,7 +501,7 @@ export default [
     setup: logAppends('group'),
   },
   {
-    id: 'uringfs.log.async', family: 'uringfs', kinds: ['append'], depths: ['concurrency'],
+    id: 'uringfs.log.async', family: 'uringfs', kinds: ['append'], depths: ['concurrency'], durable: false,
     describe: "uringfs/log, mode 'async': acknowledged once written, made durable within flushIntervalMs (less durable than the baseline); N appenders",
     setup: logAppends('async'),
   },
