@@ -117,7 +117,7 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
 
   it('runs every method of the catalog in every scenario it applies to', () => {
     const list = spawnSync(process.execPath, [runJs, '--list', '--test-methods'], { cwd: root, encoding: 'utf8' }).stdout;
-    const catalog = [...list.matchAll(/^ {2}(\S(?:.*?\S)?) {2,}(files|random|append|tree)\s/gm)].map((m) => ({ id: m[1], kind: m[2] }));
+    const catalog = [...list.matchAll(/^ {2}(\S(?:.*?\S)?) {2,}(files|random|append|tree|stream)\s/gm)].map((m) => ({ id: m[1], kind: m[2] }));
     expect(catalog.length).toBeGreaterThan(20);
     for (const s of doc.scenarios) {
       for (const m of catalog.filter((c) => c.kind === s.kind)) {
@@ -145,7 +145,7 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
   });
 
   it('computes every ratio against its own scenario baseline, paired round by round, with an interval', () => {
-    const expected: Record<string, string> = { files: 'fs.readFileSync', random: 'fs.readSync', append: 'fs.writeSync+fdatasyncSync', tree: 'fs.readdirSync+lstatSync' };
+    const expected: Record<string, string> = { files: 'fs.readFileSync', random: 'fs.readSync', append: 'fs.writeSync+fdatasyncSync', tree: 'fs.readdirSync+lstatSync', stream: 'fs.createReadStream' };
     const rate = (r: Rec, i: number) => r.opsPerRunEach![i] / (r.samplesNs![i] / 1e9);
     for (const s of doc.scenarios) {
       expect(s.baseline).toBe(expected[s.kind]);

@@ -10,7 +10,7 @@ const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 // user typed is meant relative to where they typed it (npm keeps it in INIT_CWD).
 const userPath = (p) => resolve(process.env.INIT_CWD ?? process.cwd(), p);
 
-export const SCENARIOS = ['small-files', 'large-files', 'random-read', 'random-read-direct', 'append-commit', 'tree-stats'];
+export const SCENARIOS = ['small-files', 'large-files', 'random-read', 'random-read-direct', 'append-commit', 'tree-stats', 'stream-pipe', 'stream-files'];
 export const BACKENDS = ['node', 'uv_io_uring', 'io_uring', 'threads', 'fio', 'c'];
 
 const KiB = 1024;
@@ -34,6 +34,8 @@ const FULL = {
     'random-read-direct': { fileSize: 1 * GiB, sizes: [4 * KiB], opsPerPass: 512 },
     'append-commit': { sizes: [4 * KiB], opsPerPass: 256 },
     'tree-stats': { files: 100_000, perDir: 100, sizes: [0] },
+    'stream-pipe': { files: 1, sizes: [1 * GiB] },
+    'stream-files': { files: 256, sizes: [1 * MiB] },
   },
 };
 
@@ -53,6 +55,8 @@ const QUICK = {
     'random-read-direct': { fileSize: 64 * MiB, sizes: [4 * KiB], opsPerPass: 500 },
     'append-commit': { sizes: [4 * KiB], opsPerPass: 64 },
     'tree-stats': { files: 2_000, perDir: 100, sizes: [0] },
+    'stream-pipe': { files: 1, sizes: [64 * MiB] },
+    'stream-files': { files: 32, sizes: [1 * MiB] },
   },
 };
 
@@ -67,8 +71,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --concurrency LIST    ops in flight for callback/promise methods, appenders for uringfs/log and lmdb
                         (default 64); a list (1,16,64,256) runs one case per value, the largest is
                         the depth of the summary's comparisons
-  --files N             number of files (small-files, large-files; tree-stats: files in the tree, 100 per directory)
-  --size LIST           file size (small/large-files) or I/O size (random-read, append-commit); 4k, 64k, 4m
+  --files N             number of files (small-files, large-files, stream-files; tree-stats: files in the tree, 100 per directory)
+  --size LIST           file size (small/large-files, stream-pipe/-files) or I/O size (random-read, append-commit); 4k, 64k, 4m
   --file-size SIZE      size of the random-read file (default 1g, --quick 64m)
   --ops N               ops per pass (random-read, append-commit)
   --rounds N            rounds: each round runs every case of a scenario once, interleaved (default 10, --quick 5)
@@ -195,7 +199,7 @@ export function parseConfig(argv) {
 
   for (const id of scenarioIds) {
     const s = scenarios[id];
-    if (values.files && 'files' in s) s.files = positiveInt('files')(values.files);
+    if (values.files && 'files' in s && id !== 'stream-pipe') s.files = positiveInt('files')(values.files);
     if (values.size && id !== 'tree-stats') s.sizes = parseList(values.size, parseSize);
     if (values['file-size'] && 'fileSize' in s) s.fileSize = parseSize(values['file-size']);
     if (values.ops && 'opsPerPass' in s) s.opsPerPass = positiveInt('ops')(values.ops);

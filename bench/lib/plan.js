@@ -95,7 +95,7 @@ function backendsFor(method, env, config, skips) {
  * scenarios keep their file count, and a tree walk its entries.
  */
 function opsFor(s, depth) {
-  if (s.kind === 'files' || s.kind === 'tree') return s.opsPerPass;
+  if (s.kind === 'files' || s.kind === 'tree' || s.kind === 'stream') return s.opsPerPass;
   return Math.ceil(s.opsPerPass / depth) * depth;
 }
 

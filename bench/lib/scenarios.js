@@ -25,6 +25,8 @@ const KIND = {
   'random-read-direct': 'random',
   'append-commit': 'append',
   'tree-stats': 'tree',
+  'stream-pipe': 'stream',
+  'stream-files': 'stream',
 };
 
 /** What every ratio in a scenario of this kind is measured against. */
@@ -33,6 +35,7 @@ export const BASELINE = {
   random: 'fs.readSync',
   append: 'fs.writeSync+fdatasyncSync',
   tree: 'fs.readdirSync+lstatSync',
+  stream: 'fs.createReadStream',
 };
 
 export const BASELINE_WHY = {
@@ -40,6 +43,7 @@ export const BASELINE_WHY = {
   random: 'fs.readSync loop (no whole-file read in this scenario; fs.readFileSync of a 1 GiB file is not the same work)',
   append: 'fs.writeSync + fs.fdatasyncSync loop (a write scenario: no read baseline applies)',
   tree: 'fs.readdirSync + fs.lstatSync walk (a listing scenario: one op = one entry found and lstat\'ed)',
+  stream: "node:fs's own read streams (a streaming scenario: one op = one file streamed to its end)",
 };
 
 export function scenarioInstances(config) {
@@ -49,7 +53,7 @@ export function scenarioInstances(config) {
     const kind = KIND[id];
     for (const size of p.sizes) {
       const base = { key: `${id}/${size}`, id, kind, size, baseline: BASELINE[kind] };
-      if (kind === 'files') {
+      if (kind === 'files' || kind === 'stream') {
         out.push({
           ...base, files: p.files, opsPerPass: p.files, dir: smallFilesDir(config.dataDir, size, p.files),
           label: `${id} ${formatBytes(size)} ×${p.files}`,
@@ -79,7 +83,7 @@ export function scenarioInstances(config) {
 
 /** Every path a read scenario depends on being in the page cache. */
 function hotPaths(s) {
-  if (s.kind === 'files') return filePaths(s.dir, s.files);
+  if (s.kind === 'files' || s.kind === 'stream') return filePaths(s.dir, s.files);
   if (s.kind === 'random' && !s.direct) return [s.path];
   return [];
 }
@@ -96,7 +100,7 @@ export function prepareScenario(s) {
   }
   fs.mkdirSync(s.kind === 'random' ? join(s.path, '..') : s.dir, { recursive: true });
   let created = false;
-  if (s.kind === 'files') created = ensureSmallFiles(s.dir, s.size, s.files);
+  if (s.kind === 'files' || s.kind === 'stream') created = ensureSmallFiles(s.dir, s.size, s.files);
   if (s.kind === 'random') {
     if (s.fileSize % s.size !== 0 || s.size % 512 !== 0) return { created, skip: `I/O size ${s.size} must divide the file size and be a multiple of 512` };
     created = ensureRandomFile(s.path, s.fileSize);
@@ -161,7 +165,7 @@ export function generator(seed) {
 
 /** What the methods see: the instance plus paths (files) or offsets (random). */
 export function hydrate(s) {
-  if (s.kind === 'files') return { ...s, paths: filePaths(s.dir, s.files) };
+  if (s.kind === 'files' || s.kind === 'stream') return { ...s, paths: filePaths(s.dir, s.files) };
   if (s.kind === 'tree') return { ...s };
   if (s.kind === 'random') {
     const blocks = s.fileSize / s.size;

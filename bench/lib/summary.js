@@ -21,6 +21,8 @@ export const HEADLINES = [
   ['tree-stats', 'uringfs.scan', 1, 'fdir+lstat', C],
   ['tree-stats', 'uringfs.scan', 1, 'fast-glob', 1],
   ['tree-stats', 'uringfs.scan.nostats', 1, 'fdir', 1],
+  ['stream-pipe', 'uringfs.createReadStream', 'all', 'fs.createReadStream', 'all'],
+  ['stream-files', 'uringfs.createReadStream', 'all', 'fs.createReadStream', 'all'],
 ];
 
 // Methods that acknowledge before the data is durable (catalog flag `durable: false`): faster

@@ -7,9 +7,10 @@ import fio from './fio.js';
 import floor from './floor.js';
 import test from './test.js';
 import tree from './tree.js';
+import stream from './stream.js';
 
 export function catalog({ testMethods = false } = {}) {
-  return [...files, ...random, ...append, ...tree, ...fio, ...floor, ...(testMethods ? test : [])];
+  return [...files, ...random, ...append, ...tree, ...stream, ...fio, ...floor, ...(testMethods ? test : [])];
 }
 
 /** The method `id` that applies to scenario kind `kind`. */

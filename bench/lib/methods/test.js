@@ -2,7 +2,7 @@
 // tests use them to prove a failing method is reported, never hidden.
 export default [
   {
-    id: 'test.throws', family: 'test', kinds: ['files', 'random', 'append', 'tree'], depths: ['one'],
+    id: 'test.throws', family: 'test', kinds: ['files', 'random', 'append', 'tree', 'stream'], depths: ['one'],
     describe: 'throws during its pass',
     setup: () => ({
       pass() {
@@ -11,7 +11,7 @@ export default [
     }),
   },
   {
-    id: 'test.short', family: 'test', kinds: ['files', 'random', 'append', 'tree'], depths: ['one'],
+    id: 'test.short', family: 'test', kinds: ['files', 'random', 'append', 'tree', 'stream'], depths: ['one'],
     describe: 'claims one op fewer than the pass has (the harness must notice)',
     setup: ({ scenario: s }) => ({
       pass() {
@@ -20,7 +20,7 @@ export default [
     }),
   },
   {
-    id: 'test.crash', family: 'test', kinds: ['files', 'random', 'append', 'tree'], depths: ['one'],
+    id: 'test.crash', family: 'test', kinds: ['files', 'random', 'append', 'tree', 'stream'], depths: ['one'],
     describe: 'exits the child process in the middle of a run',
     setup: () => ({
       pass() {
