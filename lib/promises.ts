@@ -3,6 +3,11 @@
 // functions are async, so bad arguments reject (as in Node), checked in
 // node:fs/promises' order.
 import { Buffer } from 'node:buffer';
+import { EventEmitter } from 'node:events';
+import { createInterface, type Interface } from 'node:readline';
+import type { ReadStream, WriteStream } from 'node:fs';
+// Used at call time only (lib/streams.ts imports this module).
+import { ReadStream as RingReadStream, WriteStream as RingWriteStream } from './streams.js';
 import { mkdirPromiseArgs, openArgs, readHandleArgs, statOptions, writeHandleArgs, vectorPosition } from './args.js';
 import {
   closeSteps, fsyncSteps, mkdirSteps, needsStreamProbe, openSteps, readFileSteps, readSteps, renameSteps, statSteps,
@@ -48,6 +53,13 @@ function result<T extends object>(fields: T): T {
 let ringOfHandle: (handle: FileHandle) => Ring | undefined;
 /** Module-internal: a handle whose ops all go to `ring` (undefined: follow the default ring). */
 let handleOn: (fd: number, ring: Ring | undefined) => FileHandle;
+/**
+ * @internal A stream on the handle holds it (node:fs's kRef): close() then waits for the stream to
+ * let go (unrefHandle), which it does once it has closed on the handle's 'close' event.
+ */
+export let refHandle: (handle: FileHandle) => void;
+/** @internal A stream on the handle lets go of it (node:fs's kUnref): the last one closes the fd. */
+export let unrefHandle: (handle: FileHandle) => void;
 
 /**
  * Like node:fs/promises FileHandle. As in Node, its fd stays open while any
@@ -60,7 +72,7 @@ let handleOn: (fd: number, ring: Ring | undefined) => FileHandle;
  * and the close of the fd, runs on it. One opened with the ordinary `open`
  * follows the default ring ({@link setDefaultRing}) at each call.
  */
-export class FileHandle {
+export class FileHandle extends EventEmitter {
   #fd: number;
   /** The fd's slot in the held-fd table (lib/held.ts): closed for us if this JS environment is torn down. */
   readonly #held: number;
@@ -79,9 +91,12 @@ export class FileHandle {
       handle.#ring = ring;
       return handle;
     };
+    refHandle = (handle) => { handle.#refs++; };
+    unrefHandle = (handle) => handle.#unref();
   }
 
   constructor(fd: number) {
+    super();
     this.#fd = fd;
     this.#held = holdFd(fd);
   }
@@ -234,7 +249,27 @@ export class FileHandle {
         this.#closeReject = null;
       });
     }
+    // As node:fs/promises' FileHandle does: streams on it close then.
+    this.emit('close');
     return this.#closePromise;
+  }
+
+  /**
+   * Like FileHandle.createReadStream(options): a ReadStream of uringfs on this handle, its reads on
+   * the handle's ring (lib/streams.ts). With `autoClose` (the default) it closes the handle.
+   */
+  createReadStream(options?: { encoding?: BufferEncoding | null; autoClose?: boolean; emitClose?: boolean; start?: number; end?: number; highWaterMark?: number; signal?: AbortSignal }): ReadStream {
+    return new RingReadStream(undefined, { ...options, fd: this });
+  }
+
+  /** Like FileHandle.createWriteStream(options): a WriteStream of uringfs on this handle. */
+  createWriteStream(options?: { encoding?: BufferEncoding | null; autoClose?: boolean; emitClose?: boolean; start?: number; highWaterMark?: number; flush?: boolean }): WriteStream {
+    return new RingWriteStream(undefined, { ...options, fd: this });
+  }
+
+  /** Like FileHandle.readLines(options): a readline Interface over {@link createReadStream}. */
+  readLines(options?: Parameters<FileHandle['createReadStream']>[0]): Interface {
+    return createInterface({ input: this.createReadStream(options), crlfDelay: Infinity });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
