@@ -16,6 +16,7 @@ import {
 import { defaultRing, type Ring } from './ring.js';
 import { claimBoundRing, runPromise, runSync, type Steps } from './run.js';
 import { closingFd, holdFd, releaseFd } from './held.js';
+import { handleRefs } from './handle-refs.js';
 import type { BigIntStats, Stats } from './stats.js';
 import { invalidArgType } from './errors.js';
 import { mergeableRing, readFileInTurn } from './readfiles.js';
@@ -53,13 +54,6 @@ function result<T extends object>(fields: T): T {
 let ringOfHandle: (handle: FileHandle) => Ring | undefined;
 /** Module-internal: a handle whose ops all go to `ring` (undefined: follow the default ring). */
 let handleOn: (fd: number, ring: Ring | undefined) => FileHandle;
-/**
- * @internal A stream on the handle holds it (node:fs's kRef): close() then waits for the stream to
- * let go (unrefHandle), which it does once it has closed on the handle's 'close' event.
- */
-export let refHandle: (handle: FileHandle) => void;
-/** @internal A stream on the handle lets go of it (node:fs's kUnref): the last one closes the fd. */
-export let unrefHandle: (handle: FileHandle) => void;
 
 /**
  * Like node:fs/promises FileHandle. As in Node, its fd stays open while any
@@ -91,8 +85,10 @@ export class FileHandle extends EventEmitter {
       handle.#ring = ring;
       return handle;
     };
-    refHandle = (handle) => { handle.#refs++; };
-    unrefHandle = (handle) => handle.#unref();
+    // A stream on the handle holds it (node:fs's kRef): close() then waits for the stream to let
+    // go, which it does once it has closed on the handle's 'close' event.
+    handleRefs.ref = (handle) => { handle.#refs++; };
+    handleRefs.unref = (handle) => handle.#unref();
   }
 
   constructor(fd: number) {

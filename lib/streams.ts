@@ -10,7 +10,8 @@ import { needsStreamProbe, readSteps } from './operations.js';
 import { defaultRing } from './ring.js';
 import { runCallback } from './run.js';
 import { withCode } from './errors.js';
-import { FileHandle, refHandle, unrefHandle } from './promises.js';
+import { FileHandle } from './promises.js';
+import { handleRefs } from './handle-refs.js';
 
 type Callback = (err: Error | null, ...values: any[]) => void;
 type Options = Record<string, unknown>;
@@ -124,7 +125,7 @@ class RingReads {
       if (this.#handle === null) {
         close(fd, (err) => cb(err));
       } else {
-        unrefHandle(this.#handle);
+        handleRefs.unref(this.#handle);
         this.#handle.close().then(() => cb(null), cb);
       }
     });
@@ -213,7 +214,7 @@ function handleWrites(handle: FileHandle): Options {
   return {
     open: () => { throw methodNotImplemented('open()'); },
     close: (fd: number, cb: Callback) => {
-      unrefHandle(handle);
+      handleRefs.unref(handle);
       handle.close().then(() => cb(null), cb);
     },
     fsync: (fd: number, cb: Callback) => { handle.sync().then(() => cb(null), cb); },
@@ -258,7 +259,7 @@ function ringOptions(options: unknown, reads: boolean): { options: unknown; hand
 function attach(stream: fs.ReadStream | fs.WriteStream, handle: FileHandle | null, ops: RingReads | null): void {
   if (ops !== null) ops.stream = stream as unknown as { end: number; destroyed: boolean };
   if (handle !== null) {
-    refHandle(handle);
+    handleRefs.ref(handle);
     handle.on('close', () => stream.close());
   }
 }
