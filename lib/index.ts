@@ -93,6 +93,7 @@ export type { PollerOptions } from './epoll.js';
 export type { PollerStats } from './epoll.js';
 /** A callback given to {@link Poller.add}: called with each {@link PollEvent} of the registration. */
 export type { PollCallback } from './epoll.js';
+export { createReadStream, createWriteStream, ReadStream, WriteStream, FileReadStream, FileWriteStream } from './streams.js';
 export * from './node-fs.js';
 
 import { namedExports } from './default-export.js';

@@ -26,10 +26,6 @@ export const copyFileSync = fs.copyFileSync;
 export const cp = fs.cp;
 /** node:fs's own `fs.cpSync` (not run by uringfs yet). */
 export const cpSync = fs.cpSync;
-/** node:fs's own `fs.createReadStream` (streams are not on the ring yet). */
-export const createReadStream = fs.createReadStream;
-/** node:fs's own `fs.createWriteStream` (streams are not on the ring yet). */
-export const createWriteStream = fs.createWriteStream;
 /** node:fs's own `fs.exists` (not run by uringfs yet). */
 export const exists = fs.exists;
 /** node:fs's own `fs.existsSync` (not run by uringfs yet). */
@@ -114,22 +110,6 @@ export const watchFile = fs.watchFile;
 export const Dirent = fs.Dirent;
 /** The type of node:fs's `fs.Dirent`. */
 export type Dirent = fs.Dirent;
-/** node:fs's own `fs.ReadStream` (streams are not on the ring yet). */
-export const ReadStream = fs.ReadStream;
-/** The type of node:fs's `fs.ReadStream`. */
-export type ReadStream = fs.ReadStream;
-/** node:fs's own `fs.WriteStream` (streams are not on the ring yet). */
-export const WriteStream = fs.WriteStream;
-/** The type of node:fs's `fs.WriteStream`. */
-export type WriteStream = fs.WriteStream;
-/** node:fs's own `fs.FileReadStream` (streams are not on the ring yet). */
-export const FileReadStream = untyped.FileReadStream as typeof fs.ReadStream;
-/** The type of node:fs's `fs.FileReadStream`. */
-export type FileReadStream = fs.ReadStream;
-/** node:fs's own `fs.FileWriteStream` (streams are not on the ring yet). */
-export const FileWriteStream = untyped.FileWriteStream as typeof fs.WriteStream;
-/** The type of node:fs's `fs.FileWriteStream`. */
-export type FileWriteStream = fs.WriteStream;
 // Names of newer Nodes: node:fs's own where the running Node has them, undefined on older ones.
 /** node:fs's own `fs.glob` (Node 22 and later; undefined before). */
 export const glob = untyped.glob as ((...args: unknown[]) => void) | undefined;

@@ -3,6 +3,11 @@
 // functions are async, so bad arguments reject (as in Node), checked in
 // node:fs/promises' order.
 import { Buffer } from 'node:buffer';
+import { EventEmitter } from 'node:events';
+import { createInterface, type Interface } from 'node:readline';
+import type { ReadStream, WriteStream } from 'node:fs';
+// Used at call time only (lib/streams.ts imports this module).
+import { ReadStream as RingReadStream, WriteStream as RingWriteStream } from './streams.js';
 import { mkdirPromiseArgs, openArgs, readHandleArgs, statOptions, writeHandleArgs, vectorPosition } from './args.js';
 import {
   closeSteps, fsyncSteps, mkdirSteps, needsStreamProbe, openSteps, readFileSteps, readSteps, renameSteps, statSteps,
@@ -11,6 +16,7 @@ import {
 import { defaultRing, type Ring } from './ring.js';
 import { claimBoundRing, runPromise, runSync, type Steps } from './run.js';
 import { closingFd, holdFd, releaseFd } from './held.js';
+import { handleRefs } from './handle-refs.js';
 import type { BigIntStats, Stats } from './stats.js';
 import { invalidArgType } from './errors.js';
 import { mergeableRing, readFileInTurn } from './readfiles.js';
@@ -60,7 +66,7 @@ let handleOn: (fd: number, ring: Ring | undefined) => FileHandle;
  * and the close of the fd, runs on it. One opened with the ordinary `open`
  * follows the default ring ({@link setDefaultRing}) at each call.
  */
-export class FileHandle {
+export class FileHandle extends EventEmitter {
   #fd: number;
   /** The fd's slot in the held-fd table (lib/held.ts): closed for us if this JS environment is torn down. */
   readonly #held: number;
@@ -79,9 +85,14 @@ export class FileHandle {
       handle.#ring = ring;
       return handle;
     };
+    // A stream on the handle holds it (node:fs's kRef): close() then waits for the stream to let
+    // go, which it does once it has closed on the handle's 'close' event.
+    handleRefs.ref = (handle) => { handle.#refs++; };
+    handleRefs.unref = (handle) => handle.#unref();
   }
 
   constructor(fd: number) {
+    super();
     this.#fd = fd;
     this.#held = holdFd(fd);
   }
@@ -234,7 +245,27 @@ export class FileHandle {
         this.#closeReject = null;
       });
     }
+    // As node:fs/promises' FileHandle does: streams on it close then.
+    this.emit('close');
     return this.#closePromise;
+  }
+
+  /**
+   * Like FileHandle.createReadStream(options): a ReadStream of uringfs on this handle, its reads on
+   * the handle's ring (lib/streams.ts). With `autoClose` (the default) it closes the handle.
+   */
+  createReadStream(options?: { encoding?: BufferEncoding | null; autoClose?: boolean; emitClose?: boolean; start?: number; end?: number; highWaterMark?: number; signal?: AbortSignal }): ReadStream {
+    return new RingReadStream(undefined, { ...options, fd: this });
+  }
+
+  /** Like FileHandle.createWriteStream(options): a WriteStream of uringfs on this handle. */
+  createWriteStream(options?: { encoding?: BufferEncoding | null; autoClose?: boolean; emitClose?: boolean; start?: number; highWaterMark?: number; flush?: boolean }): WriteStream {
+    return new RingWriteStream(undefined, { ...options, fd: this });
+  }
+
+  /** Like FileHandle.readLines(options): a readline Interface over {@link createReadStream}. */
+  readLines(options?: Parameters<FileHandle['createReadStream']>[0]): Interface {
+    return createInterface({ input: this.createReadStream(options), crlfDelay: Infinity });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -11,10 +11,10 @@ import uringfsDefault, * as uringfs from '../lib/index.js';
 import uringfsPromisesDefault, * as uringfsPromises from '../lib/promises.js';
 import { packageRoot, runNode } from './fixtures/helpers.js';
 
-// What uringfs runs itself (lib/callback.ts, lib/sync.ts, lib/promises.ts, lib/dirs.ts, lib/dir.ts), besides the classes.
+// What uringfs runs itself (lib/callback.ts, lib/sync.ts, lib/promises.ts, lib/dirs.ts, lib/dir.ts, lib/streams.ts), besides the classes.
 const OWN = [
   'open', 'close', 'read', 'write', 'readv', 'writev', 'fsync', 'fdatasync', 'fstat', 'stat', 'lstat', 'readFile',
-  'writeFile', 'appendFile', 'unlink', 'rename', 'mkdir', 'readdir', 'opendir',
+  'writeFile', 'appendFile', 'unlink', 'rename', 'mkdir', 'readdir', 'opendir', 'createReadStream', 'createWriteStream',
 ];
 const OWN_SYNC = OWN.map((name) => `${name}Sync`);
 const OWN_PROMISES = ['open', 'readFile', 'writeFile', 'appendFile', 'stat', 'lstat', 'unlink', 'rename', 'mkdir', 'readdir', 'opendir'];
@@ -22,7 +22,7 @@ const OWN_PROMISES = ['open', 'readFile', 'writeFile', 'appendFile', 'stat', 'ls
 const names = (ns: object) => Object.keys(ns).filter((k) => k !== 'default');
 
 describe.each([
-  { entry: 'uringfs', node: nodeFs as Record<string, unknown>, named: uringfs as Record<string, unknown>, dflt: uringfsDefault as Record<string, unknown>, own: [...OWN, ...OWN_SYNC, 'Dir', 'promises'] },
+  { entry: 'uringfs', node: nodeFs as Record<string, unknown>, named: uringfs as Record<string, unknown>, dflt: uringfsDefault as Record<string, unknown>, own: [...OWN, ...OWN_SYNC, 'Dir', 'promises', 'ReadStream', 'WriteStream', 'FileReadStream', 'FileWriteStream'] },
   { entry: 'uringfs/promises', node: nodeFsPromises as Record<string, unknown>, named: uringfsPromises as Record<string, unknown>, dflt: uringfsPromisesDefault as Record<string, unknown>, own: OWN_PROMISES },
 ])('$entry', ({ node, named, dflt, own }) => {
   it('exports every name of the node:fs module it stands for, of the same kind', () => {

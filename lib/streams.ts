@@ -1,0 +1,339 @@
+// createReadStream / createWriteStream, ReadStream / WriteStream: node:fs's own stream classes, given
+// an `fs` option (the hook node:fs's streams have for it: open, read, write, writev, fsync, close)
+// whose functions run on the ring. Node's classes keep every option, event and argument check
+// exactly as the running Node has them, and `instanceof fs.ReadStream` holds; uringfs adds what
+// the hook lets it: FileHandles of uringfs as `fd`, and reads ahead of the consumer.
+import fs from 'node:fs';
+import { Buffer } from 'node:buffer';
+import { close, fsync, open, write, writev } from './callback.js';
+import { needsStreamProbe, readSteps } from './operations.js';
+import { defaultRing } from './ring.js';
+import { runCallback } from './run.js';
+import { withCode } from './errors.js';
+import { FileHandle } from './promises.js';
+import { handleRefs } from './handle-refs.js';
+
+type Callback = (err: Error | null, ...values: any[]) => void;
+type Options = Record<string, unknown>;
+
+/**
+ * @internal How many reads of `highWaterMark` bytes a read stream keeps in flight ahead of the one
+ * its consumer asked for (0: none, one read at a time as node:fs does), and how many such reads all
+ * streams together may have: with many streams at once, their own reads already keep the ring busy,
+ * and reads ahead would only hold more memory (measured in docs/streams.md). For the bench and tests.
+ */
+export const streamReadAhead = { depth: 3, budget: 8 };
+/** Reads ahead issued (or read) and not yet taken by their stream, over every stream. */
+let aheadTotal = 0;
+
+/** A read the stream has not asked for yet, or has and waits on. */
+interface Chunk {
+  pos: number;
+  len: number;
+  buf: Buffer;
+  done: boolean;
+  err: Error | null;
+  bytes: number;
+  /** The stream's callback, once it asked for this chunk before it was read. */
+  then: ((chunk: Chunk) => void) | null;
+}
+
+/** What node:fs throws for a FileHandle given with an `fs` option, and for open() on a FileHandle's ops. */
+function methodNotImplemented(method: string): Error {
+  return withCode(new Error(`The ${method} method is not implemented`), 'ERR_METHOD_NOT_IMPLEMENTED');
+}
+
+/**
+ * The `fs` of one read stream. Reads on a seekable file go at explicit positions — the stream's own
+ * (`start`), or, on a file the stream opened itself, a cursor from 0 (the position such an fd has) —
+ * so up to `depth` next chunks can be read while the consumer handles this one. Anything else (a
+ * FIFO, a character device, an fd or FileHandle given without `start`) reads at the current
+ * position, one read at a time, as node:fs does. The fd is closed only when no read is in flight,
+ * and a chunk that ends the stream (EOF, an error) is handed over only then too, so an fd left open
+ * (`autoClose: false`) has no read of ours on it once the stream has ended.
+ */
+class RingReads {
+  readonly #handle: FileHandle | null;
+  readonly #depth: number;
+  /** Whether this stream opened the fd itself (from a path). */
+  #own = false;
+  #seekable: boolean | undefined;
+  /** On an fd of our own read at "the current position": where that is. */
+  #cursor = 0;
+  #inflight = 0;
+  #idle: (() => void)[] = [];
+  /** The reads issued ahead, in order of position. */
+  #queue: Chunk[] = [];
+  /** The position after the last read issued. */
+  #next = 0;
+  /** Whether the last chunk handed over was full (reading ahead is worth it). */
+  #streaming = false;
+  #ended = false;
+  #closing = false;
+  /** Buffers node:fs's _read allocated for chunks that had already been read: the next reads ahead go there. */
+  #spare: Buffer[] = [];
+  /** The stream, for its `end` and `destroyed`. */
+  stream: { end: number; destroyed: boolean } | null = null;
+
+  constructor(handle: FileHandle | null) {
+    this.#handle = handle;
+    this.#depth = streamReadAhead.depth;
+  }
+
+  open = (path: string | Buffer, flags: string | number, mode: string | number, cb: Callback): void => {
+    if (this.#handle !== null) throw methodNotImplemented('open()');
+    open(path, flags, mode, (err, fd) => {
+      if (err === null) this.#own = true;
+      cb(err, fd);
+    });
+  };
+
+  read = (fd: number, buf: Buffer, offset: number, length: number, position: number | null | undefined, cb: Callback): void => {
+    this.#seekable ??= !needsStreamProbe(fd);
+    let pos: number;
+    if (offset !== 0) pos = -1;  // never from node:fs's streams; read as asked
+    else if (typeof position === 'number' && position >= 0 && this.#seekable) pos = position;
+    else if ((position === undefined || position === null) && this.#own && this.#seekable) pos = this.#cursor;
+    else pos = -1;
+    if (pos === -1) {
+      // At the current position (or a position node:fs will refuse for this fd): as node:fs reads.
+      this.#readAt(fd, buf, offset, length, typeof position === 'number' ? position : -1, (err, n) => cb(err, n, buf));
+      return;
+    }
+    const deliver = (chunk: Chunk): void => this.#deliver(fd, chunk, length, cb);
+    const head = this.#queue[0];
+    if (head !== undefined && head.pos === pos && head.len >= length) {
+      this.#queue.shift();
+      aheadTotal--;
+      if (buf.length === head.len) this.#spare.push(buf);
+      if (head.done) process.nextTick(deliver, head);
+      else head.then = deliver;
+    } else {
+      // Not what was read ahead (a first read, or the stream moved): those reads are dropped
+      // (still counted until they finish), and this one goes to the kernel now.
+      this.#drop();
+      this.#issue(fd, pos, length, buf).then = deliver;
+      this.#next = pos + length;
+    }
+    this.#ahead(fd);
+  };
+
+  close = (fd: number, cb: Callback): void => {
+    this.#closing = true;
+    this.#drop();
+    this.#whenIdle(() => {
+      if (this.#handle === null) {
+        close(fd, (err) => cb(err));
+      } else {
+        handleRefs.unref(this.#handle);
+        this.#handle.close().then(() => cb(null), cb);
+      }
+    });
+  };
+
+  /** Issue the reads ahead, up to `depth` of the chunk size, within the stream's `end`. */
+  #ahead(fd: number): void {
+    const stream = this.stream;
+    if (!this.#streaming || this.#ended || this.#closing || stream === null || stream.destroyed) return;
+    const size = this.#lastLength;
+    while (this.#queue.length < this.#depth && aheadTotal < streamReadAhead.budget && this.#next <= stream.end) {
+      const len = Math.min(size, stream.end - this.#next + 1);
+      const spare = this.#spare.length > 0 && this.#spare[this.#spare.length - 1].length === len ? this.#spare.pop()! : Buffer.allocUnsafeSlow(len);
+      this.#queue.push(this.#issue(fd, this.#next, len, spare));
+      aheadTotal++;
+      this.#next += len;
+    }
+  }
+
+  #lastLength = 0;
+
+  /** Forget the reads ahead (those in flight stay counted in #inflight until they finish). */
+  #drop(): void {
+    aheadTotal -= this.#queue.length;
+    this.#queue.length = 0;
+  }
+
+  #deliver(fd: number, chunk: Chunk, length: number, cb: Callback): void {
+    const bytes = Math.min(chunk.bytes, length);
+    if (chunk.err !== null || chunk.bytes < chunk.len) {
+      // The end of the file, or an error: the stream may end (and its fd be closed by its owner)
+      // once this is handed over, so nothing of ours may still be reading it.
+      this.#ended = true;
+      this.#drop();
+      this.#whenIdle(() => {
+        if (chunk.err === null) this.#cursor = chunk.pos + bytes;
+        cb(chunk.err, bytes, chunk.buf);
+      });
+      return;
+    }
+    this.#cursor = chunk.pos + bytes;
+    this.#lastLength = length;
+    this.#streaming = true;
+    cb(null, bytes, chunk.buf);
+    this.#ahead(fd);
+  }
+
+  #issue(fd: number, pos: number, len: number, buf: Buffer): Chunk {
+    const chunk: Chunk = { pos, len, buf, done: false, err: null, bytes: 0, then: null };
+    this.#readAt(fd, buf, 0, len, pos, (err, n) => {
+      chunk.done = true;
+      chunk.err = err;
+      chunk.bytes = n;
+      const then = chunk.then;
+      chunk.then = null;
+      then?.(chunk);
+    });
+    return chunk;
+  }
+
+  #readAt(fd: number, buf: Buffer, offset: number, length: number, position: number, cb: (err: Error | null, n: number) => void): void {
+    this.#inflight++;
+    const done = (err: Error | null, n: number): void => {
+      if (--this.#inflight === 0 && this.#idle.length > 0) {
+        const idle = this.#idle;
+        this.#idle = [];
+        for (const fn of idle) fn();
+      }
+      cb(err, n);
+    };
+    if (this.#handle !== null) {
+      this.#handle.read(buf, offset, length, position < 0 ? null : position).then((r) => done(null, r.bytesRead), (err: Error) => done(err, 0));
+    } else {
+      runCallback(defaultRing(), readSteps(fd, buf, offset, length, position, !this.#seekable), (err, n) => done(err, n ?? 0));
+    }
+  }
+
+  #whenIdle(fn: () => void): void {
+    if (this.#inflight === 0) fn();
+    else this.#idle.push(fn);
+  }
+}
+
+/** The `fs` of a write stream on a FileHandle of uringfs (node:fs's FileHandleOperations). */
+function handleWrites(handle: FileHandle): Options {
+  return {
+    open: () => { throw methodNotImplemented('open()'); },
+    close: (fd: number, cb: Callback) => {
+      handleRefs.unref(handle);
+      handle.close().then(() => cb(null), cb);
+    },
+    fsync: (fd: number, cb: Callback) => { handle.sync().then(() => cb(null), cb); },
+    write: (fd: number, buf: Buffer, offset: number, length: number, pos: number | null | undefined, cb: Callback) => {
+      handle.write(buf, offset, length, pos ?? null).then((r) => cb(null, r.bytesWritten, r.buffer), (err: Error) => cb(err, 0, buf));
+    },
+    writev: (fd: number, buffers: Buffer[], pos: number | null | undefined, cb: Callback) => {
+      handle.writev(buffers, pos ?? null).then((r) => cb(null, r.bytesWritten, r.buffers), (err: Error) => cb(err, 0, buffers));
+    },
+  };
+}
+
+/** The `fs` of a write stream on a path or an fd: uringfs's callback functions. */
+const ringWrites: Options = { open, close, write, writev, fsync };
+
+/**
+ * The options node:fs's class gets: the caller's, with an `fs` of uringfs unless they gave their
+ * own, and a FileHandle of uringfs as its fd. Options node:fs refuses are passed on untouched, so
+ * that it throws what it throws.
+ */
+function ringOptions(options: unknown, reads: boolean): { options: unknown; handle: FileHandle | null; ops: RingReads | null } {
+  let o: Options;
+  if (options === null || options === undefined || typeof options === 'function') o = {};
+  else if (typeof options === 'string') o = { encoding: options };
+  else if (typeof options === 'object') o = { ...(options as Options) };
+  else return { options, handle: null, ops: null };
+  const fd = o.fd;
+  if (fd instanceof FileHandle) {
+    if (o.fs) throw methodNotImplemented('FileHandle with fs');
+    const ops = reads ? new RingReads(fd) : null;
+    o.fs = ops ?? handleWrites(fd);
+    o.fd = fd.fd;
+    return { options: o, handle: fd, ops };
+  }
+  if (o.fs) return { options: o, handle: null, ops: null };
+  const ops = reads ? new RingReads(null) : null;
+  o.fs = ops ?? ringWrites;
+  return { options: o, handle: null, ops };
+}
+
+/** After node:fs's constructor accepted it: the stream holds the handle, and closes when it closes (as node:fs's importFd does). */
+function attach(stream: fs.ReadStream | fs.WriteStream, handle: FileHandle | null, ops: RingReads | null): void {
+  if (ops !== null) ops.stream = stream as unknown as { end: number; destroyed: boolean };
+  if (handle !== null) {
+    handleRefs.ref(handle);
+    handle.on('close', () => stream.close());
+  }
+}
+
+const NodeReadStream = fs.ReadStream as unknown as (this: unknown, path: unknown, options: unknown) => void;
+const NodeWriteStream = fs.WriteStream as unknown as (this: unknown, path: unknown, options: unknown) => void;
+
+/**
+ * Like fs.ReadStream, with its I/O on the ring: node:fs's class (`instanceof fs.ReadStream` holds),
+ * with every option, event and error as the running Node has them. `fd` may be a number or a
+ * FileHandle of uringfs. Reads a few chunks ahead on a seekable file (docs/streams.md).
+ */
+function ReadStream(this: unknown, path: unknown, options?: unknown): fs.ReadStream {
+  if (!(this instanceof ReadStream)) return new (ReadStream as unknown as new (p: unknown, o: unknown) => fs.ReadStream)(path, options);
+  const r = ringOptions(options, true);
+  Reflect.apply(NodeReadStream, this, [path, r.options]);
+  attach(this as fs.ReadStream, r.handle, r.ops);
+  return this as fs.ReadStream;
+}
+Object.setPrototypeOf(ReadStream.prototype, fs.ReadStream.prototype);
+Object.setPrototypeOf(ReadStream, fs.ReadStream);
+
+/**
+ * Like fs.WriteStream, with its I/O on the ring: node:fs's class (`instanceof fs.WriteStream`
+ * holds), with every option, event and error as the running Node has them. `fd` may be a number or
+ * a FileHandle of uringfs.
+ */
+function WriteStream(this: unknown, path: unknown, options?: unknown): fs.WriteStream {
+  if (!(this instanceof WriteStream)) return new (WriteStream as unknown as new (p: unknown, o: unknown) => fs.WriteStream)(path, options);
+  const r = ringOptions(options, false);
+  Reflect.apply(NodeWriteStream, this, [path, r.options]);
+  attach(this as fs.WriteStream, r.handle, null);
+  return this as fs.WriteStream;
+}
+Object.setPrototypeOf(WriteStream.prototype, fs.WriteStream.prototype);
+Object.setPrototypeOf(WriteStream, fs.WriteStream);
+
+/** uringfs's ReadStream class (node:fs's subclassed): `new ReadStream(path, options)`. */
+const ReadStreamClass = ReadStream as unknown as typeof fs.ReadStream & (new (path: fs.PathLike | null | undefined, options?: unknown) => fs.ReadStream);
+/** uringfs's WriteStream class (node:fs's subclassed): `new WriteStream(path, options)`. */
+const WriteStreamClass = WriteStream as unknown as typeof fs.WriteStream & (new (path: fs.PathLike | null | undefined, options?: unknown) => fs.WriteStream);
+export { ReadStreamClass as ReadStream, WriteStreamClass as WriteStream };
+/** The type of node:fs's `fs.ReadStream`, which uringfs's ReadStream is. */
+export type ReadStream = fs.ReadStream;
+/** The type of node:fs's `fs.WriteStream`, which uringfs's WriteStream is. */
+export type WriteStream = fs.WriteStream;
+
+type ReadStreamOptions = Parameters<typeof fs.createReadStream>[1];
+type WriteStreamOptions = Parameters<typeof fs.createWriteStream>[1];
+type StreamFd = number | FileHandle;
+
+/**
+ * Like fs.createReadStream(path, options): a {@link ReadStream} whose reads run on the ring. `fd`
+ * may be a FileHandle of uringfs (or a number); an `fs` option of the caller's is used as node:fs
+ * uses it.
+ */
+export function createReadStream(path: fs.PathLike | null | undefined, options?: BufferEncoding | (Omit<Exclude<ReadStreamOptions, string | undefined>, 'fd'> & { fd?: StreamFd })): fs.ReadStream {
+  return new ReadStreamClass(path, options);
+}
+
+/**
+ * Like fs.createWriteStream(path, options): a {@link WriteStream} whose writes run on the ring. `fd`
+ * may be a FileHandle of uringfs (or a number); an `fs` option of the caller's is used as node:fs
+ * uses it.
+ */
+export function createWriteStream(path: fs.PathLike | null | undefined, options?: BufferEncoding | (Omit<Exclude<WriteStreamOptions, string | undefined>, 'fd'> & { fd?: StreamFd })): fs.WriteStream {
+  return new WriteStreamClass(path, options);
+}
+
+/** node:fs's deprecated alias of ReadStream, as uringfs's ReadStream. */
+export const FileReadStream = ReadStreamClass;
+/** The type of node:fs's `fs.ReadStream`. */
+export type FileReadStream = fs.ReadStream;
+/** node:fs's deprecated alias of WriteStream, as uringfs's WriteStream. */
+export const FileWriteStream = WriteStreamClass;
+/** The type of node:fs's `fs.WriteStream`. */
+export type FileWriteStream = fs.WriteStream;
