@@ -115,6 +115,15 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     for (const m of new Set(doc.results.filter((x) => x.status === 'ok').map((x) => x.method))) expect(chart).toContain(`>${m}<`);
   }, 180_000);
 
+  it('renders the chart and report of a run already made from its JSON (bench/render.mjs)', () => {
+    const render = (args: string[]) => spawnSync(process.execPath, [join(root, 'bench', 'render.mjs'), ...args], { cwd: root, encoding: 'utf8' });
+    const r = render([join(dir, 'out.json'), join(dir, 'again.svg'), join(dir, 'again.html')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'again.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(readFileSync(join(dir, 'again.html'), 'utf8')).toContain('id="chart-spec"');
+    expect(render([]).status).toBe(2);
+  });
+
   it('runs every method of the catalog in every scenario it applies to', () => {
     const list = spawnSync(process.execPath, [runJs, '--list', '--test-methods'], { cwd: root, encoding: 'utf8' }).stdout;
     const catalog = [...list.matchAll(/^ {2}(\S(?:.*?\S)?) {2,}(files|random|append|tree|stream)\s/gm)].map((m) => ({ id: m[1], kind: m[2] }));
