@@ -204,6 +204,7 @@ export class Ring {
    * never hold the backlog back.
    */
   readonly #refillStep: number;
+  /** A refill due in BACKLOG_WAIT_MS whatever the room: a step not reached, or an SQ the kernel would not take. */
   #refillTimer: ReturnType<typeof setTimeout> | null = null;
   /**
    * Pairs in `completions` (async drain) and `syncCompletions` (synchronous wait) that a dispatch
@@ -406,7 +407,7 @@ export class Ring {
       // The kernel would not take more SQEs right now (EBUSY/EAGAIN): keep
       // the work first in line and retry once something completes.
       this.#backlog.splice(this.#backlogHead, 0, work);
-      if (this.#inFlight === 0) setTimeout(() => this.#pump(true), 1);
+      if (this.#inFlight === 0) this.#refillTimer ??= setTimeout(this.#pumpLate, BACKLOG_WAIT_MS);
       return false;
     }
     if (explicit || this.#state[0] !== 0) {

@@ -68,6 +68,8 @@ class RingReads {
   #next = 0;
   /** Whether the last chunk handed over was full (reading ahead is worth it). */
   #streaming = false;
+  /** The length node:fs asked for last: the size of the reads ahead. */
+  #lastLength = 0;
   #ended = false;
   #closing = false;
   /** Buffers node:fs's _read allocated for chunks that had already been read: the next reads ahead go there. */
@@ -122,12 +124,8 @@ class RingReads {
     this.#closing = true;
     this.#drop();
     this.#whenIdle(() => {
-      if (this.#handle === null) {
-        close(fd, (err) => cb(err));
-      } else {
-        handleRefs.unref(this.#handle);
-        this.#handle.close().then(() => cb(null), cb);
-      }
+      if (this.#handle === null) close(fd, (err) => cb(err));
+      else closeHandle(this.#handle, cb);
     });
   };
 
@@ -144,8 +142,6 @@ class RingReads {
       this.#next += len;
     }
   }
-
-  #lastLength = 0;
 
   /** Forget the reads ahead (those in flight stay counted in #inflight until they finish). */
   #drop(): void {
@@ -209,14 +205,17 @@ class RingReads {
   }
 }
 
+/** A stream lets go of the FileHandle it held and closes it (the last holder closes the fd). */
+function closeHandle(handle: FileHandle, cb: Callback): void {
+  handleRefs.unref(handle);
+  handle.close().then(() => cb(null), cb);
+}
+
 /** The `fs` of a write stream on a FileHandle of uringfs (node:fs's FileHandleOperations). */
 function handleWrites(handle: FileHandle): Options {
   return {
     open: () => { throw methodNotImplemented('open()'); },
-    close: (fd: number, cb: Callback) => {
-      handleRefs.unref(handle);
-      handle.close().then(() => cb(null), cb);
-    },
+    close: (fd: number, cb: Callback) => closeHandle(handle, cb),
     fsync: (fd: number, cb: Callback) => { handle.sync().then(() => cb(null), cb); },
     write: (fd: number, buf: Buffer, offset: number, length: number, pos: number | null | undefined, cb: Callback) => {
       handle.write(buf, offset, length, pos ?? null).then((r) => cb(null, r.bytesWritten, r.buffer), (err: Error) => cb(err, 0, buf));
@@ -264,43 +263,38 @@ function attach(stream: fs.ReadStream | fs.WriteStream, handle: FileHandle | nul
   }
 }
 
-const NodeReadStream = fs.ReadStream as unknown as (this: unknown, path: unknown, options: unknown) => void;
-const NodeWriteStream = fs.WriteStream as unknown as (this: unknown, path: unknown, options: unknown) => void;
+/**
+ * A subclass of node:fs's stream class `Base` (callable with or without `new`, as node:fs's are)
+ * whose options get the ring's `fs` (ringOptions) and which holds a FileHandle given as `fd`.
+ */
+function ringStreamClass<T extends fs.ReadStream | fs.WriteStream>(Base: typeof fs.ReadStream | typeof fs.WriteStream, reads: boolean, name: string): unknown {
+  const base = Base as unknown as (this: unknown, path: unknown, options: unknown) => void;
+  const RingStream = function (this: unknown, path: unknown, options?: unknown): T {
+    if (!(this instanceof RingStream)) return new (RingStream as unknown as new (p: unknown, o: unknown) => T)(path, options);
+    const r = ringOptions(options, reads);
+    Reflect.apply(base, this, [path, r.options]);
+    attach(this as T, r.handle, r.ops);
+    return this as T;
+  };
+  Object.defineProperty(RingStream, 'name', { value: name });
+  Object.setPrototypeOf(RingStream.prototype, Base.prototype);
+  Object.setPrototypeOf(RingStream, Base);
+  return RingStream;
+}
 
 /**
- * Like fs.ReadStream, with its I/O on the ring: node:fs's class (`instanceof fs.ReadStream` holds),
- * with every option, event and error as the running Node has them. `fd` may be a number or a
- * FileHandle of uringfs. Reads a few chunks ahead on a seekable file (docs/streams.md).
+ * uringfs's ReadStream class: like fs.ReadStream, with its I/O on the ring — node:fs's class
+ * (`instanceof fs.ReadStream` holds), with every option, event and error as the running Node has
+ * them. `fd` may be a number or a FileHandle of uringfs. Reads a few chunks ahead on a seekable file
+ * (docs/streams.md). `new ReadStream(path, options)`.
  */
-function ReadStream(this: unknown, path: unknown, options?: unknown): fs.ReadStream {
-  if (!(this instanceof ReadStream)) return new (ReadStream as unknown as new (p: unknown, o: unknown) => fs.ReadStream)(path, options);
-  const r = ringOptions(options, true);
-  Reflect.apply(NodeReadStream, this, [path, r.options]);
-  attach(this as fs.ReadStream, r.handle, r.ops);
-  return this as fs.ReadStream;
-}
-Object.setPrototypeOf(ReadStream.prototype, fs.ReadStream.prototype);
-Object.setPrototypeOf(ReadStream, fs.ReadStream);
-
+const ReadStreamClass = ringStreamClass<fs.ReadStream>(fs.ReadStream, true, 'ReadStream') as typeof fs.ReadStream & (new (path: fs.PathLike | null | undefined, options?: unknown) => fs.ReadStream);
 /**
- * Like fs.WriteStream, with its I/O on the ring: node:fs's class (`instanceof fs.WriteStream`
- * holds), with every option, event and error as the running Node has them. `fd` may be a number or
- * a FileHandle of uringfs.
+ * uringfs's WriteStream class: like fs.WriteStream, with its I/O on the ring — node:fs's class
+ * (`instanceof fs.WriteStream` holds), with every option, event and error as the running Node has
+ * them. `fd` may be a number or a FileHandle of uringfs. `new WriteStream(path, options)`.
  */
-function WriteStream(this: unknown, path: unknown, options?: unknown): fs.WriteStream {
-  if (!(this instanceof WriteStream)) return new (WriteStream as unknown as new (p: unknown, o: unknown) => fs.WriteStream)(path, options);
-  const r = ringOptions(options, false);
-  Reflect.apply(NodeWriteStream, this, [path, r.options]);
-  attach(this as fs.WriteStream, r.handle, null);
-  return this as fs.WriteStream;
-}
-Object.setPrototypeOf(WriteStream.prototype, fs.WriteStream.prototype);
-Object.setPrototypeOf(WriteStream, fs.WriteStream);
-
-/** uringfs's ReadStream class (node:fs's subclassed): `new ReadStream(path, options)`. */
-const ReadStreamClass = ReadStream as unknown as typeof fs.ReadStream & (new (path: fs.PathLike | null | undefined, options?: unknown) => fs.ReadStream);
-/** uringfs's WriteStream class (node:fs's subclassed): `new WriteStream(path, options)`. */
-const WriteStreamClass = WriteStream as unknown as typeof fs.WriteStream & (new (path: fs.PathLike | null | undefined, options?: unknown) => fs.WriteStream);
+const WriteStreamClass = ringStreamClass<fs.WriteStream>(fs.WriteStream, false, 'WriteStream') as typeof fs.WriteStream & (new (path: fs.PathLike | null | undefined, options?: unknown) => fs.WriteStream);
 export { ReadStreamClass as ReadStream, WriteStreamClass as WriteStream };
 /** The type of node:fs's `fs.ReadStream`, which uringfs's ReadStream is. */
 export type ReadStream = fs.ReadStream;
