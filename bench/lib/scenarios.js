@@ -29,6 +29,9 @@ const KIND = {
   'stream-files': 'stream',
 };
 
+/** Kinds whose working set is a set of whole files (filePaths of `dir`): read whole, or streamed. */
+const onFileSet = (kind) => kind === 'files' || kind === 'stream';
+
 /** What every ratio in a scenario of this kind is measured against. */
 export const BASELINE = {
   files: 'fs.readFileSync',
@@ -53,7 +56,7 @@ export function scenarioInstances(config) {
     const kind = KIND[id];
     for (const size of p.sizes) {
       const base = { key: `${id}/${size}`, id, kind, size, baseline: BASELINE[kind] };
-      if (kind === 'files' || kind === 'stream') {
+      if (onFileSet(kind)) {
         out.push({
           ...base, files: p.files, opsPerPass: p.files, dir: smallFilesDir(config.dataDir, size, p.files),
           label: `${id} ${formatBytes(size)} ×${p.files}`,
@@ -83,7 +86,7 @@ export function scenarioInstances(config) {
 
 /** Every path a read scenario depends on being in the page cache. */
 function hotPaths(s) {
-  if (s.kind === 'files' || s.kind === 'stream') return filePaths(s.dir, s.files);
+  if (onFileSet(s.kind)) return filePaths(s.dir, s.files);
   if (s.kind === 'random' && !s.direct) return [s.path];
   return [];
 }
@@ -100,7 +103,7 @@ export function prepareScenario(s) {
   }
   fs.mkdirSync(s.kind === 'random' ? join(s.path, '..') : s.dir, { recursive: true });
   let created = false;
-  if (s.kind === 'files' || s.kind === 'stream') created = ensureSmallFiles(s.dir, s.size, s.files);
+  if (onFileSet(s.kind)) created = ensureSmallFiles(s.dir, s.size, s.files);
   if (s.kind === 'random') {
     if (s.fileSize % s.size !== 0 || s.size % 512 !== 0) return { created, skip: `I/O size ${s.size} must divide the file size and be a multiple of 512` };
     created = ensureRandomFile(s.path, s.fileSize);
@@ -165,7 +168,7 @@ export function generator(seed) {
 
 /** What the methods see: the instance plus paths (files) or offsets (random). */
 export function hydrate(s) {
-  if (s.kind === 'files' || s.kind === 'stream') return { ...s, paths: filePaths(s.dir, s.files) };
+  if (onFileSet(s.kind)) return { ...s, paths: filePaths(s.dir, s.files) };
   if (s.kind === 'tree') return { ...s };
   if (s.kind === 'random') {
     const blocks = s.fileSize / s.size;
