@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -129,7 +130,13 @@ void SortByName(Listing& listing) {
   listing.types.swap(types);
 }
 
-// A whole directory: open, getdents64 until the end, close (unless kept in `fd`).
+// Test hook, from URINGFS_TEST_GETDENTS_EIO=1 when the addon is loaded: a
+// listing's getdents64 calls after its first fail with EIO, as on a failing
+// disk, so that tests can reach the error path after a successful open.
+bool fail_later_getdents = false;
+
+// A whole directory: open, getdents64 until the end, close (unless kept in
+// `fd`, and never when the listing failed: only a listing carries its fd).
 void ListDirectory(const char* path, int flags, Listing& out, OwnedFd& fd) {
   int opened = OpenDirectory(path);
   if (opened < 0) {
@@ -138,10 +145,11 @@ void ListDirectory(const char* path, int flags, Listing& out, OwnedFd& fd) {
   }
   fd.Reset(opened);
   std::vector<char> scratch;
-  for (;;) {
-    ssize_t n = ReadEntries(fd.Get(), scratch, out);
+  for (bool first = true;; first = false) {
+    ssize_t n = !first && fail_later_getdents ? -EIO : ReadEntries(fd.Get(), scratch, out);
     if (n < 0) {
       out.error = static_cast<int>(n);
+      fd.Reset(-1);
       return;
     }
     if (n == 0) break;
@@ -359,6 +367,8 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
 }  // namespace
 
 Napi::Object InitDirs(Napi::Env env, Napi::Object exports) {
+  const char* hook = getenv("URINGFS_TEST_GETDENTS_EIO");
+  fail_later_getdents = hook != nullptr && strcmp(hook, "1") == 0;
   Napi::Object dirs = Napi::Object::New(env);
   dirs.Set("list", Napi::Function::New(env, List, "list"));
   dirs.Set("read", Napi::Function::New(env, Read, "read"));

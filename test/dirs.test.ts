@@ -313,6 +313,18 @@ describe('worker termination', () => {
     const summary = JSON.parse(r.stdout);
     expect(summary.errors).toEqual([]);
     expect(summary.exitCodes).toHaveLength(10);
-    expect(summary.fdsAfter).toBe(0);
+    expect(summary.fdsAfter, `left open: ${summary.left.join(', ')}; after each round: ${summary.fdsAfterRound.join(' ')}`).toBe(0);
+  }, 90_000);
+});
+
+describe('a listing that fails after its directory opened', () => {
+  it('reports the error and closes the directory, in every form that lists whole directories', async () => {
+    const { runNode, fixture } = await import('./fixtures/helpers.js');
+    const r = await runNode([fixture('dirs-getdents-error.mjs'), big], 60_000, { ...process.env, URINGFS_TEST_GETDENTS_EIO: '1' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      codes: { readdirSync: 'EIO', 'promises.readdir': 'EIO', scanSync: 'EIO', scan: 'EIO' },
+      fdsAfter: 0,
+    });
   }, 90_000);
 });
