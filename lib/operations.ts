@@ -218,6 +218,14 @@ const fstatScratch = Buffer.allocUnsafe(STATX_SIZE);
 // Read files of unknown size (size 0 in statx: /proc, pipes) in chunks of this.
 const kUnknownSizeChunk = 64 * 1024;
 
+/**
+ * With an AbortSignal, node:fs reads and writes whole files in chunks of this (its
+ * kReadFileBufferLength and kWriteFileMaxChunkSize) and checks the signal before each: an abort
+ * then stops the operation at the same point as in node:fs. Without one, a file is read or
+ * written in one go.
+ */
+export const kAbortableChunk = 512 * 1024;
+
 function checkSignal(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 }
@@ -248,12 +256,23 @@ export function* readFileSteps(target: Path | number, flags: number, encoding: E
     if (options.stat === false) {
       data = yield* readToEnd(fd, signal);
     } else {
-      // statx of a file just opened reads its in-memory inode: a direct
-      // syscall (~0.3 µs) rather than IORING_OP_STATX, which the kernel always
-      // hands to an io-wq worker thread (a cross-thread round trip per file).
-      const r = binding.sync.statx(fd, null, AT_EMPTY_PATH, STATX_MASK, fstatScratch);
-      if (r < 0) throw resultError(r, 'fstat');
-      const { isFile, size } = statxTypeAndSize(fstatScratch);
+      let stat: Buffer = fstatScratch;
+      if (signal === undefined) {
+        // statx of a file just opened reads its in-memory inode: a direct
+        // syscall (~0.3 µs) rather than IORING_OP_STATX, which the kernel always
+        // hands to an io-wq worker thread (a cross-thread round trip per file).
+        const r = binding.sync.statx(fd, null, AT_EMPTY_PATH, STATX_MASK, fstatScratch);
+        if (r < 0) throw resultError(r, 'fstat');
+      } else {
+        // node:fs awaits its fstat and checks the signal after it, so an abort right after the
+        // call (even on a FileHandle, which has no open to wait for) stops it before any read.
+        const op = statxOp(fd, null, 0);
+        const r = yield op;
+        if (r < 0) throw resultError(r, 'fstat');
+        stat = op.scratch!;
+        checkSignal(signal);
+      }
+      const { isFile, size } = statxTypeAndSize(stat);
       if (isFile && size > kIoMaxLength) throw fileTooLarge(size);
       data = isFile && size > 0 ? yield* readKnownSize(fd, size, ownFd, signal) : yield* readToEnd(fd, signal);
     }
@@ -268,10 +287,11 @@ export function* readFileSteps(target: Path | number, flags: number, encoding: E
 function* readKnownSize(fd: number, size: number, fromStart: boolean, signal: AbortSignal | undefined): Steps<Buffer> {
   const buffer = Buffer.allocUnsafe(size);
   let filled = 0;
+  const chunk = signal === undefined ? size : kAbortableChunk;
   while (filled < size) {
-    if (filled > 0) checkSignal(signal);
+    checkSignal(signal);
     // A regular file (statx said so), into memory of our own: no probe.
-    const n = yield* readSteps(fd, buffer, filled, size - filled, fromStart ? filled : -1, false);
+    const n = yield* readSteps(fd, buffer, filled, Math.min(size - filled, chunk), fromStart ? filled : -1, false);
     if (n === 0) break;
     filled += n;
   }
@@ -282,7 +302,7 @@ function* readToEnd(fd: number, signal: AbortSignal | undefined): Steps<Buffer> 
   const chunks: Buffer[] = [];
   let total = 0;
   for (;;) {
-    if (total > 0) checkSignal(signal);
+    checkSignal(signal);
     const chunk = Buffer.allocUnsafe(kUnknownSizeChunk);
     // At the current position, into memory of our own: nothing for a probe to refuse or protect.
     const n = yield* readSteps(fd, chunk, 0, chunk.length, -1, false);
@@ -329,12 +349,15 @@ export function* writeFileSteps(target: Path | number, data: Uint8Array, flags: 
   if (ownFd) yield* closeSteps(fd);
 }
 
-/** Write every byte of `data`, from `position` (-1: the current position). */
-export function* writeAll(fd: number, data: Uint8Array, position: number, signal?: AbortSignal): Steps<number> {
+/**
+ * Write every byte of `data`, from `position` (-1: the current position), at most `chunk` bytes
+ * per write, checking `signal` before each.
+ */
+export function* writeAll(fd: number, data: Uint8Array, position: number, signal?: AbortSignal, chunk = data.byteLength): Steps<number> {
   let written = 0;
   while (written < data.byteLength) {
-    if (written > 0) checkSignal(signal);
-    const n = yield* writeSteps(fd, data, written, data.byteLength - written, position < 0 ? -1 : position + written);
+    checkSignal(signal);
+    const n = yield* writeSteps(fd, data, written, Math.min(data.byteLength - written, chunk), position < 0 ? -1 : position + written);
     written += n;
   }
   return written;

@@ -10,7 +10,7 @@ import type { ReadStream, WriteStream } from 'node:fs';
 import { ReadStream as RingReadStream, WriteStream as RingWriteStream } from './streams.js';
 import { mkdirPromiseArgs, openArgs, readHandleArgs, statOptions, writeHandleArgs, vectorPosition } from './args.js';
 import {
-  closeSteps, fsyncSteps, mkdirSteps, needsStreamProbe, openSteps, readFileSteps, readSteps, renameSteps, statSteps,
+  closeSteps, fsyncSteps, kAbortableChunk, mkdirSteps, needsStreamProbe, openSteps, readFileSteps, readSteps, renameSteps, statSteps,
   unlinkSteps, vectorSteps, writeAll, writeSteps,
 } from './operations.js';
 import { defaultRing, type Ring } from './ring.js';
@@ -357,11 +357,12 @@ function isCustomIterable(obj: unknown): obj is Iterable<unknown> | AsyncIterabl
  */
 async function writeToHandle(ring: Ring | undefined, fd: number, data: View | Iterable<unknown> | AsyncIterable<unknown>, signal: AbortSignal | undefined, encoding: unknown, position = -1): Promise<void> {
   checkAborted(signal);
+  const perWrite = signal === undefined ? Infinity : kAbortableChunk;
   if (isCustomIterable(data)) {
     for await (const chunk of data) {
       checkAborted(signal);
       const view = isArrayBufferView(chunk) ? chunk : Buffer.from(chunk as string, (encoding || 'utf8') as BufferEncoding);
-      const written = await run(ring, writeAll(checkedWriteFd(fd), viewBytes(view), position, signal));
+      const written = await run(ring, writeAll(checkedWriteFd(fd), viewBytes(view), position, signal, perWrite));
       if (position >= 0) position += written;
       checkAborted(signal);
     }
@@ -371,7 +372,7 @@ async function writeToHandle(ring: Ring | undefined, fd: number, data: View | It
   const given = data as View;
   const view = new Uint8Array(given.buffer, given.byteOffset, given.byteLength);
   if (view.byteLength === 0) return;
-  await run(ring, writeAll(checkedWriteFd(fd), view, position, signal));
+  await run(ring, writeAll(checkedWriteFd(fd), view, position, signal, perWrite));
 }
 
 /**
