@@ -17,6 +17,7 @@ import { defaultRing, type Ring } from './ring.js';
 import { claimBoundRing, runPromise, runSync, type Steps } from './run.js';
 import { closingFd, holdFd, releaseFd } from './held.js';
 import { handleRefs } from './handle-refs.js';
+import { binding } from './binding.js';
 import type { BigIntStats, Stats } from './stats.js';
 import { invalidArgType } from './errors.js';
 import { mergeableRing, readFileInTurn } from './readfiles.js';
@@ -66,6 +67,25 @@ let handleOn: (fd: number, ring: Ring | undefined) => FileHandle;
  * and the close of the fd, runs on it. One opened with the ordinary `open`
  * follows the default ring ({@link setDefaultRing}) at each call.
  */
+let warnedCollected = false;
+/**
+ * As node:fs/promises does, a FileHandle collected while open has its fd closed, with node:fs's
+ * warning for each fd and its deprecation (DEP0137) once per process.
+ */
+const collectedHandles = new FinalizationRegistry<{ fd: number; slot: number }>(({ fd, slot }) => {
+  releaseFd(slot);
+  binding.sync.close(fd);
+  process.emitWarning(`Closing file descriptor ${fd} on garbage collection`);
+  if (!warnedCollected) {
+    warnedCollected = true;
+    process.emitWarning(
+      'Closing a FileHandle object on garbage collection is deprecated. Please close FileHandle objects explicitly using FileHandle.prototype.close(). In the future, an error will be thrown if a file descriptor is closed during garbage collection.',
+      'DeprecationWarning',
+      'DEP0137',
+    );
+  }
+});
+
 export class FileHandle extends EventEmitter {
   #fd: number;
   /** The fd's slot in the held-fd table (lib/held.ts): closed for us if this JS environment is torn down. */
@@ -95,6 +115,7 @@ export class FileHandle extends EventEmitter {
     super();
     this.#fd = fd;
     this.#held = holdFd(fd);
+    collectedHandles.register(this, { fd, slot: this.#held }, this);
   }
 
   /** The file descriptor, or -1 once closed. */
@@ -200,6 +221,7 @@ export class FileHandle extends EventEmitter {
    * under it), with a direct close(2) on this thread: the fd of a FileHandle is never left open.
    */
   async #closeFd(fd: number): Promise<void> {
+    collectedHandles.unregister(this);
     const ring = this.#ring ?? defaultRing();
     if (!ring.closed) {
       closingFd(this.#held);
