@@ -85,7 +85,7 @@ export const USAGE = `Usage: npm run bench -- [options]
                         --target-ci, split among the processes as well (default 20, --quick: no extra rounds)
   --target-ci PCT       the half-width the summary's intervals should reach (default 10)
   --repeat N            runs per case per round; the round keeps the fastest (default 2)
-  --warmup N            warm-up runs per case (default 1)
+  --warmup N            warm-up runs per case, in each of its processes (default 1)
   --min-run-ms N        a run repeats the pass until it lasts at least this long (calibrated in warm-up)
   --ring LIST           uringfs ring variants for the io_uring backend, each 'default' or options joined
                         by '+': taskrun=coop|defer|normal, sqpoll[=idleMs], submit=turn|immediate|N,
