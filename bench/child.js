@@ -64,12 +64,6 @@ async function runPasses(impl, passes, s) {
   return { ops, bytes, ns: impl.fixedPasses ? fioNs : ns, wallNs: ns, cpuNs: (cpu.user + cpu.system) * 1000, fioLatency };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
 async function main() {
   const spec = JSON.parse(process.argv[2]);
   const method = findMethod(spec.methodId, spec.scenario.kind, { testMethods: spec.testMethods });
@@ -155,6 +149,8 @@ async function main() {
     reply({ type: 'run', ns: best.ns, ops: best.ops, bytes: best.bytes });
   };
 
+  // The totals go back raw (counts, not ratios; the histogram itself, not its
+  // percentiles): the parent adds up the processes of a case before it divides.
   const finish = async () => {
     phase = 'finish';
     const sqes1 = ioUringSqes();
@@ -168,26 +164,16 @@ async function main() {
         maxInFlight: s1.maxInFlight,
         cqOverflows: s1.cqOverflows - stats0.cqOverflows,
       };
-      result.entersPerOp = result.ringStats.enters / t.ops;
     }
-    // CPU time of this process (all its threads, io_uring's io-wq workers too)
-    // over wall time in the measured runs: 1 = one core busy, <1 = waiting.
-    result.cpuPerWall = impl.fixedPasses ? null : t.cpuNs / t.wallNs;
-    result.ioUringSqesPerOp = (sqes1.total - sqes0.total) / t.ops;
-    result.ioUringRings = sqes1.rings;
     result.totalOps = t.ops;
-    if (hist.totalCount > 0) {
-      result.latency = {
-        source: 'harness', count: hist.totalCount, p50: hist.getValueAtPercentile(50), p90: hist.getValueAtPercentile(90),
-        p99: hist.getValueAtPercentile(99), p999: hist.getValueAtPercentile(99.9), max: hist.maxValue, mean: hist.mean,
-      };
-    } else if (fioLatency.length > 0) {
-      // fio's percentiles per run; the median of each across the runs.
-      const m = (k) => median(fioLatency.map((l) => l[k]));
-      result.latency = { source: 'fio', count: fioLatency.reduce((a, l) => a + l.count, 0), p50: m('p50'), p90: m('p90'), p99: m('p99'), p999: m('p999'), max: Math.max(...fioLatency.map((l) => l.max)), mean: m('mean') };
-    } else {
-      result.latency = null;
-    }
+    // CPU time of this process (all its threads, io_uring's io-wq workers too)
+    // and wall time in the measured runs; fio's CPU is not this process's.
+    result.cpuNs = impl.fixedPasses ? null : t.cpuNs;
+    result.wallNs = t.wallNs;
+    result.ioUringSqes = sqes1.total - sqes0.total;
+    result.ioUringRings = sqes1.rings;
+    result.latencyHistogram = hist.totalCount > 0 ? hdr.encodeIntoCompressedBase64(hist) : null;
+    result.fioLatency = fioLatency;
     if (impl.command) result.command = impl.command;
     await impl.close?.();
     final(result);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: plan the cases, make the working sets, and per scenario
 // start one child process per case, then run the cases one at a time in
-// interleaved rounds; print the table and the summary and write the JSON,
+// interleaved rounds; again with fresh processes (--processes), each taking
+// its share of the rounds; print the table and the summary and write the JSON,
 // CSV, chart and HTML report. Exit code 1 when any case failed, 2 for bad
 // arguments. `--compare A.json B.json` compares two runs instead.
 import fs from 'node:fs';
@@ -13,11 +14,12 @@ import { catalog } from './lib/methods/index.js';
 import { matches as methodMatches, planCases } from './lib/plan.js';
 import { makeProgress } from './lib/progress.js';
 import { computeRatios, makeRecord, renderCsv, renderTable } from './lib/report.js';
-import { CaseProcess } from './lib/runner.js';
+import { CaseProcess, caseRuns } from './lib/runner.js';
+import { mergeProcesses, splitRounds } from './lib/processes.js';
 import { compareRows, headlinePairs, renderSummary, summarize } from './lib/summary.js';
 import { prepareScenario, recheckScenario, scenarioInstances, BASELINE } from './lib/scenarios.js';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 const LOADERS = 3;
 
 function write(path, text) {
@@ -43,29 +45,26 @@ function checkMethods(config) {
   if (unknown.length) throw new Error(`unknown method ${unknown.join(', ')}; known: ${ids.join(', ')} (or a prefix such as uringfs, or a glob such as *FileHandle*)`);
 }
 
-/** A case process seen as a row for the summary's comparisons (during the rounds). */
-function liveRow(p) {
+/** A case seen as a row for the summary's comparisons (during the rounds): its runs so far, over its processes. */
+function liveRow(c, runs, proc) {
   return {
-    proc: p, method: p.c.method.id, family: p.c.method.family, backend: p.c.backend, depth: p.c.depth, depthLabel: p.c.depthLabel,
-    isBaseline: Boolean(p.c.baseline), samplesNs: p.samplesNs, rounds: p.rounds, opsPerRunEach: p.opsEach,
+    proc, method: c.method.id, family: c.method.family, backend: c.backend, depth: c.depth, depthLabel: c.depthLabel,
+    isBaseline: Boolean(c.baseline), samplesNs: runs.samplesNs, rounds: runs.rounds, process: runs.process, opsPerRunEach: runs.opsEach,
   };
 }
 
-/** Cases of one scenario: start every child, then interleave the rounds, then collect. */
+/**
+ * Cases of one scenario, in --processes processes per case, one after
+ * another: each time start every case's child, warm each up, run that
+ * process's share of the rounds interleaved (and of the extra rounds), then
+ * collect. Rounds are numbered over the whole scenario, so a round's number
+ * says which process it came from.
+ */
 async function runScenario(s, cases, config, progress) {
-  // Load and set up LOADERS children at a time (nothing is timed meanwhile),
-  // then warm up and calibrate each one alone.
-  const procs = cases.filter((c) => !c.skip && !s.skip).map((c) => new CaseProcess(c, config));
-  progress.note(`${s.label}: starting ${procs.length} case processes`);
-  let next = 0;
-  await Promise.all(Array.from({ length: LOADERS }, async () => {
-    while (next < procs.length) await procs[next++].load();
-  }));
-  for (const p of procs) {
-    progress.note(`${s.label}: warming up ${p.c.method.id} · ${p.c.backend} · ${p.c.depthLabel}`);
-    await p.warmup();
-    progress.step();
-  }
+  const runnable = s.skip ? [] : cases.filter((c) => !c.skip);
+  const state = new Map(runnable.map((c) => [c, { runs: caseRuns(), parts: [], ended: null }]));
+  const regular = splitRounds(config.rounds, config.processes);
+  const extra = splitRounds(config.maxRounds - config.rounds, config.processes);
   const round = async (r, list) => {
     // Rotate the order each round (A B C, B C A, C A B ...) so that no case
     // always runs first, or right after the same neighbour.
@@ -76,36 +75,71 @@ async function runScenario(s, cases, config, progress) {
       progress.step();
     }
   };
-  const t0 = Date.now();
+  const processes = [];
   let r = 0;
-  for (; r < config.rounds; r++) {
-    progress.note(`${s.label}: round ${r + 1} of ${config.rounds}, ${procs.filter((p) => p.alive).length} cases`);
-    await round(r, procs);
+  let regularDone = 0;
+  for (let k = 0; k < config.processes; k++) {
+    // A case that failed or was skipped in an earlier process is not started again.
+    const live = runnable.filter((c) => !state.get(c).ended);
+    if (live.length === 0) break;
+    const of = config.processes > 1 ? ` (process ${k + 1} of ${config.processes})` : '';
+    const t0 = Date.now();
+    // Load and set up LOADERS children at a time (nothing is timed meanwhile),
+    // then warm up and calibrate each one alone.
+    const procs = live.map((c) => new CaseProcess(c, config, state.get(c).runs, k));
+    progress.note(`${s.label}: starting ${procs.length} case processes${of}`);
+    let next = 0;
+    await Promise.all(Array.from({ length: LOADERS }, async () => {
+      while (next < procs.length) await procs[next++].load();
+    }));
+    for (const p of procs) {
+      progress.note(`${s.label}: warming up ${p.c.method.id} · ${p.c.backend} · ${p.c.depthLabel}${of}`);
+      await p.warmup();
+      progress.step();
+    }
+    const t1 = Date.now();
+    const first = r;
+    for (let i = 0; i < regular[k]; i++, r++) {
+      progress.note(`${s.label}: round ${++regularDone} of ${config.rounds}${of}, ${procs.filter((p) => p.alive).length} cases`);
+      await round(r, procs);
+    }
+    // Extra rounds for the summary's comparisons only, while one of their
+    // intervals (from the runs of every process so far) is wider than the
+    // target: this process's share of --max-rounds, within a time budget of
+    // half what its regular rounds took.
+    const budget = 0.5 * (Date.now() - t1);
+    const t2 = Date.now();
+    let extras = 0;
+    while (extras < extra[k] && Date.now() - t2 < budget) {
+      const rows = procs.filter((p) => p.alive).map((p) => liveRow(p.c, p.runs, p));
+      const wide = headlinePairs(s, rows, config).filter((pair) => {
+        const c = compareRows(pair.subject, pair.reference);
+        return c && (c.halfWidth === null || c.halfWidth > config.targetCi);
+      });
+      if (wide.length === 0) break;
+      const more = [...new Set(wide.flatMap((pair) => [pair.subject.proc, pair.reference.proc]))];
+      progress.grow(more.length);
+      progress.note(`${s.label}: extra round ${extras + 1} of up to ${extra[k]}${of} for ${wide.length} comparison(s) wider than ±${Math.round(config.targetCi * 100)}%`);
+      await round(r, more);
+      r++;
+      extras++;
+    }
+    for (const p of procs) {
+      const f = await p.finish();
+      const st = state.get(p.c);
+      if (f.status === 'ok') st.parts.push(f);
+      else st.ended = f.status === 'failed' && of ? { ...f, error: { ...f.error, message: `${f.error.message}${of}` } } : f;
+    }
+    processes.push({ index: k, rounds: Array.from({ length: r - first }, (_, i) => first + i), extraRounds: extras, startMs: t1 - t0, roundsMs: Date.now() - t1 });
   }
-  // Extra rounds for the summary's comparisons only, while one of their
-  // intervals is wider than the target, within --max-rounds and a time
-  // budget of half what the regular rounds took.
-  const budget = 0.5 * (Date.now() - t0);
-  const t1 = Date.now();
-  while (r < config.maxRounds && Date.now() - t1 < budget) {
-    const rows = procs.filter((p) => p.alive).map(liveRow);
-    const wide = headlinePairs(s, rows, config).filter((pair) => {
-      const c = compareRows(pair.subject, pair.reference);
-      return c && (c.halfWidth === null || c.halfWidth > config.targetCi);
-    });
-    if (wide.length === 0) break;
-    const extra = [...new Set(wide.flatMap((pair) => [pair.subject.proc, pair.reference.proc]))];
-    progress.grow(extra.length);
-    progress.note(`${s.label}: extra round ${r + 1} for ${wide.length} comparison(s) wider than ±${Math.round(config.targetCi * 100)}%`);
-    await round(r, extra);
-    r++;
-  }
+  s.processes = processes;
   const records = [];
   for (const c of cases) {
-    const p = procs.find((x) => x.c === c);
+    const st = state.get(c);
     let rec;
-    if (!p) rec = makeRecord(c, { status: 'skipped', reason: c.skip ?? s.skip });
-    else rec = makeRecord(c, await p.finish());
+    if (!st) rec = makeRecord(c, { status: 'skipped', reason: c.skip ?? s.skip });
+    else if (st.ended) rec = makeRecord(c, st.ended);
+    else rec = makeRecord(c, mergeProcesses(st.parts, st.runs));
     records.push(rec);
   }
   computeRatios(records);
@@ -166,7 +200,7 @@ async function main() {
   const scenarios = scenarioInstances(config);
   const cases = planCases(scenarios, environment, config);
   const runnable = cases.filter((c) => !c.skip).length;
-  const progress = makeProgress(runnable * (config.rounds + 1));
+  const progress = makeProgress(runnable * (config.rounds + config.processes));
   progress.note(`${environment.uvIoUring.summary}`);
 
   const records = [];
@@ -193,7 +227,7 @@ async function main() {
     durationMs: finishedAt - startedAt,
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     config: {
-      quick: config.quick, runs: config.rounds, rounds: config.rounds, maxRounds: config.maxRounds, repeat: config.repeat, targetCi: config.targetCi,
+      quick: config.quick, runs: config.rounds, rounds: config.rounds, maxRounds: config.maxRounds, processes: config.processes, repeat: config.repeat, targetCi: config.targetCi,
       warmup: config.warmup, minRunMs: config.minRunMs,
       batches: config.batches, concurrency: config.concurrency, concurrencies: config.concurrencies, methods: config.methods, backends: config.backends,
       dataDir: config.dataDir, scenarios: config.scenarioIds.map((id) => ({ id, ...config.scenarios[id] })),
@@ -202,6 +236,7 @@ async function main() {
     scenarios: scenarios.map((s) => ({
       key: s.key, id: s.id, kind: s.kind, label: s.label, size: s.size, files: s.files ?? null, fileSize: s.fileSize ?? null,
       opsPerPass: s.opsPerPass, baseline: BASELINE[s.kind], pageCache: s.pageCache ?? null, skip: s.skip ?? null, notes: s.notes ?? [],
+      processes: s.processes ?? [],
     })),
     results: computeRatios(records),
   };
@@ -209,12 +244,12 @@ async function main() {
 
   process.stdout.write(`${renderTable(doc.results, doc.scenarios, { color: process.stdout.isTTY })}\n`);
   process.stdout.write(`${renderSummary(doc.summary, config.targetCi)}\n\n`);
-  process.stdout.write(`* baseline of the ratios in its block. × base: this row's throughput ÷ the baseline's, geometric mean over the rounds both ran, with its 95% interval; verdict: faster / slower when the interval is wholly above / below 1×, else ≈ same. p50/p99/p99.9: per-op latency (see bench/README.md for what is timed). ${environment.uvIoUring.summary}.\n`);
+  process.stdout.write(`* baseline of the ratios in its block. × base: this row's throughput ÷ the baseline's, geometric mean over the rounds both ran${config.processes > 1 ? ' (each process weighing the same)' : ''}, with its 95% interval${config.processes > 1 ? ', which takes in how much the processes differed' : ''}; verdict: faster / slower when the interval is wholly above / below 1×, else ≈ same. p50/p99/p99.9: per-op latency (see bench/README.md for what is timed). ${environment.uvIoUring.summary}.\n`);
   for (const b of environment.uringfs.backends) {
     const flags = Array.isArray(b.setupFlags) ? b.setupFlags.join('|') || 'none' : (b.setupFlags ?? 'not exposed');
     process.stdout.write(`uringfs backend ${b.name}: ${b.usable ? `SQ ${b.sqEntries}, CQ ${b.cqEntries}, setup flags ${flags}` : `unusable (${b.fallbackReason ?? b.error ?? b.backend})`}\n`);
   }
-  process.stdout.write(`${environment.cpu.model} ×${environment.cpu.count}, Linux ${environment.kernel.release}, Node ${environment.node.version} (libuv ${environment.node.uv}), ${environment.filesystem.type} on ${environment.filesystem.source}; ${config.rounds} rounds${config.maxRounds > config.rounds ? ` (up to ${config.maxRounds} for the summary)` : ''}, cases interleaved; ${(doc.durationMs / 1000).toFixed(0)} s\n`);
+  process.stdout.write(`${environment.cpu.model} ×${environment.cpu.count}, Linux ${environment.kernel.release}, Node ${environment.node.version} (libuv ${environment.node.uv}), ${environment.filesystem.type} on ${environment.filesystem.source}; ${config.rounds} rounds${config.maxRounds > config.rounds ? ` (up to ${config.maxRounds} for the summary)` : ''}, cases interleaved, in ${config.processes} process${config.processes > 1 ? `es per case, one after another (rounds ${splitRounds(config.rounds, config.processes).join('+')})` : ' per case'}; ${(doc.durationMs / 1000).toFixed(0)} s\n`);
 
   let svg = null;
   let html = null;

@@ -12,19 +12,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const runJs = join(root, 'bench', 'run.js');
 
-interface Ratio { ratio: number; lo: number | null; hi: number | null; n: number; verdict: string; halfWidth: number | null }
+interface Ratio { ratio: number; lo: number | null; hi: number | null; n: number; df: number | null; verdict: string; halfWidth: number | null; processes: number; varianceFrom: string | null }
 interface Rec {
   scenario: string; kind: string; method: string; family: string; backend: string; depth: number; depthLabel: string;
   status: 'ok' | 'failed' | 'skipped'; isBaseline: boolean; baselineMethod: string; batchSeries: boolean;
   ratioToBaseline: number | null; ratio?: Ratio | null; opsPerSec?: { mean: number; median: number; samples: number[] };
   reason?: string; error?: { message: string };
   opsPerRun?: number; bytesPerRun?: number; rounds?: number[]; samplesNs?: number[]; opsPerRunEach?: number[];
+  process?: number[]; processes?: { index: number; pid: number; passes: number; runs: number }[];
   latency?: { source: string; count: number; p50: number; p90: number; p99: number; p999: number } | null;
 }
 interface Summary { scenario: string; comparisons: (Ratio & { kind: string; subject: { method: string } })[]; knees: { method: string; kneeDepth: number }[] }
 interface Doc {
-  results: Rec[]; summary: Summary[]; config: { rounds: number; concurrency: number };
-  scenarios: { key: string; kind: string; baseline: string; notes: string[] }[]; environment: { uringfs: { backends: { name: string; usable: boolean }[] } };
+  results: Rec[]; summary: Summary[]; config: { rounds: number; concurrency: number; processes: number; repeat: number };
+  scenarios: { key: string; kind: string; baseline: string; notes: string[]; processes: { index: number; rounds: number[] }[] }[];
+  environment: { uringfs: { backends: { name: string; usable: boolean }[] } };
 }
 
 // Headless Chromium renders the HTML report in the chart test; without it that test is skipped, saying why.
@@ -164,13 +166,16 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
       expect(base[0].ratioToBaseline).toBeCloseTo(1, 12);
       for (const r of doc.results.filter((x) => x.scenario === s.key && x.status === 'ok')) {
         expect(r.baselineMethod).toBe(expected[s.kind]);
-        // Every case ran once per round, in the same rounds as its baseline.
+        // Every case ran once per round, in the same rounds as its baseline, all in one process (--quick).
         expect(r.rounds).toEqual([0, 1, 2]);
+        expect(r.process).toEqual([0, 0, 0]);
+        expect(r.processes!.length).toBe(1);
         // The ratio is the geometric mean of the per-round ratios.
         let logSum = 0;
         for (let i = 0; i < r.rounds!.length; i++) logSum += Math.log(rate(r, i) / rate(base[0], base[0].rounds!.indexOf(r.rounds![i])));
         expect(r.ratioToBaseline).toBeCloseTo(Math.exp(logSum / r.rounds!.length), 10);
         expect(r.ratio!.n).toBe(3);
+        expect(r.ratio!.processes).toBe(1);
         if (r.isBaseline) continue;
         expect(r.ratio!.lo!).toBeLessThanOrEqual(r.ratio!.ratio);
         expect(r.ratio!.hi!).toBeGreaterThanOrEqual(r.ratio!.ratio);
@@ -272,6 +277,55 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     expect(d.config.concurrency).toBe(4);
   }, 180_000);
 
+  it('splits the rounds among --processes processes per case, and takes the processes into the intervals', () => {
+    const r = bench(dir, [
+      '--quick', '--scenario', 'random-read', '--method', 'uringfs.batchSync', '--backend', 'node,io_uring', '--batch', '4', '--file-size', '1m',
+      '--ops', '8', '--rounds', '4', '--processes', '2', '--warmup', '1', '--min-run-ms', '0', '--data-dir', join(dir, 'data'),
+      '--json', 'procs.json', '--no-report',
+    ]);
+    expect(r.status, tail(r)).toBe(0);
+    const d = JSON.parse(readFileSync(join(dir, 'procs.json'), 'utf8')) as Doc;
+    const schema = JSON.parse(readFileSync(join(root, 'bench', 'schema.json'), 'utf8'));
+    const Ajv = (AjvModule as unknown as { default: typeof AjvModule.default }).default;
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(d), JSON.stringify(validate.errors, null, 1)).toBe(true);
+    expect(d.config.processes).toBe(2);
+    // Rounds 0–1 in the first process, 2–3 in the second (--quick: no extra rounds).
+    expect(d.scenarios[0].processes.map((p) => p.rounds)).toEqual([[0, 1], [2, 3]]);
+    const ok = d.results.filter((x) => x.status === 'ok');
+    expect(ok.map((x) => x.method).sort()).toEqual(['fs.readSync', 'uringfs.batchSync']);
+    const base = ok.find((x) => x.isBaseline)!;
+    for (const x of ok) {
+      expect(x.rounds).toEqual([0, 1, 2, 3]);
+      expect(x.process).toEqual([0, 0, 1, 1]);
+      expect(x.processes!.map((p) => [p.index, p.runs])).toEqual([[0, 2], [1, 2]]);
+      // Two processes, two pids.
+      expect(x.processes![0].pid).not.toBe(x.processes![1].pid);
+      if (x.isBaseline) continue;
+      // The ratio: the mean of the two processes' mean log ratios; the interval around it, and its verdict.
+      const rate = (y: Rec, i: number) => y.opsPerRunEach![i] / (y.samplesNs![i] / 1e9);
+      const logs = x.rounds!.map((_, i) => Math.log(rate(x, i) / rate(base, i)));
+      expect(Math.log(x.ratioToBaseline!)).toBeCloseTo(((logs[0] + logs[1]) / 2 + (logs[2] + logs[3]) / 2) / 2, 10);
+      expect(x.ratio!.processes).toBe(2);
+      expect(x.ratio!.n).toBe(4);
+      // 1 degree of freedom from 2 process means, or 2 from the rounds around them.
+      expect(x.ratio!.df).toBe(x.ratio!.varianceFrom === 'processes' ? 1 : 2);
+      expect(x.ratio!.lo!).toBeGreaterThan(0);
+      expect(x.ratio!.lo!).toBeLessThanOrEqual(x.ratio!.ratio);
+      expect(x.ratio!.hi!).toBeGreaterThanOrEqual(x.ratio!.ratio);
+      const v = x.ratio!.lo! > 1 ? 'faster' : x.ratio!.hi! < 1 ? 'slower' : 'no clear difference';
+      expect(x.ratio!.verdict).toBe(v);
+      // Latency over both processes' histograms: a batch times every op of every run (--repeat runs per round).
+      expect(x.latency!.count).toBe(d.config.repeat * x.opsPerRunEach!.reduce((a, b) => a + b, 0));
+    }
+    expect(r.stdout).toMatch(/in 2 processes per case, one after another \(rounds 2\+2\)/);
+    // --compare treats each run's processes as its samples.
+    const cmp = bench(dir, ['--compare', 'procs.json', 'procs.json']);
+    expect(cmp.status, cmp.stderr).toBe(0);
+    expect(cmp.stdout).toMatch(/uringfs\.batchSync .*1\.00× \(\d+\.\d\d–\d+\.\d\d\).*≈ same/);
+    expect(cmp.stdout).not.toMatch(/had one process per case/);
+  }, 180_000);
+
   it('rejects bad arguments with exit code 2 and the valid names, running nothing', () => {
     const r = bench(dir, ['--scenario', 'nope']);
     expect(r.status).toBe(2);
@@ -294,6 +348,9 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
     const k = bench(dir, ['--concurrency', '4,0']);
     expect(k.status).toBe(2);
     expect(k.stderr).toContain('--concurrency wants a positive integer');
+    const n = bench(dir, ['--rounds', '2', '--processes', '3']);
+    expect(n.status).toBe(2);
+    expect(n.stderr).toContain('--processes 3 wants at least as many --rounds');
   }, 180_000);
 
   it('names its default output files per run, and replaces latest.* only with one run\'s complete set', () => {

@@ -1,7 +1,12 @@
 // `npm run bench -- --compare A.json B.json`: two runs (two machines, two
 // commits, two kernels) case by case. For every case both ran, B's
 // throughput ÷ A's with a 95% Welch interval on log rates, the p-value's
-// stars as in Node's benchmark/compare.js, and a verdict. The two runs'
+// stars as in Node's benchmark/compare.js, and a verdict. A run whose case
+// ran in several processes counts its processes as the samples (the mean of
+// their mean log rates, and their spread or the rounds', whichever is larger:
+// stats.js groupedMean), the same model as the run's own intervals; a run
+// with one process (--quick, or a file from before --processes) counts its
+// rounds, which cannot show how much another process would differ. The two runs'
 // summary comparisons (ratios within each run) are set side by side, with
 // whether their intervals overlap.
 import fs from 'node:fs';
@@ -23,6 +28,8 @@ function load(path) {
 
 const caseKey = (r) => `${r.scenario}|${r.method}|${r.backend}|${r.depth}`;
 const rates = (r) => r.opsPerSec?.samples ?? [];
+// The process of each sample; files written before --processes have none (one process).
+const processOf = (r) => r.process ?? null;
 
 /** The per-case comparison of two result documents (B ÷ A). */
 export function compareDocs(a, b) {
@@ -36,7 +43,7 @@ export function compareDocs(a, b) {
       continue;
     }
     inB.delete(caseKey(ra));
-    const c = welchRatio(rates(rb), rates(ra));
+    const c = welchRatio(rates(rb), rates(ra), undefined, processOf(rb), processOf(ra));
     rows.push({ ...c, test: c?.method, scenario: ra.scenario, label: ra.scenarioLabel, method: ra.method, backend: ra.backend, depth: ra.depth, depthLabel: ra.depthLabel, a: ra.opsPerSec.mean ?? ra.opsPerSec.median, b: rb.opsPerSec.mean ?? rb.opsPerSec.median, stars: stars(c?.p) });
   }
   const summary = [];
@@ -70,7 +77,9 @@ export function renderCompare(result, aPath, bPath, a, b) {
     table.push([r.label, r.method, r.backend, r.depthLabel, si(r.a), si(r.b), r.ratio === undefined ? '–' : fmtRatio(r), r.stars, r.verdict === 'faster' ? 'B faster' : r.verdict === 'slower' ? 'B slower' : '≈ same']);
   }
   out.push(table.toString());
-  out.push('B ÷ A: geometric mean of B\'s runs over A\'s, Welch t interval on log ops/s; *** p < 0.001, ** p < 0.01, * p < 0.05.');
+  out.push('B ÷ A: geometric mean of B\'s runs over A\'s (each process weighing the same), Welch t interval on log ops/s with each run\'s processes as its samples (its rounds when it had one process); *** p < 0.001, ** p < 0.01, * p < 0.05.');
+  const one = [a, b].filter((d) => (d.config?.processes ?? 1) < 2).length;
+  if (one) out.push(`${one === 2 ? 'Both runs' : 'One run'} had one process per case: ${one === 2 ? 'their' : 'its'} rounds cannot show how much another process would differ, so the intervals can be too narrow (see --processes).`);
   out.push('Absolute throughput moves with the machine\'s load: compare runs made under similar load, or compare the ratios below.');
   if (result.onlyA.length) out.push(`only in A (${result.onlyA.length}): ${result.onlyA.join(', ')}`);
   if (result.onlyB.length) out.push(`only in B (${result.onlyB.length}): ${result.onlyB.join(', ')}`);

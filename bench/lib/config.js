@@ -21,6 +21,7 @@ const GiB = 1024 * MiB;
 const FULL = {
   rounds: 10,
   maxRounds: 20,
+  processes: 3,
   repeat: 2,
   warmup: 1,
   minRunMs: 15,
@@ -42,6 +43,7 @@ const FULL = {
 const QUICK = {
   rounds: 5,
   maxRounds: 5,
+  processes: 1,
   repeat: 2,
   warmup: 1,
   minRunMs: 4,
@@ -77,11 +79,13 @@ export const USAGE = `Usage: npm run bench -- [options]
   --ops N               ops per pass (random-read, append-commit)
   --rounds N            rounds: each round runs every case of a scenario once, interleaved (default 10, --quick 5)
   --runs N              the same as --rounds
+  --processes N         processes per case, one after another, the rounds split among them (10 → 4+3+3),
+                        so the intervals see how much processes differ (default 3, --quick 1; at most --rounds)
   --max-rounds N        extra rounds, for the summary's comparisons only, while an interval is wider than
-                        --target-ci (default 20, --quick: no extra rounds)
+                        --target-ci, split among the processes as well (default 20, --quick: no extra rounds)
   --target-ci PCT       the half-width the summary's intervals should reach (default 10)
   --repeat N            runs per case per round; the round keeps the fastest (default 2)
-  --warmup N            warm-up runs per case (default 1)
+  --warmup N            warm-up runs per case, in each of its processes (default 1)
   --min-run-ms N        a run repeats the pass until it lasts at least this long (calibrated in warm-up)
   --ring LIST           uringfs ring variants for the io_uring backend, each 'default' or options joined
                         by '+': taskrun=coop|defer|normal, sqpoll[=idleMs], submit=turn|immediate|N,
@@ -160,6 +164,7 @@ export function parseConfig(argv) {
       rounds: { type: 'string' },
       repeat: { type: 'string' },
       'max-rounds': { type: 'string' },
+      processes: { type: 'string' },
       'target-ci': { type: 'string' },
       compare: { type: 'boolean' },
       warmup: { type: 'string' },
@@ -214,6 +219,10 @@ export function parseConfig(argv) {
   const roundsText = values.rounds ?? values.runs;
   const rounds = roundsText ? positiveInt('rounds')(roundsText) : base.rounds;
   const maxRounds = Math.max(rounds, values['max-rounds'] ? positiveInt('max-rounds')(values['max-rounds']) : (roundsText ? rounds : base.maxRounds));
+  // Never more processes than rounds: a process with no round would measure nothing. The default
+  // gives way (--rounds 2 runs 2 processes); a --processes asked for is an error.
+  const processes = values.processes ? positiveInt('processes')(values.processes) : Math.min(base.processes, rounds);
+  if (processes > rounds) throw new Error(`--processes ${processes} wants at least as many --rounds, got ${rounds}`);
   const targetCi = values['target-ci'] ? Number(values['target-ci']) / 100 : 0.1;
   if (!(targetCi > 0)) throw new Error(`--target-ci wants a positive percentage, got ${values['target-ci']}`);
   const concurrencies = values.concurrency ? [...new Set(parseList(values.concurrency, positiveInt('concurrency')))] : [base.concurrency];
@@ -237,6 +246,7 @@ export function parseConfig(argv) {
     runs: rounds,
     rounds,
     maxRounds,
+    processes,
     repeat: values.repeat ? positiveInt('repeat')(values.repeat) : base.repeat,
     targetCi,
     warmup: values.warmup !== undefined ? Math.max(0, Number(values.warmup) | 0) : base.warmup,

@@ -72,7 +72,7 @@ ${s.notes?.length ? `<p class="note">${esc(s.notes.join('; '))}</p>` : ''}
     ['Device', env.device ? `${env.device.name}, rotational=${env.device.rotational}, scheduler ${env.device.scheduler}` : 'unknown'],
     ['Tools', `fio: ${env.tools.fio ?? 'not installed'}; fincore: ${env.tools.fincore ? 'yes' : 'no'}`],
     ['Load', `1-minute load ${env.loadavgAtStart?.[0]?.toFixed(2) ?? '?'} at the start, ${env.loadavgAtEnd?.[0]?.toFixed(2) ?? '?'} at the end`],
-    ['Run', `${doc.command ?? ''}: ${doc.config.rounds} interleaved rounds (up to ${doc.config.maxRounds ?? doc.config.rounds} for the summary's comparisons) + ${doc.config.warmup} warm-up per case; ${doc.startedAt}, ${(doc.durationMs / 1000).toFixed(0)} s${doc.config.quick ? '; --quick' : ''}`],
+    ['Run', `${doc.command ?? ''}: ${doc.config.rounds} interleaved rounds (up to ${doc.config.maxRounds ?? doc.config.rounds} for the summary's comparisons) in ${doc.config.processes ?? 1} process(es) per case, one after another, + ${doc.config.warmup} warm-up per process; ${doc.startedAt}, ${(doc.durationMs / 1000).toFixed(0)} s${doc.config.quick ? '; --quick' : ''}`],
   ];
   const vegaJs = spec ? fs.readFileSync(vegaBundle(), 'utf8').replace(/<\/script/gi, '<\\/script') : '';
   return `<!doctype html>
@@ -92,8 +92,9 @@ tr.failed td { color: #b00; } tr.skipped td { color: #888; }
 <h1>uringfs benchmark</h1>
 <table>${envRows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 ${summaryHtml(doc)}
-<p>ops/s is the geometric mean of the rounds; × base divides by the scenario's baseline (bold) round by round, with its 95% interval
-(paired t on log ratios); verdict: faster / slower when the interval is wholly above / below 1×. p50–p99.9: per-op latency.
+<p>ops/s is the geometric mean of the rounds (each process weighing the same); × base divides by the scenario's baseline (bold) round by round, with its 95% interval
+(paired t on log ratios; with several processes per case, the processes are the samples, or the rounds when those spread more: see bench/README.md);
+verdict: faster / slower when the interval is wholly above / below 1×. p50–p99.9: per-op latency, over every process's runs.
 enters/op is io_uring_enter calls per op from uringfs's <code>ring.stats()</code>; cpu is the child's CPU time ÷ wall time during the runs.
 Hover a point in the chart for its values.</p>
 <div id="chart">${spec ? '<p id="chart-status">drawing the chart…</p>' : '<p>(no chart: no successful results)</p>'}</div>

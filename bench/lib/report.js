@@ -1,7 +1,8 @@
 // From raw child results to the records written as JSON/CSV, and the
 // terminal table. Ratios to the baseline are computed here, against the
 // baseline row of the same scenario instance, paired over the rounds both
-// ran in (bench/lib/stats.js), and nowhere else.
+// ran in, with the process each round ran in (bench/lib/stats.js), and
+// nowhere else.
 import Table from 'cli-table3';
 import { BASELINE_WHY } from './scenarios.js';
 import { fmtLatency, fmtRatio } from './summary.js';
@@ -9,7 +10,7 @@ import { fmtLatency, fmtRatio } from './summary.js';
 const VERDICT_SHORT = { faster: 'faster', slower: 'slower', 'no clear difference': '≈ same' };
 
 import { geoMean, median, pairedRatio } from './stats.js';
-import { roundRates } from './summary.js';
+import { roundProcesses, roundRates } from './summary.js';
 
 export { median };
 
@@ -37,14 +38,18 @@ export function makeRecord(c, raw) {
   if (raw.samplesNs.length === 0) return { ...rec, status: 'failed', error: { message: 'no measured run' } };
   const ops = raw.samplesNs.map((ns, i) => raw.opsPerRunEach[i] / (ns / 1e9));
   const bytes = raw.samplesNs.map((ns, i) => raw.bytesPerRunEach[i] / (ns / 1e9));
-  const g = geoMean(ops);
+  // Without a process per run (one process), every run is process 0.
+  const runProcess = raw.process ?? raw.samplesNs.map(() => 0);
+  const g = geoMean(ops, undefined, runProcess);
   const opsPerSec = { mean: g.value, lo: g.lo, hi: g.hi, median: median(ops), min: Math.min(...ops), max: Math.max(...ops), samples: ops };
   // A listing scenario moves no bytes: 0 MB/s (a geometric mean of zeros has no value).
-  const mbPerSec = { mean: (geoMean(bytes)?.value ?? 0) / 1e6, median: median(bytes) / 1e6, min: Math.min(...bytes) / 1e6, max: Math.max(...bytes) / 1e6 };
+  const mbPerSec = { mean: (geoMean(bytes, undefined, runProcess)?.value ?? 0) / 1e6, median: median(bytes) / 1e6, min: Math.min(...bytes) / 1e6, max: Math.max(...bytes) / 1e6 };
   return {
     ...rec,
     runs: raw.samplesNs.length,
     rounds: raw.rounds,
+    process: runProcess,
+    processes: raw.processes ?? [{ index: 0, pid: raw.pid ?? null, passes: raw.passes, warmupNs: raw.warmupNs, runs: raw.samplesNs.length }],
     passes: raw.passes,
     opsPerRun: raw.opsPerRun,
     bytesPerRun: raw.bytesPerRun,
@@ -78,7 +83,7 @@ export function computeRatios(records) {
   for (const r of records) {
     if (r.status !== 'ok') continue;
     const b = base.get(r.scenario);
-    const c = b ? pairedRatio(roundRates(r), roundRates(b)) : null;
+    const c = b ? pairedRatio(roundRates(r), roundRates(b), undefined, roundProcesses(r)) : null;
     r.ratio = c;
     r.ratioToBaseline = c ? c.ratio : null;
   }
@@ -164,7 +169,7 @@ const CSV_COLUMNS = [
   'scenario', 'scenarioLabel', 'method', 'backend', 'depth', 'depthLabel', 'status', 'isBaseline', 'baselineMethod',
   'opsPerSecMean', 'opsPerSecMedian', 'opsPerSecMin', 'opsPerSecMax', 'mbPerSecMean', 'nsPerOp', 'spreadPct', 'ratioToBaseline',
   'ratioLo', 'ratioHi', 'verdict', 'latencyP50Ns', 'latencyP90Ns', 'latencyP99Ns', 'latencyP999Ns',
-  'entersPerOp', 'cpuPerWall', 'ioUringSqesPerOp', 'runs', 'passes', 'opsPerRun', 'bytesPerRun', 'rounds', 'samplesNs', 'reason',
+  'entersPerOp', 'cpuPerWall', 'ioUringSqesPerOp', 'runs', 'passes', 'opsPerRun', 'bytesPerRun', 'rounds', 'process', 'samplesNs', 'reason',
 ];
 
 function csvCell(v) {
@@ -182,6 +187,7 @@ export function renderCsv(records) {
       mbPerSecMean: r.mbPerSec?.mean, ratioLo: r.ratio?.lo, ratioHi: r.ratio?.hi, verdict: r.isBaseline ? null : r.ratio?.verdict,
       latencyP50Ns: r.latency?.p50, latencyP90Ns: r.latency?.p90, latencyP99Ns: r.latency?.p99, latencyP999Ns: r.latency?.p999,
       rounds: r.rounds?.join(';'),
+      process: r.process?.join(';'),
       samplesNs: r.samplesNs?.join(';'),
       reason: r.reason ?? r.error?.message,
     };

@@ -1,8 +1,10 @@
-// Runs one case in its own child process, kept for the whole scenario: the
-// parent starts it (set-up, warm-up, calibration), then asks it for one
-// timed run per round, and finally for its totals. Nothing here measures:
-// the child does. A crash, a timeout or a failed run ends the case with a
-// failure record; the other cases go on.
+// Runs one case in a child process of its own, kept for that process's share
+// of the scenario's rounds: the parent starts it (set-up, warm-up,
+// calibration), then asks it for one timed run per round, and finally for its
+// totals. A case has one such process after another (--processes); the runs
+// of all of them go into one list. Nothing here measures: the child does. A
+// crash, a timeout or a failed run ends the case with a failure record; the
+// other cases go on.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { childEnv } from './environment.js';
@@ -15,14 +17,18 @@ function tail(text, lines = 8) {
   return text.trim().split('\n').slice(-lines).join('\n');
 }
 
+/** Where a case's runs go, over all its processes: one entry per timed run. */
+export function caseRuns() {
+  return { samplesNs: [], rounds: [], process: [], opsEach: [], bytesEach: [] };
+}
+
 export class CaseProcess {
-  constructor(c, config) {
+  /** `runs`: the case's runs so far (caseRuns()), this process's are added; `index`: which process of the case this is. */
+  constructor(c, config, runs = caseRuns(), index = 0) {
     this.c = c;
     this.config = config;
-    this.samplesNs = [];
-    this.rounds = [];
-    this.opsEach = [];
-    this.bytesEach = [];
+    this.runs = runs;
+    this.index = index;
     this.final = null;
     this.ready = null;
     this.stdout = '';
@@ -132,14 +138,16 @@ export class CaseProcess {
     }
     await p;
     if (!this.last) return false;
-    this.samplesNs.push(this.last.ns);
-    this.opsEach.push(this.last.ops);
-    this.bytesEach.push(this.last.bytes);
-    this.rounds.push(round);
+    const r = this.runs;
+    r.samplesNs.push(this.last.ns);
+    r.opsEach.push(this.last.ops);
+    r.bytesEach.push(this.last.bytes);
+    r.rounds.push(round);
+    r.process.push(this.index);
     return true;
   }
 
-  /** The child's totals, merged with the runs the parent collected. */
+  /** The child's totals (its runs are in `runs`), tagged with the process's index. */
   async finish() {
     if (this.alive) {
       const p = this.wait();
@@ -152,14 +160,7 @@ export class CaseProcess {
     }
     const f = this.final;
     if (f.status !== 'ok') return f;
-    return {
-      ...f,
-      warmupNs: f.warmupNs ?? this.ready?.warmupNs ?? [],
-      samplesNs: this.samplesNs,
-      rounds: this.rounds,
-      opsPerRunEach: this.opsEach,
-      bytesPerRunEach: this.bytesEach,
-    };
+    return { ...f, index: this.index, warmupNs: f.warmupNs ?? this.ready?.warmupNs ?? [] };
   }
 
   kill() {

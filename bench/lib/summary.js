@@ -2,7 +2,7 @@
 // won and by how much (with its 95% interval and a verdict), a few fixed
 // comparisons people ask about, and per batch-size series the knee. Every
 // number is computed from this run's rows, never stored.
-import { pairedRatio, geoMean } from './stats.js';
+import { pairedRatio } from './stats.js';
 import { catalog } from './methods/index.js';
 
 const C = 'concurrency';
@@ -32,10 +32,18 @@ const NOT_DURABLE = new Set(catalog({ testMethods: true }).filter((m) => m.durab
 /** The share of a series' best throughput at which its knee is placed. */
 export const KNEE_SHARE = 0.9;
 
-/** { round → ops/s } of a record (or of a CaseProcess's samples). */
+/** { round → ops/s } of a record (or of a case's runs so far). */
 export function roundRates(r) {
   const m = new Map();
   r.samplesNs.forEach((ns, i) => m.set(r.rounds[i], r.opsPerRunEach[i] / (ns / 1e9)));
+  return m;
+}
+
+/** { round → the process it ran in } of a record; null when it has no such list (one process). */
+export function roundProcesses(r) {
+  if (!r.process) return null;
+  const m = new Map();
+  r.rounds.forEach((round, i) => m.set(round, r.process[i]));
   return m;
 }
 
@@ -65,9 +73,10 @@ export function headlinePairs(s, rows, config) {
     let bestRate = -Infinity;
     for (const r of ok) {
       if (r.isBaseline || r.family === 'fio' || r.family === 'floor' || r.family === 'test' || NOT_DURABLE.has(r.method)) continue;
-      const g = geoMean(roundRatesOf(r, base));
-      if (g && g.value > bestRate) {
-        bestRate = g.value;
+      // Judged on the same rounds, by the same estimate as the ratio it will be shown with.
+      const g = compareRows(r, base);
+      if (g && g.ratio > bestRate) {
+        bestRate = g.ratio;
         best = r;
       }
     }
@@ -76,17 +85,9 @@ export function headlinePairs(s, rows, config) {
   return pairs;
 }
 
-// Per-round ratios to the baseline (so the best is judged on the same rounds).
-function roundRatesOf(r, base) {
-  const a = roundRates(r);
-  const b = roundRates(base);
-  const out = [];
-  for (const [k, v] of a) if (b.has(k)) out.push(v / b.get(k));
-  return out;
-}
-
+/** Subject ÷ reference, paired by round; a round's process is the same for every case of the scenario. */
 export function compareRows(subject, reference) {
-  return pairedRatio(roundRates(subject), roundRates(reference));
+  return pairedRatio(roundRates(subject), roundRates(reference), undefined, roundProcesses(subject));
 }
 
 function rowRef(r) {
