@@ -5,6 +5,7 @@
 import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import { createInterface, type Interface } from 'node:readline';
+import * as fs from 'node:fs';
 import type { ReadStream, WriteStream } from 'node:fs';
 // Used at call time only (lib/streams.ts imports this module).
 import { ReadStream as RingReadStream, WriteStream as RingWriteStream } from './streams.js';
@@ -67,6 +68,11 @@ let handleOn: (fd: number, ring: Ring | undefined) => FileHandle;
  * and the close of the fd, runs on it. One opened with the ordinary `open`
  * follows the default ring ({@link setDefaultRing}) at each call.
  */
+/** A node:fs callback function as a promise; its synchronous argument errors reject it. */
+function onNodeFs(start: (callback: (err: Error | null) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => start((err) => (err ? reject(err) : resolve())));
+}
+
 let warnedCollected = false;
 /**
  * As node:fs/promises does, a FileHandle collected while open has its fd closed, with node:fs's
@@ -196,6 +202,29 @@ export class FileHandle extends EventEmitter {
   /** Like FileHandle.datasync() (fdatasync). */
   datasync(): Promise<void> {
     return this.#call('fdatasync', (fd) => run(this.#ring, fsyncSteps(fd, true)));
+  }
+
+  /**
+   * Like FileHandle.truncate(len?): node:fs's own ftruncate on the handle's fd (libuv's pool), held
+   * open while it runs; arguments checked and errors shaped as node:fs's.
+   */
+  truncate(len?: number): Promise<void> {
+    return this.#call('ftruncate', (fd) => onNodeFs((cb) => fs.ftruncate(fd, len, cb)));
+  }
+
+  /** Like FileHandle.chmod(mode): node:fs's own fchmod on the handle's fd. */
+  chmod(mode: string | number): Promise<void> {
+    return this.#call('fchmod', (fd) => onNodeFs((cb) => fs.fchmod(fd, mode, cb)));
+  }
+
+  /** Like FileHandle.chown(uid, gid): node:fs's own fchown on the handle's fd. */
+  chown(uid: number, gid: number): Promise<void> {
+    return this.#call('fchown', (fd) => onNodeFs((cb) => fs.fchown(fd, uid, gid, cb)));
+  }
+
+  /** Like FileHandle.utimes(atime, mtime): node:fs's own futimes on the handle's fd. */
+  utimes(atime: string | number | Date, mtime: string | number | Date): Promise<void> {
+    return this.#call('futimes', (fd) => onNodeFs((cb) => fs.futimes(fd, atime, mtime, cb)));
   }
 
   /** Like FileHandle.readFile(options?): the rest of the file from the current position. */
