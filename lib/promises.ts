@@ -57,17 +57,6 @@ let ringOfHandle: (handle: FileHandle) => Ring | undefined;
 /** Module-internal: a handle whose ops all go to `ring` (undefined: follow the default ring). */
 let handleOn: (fd: number, ring: Ring | undefined) => FileHandle;
 
-/**
- * Like node:fs/promises FileHandle. As in Node, its fd stays open while any
- * of its operations is in flight: close() marks it closing and the fd is
- * closed when the last one finishes, so an op can never land on a reused fd
- * number. `fd` is -1 from the moment it is closed (or closing with nothing in
- * flight); operations then reject with `Error: file closed` (code EBADF).
- *
- * A handle opened through `ring.promises.open` keeps that ring: every method,
- * and the close of the fd, runs on it. One opened with the ordinary `open`
- * follows the default ring ({@link setDefaultRing}) at each call.
- */
 /** A node:fs callback function as a promise; its synchronous argument errors reject it. */
 function onNodeFs(start: (callback: (err: Error | null) => void) => void): Promise<void> {
   return new Promise((resolve, reject) => start((err) => (err ? reject(err) : resolve())));
@@ -92,6 +81,17 @@ const collectedHandles = new FinalizationRegistry<{ fd: number; slot: number }>(
   }
 });
 
+/**
+ * Like node:fs/promises FileHandle. As in Node, its fd stays open while any
+ * of its operations is in flight: close() marks it closing and the fd is
+ * closed when the last one finishes, so an op can never land on a reused fd
+ * number. `fd` is -1 from the moment it is closed (or closing with nothing in
+ * flight); operations then reject with `Error: file closed` (code EBADF).
+ *
+ * A handle opened through `ring.promises.open` keeps that ring: every method,
+ * and the close of the fd, runs on it. One opened with the ordinary `open`
+ * follows the default ring ({@link setDefaultRing}) at each call.
+ */
 export class FileHandle extends EventEmitter {
   #fd: number;
   /** The fd's slot in the held-fd table (lib/held.ts): closed for us if this JS environment is torn down. */
