@@ -9,6 +9,7 @@ import hdr from 'hdr-histogram-js';
 import { findMethod } from './lib/methods/index.js';
 import { latency, Skip } from './lib/methods/common.js';
 import { hydrate } from './lib/scenarios.js';
+import { evict } from './lib/workset.js';
 import { ioUringSqes } from './lib/sqes.js';
 import { MARKER } from './lib/protocol.js';
 import { ringInfo } from './lib/ring-info.js';
@@ -40,6 +41,13 @@ function checkPass(r, s, method) {
   if (r === undefined || r.ops !== s.opsPerPass || r.bytes !== s.opsPerPass * s.size) {
     throw new Error(`verification failed: a pass reported ${r?.ops} ops / ${r?.bytes} bytes, expected ${s.opsPerPass} / ${s.opsPerPass * s.size}`);
   }
+}
+
+/** Before a run of a cold scenario, outside its time: its files leave the page cache. */
+function coldStart(s) {
+  if (s.cache !== 'cold') return;
+  const refusal = evict(s.paths);
+  if (refusal) throw new Error(refusal);
 }
 
 async function runPasses(impl, passes, s) {
@@ -93,6 +101,7 @@ async function main() {
   const warmupNs = [];
   phase = 'warm-up';
   for (let w = 0; w < spec.warmup; w++) {
+    coldStart(scenario);
     await impl.beforeRun?.();
     const r = await runPasses(impl, 1, scenario);
     await impl.afterRun?.();
@@ -100,7 +109,8 @@ async function main() {
   }
   latency.drain(null);
   let passes = 1;
-  if (!impl.fixedPasses && warmupNs.length > 0) {
+  // A cold run is one pass: a second would find the files the first read in the cache.
+  if (!impl.fixedPasses && warmupNs.length > 0 && scenario.cache !== 'cold') {
     const perPass = Math.min(...warmupNs);
     passes = Math.min(MAX_PASSES, Math.max(1, Math.ceil((spec.minRunMs * 1e6) / Math.max(perPass, 1))));
   }
@@ -123,6 +133,7 @@ async function main() {
     const repeat = impl.fixedPasses ? 1 : (spec.repeat ?? 1);
     for (let k = 0; k < repeat; k++) {
       phase = `run ${t.runs + 1}`;
+      coldStart(scenario);
       await impl.beforeRun?.();
       // While a run is in flight the IPC channel must not keep the process
       // alive: if the method loses a completion, the loop empties and the

@@ -25,7 +25,10 @@ interface Rec {
 interface Summary { scenario: string; comparisons: (Ratio & { kind: string; subject: { method: string } })[]; knees: { method: string; kneeDepth: number }[] }
 interface Doc {
   results: Rec[]; summary: Summary[]; config: { rounds: number; concurrency: number; processes: number; repeat: number };
-  scenarios: { key: string; kind: string; baseline: string; notes: string[]; processes: { index: number; rounds: number[] }[] }[];
+  scenarios: {
+    key: string; id: string; kind: string; baseline: string; notes: string[]; processes: { index: number; rounds: number[] }[];
+    pageCache: { state: string; verified?: boolean; before?: { fraction: number } } | null;
+  }[];
   environment: { uringfs: { backends: { name: string; usable: boolean }[] } };
 }
 
@@ -144,6 +147,18 @@ describe.skipIf(once)('npm run bench (tiny configuration)', () => {
         }
       }
     }
+  });
+
+  it('evicts the cold scenario\'s files from the page cache (checked with fincore where it is installed)', () => {
+    const cold = doc.scenarios.find((s) => s.id === 'stream-files-cold')!;
+    expect(cold.pageCache?.state).toBe('cold');
+    if (cold.pageCache?.before !== undefined) {
+      expect(cold.pageCache.before.fraction).toBeLessThanOrEqual(0.001);
+      expect(cold.pageCache.verified).toBe(true);
+    }
+    const hot = doc.scenarios.find((s) => s.id === 'stream-files')!;
+    expect(hot.pageCache?.state).toBe('hot');
+    expect(doc.results.filter((r) => r.scenario === cold.key && r.status === 'ok').length).toBeGreaterThanOrEqual(2);
   });
 
   it('checks what every method did: the same ops and bytes per pass', () => {

@@ -10,7 +10,7 @@ const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 // user typed is meant relative to where they typed it (npm keeps it in INIT_CWD).
 const userPath = (p) => resolve(process.env.INIT_CWD ?? process.cwd(), p);
 
-export const SCENARIOS = ['small-files', 'large-files', 'random-read', 'random-read-direct', 'append-commit', 'tree-stats', 'stream-pipe', 'stream-files'];
+export const SCENARIOS = ['small-files', 'large-files', 'random-read', 'random-read-direct', 'append-commit', 'tree-stats', 'stream-pipe', 'stream-files', 'stream-files-cold'];
 export const BACKENDS = ['node', 'uv_io_uring', 'io_uring', 'threads', 'fio', 'c'];
 
 const KiB = 1024;
@@ -37,6 +37,7 @@ const FULL = {
     'tree-stats': { files: 100_000, perDir: 100, sizes: [0] },
     'stream-pipe': { files: 1, sizes: [1 * GiB] },
     'stream-files': { files: 256, sizes: [1 * MiB] },
+    'stream-files-cold': { files: 256, sizes: [1 * MiB] },
   },
 };
 
@@ -59,6 +60,7 @@ const QUICK = {
     'tree-stats': { files: 2_000, perDir: 100, sizes: [0] },
     'stream-pipe': { files: 1, sizes: [64 * MiB] },
     'stream-files': { files: 32, sizes: [1 * MiB] },
+    'stream-files-cold': { files: 32, sizes: [1 * MiB] },
   },
 };
 
@@ -73,7 +75,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --concurrency LIST    ops in flight for callback/promise methods, appenders for uringfs/log and lmdb
                         (default 64); a list (1,16,64,256) runs one case per value, the largest is
                         the depth of the summary's comparisons
-  --files N             number of files (small-files, large-files, stream-files; tree-stats: files in the tree, 100 per directory)
+  --files N             number of files (small-files, large-files, stream-files(-cold); tree-stats: files in the tree, 100 per directory)
   --size LIST           file size (small/large-files, stream-pipe/-files) or I/O size (random-read, append-commit); 4k, 64k, 4m
   --file-size SIZE      size of the random-read file (default 1g, --quick 64m)
   --ops N               ops per pass (random-read, append-commit)

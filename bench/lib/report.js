@@ -112,6 +112,10 @@ function pageCacheText(pc) {
     return 'page cache: pre-read (not verified)';
   }
   if (pc.state === 'direct') return 'O_DIRECT (page cache bypassed)';
+  if (pc.state === 'cold') {
+    const pct = pc.before?.fraction !== undefined ? `, ${(pc.before.fraction * 100).toFixed(1)}% resident after eviction (fincore)` : '';
+    return `page cache cold: the files are evicted before every run${pct}`;
+  }
   return pc.note ?? '';
 }
 

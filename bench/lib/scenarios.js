@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { directBuffers } from './methods/common.js';
 import {
-  ensureRandomFile, ensureSmallFiles, ensureTree, warmTree, filePaths, preRead, randomFilePath, residency, smallFilesDir, treeDir, treeShape,
+  ensureRandomFile, ensureSmallFiles, ensureTree, evict, warmTree, filePaths, preRead, randomFilePath, residency, smallFilesDir, treeDir, treeShape,
 } from './workset.js';
 
 export function formatBytes(n) {
@@ -27,7 +27,11 @@ const KIND = {
   'tree-stats': 'tree',
   'stream-pipe': 'stream',
   'stream-files': 'stream',
+  'stream-files-cold': 'stream',
 };
+
+/** Scenarios read from disk: their files are evicted from the page cache before every run. */
+const COLD = new Set(['stream-files-cold']);
 
 /** Kinds whose working set is a set of whole files (filePaths of `dir`): read whole, or streamed. */
 const onFileSet = (kind) => kind === 'files' || kind === 'stream';
@@ -59,7 +63,7 @@ export function scenarioInstances(config) {
       if (onFileSet(kind)) {
         out.push({
           ...base, files: p.files, opsPerPass: p.files, dir: smallFilesDir(config.dataDir, size, p.files),
-          label: `${id} ${formatBytes(size)} ×${p.files}`,
+          cache: COLD.has(id) ? 'cold' : 'hot', label: `${id} ${formatBytes(size)} ×${p.files}`,
         });
       } else if (kind === 'tree') {
         const shape = treeShape(p.files, p.perDir);
@@ -86,6 +90,7 @@ export function scenarioInstances(config) {
 
 /** Every path a read scenario depends on being in the page cache. */
 function hotPaths(s) {
+  if (s.cache === 'cold') return [];
   if (onFileSet(s.kind)) return filePaths(s.dir, s.files);
   if (s.kind === 'random' && !s.direct) return [s.path];
   return [];
@@ -114,6 +119,18 @@ export function prepareScenario(s) {
     return { created, pageCache: { state: 'direct', note: 'O_DIRECT bypasses the page cache' } };
   }
   if (s.kind === 'append') return { created, pageCache: { state: 'n/a', note: 'writes made durable with fdatasync' } };
+  if (s.cache === 'cold') {
+    const paths = filePaths(s.dir, s.files);
+    const refusal = evict(paths);
+    if (refusal) return { created, skip: refusal, pageCache: { state: 'cold' } };
+    const r = residency(paths);
+    return {
+      created,
+      pageCache: r === null
+        ? { state: 'cold', verified: false, note: 'evicted before every run; fincore (util-linux) not found to verify' }
+        : { state: 'cold', verified: r.error === undefined && r.fraction <= 0.001, before: r },
+    };
+  }
   const paths = hotPaths(s);
   preRead(paths);
   const r = residency(paths);
