@@ -7,6 +7,8 @@ import { EventEmitter } from 'node:events';
 import { createInterface, type Interface } from 'node:readline';
 import * as fs from 'node:fs';
 import type { ReadStream, WriteStream } from 'node:fs';
+import type { ReadableWebStreamOptions } from 'node:fs/promises';
+import type { ReadableStream } from 'node:stream/web';
 // Used at call time only (lib/streams.ts imports this module).
 import { ReadStream as RingReadStream, WriteStream as RingWriteStream } from './streams.js';
 import { mkdirPromiseArgs, openArgs, readHandleArgs, statOptions, writeHandleArgs, vectorPosition } from './args.js';
@@ -20,9 +22,10 @@ import { closingFd, holdFd, releaseFd } from './held.js';
 import { handleRefs } from './handle-refs.js';
 import { binding } from './binding.js';
 import type { BigIntStats, Stats } from './stats.js';
-import { invalidArgType } from './errors.js';
+import { invalidArgType, withCode } from './errors.js';
 import { mergeableRing, readFileInTurn } from './readfiles.js';
 import { promiseStatTakesThrowIfNoEntry, syncChecksFdLast } from './node-rules.js';
+import { readableWebStream } from './webstream.js';
 import {
   checkAborted, checkReadFileBufferOption, copyObject, getOptions, isArrayBufferView, validateAbortSignal, validateBoolean,
   parseFlags, validateBufferArray, validateFd, validateFdNative, validatePath, viewBytes, type Encoding, type PathLike,
@@ -45,6 +48,11 @@ function fileClosed(syscall: string): Error {
   err.code = 'EBADF';
   err.syscall = syscall;
   return err;
+}
+
+/** What node:fs/promises throws for a web stream of a handle that is closed, closing or has one already. */
+function invalidState(what: string): Error {
+  return withCode(new Error(`Invalid state: The FileHandle is ${what}`), 'ERR_INVALID_STATE');
 }
 
 /** Results of FileHandle.read/write(v) are null-prototype objects, as in node:fs/promises. */
@@ -103,6 +111,8 @@ export class FileHandle extends EventEmitter {
   #closeReject: ((err: unknown) => void) | null = null;
   /** Whether its reads and writes probe the fd (a pipe, socket, tty...): asked at the first one. */
   #probe: boolean | undefined;
+  /** Whether readableWebStream was called: once per handle, as in Node. */
+  #locked = false;
 
   static {
     ringOfHandle = (handle) => handle.#ring;
@@ -312,6 +322,24 @@ export class FileHandle extends EventEmitter {
   /** Like FileHandle.createWriteStream(options): a WriteStream of uringfs on this handle. */
   createWriteStream(options?: { encoding?: BufferEncoding | null; autoClose?: boolean; emitClose?: boolean; start?: number; highWaterMark?: number; flush?: boolean }): WriteStream {
     return new RingWriteStream(undefined, { ...options, fd: this });
+  }
+
+  /**
+   * Like FileHandle.readableWebStream(options): a web `ReadableStream` of the file's bytes from the
+   * current position, its reads those of this handle, on its ring. As the running Node makes it:
+   * on Node 20 a byte stream with `{ type: 'bytes' }` and otherwise a stream of ArrayBuffers; from
+   * Node 22.15 and 23.8 always a byte stream (another `type` warns); `autoClose: true` (Node 22.17,
+   * 24.2 and later) closes the handle when the stream ends or is cancelled. A BYOB reader's reads go
+   * straight into its view; with `autoClose` a default reader's chunks are read a few ahead. Throws
+   * `ERR_INVALID_STATE` on a handle closed, closing, or that made one already; closing the handle
+   * ends the stream. See docs/streams.md.
+   */
+  readableWebStream(options?: ReadableWebStreamOptions): ReadableStream {
+    if (this.#fd === -1) throw invalidState('closed');
+    if (this.#closePromise) throw invalidState('closing');
+    if (this.#locked) throw invalidState('locked');
+    this.#locked = true;
+    return readableWebStream(this, options);
   }
 
   /** Like FileHandle.readLines(options): a readline Interface over {@link createReadStream}. */

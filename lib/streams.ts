@@ -26,6 +26,24 @@ export const streamReadAhead = { depth: 3, budget: 8 };
 /** Reads ahead issued (or read) and not yet taken by their stream, over every stream. */
 let aheadTotal = 0;
 
+/**
+ * @internal The same budget for the reads ahead of FileHandle.readableWebStream (lib/webstream.ts),
+ * one share per read of up to 64 KiB: with many streams of both kinds at once, the ring is as busy
+ * and the memory held as bounded as with one kind.
+ */
+export const readAheadShares = {
+  /** Take one share, if all streams together hold fewer than the budget. */
+  take(): boolean {
+    if (aheadTotal >= streamReadAhead.budget) return false;
+    aheadTotal++;
+    return true;
+  },
+  /** Give `n` shares back. */
+  give(n: number): void {
+    aheadTotal -= n;
+  },
+};
+
 /** A read the stream has not asked for yet, or has and waits on. */
 interface Chunk {
   pos: number;
