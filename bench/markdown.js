@@ -12,7 +12,7 @@ const env = doc.environment;
 const key = (x) => `${x.method}|${x.backend}|${x.depth}`;
 const lines = [];
 const load = [env.loadavgAtStart?.[0], env.loadavgAtEnd?.[0]].map((x) => (x === undefined ? '?' : x.toFixed(1)));
-lines.push(`Machine: ${env.cpu.model} ×${env.cpu.count}, Linux ${env.kernel.release}, Node ${env.node.version} (libuv ${env.node.uv}), ${env.filesystem.type} on ${env.filesystem.source}; 1-minute load ${load[0]} at the start, ${load[1]} at the end. Command: \`${doc.command}\`, ${doc.config.rounds} rounds (up to ${doc.config.maxRounds} for the summary), ${(doc.durationMs / 60000).toFixed(1)} minutes, ${doc.startedAt.slice(0, 10)}.`);
+lines.push(`Machine: ${env.cpu.model} ×${env.cpu.count}, Linux ${env.kernel.release}, Node ${env.node.version} (libuv ${env.node.uv}), ${env.filesystem.type} on ${env.filesystem.source}; 1-minute load ${load[0]} at the start, ${load[1]} at the end. Command: \`${doc.command}\`, ${doc.config.rounds} rounds (up to ${doc.config.maxRounds} for the summary) in ${doc.config.processes ?? 1} process${(doc.config.processes ?? 1) === 1 ? '' : 'es'} per case, ${(doc.durationMs / 60000).toFixed(1)} minutes, ${doc.startedAt.slice(0, 10)}.`);
 lines.push('');
 lines.push('| scenario | method | backend | batch / in flight | ops/s | × baseline (95% CI) | verdict | p99 |');
 lines.push('|---|---|---|---|---|---|---|---|');

@@ -4,7 +4,7 @@
 // also when the processes a run's rounds come from differ from each other.
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain JS module of the bench harness
-import { pairedRatio, welchRatio, verdict, halfWidth, stars, geoMean, groupedMean } from '../bench/lib/stats.js';
+import { pairedRatio, welchRatio, verdict, halfWidth, stars, geoMean, groupedMean, ratioDifference } from '../bench/lib/stats.js';
 // @ts-expect-error -- plain JS module of the bench harness
 import { generator as rng } from '../bench/lib/scenarios.js';
 
@@ -290,5 +290,34 @@ describe('bench statistics', () => {
     expect(flatHits / trials).toBeLessThan(0.85);
     const [xa, ga] = run(1000);
     expect((welchRatio(xa, xa, 0.95, ga, ga) as R).method).toBe('Welch t on log rates, processes as random effects');
+  });
+});
+
+describe('ratioDifference: two runs\' values of one ratio', () => {
+  // Intervals made by hand: log ratio ± t(0.975, df) · se.
+  const t10 = 2.2281388519649385;
+  const made = (logRatio: number, se: number, df: number) => ({ ratio: Math.exp(logRatio), lo: Math.exp(logRatio - t10 * se), hi: Math.exp(logRatio + t10 * se), df });
+
+  it('recovers each run\'s standard error from its interval and tests the difference of the logs (Welch)', () => {
+    const d = ratioDifference(made(0, 0.1, 10), made(0.3, 0.2, 10))!;
+    expect(d.ratio).toBeCloseTo(Math.exp(0.3), 12);
+    // se = √(0.1² + 0.2²); df = (0.01 + 0.04)² / (0.01²/10 + 0.04²/10) = 14.705…
+    expect(d.df).toBeCloseTo(0.0025 / 0.00017, 9);
+    expect(d.p).toBeGreaterThan(0.15);
+    expect(d.p).toBeLessThan(0.25);
+    expect(d.verdict).toBe('no clear difference');
+  });
+
+  it('finds a difference the intervals cannot hold, and none between a ratio and itself', () => {
+    const far = ratioDifference(made(0, 0.05, 10), made(0.5, 0.05, 10))!;
+    expect(far.p).toBeLessThan(0.001);
+    expect(far.verdict).toBe('faster');
+    const same = ratioDifference(made(0.2, 0.1, 10), made(0.2, 0.1, 10))!;
+    expect(same.ratio).toBeCloseTo(1, 12);
+    expect(same.p).toBeCloseTo(1, 9);
+  });
+
+  it('is null when a run has no interval', () => {
+    expect(ratioDifference({ ratio: 2, lo: null, hi: null, df: null }, made(0, 0.1, 10))).toBeNull();
   });
 });

@@ -8,10 +8,10 @@
 // with one process (--quick, or a file from before --processes) counts its
 // rounds, which cannot show how much another process would differ. The two runs'
 // summary comparisons (ratios within each run) are set side by side, with
-// whether their intervals overlap.
+// whether each lies in the other's interval, and a test of their difference.
 import fs from 'node:fs';
 import Table from 'cli-table3';
-import { welchRatio, stars } from './stats.js';
+import { ratioDifference, welchRatio, stars } from './stats.js';
 import { fmtRatio } from './summary.js';
 import { si } from './report.js';
 
@@ -55,7 +55,7 @@ export function compareDocs(a, b) {
       if (!cb) continue;
       const overlap = ca.lo !== null && cb.lo !== null && ca.lo <= cb.hi && cb.lo <= ca.hi;
       const within = ca.lo !== null && cb.lo !== null && cb.ratio >= ca.lo && cb.ratio <= ca.hi && ca.ratio >= cb.lo && ca.ratio <= cb.hi;
-      summary.push({ label: s.label, kind: ca.kind, subject: ca.subject, reference: ca.reference, a: ca, b: cb, overlap, within });
+      summary.push({ label: s.label, kind: ca.kind, subject: ca.subject, reference: ca.reference, a: ca, b: cb, overlap, within, difference: ratioDifference(ca, cb) });
     }
   }
   return { rows, onlyA, onlyB: [...inB.keys()], summary };
@@ -87,8 +87,16 @@ export function renderCompare(result, aPath, bPath, a, b) {
     out.push('', 'Summary ratios of each run (within-run, paired), side by side:');
     for (const s of result.summary) {
       const at = (x) => (x.depth === 1 ? '' : ` @ ${x.depthLabel}`);
-      out.push(`  ${s.label}: ${s.kind === 'best' ? 'best of A: ' : ''}${s.subject.method}${at(s.subject)} [${s.subject.backend}] vs ${s.reference.method}${at(s.reference)}: A ${fmtRatio(s.a)}, B ${fmtRatio(s.b)} — ${s.within ? 'agree (each inside the other\'s interval)' : s.overlap ? 'intervals overlap' : 'DISAGREE (intervals apart)'}`);
+      const d = s.difference;
+      const differ = d !== null && d.p !== null && d.p < 0.05;
+      const test = d === null ? '' : `; B ÷ A ${fmtRatio(d)}${stars(d.p) ? ` ${stars(d.p)}` : ''}`;
+      const word = s.within ? 'agree (each inside the other\'s interval)' : differ ? 'DIFFER' : s.overlap ? 'intervals overlap, no clear difference' : 'intervals apart';
+      out.push(`  ${s.label}: ${s.kind === 'best' ? 'best of A: ' : ''}${s.subject.method}${at(s.subject)} [${s.subject.backend}] vs ${s.reference.method}${at(s.reference)}: A ${fmtRatio(s.a)}, B ${fmtRatio(s.b)} — ${word}${test}`);
     }
+    const n = result.summary.length;
+    const count = (f) => result.summary.filter(f).length;
+    const differing = count((s) => s.difference !== null && s.difference.p !== null && s.difference.p < 0.05);
+    out.push(`  ${count((s) => s.within)} of ${n} agree, ${n - count((s) => s.within) - differing} more lie within what their intervals allow, ${differing} differ (B ÷ A of the two ratios: Welch t on their logs, * p < 0.05).`);
   }
   return out.join('\n');
 }

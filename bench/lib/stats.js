@@ -197,6 +197,28 @@ export function geoMean(xs, level = LEVEL, groups = null) {
   return { value: Math.exp(s.mean), lo, hi };
 }
 
+/**
+ * How two runs' values of one ratio differ: `b` over `a`, each a ratio with
+ * its interval and degrees of freedom (a result of pairedRatio/welchRatio).
+ * Each run's standard error on the log scale comes back from its interval
+ * (half its log width ÷ the t quantile it was made with); the difference of
+ * the two logs gets a Welch t interval and p-value over both. Null when
+ * either has no interval.
+ */
+export function ratioDifference(a, b, level = LEVEL) {
+  const logSe = (x) => {
+    if (!x || x.lo === null || x.hi === null || !(x.df > 0) || !(x.ratio > 0)) return NaN;
+    return (Math.log(x.hi) - Math.log(x.lo)) / (2 * tQuantile(1 - (1 - level) / 2, x.df));
+  };
+  const sa = logSe(a);
+  const sb = logSe(b);
+  if (!Number.isFinite(sa) || !Number.isFinite(sb)) return null;
+  const va = sa * sa;
+  const vb = sb * sb;
+  const df = va + vb === 0 ? Infinity : (va + vb) ** 2 / (va ** 2 / a.df + vb ** 2 / b.df);
+  return result(Math.log(b.ratio) - Math.log(a.ratio), Math.sqrt(va + vb), df, null, 'Welch t on the difference of log ratios', level);
+}
+
 /** Node's compare.js convention: *** p < 0.001, ** p < 0.01, * p < 0.05. */
 export function stars(p) {
   if (p === null || p === undefined) return '';
