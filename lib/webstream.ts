@@ -301,9 +301,17 @@ class Source {
     }
   }
 
-  /** Forget the reads queued: those still in flight finish on their own (each holds the handle). */
+  /**
+   * Forget the reads queued: those still in flight finish on their own (each holds the handle),
+   * and keep their share of the budget until they do, so that the budget bounds the reads in flight.
+   */
   #drop(): void {
-    for (const read of this.#queue) this.#unshare(read);
+    for (const read of this.#queue) {
+      if (!read.share) continue;
+      read.share = false;
+      const release = (): void => readAheadShares.give(1);
+      void read.bytes.then(release, release);
+    }
     this.#queue.length = 0;
   }
 }

@@ -70,7 +70,7 @@ function comparable<T extends { data: Buffer }>(run: T): Omit<T, 'data'> & { dat
 }
 
 /** Read a stream to its end with a default reader: each chunk's size and class, and the bytes. */
-async function drain(stream: any, onChunk?: () => void): Promise<Drained> {
+async function drain(stream: any, onChunk?: (size: number) => void): Promise<Drained> {
   const reader = stream.getReader();
   const sizes: number[] = [];
   const types = new Set<string>();
@@ -81,7 +81,7 @@ async function drain(stream: any, onChunk?: () => void): Promise<Drained> {
     sizes.push(value.byteLength);
     types.add(value.constructor.name);
     parts.push(Buffer.from(new Uint8Array(value.buffer ?? value, value.byteOffset ?? 0, value.byteLength)));
-    onChunk?.();
+    onChunk?.(value.byteLength);
   }
   return { sizes, types: [...types], data: Buffer.concat(parts) };
 }
@@ -449,11 +449,14 @@ describe('readableWebStream: on the ring', () => {
     Object.assign(streamReadAhead, { depth: 3, budget: 4 });
     const handles = await Promise.all(Array.from({ length: 6 }, () => uringfsp.open(big)));
     let most = 0;
-    let ended = 0;
+    let atEnd = false;
     await Promise.all(handles.map(async (h) => {
-      // Sampled while all six read (no open or close in flight): only their reads are.
-      await drain(h.readableWebStream(autoClose), () => { if (ended === 0) most = Math.max(most, ring().stats().inFlight); });
-      ended++;
+      // Sampled while all six read, until one hands over its last (short) chunk: no open or close
+      // is in flight then, only their reads.
+      await drain(h.readableWebStream(autoClose), (size) => {
+        atEnd ||= size < 16 * 1024;
+        if (!atEnd) most = Math.max(most, ring().stats().inFlight);
+      });
     }));
     // One read each that its reader waits for, and at most 4 ahead over all of them (without the
     // budget: 3 ahead each).
