@@ -9,7 +9,7 @@ import { binding } from './binding.js';
 import { dirs, fdAck, type NativeListing } from './dirs-binding.js';
 import { decodeNames, makeDirent, statxMode, typeOfMode, DirentType } from './dirs.js';
 import { systemError, withCode } from './errors.js';
-import { holdFd, releaseFd } from './held.js';
+import { closeHeldFd, holdFd, releaseFd } from './held.js';
 import { getOptions, pathBytes, validateFunction, validatePath, type PathLike } from './validate.js';
 
 /** Options of {@link opendir}: as node:fs's (`encoding`, `bufferSize`, `recursive`). */
@@ -64,8 +64,7 @@ function closedReadIsRejection(): boolean {
 
 /** As node:fs does, a Dir collected while open has its fd closed, with a warning. */
 const collected = new FinalizationRegistry<{ fd: number; slot: number }>(({ fd, slot }) => {
-  releaseFd(slot);
-  binding.sync.close(fd);
+  closeHeldFd(slot, fd);
   process.emitWarning('Closing directory handle on garbage collection');
 });
 

@@ -32,3 +32,9 @@ export function releaseFd(slot: number): void {
   table![slot] = -1;
   free.push(slot);
 }
+
+/** Let go of a held fd and close it on this thread (its owner is done with it, or was collected). */
+export function closeHeldFd(slot: number, fd: number): void {
+  releaseFd(slot);
+  binding.sync.close(fd);
+}

@@ -18,9 +18,8 @@ import {
 } from './operations.js';
 import { defaultRing, type Ring } from './ring.js';
 import { claimBoundRing, runPromise, runSync, type Steps } from './run.js';
-import { closingFd, holdFd, releaseFd } from './held.js';
+import { closeHeldFd, closingFd, holdFd, releaseFd } from './held.js';
 import { handleRefs } from './handle-refs.js';
-import { binding } from './binding.js';
 import type { BigIntStats, Stats } from './stats.js';
 import { invalidArgType, withCode } from './errors.js';
 import { mergeableRing, readFileInTurn } from './readfiles.js';
@@ -76,8 +75,7 @@ let warnedCollected = false;
  * warning for each fd and its deprecation (DEP0137) once per process.
  */
 const collectedHandles = new FinalizationRegistry<{ fd: number; slot: number }>(({ fd, slot }) => {
-  releaseFd(slot);
-  binding.sync.close(fd);
+  closeHeldFd(slot, fd);
   process.emitWarning(`Closing file descriptor ${fd} on garbage collection`);
   if (!warnedCollected) {
     warnedCollected = true;

@@ -9,7 +9,7 @@ import { binding } from './binding.js';
 import { dirs, fdAck, type NativeListing } from './dirs-binding.js';
 import { DirentType, KEEP_FD, typeOfMode } from './dirs.js';
 import { invalidArgType, systemError } from './errors.js';
-import { holdFd, releaseFd } from './held.js';
+import { closeHeldFd, holdFd } from './held.js';
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, Op, OpCode, STATX_MASK, STATX_SIZE } from './op.js';
 import { defaultRing, resultError, Ring } from './ring.js';
 import { makeStats, type Stats } from './stats.js';
@@ -427,8 +427,7 @@ class AsyncWalker {
     fdAck[0] = 1;
     if (this.#stopped) {
       this.#active--;
-      releaseFd(slot);
-      binding.sync.close(fd);
+      closeHeldFd(slot, fd);
       return;
     }
     let e: Entries;
@@ -467,8 +466,7 @@ class AsyncWalker {
   }
 
   #done(task: DirTask, fd: number, slot: number, e: Entries | null, statx: Buffer | null, errors: Int32Array | null, failure: Error | null): void {
-    releaseFd(slot);
-    binding.sync.close(fd);
+    closeHeldFd(slot, fd);
     this.#active--;
     if (!this.#stopped) {
       if (failure !== null || e === null) {
