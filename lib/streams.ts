@@ -23,8 +23,9 @@ type Options = Record<string, unknown>;
  * and reads ahead would only hold more memory (measured in docs/streams.md). For the bench and tests.
  */
 export const streamReadAhead = { depth: 3, budget: 8 };
-/** Reads ahead issued (or read) and not yet taken by their stream, over every stream. */
+/** Reads ahead issued (or read) and not yet taken by their stream, or dropped and still in flight, over every stream. */
 let aheadTotal = 0;
+const releaseShare = (): void => { aheadTotal--; };
 
 /**
  * @internal The same budget for the reads ahead of FileHandle.readableWebStream (lib/webstream.ts),
@@ -161,9 +162,15 @@ class RingReads {
     }
   }
 
-  /** Forget the reads ahead (those in flight stay counted in #inflight until they finish). */
+  /**
+   * Forget the reads ahead. One still in flight stays counted in #inflight, and keeps its share of
+   * the budget, until it finishes: the budget bounds the reads in flight over all streams.
+   */
   #drop(): void {
-    aheadTotal -= this.#queue.length;
+    for (const chunk of this.#queue) {
+      if (chunk.done) aheadTotal--;
+      else chunk.then = releaseShare;
+    }
     this.#queue.length = 0;
   }
 
