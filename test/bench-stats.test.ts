@@ -6,6 +6,10 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain JS module of the bench harness
 import { pairedRatio, welchRatio, verdict, halfWidth, stars, geoMean, groupedMean, ratioDifference } from '../bench/lib/stats.js';
 // @ts-expect-error -- plain JS module of the bench harness
+import { compareDocs } from '../bench/lib/compare.js';
+// @ts-expect-error -- plain JS module of the bench harness
+import { summarize } from '../bench/lib/summary.js';
+// @ts-expect-error -- plain JS module of the bench harness
 import { generator as rng } from '../bench/lib/scenarios.js';
 
 type R = {
@@ -319,5 +323,37 @@ describe('ratioDifference: two runs\' values of one ratio', () => {
 
   it('is null when a run has no interval', () => {
     expect(ratioDifference({ ratio: 2, lo: null, hi: null, df: null }, made(0, 0.1, 10))).toBeNull();
+  });
+});
+
+describe('comparing two runs', () => {
+  // One scenario, a baseline and two candidates, 6 rounds in one process; rates in ops/s.
+  function run(rates: Record<string, number[]>) {
+    const scenario = { key: 's', id: 'random-read', label: 'S', opsPerPass: 1 };
+    const rec = (method: string, backend: string, isBaseline: boolean) => ({
+      scenario: 's', scenarioLabel: 'S', method, backend, depth: isBaseline ? 1 : 4, depthLabel: isBaseline ? '1' : '4',
+      family: isBaseline ? 'node' : 'uringfs', isBaseline, status: 'ok', rounds: [0, 1, 2, 3, 4, 5],
+      opsPerRunEach: [1, 1, 1, 1, 1, 1], samplesNs: rates[`${method}|${backend}`].map((r) => 1e9 / r),
+      opsPerSec: { samples: rates[`${method}|${backend}`], mean: rates[`${method}|${backend}`][0] },
+    });
+    const doc = {
+      tool: 'uringfs-bench', config: { concurrency: 1, processes: 1 }, scenarios: [scenario],
+      results: [rec('fs.readSync', 'node', true), rec('uringfs.batchSync', 'io_uring', false), rec('uringfs.batchSync', 'threads', false)],
+    };
+    return { ...doc, summary: summarize(doc) };
+  }
+  const base = [100, 101, 99, 100, 102, 98];
+  const a = run({ 'fs.readSync|node': base, 'uringfs.batchSync|io_uring': base.map((x) => x * 2), 'uringfs.batchSync|threads': base.map((x) => x * 1.5) });
+  const b = run({ 'fs.readSync|node': base, 'uringfs.batchSync|io_uring': base.map((x) => x * 1.4), 'uringfs.batchSync|threads': base.map((x) => x * 1.6) });
+
+  it('sets A\'s best case beside the same case in B, also when B\'s best is another', () => {
+    expect(a.summary[0].comparisons[0].subject.backend).toBe('io_uring');
+    expect(b.summary[0].comparisons[0].subject.backend).toBe('threads');
+    const { summary } = compareDocs(a, b);
+    expect(summary).toHaveLength(1);
+    expect(summary[0].subject.backend).toBe('io_uring');
+    expect(summary[0].a.ratio).toBeCloseTo(2, 9);
+    expect(summary[0].b.ratio).toBeCloseTo(1.4, 9);
+    expect(summary[0].difference.ratio).toBeCloseTo(0.7, 9);
   });
 });

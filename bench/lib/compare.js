@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import Table from 'cli-table3';
 import { ratioDifference, welchRatio, stars } from './stats.js';
-import { fmtRatio } from './summary.js';
+import { compareRows, fmtRatio } from './summary.js';
 import { si } from './report.js';
 
 function load(path) {
@@ -30,6 +30,19 @@ const caseKey = (r) => `${r.scenario}|${r.method}|${r.backend}|${r.depth}`;
 const rates = (r) => r.opsPerSec?.samples ?? [];
 // The process of each sample; files written before --processes have none (one process).
 const processOf = (r) => r.process ?? null;
+
+const recordOf = (doc, scenario, x) => doc.results.find((r) => r.status === 'ok' && r.scenario === scenario
+  && r.method === x.method && r.backend === x.backend && r.depth === x.depth && r.samplesNs?.length);
+
+/**
+ * A's best case may not be B's best: then B's ratio of that same case to the
+ * same reference, from B's own records, so the two runs still face each other.
+ */
+function sameCaseIn(doc, scenario, c) {
+  const subject = recordOf(doc, scenario, c.subject);
+  const reference = recordOf(doc, scenario, c.reference);
+  return subject && reference ? compareRows(subject, reference) : null;
+}
 
 /** The per-case comparison of two result documents (B ÷ A). */
 export function compareDocs(a, b) {
@@ -51,7 +64,8 @@ export function compareDocs(a, b) {
   for (const s of b.summary ?? []) for (const c of s.comparisons) sumB.set(`${s.scenario}|${c.kind === 'best' ? 'best' : ''}|${c.subject.method}|${c.subject.backend}|${c.subject.depth}|${c.reference.method}|${c.reference.depth}`, c);
   for (const s of a.summary ?? []) {
     for (const ca of s.comparisons) {
-      const cb = sumB.get(`${s.scenario}|${ca.kind === 'best' ? 'best' : ''}|${ca.subject.method}|${ca.subject.backend}|${ca.subject.depth}|${ca.reference.method}|${ca.reference.depth}`);
+      const cb = sumB.get(`${s.scenario}|${ca.kind === 'best' ? 'best' : ''}|${ca.subject.method}|${ca.subject.backend}|${ca.subject.depth}|${ca.reference.method}|${ca.reference.depth}`)
+        ?? (ca.kind === 'best' ? sameCaseIn(b, s.scenario, ca) : null);
       if (!cb) continue;
       const overlap = ca.lo !== null && cb.lo !== null && ca.lo <= cb.hi && cb.lo <= ca.hi;
       const within = ca.lo !== null && cb.lo !== null && cb.ratio >= ca.lo && cb.ratio <= ca.hi && ca.ratio >= cb.lo && ca.ratio <= cb.hi;
