@@ -8,6 +8,7 @@
         "native/completion_port.cc",
         "native/ring.cc",
         "native/file_group.cc",
+        "native/large_memory.cc",
         "native/sync.cc",
         "native/threads.cc",
         "native/thread_ops.cc",

@@ -182,6 +182,16 @@ export interface Binding {
   crc32c(view: Uint8Array, crc: number, start: number, end: number): number;
   /** Whether crc32c runs on the CPU's CRC32C instruction (SSE4.2) rather than a table. */
   readonly crc32cHardware: boolean;
+  /**
+   * An ArrayBuffer of `size` uninitialized bytes of large memory (native/large_memory.h), given back
+   * to the addon's pool when collected; undefined below largeMemoryMin, past the cap on memory
+   * handed out, or where the runtime allows no external memory.
+   */
+  allocLarge(size: number): ArrayBuffer | undefined;
+  /** The size from which allocLarge gives memory (2 MiB). */
+  readonly largeMemoryMin: number;
+  /** Bytes of large memory handed out and not given back (`held`), and idle in the pool (`pooled`); process-wide. */
+  largeMemory(): { held: number; pooled: number };
 }
 
 const require = createRequire(import.meta.url);

@@ -152,15 +152,19 @@ function nextCompoundKey(): number {
   return lastCompoundKey;
 }
 
+/** A bit beside the open flags of a ReadFiles op (native kGroupLargeMemory): see readFilesOp. */
+const GROUP_LARGE_MEMORY = 1 << 30;
+
 /**
  * io_uring's whole-file reads of `count` files as one op (native FileGroup): `paths` holds them
  * NUL-terminated one after the other; `results` gets 4 int32 per file; `op.tag` is the key that
- * names the group's output memory (NativeRing.takeFiles).
+ * names the group's output memory (NativeRing.takeFiles). `largeMemory`: large files may go into
+ * large memory (lib/memory.ts; the async forms only).
  */
-
-export function readFilesOp(paths: Buffer, count: number, flags: number, results: Int32Array, window: number): Op {
+export function readFilesOp(paths: Buffer, count: number, flags: number, results: Int32Array, window: number, largeMemory: boolean): Op {
   const op = new Op(OpCode.ReadFiles);
-  op.path = paths; op.length = count; op.flags = flags; op.status = results; op.tag = nextCompoundKey();
+  op.path = paths; op.length = count;
+  op.flags = (flags & ~GROUP_LARGE_MEMORY) | (largeMemory ? GROUP_LARGE_MEMORY : 0); op.status = results; op.tag = nextCompoundKey();
   op.weight = 2 * Math.min(window, count);
   return op;
 }

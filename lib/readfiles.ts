@@ -8,6 +8,7 @@
 import { Buffer } from 'node:buffer';
 import { constants, readFileSync } from 'node:fs';
 import { binding } from './binding.js';
+import { fileBuffer } from './memory.js';
 import { closingFd, holdFd, releaseFd } from './held.js';
 import { invalidArgType, ringClosed } from './errors.js';
 import { AT_EMPTY_PATH, closeOp, openOp, readFilesOp, readOp, readWholeOp, STATX_MASK, STATX_SIZE, statxOp, type Op } from './op.js';
@@ -52,8 +53,8 @@ class SlabAllocator {
   #slab: Buffer | null = null;
   #used = 0;
 
-  alloc(size: number): Buffer {
-    if (size > kSlabMaxFile) return Buffer.allocUnsafe(size);
+  alloc(size: number, sync: boolean): Buffer {
+    if (size > kSlabMaxFile) return fileBuffer(size, sync);
     const offset = this.reserve(alignUp(size));
     return this.slab.subarray(offset, offset + size);
   }
@@ -222,7 +223,7 @@ function sized(job: Job, file: FileRead, result: number, statx: Buffer): void {
   }
   if (isFile && size > 0) {
     file.size = size;
-    file.data = job.slabs.alloc(size);
+    file.data = job.slabs.alloc(size, job.sync);
   } else {
     file.chunks = [];
   }
@@ -300,7 +301,7 @@ const { O_RDONLY } = constants;
 /** Queue the group; `done` gets every file's outcome, in order. */
 function startGroup(ring: Ring, paths: (string | Buffer)[], flags: number, sync: boolean, done: (outcomes: FileOutcome[]) => void): void {
   const results = new Int32Array(4 * paths.length);
-  const op = readFilesOp(joinPaths(paths), paths.length, flags, results, ring.groupWindow);
+  const op = readFilesOp(joinPaths(paths), paths.length, flags, results, ring.groupWindow, !sync);
   const key = op.tag;
   op.sync = sync;
   op.done = (result) => done(groupOutcomes(ring, result, key, results, paths));

@@ -1,9 +1,10 @@
 // Module entry: exports the io_uring Ring class, the thread-pool ThreadRing
 // with the same interface, the io_uring probe, the direct-syscall functions
 // of the sync flavour, the Epoll class of the readiness API, the directory
-// functions (getdents64), the table of fds lib/ holds and the log's CRC32C. All state lives in
-// those instances (the table: one per environment) or on the stack: nothing
-// is static and mutable, so every worker thread is independent.
+// functions (getdents64), the table of fds lib/ holds, the log's CRC32C and large-file
+// memory. All state lives in those instances (the table: one per environment) or on the
+// stack, so every worker thread is independent; the one exception is the count of
+// large-file memory held (large_memory.cc), which is the process's as the memory is.
 #include <sys/uio.h>
 #include "common.h"
 
@@ -34,6 +35,7 @@ static Napi::Object InitUringfs(Napi::Env env, Napi::Object exports) {
   uringfs::InitEpoll(env, exports);
   uringfs::InitDirs(env, exports);
   uringfs::InitCrc32c(env, exports);
+  uringfs::InitLargeMemory(env, exports);
   return exports;
 }
 

@@ -152,5 +152,6 @@ Napi::Object InitEpoll(Napi::Env env, Napi::Object exports);
 Napi::Object InitHeldFds(Napi::Env env, Napi::Object exports);
 Napi::Object InitDirs(Napi::Env env, Napi::Object exports);
 Napi::Object InitCrc32c(Napi::Env env, Napi::Object exports);
+Napi::Object InitLargeMemory(Napi::Env env, Napi::Object exports);
 
 }  // namespace uringfs

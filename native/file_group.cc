@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include "common.h"
+#include "large_memory.h"
 
 namespace uringfs {
 namespace {
@@ -38,7 +39,7 @@ uint8_t* AllocAligned(size_t size) {
 
 FileGroup::FileGroup(napi_env env, uint32_t id, uint32_t key, const char* paths, size_t paths_length, uint32_t count, int flags,
                      int32_t* results, unsigned window, uint8_t* landing)
-    : env_(env), id_(id), key_(key), next_path_(paths), paths_end_(paths + paths_length), count_(count), flags_(flags),
+    : env_(env), id_(id), key_(key), next_path_(paths), paths_end_(paths + paths_length), count_(count), flags_(flags & ~kGroupLargeMemory), large_memory_((flags & kGroupLargeMemory) != 0),
       results_(results) {
   unsigned slots = std::max(1u, std::min<unsigned>(window, count));
   slots_.resize(slots);
@@ -207,7 +208,11 @@ void FileGroup::AfterReads(SqeSource& sqes, unsigned slot) {
   } else {
     capacity = std::max(kFirstUnknown, 2 * have);
   }
-  s.own = s.size >= 0 ? NodeMemory(capacity, &s.own_offset, &s.own_ref) : AllocAligned(capacity);
+  if (large_memory_ && s.size >= static_cast<int64_t>(kLargeMemoryMin) && (s.own = TakeLarge(capacity, &s.own_mapped)) != nullptr) {
+    s.own_offset = 0;
+  } else {
+    s.own = s.size >= 0 ? NodeMemory(capacity, &s.own_offset, &s.own_ref) : AllocAligned(capacity);
+  }
   if (s.own == nullptr) {
     Fail(s, -ENOMEM, kStageRead);
     Queue(sqes, slot, kClose);
@@ -262,9 +267,10 @@ void FileGroup::Keep(Slot& s, const uint8_t* first, size_t first_length, const u
     s.out_chunk = static_cast<int32_t>(chunks_.size());
     s.out_offset = static_cast<int32_t>(s.own_offset);
     s.out_length = static_cast<int64_t>(s.own_length);
-    chunks_.push_back(Chunk{s.own - s.own_offset, s.own_offset + s.own_capacity, s.own_offset + s.own_length, s.own_ref});
+    chunks_.push_back(Chunk{s.own - s.own_offset, s.own_offset + s.own_capacity, s.own_offset + s.own_length, s.own_ref, s.own_mapped});
     s.own = nullptr;
     s.own_ref = nullptr;
+    s.own_mapped = 0;
     return;
   }
   size_t length = first_length + second_length;
@@ -304,7 +310,7 @@ uint8_t* FileGroup::OutputRoom(size_t length, int32_t* chunk, int32_t* offset) {
   uint8_t* base = data - byte_offset;
   size_t at = AlignedOffset(base, byte_offset);
   slab_ = static_cast<int32_t>(chunks_.size());
-  chunks_.push_back(Chunk{base, byte_offset + capacity, at + length, ref});
+  chunks_.push_back(Chunk{base, byte_offset + capacity, at + length, ref, 0});
   *chunk = slab_;
   *offset = static_cast<int32_t>(at);
   return base + at;
@@ -376,21 +382,24 @@ uint8_t* FileGroup::NodeMemory(size_t size, size_t* offset, napi_ref* ref) {
   return static_cast<uint8_t*>(data);
 }
 
-void FileGroup::FreeMemory(uint8_t* data, napi_ref ref) {
-  if (ref == nullptr) free(data);
+void FileGroup::FreeMemory(uint8_t* data, napi_ref ref, size_t mapped) {
+  if (mapped != 0) GiveBackLarge(data, mapped);
+  else if (ref == nullptr) free(data);
   else if (env_ != nullptr) napi_delete_reference(env_, ref);
 }
 
 void FileGroup::ReleaseOwn(Slot& s) {
-  FreeMemory(s.own, s.own_ref);
+  FreeMemory(s.own, s.own_ref, s.own_mapped);
   s.own = nullptr;
   s.own_ref = nullptr;
+  s.own_mapped = 0;
 }
 
 void FileGroup::Release(Chunk& c) {
-  FreeMemory(c.data, c.ref);
+  FreeMemory(c.data, c.ref, c.mapped);
   c.data = nullptr;
   c.ref = nullptr;
+  c.mapped = 0;
 }
 
 Napi::Array FileGroup::TakeChunks(Napi::Env env) {
@@ -400,6 +409,15 @@ Napi::Array FileGroup::TakeChunks(Napi::Env env) {
     napi_value buffer = nullptr;
     if (c.ref != nullptr) {
       napi_get_reference_value(env, c.ref, &buffer);
+    } else if (c.mapped != 0) {
+      buffer = LargeArrayBuffer(env, c.data, c.mapped, c.used);
+      if (buffer != nullptr) {
+        c.data = nullptr;  // the ArrayBuffer gives it back when collected
+        c.mapped = 0;
+      } else {
+        void* copy = nullptr;
+        if (napi_create_arraybuffer(env, c.used, &copy, &buffer) == napi_ok) memcpy(copy, c.data, c.used);
+      }
     } else if (napi_create_external_arraybuffer(env, c.data, c.used, [](napi_env, void* data, void*) { free(data); },
                                                 nullptr, &buffer) == napi_ok) {
       c.data = nullptr;  // the ArrayBuffer frees it when collected

@@ -49,6 +49,12 @@ class SqeSource {
   ~SqeSource() = default;
 };
 
+// A bit of a group's `flags` beside the open flags (none of which uses it):
+// large files may go into large memory (large_memory.h). lib/ sets it for
+// the async forms only: that memory comes back when the event loop turns,
+// which a synchronous loop may never let happen.
+constexpr int kGroupLargeMemory = 1 << 30;
+
 class FileGroup {
  public:
   // `paths`: `count` NUL-terminated paths one after the other (lib/ pins
@@ -110,6 +116,8 @@ class FileGroup {
     // A regular file's own memory is a Buffer of Node's (like a slab: the kernel reads into it, the
     // reference keeps it alive); the memory of a file of unknown length, which may have to grow, malloc's.
     napi_ref own_ref = nullptr;
+    // A regular file of kLargeMemoryMin or more: memory from TakeLarge, of this mapped length (0: not).
+    size_t own_mapped = 0;
     size_t own_offset = 0;  // of `own` in its ArrayBuffer
     size_t own_capacity = 0, own_length = 0;
     int64_t size = -1;  // a regular file's size from fstat, -1: read to the end
@@ -138,7 +146,8 @@ class FileGroup {
   const char* next_path_;
   const char* paths_end_;
   uint32_t count_, started_ = 0, finished_ = 0;
-  int flags_;
+  int flags_;  // open flags
+  bool large_memory_;  // kGroupLargeMemory was set
   int32_t* results_;
   std::vector<Slot> slots_;
   std::vector<unsigned> free_slots_;
@@ -149,15 +158,16 @@ class FileGroup {
   struct Chunk {
     uint8_t* data;  // from the start of the ArrayBuffer
     size_t capacity, used;
-    napi_ref ref;  // a slab: its ArrayBuffer; null: memory of the group's own (malloc)
+    napi_ref ref;  // a slab: its ArrayBuffer; null: memory of the group's own (malloc or TakeLarge)
+    size_t mapped;  // memory from TakeLarge: its mapped length; 0: not
   };
   void Release(Chunk& c);
   // A Buffer of Node's own memory, uninitialized: its data, its offset in its ArrayBuffer and a
   // reference to that ArrayBuffer; null if the engine refused.
   uint8_t* NodeMemory(size_t size, size_t* offset, napi_ref* ref);
   void ReleaseOwn(Slot& s);
-  // Memory from NodeMemory (its reference) or malloc (no reference).
-  void FreeMemory(uint8_t* data, napi_ref ref);
+  // Memory from TakeLarge (`mapped`: its length), NodeMemory (its reference) or malloc (neither).
+  void FreeMemory(uint8_t* data, napi_ref ref, size_t mapped);
   std::vector<Chunk> chunks_;
   int32_t slab_ = -1;  // the chunk small files are carved from now
 };
