@@ -5,7 +5,6 @@ import { Buffer } from 'node:buffer';
 import { binding } from './binding.js';
 import { AbortError, bufferDetached, fileTooLarge, unknownEncoding } from './errors.js';
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
-import { fileBuffer } from './memory.js';
 import { noEntryIncludesNotDir } from './node-rules.js';
 import { BUFFER_DETACHED, resultError } from './ring.js';
 import type { Steps } from './run.js';
@@ -236,8 +235,6 @@ export interface ReadFileOptions {
   stat?: boolean;
   /** Refuse an encoding Buffer cannot decode before reading (node:fs/promises does; the others fail after reading). */
   encodingFirst?: boolean;
-  /** The caller runs the steps synchronously: a large file's bytes go into Node's memory (lib/memory.ts). */
-  sync?: boolean;
 }
 
 /**
@@ -277,7 +274,7 @@ export function* readFileSteps(target: Path | number, flags: number, encoding: E
       }
       const { isFile, size } = statxTypeAndSize(stat);
       if (isFile && size > kIoMaxLength) throw fileTooLarge(size);
-      data = isFile && size > 0 ? yield* readKnownSize(fd, size, ownFd, signal, options.sync === true) : yield* readToEnd(fd, signal);
+      data = isFile && size > 0 ? yield* readKnownSize(fd, size, ownFd, signal) : yield* readToEnd(fd, signal);
     }
   } catch (err) {
     if (ownFd) yield closeOp(fd);  // the first error is the one to report
@@ -287,8 +284,8 @@ export function* readFileSteps(target: Path | number, flags: number, encoding: E
   return encoding ? data.toString(encoding as BufferEncoding) : data;
 }
 
-function* readKnownSize(fd: number, size: number, fromStart: boolean, signal: AbortSignal | undefined, sync: boolean): Steps<Buffer> {
-  const buffer = fileBuffer(size, sync);
+function* readKnownSize(fd: number, size: number, fromStart: boolean, signal: AbortSignal | undefined): Steps<Buffer> {
+  const buffer = Buffer.allocUnsafe(size);
   let filled = 0;
   const chunk = signal === undefined ? size : kAbortableChunk;
   while (filled < size) {

@@ -53,8 +53,8 @@ class SlabAllocator {
   #slab: Buffer | null = null;
   #used = 0;
 
-  alloc(size: number, sync: boolean): Buffer {
-    if (size > kSlabMaxFile) return fileBuffer(size, sync);
+  alloc(size: number, largeMemory: boolean): Buffer {
+    if (size > kSlabMaxFile) return fileBuffer(size, largeMemory);
     const offset = this.reserve(alignUp(size));
     return this.slab.subarray(offset, offset + size);
   }
@@ -223,7 +223,7 @@ function sized(job: Job, file: FileRead, result: number, statx: Buffer): void {
   }
   if (isFile && size > 0) {
     file.size = size;
-    file.data = job.slabs.alloc(size, job.sync);
+    file.data = job.slabs.alloc(size, !job.sync);
   } else {
     file.chunks = [];
   }
@@ -299,9 +299,9 @@ export type FileOutcome = Buffer | Error;
 const { O_RDONLY } = constants;
 
 /** Queue the group; `done` gets every file's outcome, in order. */
-function startGroup(ring: Ring, paths: (string | Buffer)[], flags: number, sync: boolean, done: (outcomes: FileOutcome[]) => void): void {
+function startGroup(ring: Ring, paths: (string | Buffer)[], flags: number, sync: boolean, largeMemory: boolean, done: (outcomes: FileOutcome[]) => void): void {
   const results = new Int32Array(4 * paths.length);
-  const op = readFilesOp(joinPaths(paths), paths.length, flags, results, ring.groupWindow, !sync);
+  const op = readFilesOp(joinPaths(paths), paths.length, flags, results, ring.groupWindow, largeMemory);
   const key = op.tag;
   op.sync = sync;
   op.done = (result) => done(groupOutcomes(ring, result, key, results, paths));
@@ -361,7 +361,8 @@ export function readFileInTurn(ring: Ring, path: string | Buffer, done: (outcome
     turnGroups.set(ring, g);
     queueMicrotask(() => {
       turnGroups.delete(ring);
-      startGroup(ring, g.paths, O_RDONLY, false, (outcomes) => {
+      // readFile's results are node:fs's: Node's memory, transferable as theirs.
+      startGroup(ring, g.paths, O_RDONLY, false, false, (outcomes) => {
         for (let i = 0; i < outcomes.length; i++) {
           try {
             g.done[i](outcomes[i]);
@@ -424,7 +425,7 @@ function readFilesOn(bound: Ring | undefined, paths: readonly PathLike[], option
   return new Promise((resolve, reject) => {
     const { paths: valid, flags, encoding, settle, ring } = parse(paths, options, bound);
     if (valid.length > 0 && usesGroup(ring)) {
-      startGroup(ring, valid, flags, false, (outcomes) => {
+      startGroup(ring, valid, flags, false, true, (outcomes) => {
         if (settle) return resolve(settled(outcomes, encoding));
         const failed = outcomes.find((o) => o instanceof Error);
         if (failed !== undefined) return reject(failed);
@@ -458,7 +459,7 @@ export function readFilesSync(paths: readonly PathLike[], options?: ReadFilesOpt
   const { paths: valid, flags, encoding, settle, ring } = parse(paths, options, undefined);
   if (valid.length > 0 && usesGroup(ring)) {
     let outcomes: FileOutcome[] | undefined;
-    startGroup(ring, valid, flags, true, (o) => { outcomes = o; });
+    startGroup(ring, valid, flags, true, false, (o) => { outcomes = o; });
     ring.flush();
     ring.runUntil(() => outcomes !== undefined);
     if (settle) return settled(outcomes!, encoding);

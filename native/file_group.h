@@ -51,8 +51,7 @@ class SqeSource {
 
 // A bit of a group's `flags` beside the open flags (none of which uses it):
 // large files may go into large memory (large_memory.h). lib/ sets it for
-// the async forms only: that memory comes back when the event loop turns,
-// which a synchronous loop may never let happen.
+// the async readFiles only (see lib/memory.ts).
 constexpr int kGroupLargeMemory = 1 << 30;
 
 class FileGroup {

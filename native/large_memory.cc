@@ -19,13 +19,18 @@ constexpr size_t kGrain = 64u << 10;
 // Process-wide, as the memory is: every worker's buffers count, and a region
 // one worker's buffer gave back serves another's next file.
 std::atomic<size_t> held{0};
-std::mutex pool_mutex;
 struct Region {
   uint8_t* data;
   size_t mapped;
 };
-std::vector<Region> pool;  // guarded by pool_mutex
-size_t pooled = 0;  // bytes in `pool`, guarded by pool_mutex
+struct Pool {
+  std::mutex mutex;
+  std::vector<Region> regions;  // guarded by mutex
+  size_t bytes = 0;  // in `regions`, guarded by mutex
+};
+// Never destroyed: a worker's finalizer may give memory back while the
+// process exits and runs the destructors of statics.
+Pool& pool = *new Pool();
 
 uint8_t* MapFresh(size_t length) {
   // Reserve 2 MiB more and keep the part that starts on a 2 MiB boundary:
@@ -46,16 +51,20 @@ uint8_t* MapFresh(size_t length) {
 
 // The smallest pooled region that holds `length` and wastes at most a quarter of it.
 uint8_t* FromPool(size_t length, size_t* mapped) {
-  std::lock_guard<std::mutex> lock(pool_mutex);
-  size_t best = pool.size();
-  for (size_t i = 0; i < pool.size(); i++) {
-    if (pool[i].mapped >= length && pool[i].mapped <= length + length / 4 && (best == pool.size() || pool[i].mapped < pool[best].mapped)) best = i;
+  std::lock_guard<std::mutex> lock(pool.mutex);
+  std::vector<Region>& regions = pool.regions;
+  size_t best = regions.size();
+  for (size_t i = 0; i < regions.size(); i++) {
+    if (regions[i].mapped >= length && regions[i].mapped <= length + length / 4 &&
+        (best == regions.size() || regions[i].mapped < regions[best].mapped)) {
+      best = i;
+    }
   }
-  if (best == pool.size()) return nullptr;
-  Region r = pool[best];
-  pool[best] = pool.back();
-  pool.pop_back();
-  pooled -= r.mapped;
+  if (best == regions.size()) return nullptr;
+  Region r = regions[best];
+  regions[best] = regions.back();
+  regions.pop_back();
+  pool.bytes -= r.mapped;
   *mapped = r.mapped;
   return r.data;
 }
@@ -64,9 +73,12 @@ uint8_t* FromPool(size_t length, size_t* mapped) {
 
 uint8_t* TakeLarge(size_t size, size_t* mapped) {
   size_t length = (size + kGrain - 1) & ~(kGrain - 1);
-  // Counted before it is taken, so that two threads cannot both pass the cap.
-  if (held.fetch_add(length + length / 4, std::memory_order_relaxed) + length + length / 4 > kLargeMemoryCap) {
-    held.fetch_sub(length + length / 4, std::memory_order_relaxed);
+  // The most it can take (a pooled region may be a quarter longer), counted
+  // before it takes it so that two threads cannot both pass the cap; then
+  // corrected to what it took.
+  size_t most = length + length / 4;
+  if (held.fetch_add(most, std::memory_order_relaxed) + most > kLargeMemoryCap) {
+    held.fetch_sub(most, std::memory_order_relaxed);
     return nullptr;
   }
   uint8_t* data = FromPool(length, mapped);
@@ -74,7 +86,7 @@ uint8_t* TakeLarge(size_t size, size_t* mapped) {
     data = MapFresh(length);
     *mapped = length;
   }
-  held.fetch_sub(length + length / 4 - (data != nullptr ? *mapped : 0), std::memory_order_relaxed);
+  held.fetch_sub(most - (data != nullptr ? *mapped : 0), std::memory_order_relaxed);
   return data;
 }
 
@@ -82,13 +94,13 @@ void GiveBackLarge(uint8_t* data, size_t mapped) {
   if (data == nullptr) return;
   held.fetch_sub(mapped, std::memory_order_relaxed);
   {
-    std::lock_guard<std::mutex> lock(pool_mutex);
-    if (pooled + mapped <= kLargePoolCap) {
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    if (pool.bytes + mapped <= kLargePoolCap) {
       // Idle: the kernel may take the pages if memory runs short (a later
       // write just faults them back); until then they are reused as they are.
       madvise(data, mapped, MADV_FREE);
-      pool.push_back(Region{data, mapped});
-      pooled += mapped;
+      pool.regions.push_back(Region{data, mapped});
+      pool.bytes += mapped;
       return;
     }
   }
@@ -126,8 +138,8 @@ Napi::Value LargeMemory(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
   out.Set("held", Napi::Number::New(env, static_cast<double>(held.load(std::memory_order_relaxed))));
-  std::lock_guard<std::mutex> lock(pool_mutex);
-  out.Set("pooled", Napi::Number::New(env, static_cast<double>(pooled)));
+  std::lock_guard<std::mutex> lock(pool.mutex);
+  out.Set("pooled", Napi::Number::New(env, static_cast<double>(pool.bytes)));
   return out;
 }
 
