@@ -159,7 +159,7 @@ const GROUP_LARGE_MEMORY = 1 << 30;
  * io_uring's whole-file reads of `count` files as one op (native FileGroup): `paths` holds them
  * NUL-terminated one after the other; `results` gets 4 int32 per file; `op.tag` is the key that
  * names the group's output memory (NativeRing.takeFiles). `largeMemory`: large files may go into
- * large memory (lib/memory.ts; the async forms only).
+ * large memory (the async readFiles only: lib/memory.ts).
  */
 export function readFilesOp(paths: Buffer, count: number, flags: number, results: Int32Array, window: number, largeMemory: boolean): Op {
   const op = new Op(OpCode.ReadFiles);

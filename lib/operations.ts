@@ -235,6 +235,12 @@ export interface ReadFileOptions {
   stat?: boolean;
   /** Refuse an encoding Buffer cannot decode before reading (node:fs/promises does; the others fail after reading). */
   encodingFirst?: boolean;
+  /**
+   * readFileSync's steps: a file of known size goes into Buffer.allocUnsafe's memory (a small one
+   * a view of Buffer's pool), as node:fs's readFileSync does; the async forms give every file an
+   * ArrayBuffer of its own (allocUnsafeSlow), as node:fs's do, so that it transfers alone.
+   */
+  sync?: boolean;
 }
 
 /**
@@ -274,7 +280,7 @@ export function* readFileSteps(target: Path | number, flags: number, encoding: E
       }
       const { isFile, size } = statxTypeAndSize(stat);
       if (isFile && size > kIoMaxLength) throw fileTooLarge(size);
-      data = isFile && size > 0 ? yield* readKnownSize(fd, size, ownFd, signal) : yield* readToEnd(fd, signal);
+      data = isFile && size > 0 ? yield* readKnownSize(fd, size, ownFd, signal, options.sync === true) : yield* readToEnd(fd, signal);
     }
   } catch (err) {
     if (ownFd) yield closeOp(fd);  // the first error is the one to report
@@ -284,8 +290,8 @@ export function* readFileSteps(target: Path | number, flags: number, encoding: E
   return encoding ? data.toString(encoding as BufferEncoding) : data;
 }
 
-function* readKnownSize(fd: number, size: number, fromStart: boolean, signal: AbortSignal | undefined): Steps<Buffer> {
-  const buffer = Buffer.allocUnsafe(size);
+function* readKnownSize(fd: number, size: number, fromStart: boolean, signal: AbortSignal | undefined, sync: boolean): Steps<Buffer> {
+  const buffer = sync ? Buffer.allocUnsafe(size) : Buffer.allocUnsafeSlow(size);
   let filled = 0;
   const chunk = signal === undefined ? size : kAbortableChunk;
   while (filled < size) {

@@ -298,17 +298,35 @@ function joinPaths(paths: (string | Buffer)[]): Buffer {
 export type FileOutcome = Buffer | Error;
 const { O_RDONLY } = constants;
 
+/**
+ * What memory a group's results are in: views of shared slabs (readFilesSync); the same, with
+ * files of 2 MiB or more in large memory (readFiles: lib/memory.ts); or each file in an
+ * ArrayBuffer of its own, of Node's memory, as node:fs's readFile gives them, so that one
+ * transfers to a worker alone (the readFile calls of a turn: copied out of the slabs, which costs
+ * less than a Buffer of Node's made natively per file).
+ */
+const enum GroupMemory { Slabs, SlabsAndLarge, OwnBuffers }
+
 /** Queue the group; `done` gets every file's outcome, in order. */
-function startGroup(ring: Ring, paths: (string | Buffer)[], flags: number, sync: boolean, largeMemory: boolean, done: (outcomes: FileOutcome[]) => void): void {
+function startGroup(ring: Ring, paths: (string | Buffer)[], flags: number, sync: boolean, memory: GroupMemory, done: (outcomes: FileOutcome[]) => void): void {
   const results = new Int32Array(4 * paths.length);
-  const op = readFilesOp(joinPaths(paths), paths.length, flags, results, ring.groupWindow, largeMemory);
+  const op = readFilesOp(joinPaths(paths), paths.length, flags, results, ring.groupWindow, memory === GroupMemory.SlabsAndLarge);
   const key = op.tag;
   op.sync = sync;
-  op.done = (result) => done(groupOutcomes(ring, result, key, results, paths));
+  op.done = (result) => done(groupOutcomes(ring, result, key, results, paths, memory === GroupMemory.OwnBuffers));
   ring.submit(op);
 }
 
-function groupOutcomes(ring: Ring, result: number, key: number, results: Int32Array, paths: (string | Buffer)[]): FileOutcome[] {
+/** A file's bytes at `offset` of `chunk`: a view, or with `ownBuffer` in an ArrayBuffer of their own (a copy unless the chunk is the file's alone). */
+function fileBytes(chunk: ArrayBuffer | undefined, offset: number, length: number, ownBuffer: boolean): Buffer {
+  if (chunk === undefined) return Buffer.alloc(0);
+  if (!ownBuffer || (offset === 0 && chunk.byteLength === length)) return Buffer.from(chunk, offset, length);
+  const own = Buffer.allocUnsafeSlow(length);
+  own.set(new Uint8Array(chunk, offset, length));
+  return own;
+}
+
+function groupOutcomes(ring: Ring, result: number, key: number, results: Int32Array, paths: (string | Buffer)[], ownBuffers: boolean): FileOutcome[] {
   // Refused as a whole (a closed or lost ring, an SQPOLL ring's credentials): every file's first step failed.
   if (result < 0) return paths.map((p) => resultError(result, 'open', p));
   const chunks = ring.takeFiles(key);
@@ -316,8 +334,7 @@ function groupOutcomes(ring: Ring, result: number, key: number, results: Int32Ar
   for (let i = 0; i < paths.length; i++) {
     const n = results[4 * i];
     if (n >= 0) {
-      const chunk = chunks[results[4 * i + 2]];
-      out[i] = chunk === undefined ? Buffer.alloc(0) : Buffer.from(chunk, results[4 * i + 3], n);
+      out[i] = fileBytes(chunks[results[4 * i + 2]], results[4 * i + 3], n, ownBuffers);
       continue;
     }
     const stage = results[4 * i + 1];
@@ -361,8 +378,7 @@ export function readFileInTurn(ring: Ring, path: string | Buffer, done: (outcome
     turnGroups.set(ring, g);
     queueMicrotask(() => {
       turnGroups.delete(ring);
-      // readFile's results are node:fs's: Node's memory, transferable as theirs.
-      startGroup(ring, g.paths, O_RDONLY, false, false, (outcomes) => {
+      startGroup(ring, g.paths, O_RDONLY, false, GroupMemory.OwnBuffers, (outcomes) => {
         for (let i = 0; i < outcomes.length; i++) {
           try {
             g.done[i](outcomes[i]);
@@ -425,7 +441,7 @@ function readFilesOn(bound: Ring | undefined, paths: readonly PathLike[], option
   return new Promise((resolve, reject) => {
     const { paths: valid, flags, encoding, settle, ring } = parse(paths, options, bound);
     if (valid.length > 0 && usesGroup(ring)) {
-      startGroup(ring, valid, flags, false, true, (outcomes) => {
+      startGroup(ring, valid, flags, false, GroupMemory.SlabsAndLarge, (outcomes) => {
         if (settle) return resolve(settled(outcomes, encoding));
         const failed = outcomes.find((o) => o instanceof Error);
         if (failed !== undefined) return reject(failed);
@@ -459,7 +475,7 @@ export function readFilesSync(paths: readonly PathLike[], options?: ReadFilesOpt
   const { paths: valid, flags, encoding, settle, ring } = parse(paths, options, undefined);
   if (valid.length > 0 && usesGroup(ring)) {
     let outcomes: FileOutcome[] | undefined;
-    startGroup(ring, valid, flags, true, false, (o) => { outcomes = o; });
+    startGroup(ring, valid, flags, true, GroupMemory.Slabs, (o) => { outcomes = o; });
     ring.flush();
     ring.runUntil(() => outcomes !== undefined);
     if (settle) return settled(outcomes!, encoding);

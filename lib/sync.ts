@@ -121,11 +121,11 @@ export function readFileSync(path: PathLike | number, options?: { encoding?: Buf
     // node:fs's utf8 path reads an fd until EOF without checking it first (so fd -1 is EBADF, read).
     const isFd = isInt32(path);
     const target = isFd ? path as number : validatePath(path);
-    return runSync(readFileSteps(target, parseFlags(o.flag), 'utf8', undefined, { stat: !isFd }));
+    return runSync(readFileSteps(target, parseFlags(o.flag), 'utf8', undefined, { stat: !isFd, sync: true }));
   }
-  if (isInt32(path)) return runSync(readFileSteps(validateFdNative(path), 0, encoding || undefined));
+  if (isInt32(path)) return runSync(readFileSteps(validateFdNative(path), 0, encoding || undefined, undefined, { sync: true }));
   const p = validatePath(path);
-  return runSync(readFileSteps(p, parseFlags(o.flag), encoding || undefined));
+  return runSync(readFileSteps(p, parseFlags(o.flag), encoding || undefined, undefined, { sync: true }));
 }
 
 /** Like fs.writeFileSync. Syscalls: openat, write until all is written, (fsync with `flush`), close. */

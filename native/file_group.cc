@@ -39,7 +39,8 @@ uint8_t* AllocAligned(size_t size) {
 
 FileGroup::FileGroup(napi_env env, uint32_t id, uint32_t key, const char* paths, size_t paths_length, uint32_t count, int flags,
                      int32_t* results, unsigned window, uint8_t* landing)
-    : env_(env), id_(id), key_(key), next_path_(paths), paths_end_(paths + paths_length), count_(count), flags_(flags & ~kGroupLargeMemory), large_memory_((flags & kGroupLargeMemory) != 0),
+    : env_(env), id_(id), key_(key), next_path_(paths), paths_end_(paths + paths_length), count_(count), flags_(flags & ~kGroupLargeMemory),
+      large_memory_((flags & kGroupLargeMemory) != 0),
       results_(results) {
   unsigned slots = std::max(1u, std::min<unsigned>(window, count));
   slots_.resize(slots);
@@ -262,7 +263,15 @@ void FileGroup::Fail(Slot& s, int32_t error, int32_t stage) {
 }
 
 void FileGroup::Keep(Slot& s, const uint8_t* first, size_t first_length, const uint8_t* second, size_t second_length) {
-  if (s.own != nullptr) {
+  // malloc's memory (a file of unknown length, which had to grow) would reach JS as an external
+  // ArrayBuffer, which cannot be transferred to a worker: copied into Node's (ReleaseOwn frees it
+  // in Finish).
+  if (s.own != nullptr && s.own_ref == nullptr && s.own_mapped == 0) {
+    first = s.own;
+    first_length = s.own_length;
+    second = nullptr;
+    second_length = 0;
+  } else if (s.own != nullptr) {
     // The file's own memory becomes a chunk of its own.
     s.out_chunk = static_cast<int32_t>(chunks_.size());
     s.out_offset = static_cast<int32_t>(s.own_offset);
@@ -409,22 +418,16 @@ Napi::Array FileGroup::TakeChunks(Napi::Env env) {
     napi_value buffer = nullptr;
     if (c.ref != nullptr) {
       napi_get_reference_value(env, c.ref, &buffer);
-    } else if (c.mapped != 0) {
+    } else {  // large memory (Keep puts everything else in Buffers of Node's)
       buffer = LargeArrayBuffer(env, c.data, c.mapped, c.used);
       if (buffer != nullptr) {
         c.data = nullptr;  // the ArrayBuffer gives it back when collected
         c.mapped = 0;
       } else {
+        // No external ArrayBuffers in this runtime: a copy in one of the engine's own.
         void* copy = nullptr;
         if (napi_create_arraybuffer(env, c.used, &copy, &buffer) == napi_ok) memcpy(copy, c.data, c.used);
       }
-    } else if (napi_create_external_arraybuffer(env, c.data, c.used, [](napi_env, void* data, void*) { free(data); },
-                                                nullptr, &buffer) == napi_ok) {
-      c.data = nullptr;  // the ArrayBuffer frees it when collected
-    } else {
-      // No external ArrayBuffers in this runtime: a copy in one of the engine's own.
-      void* copy = nullptr;
-      if (napi_create_arraybuffer(env, c.used, &copy, &buffer) == napi_ok) memcpy(copy, c.data, c.used);
     }
     Release(c);
     if (buffer != nullptr) out.Set(static_cast<uint32_t>(i), Napi::Value(env, buffer));

@@ -157,7 +157,7 @@ class FileGroup {
   struct Chunk {
     uint8_t* data;  // from the start of the ArrayBuffer
     size_t capacity, used;
-    napi_ref ref;  // a slab: its ArrayBuffer; null: memory of the group's own (malloc or TakeLarge)
+    napi_ref ref;  // a slab or a file's own Buffer of Node's: its ArrayBuffer; null: large memory
     size_t mapped;  // memory from TakeLarge: its mapped length; 0: not
   };
   void Release(Chunk& c);

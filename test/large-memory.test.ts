@@ -62,7 +62,7 @@ describe('large-file memory', () => {
         const expected = nodeFs.readFileSync(files[i]);
         expect(b.equals(expected), `${name} ${files[i]}`).toBe(true);
         // Transferred, as a node:fs result is: the copy has the bytes, the original is detached.
-        const moved = structuredClone(b.buffer, { transfer: [b.buffer] });
+        const moved = structuredClone(b.buffer as ArrayBuffer, { transfer: [b.buffer as ArrayBuffer] });
         expect(Buffer.from(moved, b.byteOffset, expected.length).equals(expected), name).toBe(true);
         expect(b.buffer.byteLength, name).toBe(0);
       });

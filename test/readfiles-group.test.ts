@@ -125,6 +125,30 @@ describe('readFile calls of one turn', () => {
     });
   });
 
+  it('each result has an ArrayBuffer of its own, as node:fs\'s: transferring one to a worker leaves the others', async () => {
+    // Sizes that take every way through the group (slab room, the fstat path, a /proc file read to
+    // its end in memory of the group's own), called in one turn through each async form.
+    const paths = [...files, '/proc/self/smaps'];
+    const viaCallback = (p: string) => new Promise<Buffer>((resolve, reject) => readFile(p, (err, data) => (err ? reject(err) : resolve(data))));
+    const viaHandle = async (p: string) => {
+      const h = await fsp.open(p);
+      try { return await h.readFile(); } finally { await h.close(); }
+    };
+    for (const [name, read] of [['promises.readFile', fsp.readFile], ['callback readFile', viaCallback], ['FileHandle.readFile', viaHandle]] as const) {
+      const got = await Promise.all(paths.map((p) => read(p)));
+      const copies = got.map((b) => Buffer.from(b));
+      got.forEach((b, i) => {
+        // As node:fs/promises.readFile and fs.readFile give them: at offset 0, no byte beyond the file.
+        expect([b.byteOffset, b.buffer.byteLength], `${name} ${paths[i]}`).toEqual([0, b.length]);
+      });
+      const moved = structuredClone(got[3].buffer as ArrayBuffer, { transfer: [got[3].buffer as ArrayBuffer] });
+      expect(Buffer.from(moved).equals(copies[3]), name).toBe(true);
+      got.forEach((b, i) => {
+        if (i !== 3) expect(b.equals(copies[i]), `${name} ${paths[i]} after another's transfer`).toBe(true);
+      });
+    }
+  });
+
   it('encodings, and the calls of a turn share one op of the ring (io_uring) or go as usual (pool)', async () => {
     const ring = new Ring();
     try {
