@@ -121,6 +121,7 @@ export class FileHandle extends EventEmitter {
     };
     // A stream on the handle holds it (node:fs's kRef): close() then waits for the stream to let
     // go, which it does once it has closed on the handle's 'close' event.
+    handleRefs.isHandle = (value): value is FileHandle => value instanceof FileHandle;
     handleRefs.ref = (handle) => { handle.#refs++; };
     handleRefs.unref = (handle) => handle.#unref();
   }

@@ -10,7 +10,7 @@ import { needsStreamProbe, readSteps } from './operations.js';
 import { defaultRing } from './ring.js';
 import { runCallback } from './run.js';
 import { withCode } from './errors.js';
-import { FileHandle } from './promises.js';
+import type { FileHandle } from './promises.js';
 import { handleRefs } from './handle-refs.js';
 
 type Callback = (err: Error | null, ...values: any[]) => void;
@@ -266,7 +266,7 @@ function ringOptions(options: unknown, reads: boolean): { options: unknown; hand
   else if (typeof options === 'object') o = { ...(options as Options) };
   else return { options, handle: null, ops: null };
   const fd = o.fd;
-  if (fd instanceof FileHandle) {
+  if (handleRefs.isHandle(fd)) {
     if (o.fs) throw methodNotImplemented('FileHandle with fs');
     const ops = reads ? new RingReads(fd) : null;
     o.fs = ops ?? handleWrites(fd);
