@@ -45,6 +45,8 @@ export interface RingCallbacks {
   readonly appendFile: typeof callback.appendFile;
   /** Like fs.unlink, on this ring. */
   readonly unlink: typeof callback.unlink;
+  /** Like fs.rmdir, on this ring (with options: node:fs's own). */
+  readonly rmdir: typeof callback.rmdir;
   /** Like fs.rename, on this ring. */
   readonly rename: typeof callback.rename;
   /** Like fs.mkdir, on this ring. */
@@ -73,6 +75,8 @@ export interface RingPromises {
   readonly lstat: typeof promises.lstat;
   /** Like fsPromises.unlink, on this ring. */
   readonly unlink: typeof promises.unlink;
+  /** Like fsPromises.rmdir, on this ring (with options: node:fs/promises' own). */
+  readonly rmdir: typeof promises.rmdir;
   /** Like fsPromises.rename, on this ring. */
   readonly rename: typeof promises.rename;
   /** Like fsPromises.mkdir, on this ring. */
@@ -100,6 +104,7 @@ export function callbacksOn(ring: Ring): RingCallbacks {
     writeFile: on(callback.writeFile),
     appendFile: on(callback.appendFile),
     unlink: on(callback.unlink),
+    rmdir: on(callback.rmdir),
     rename: on(callback.rename),
     mkdir: on(callback.mkdir),
     readFiles: on(readFilesEither),
@@ -117,6 +122,7 @@ export function promisesOn(ring: Ring): RingPromises {
     stat: on(promises.stat),
     lstat: on(promises.lstat),
     unlink: on(promises.unlink),
+    rmdir: on(promises.rmdir),
     rename: on(promises.rename),
     mkdir: on(promises.mkdir),
     readFiles: on(readFiles),

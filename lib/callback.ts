@@ -6,9 +6,10 @@
 // (err, count, buffer) for read and write.
 import { readCallbackArgs, statOptions, mkdirArgs, writeCallbackArgs, vectorPosition } from './args.js';
 import {
-  closeSteps, fsyncSteps, mkdirSteps, openSteps, readFileSteps, readSteps, renameSteps, statSteps, unlinkSteps,
+  closeSteps, fsyncSteps, mkdirSteps, openSteps, readFileSteps, readSteps, renameSteps, rmdirSteps, statSteps, unlinkSteps,
   vectorSteps, writeFileSteps, writeSteps,
 } from './operations.js';
+import * as nodeFs from 'node:fs';
 import { defaultRing, type Ring } from './ring.js';
 import { claimBoundRing, runCallback, type Steps } from './run.js';
 import { AbortError } from './errors.js';
@@ -345,6 +346,21 @@ export function unlink(path: PathLike, callback: unknown): void {
   const ring = claimBoundRing();
   const cb = makeCallback(callback);
   run(ring, unlinkSteps(validatePath(path)), noResult(cb));
+}
+
+/**
+ * Like fs.rmdir(path[, options], cb). Without options, on the ring (unlinkat with AT_REMOVEDIR);
+ * with options, node:fs's own rmdir (its deprecated `recursive` mode and its checks of them).
+ */
+export function rmdir(path: PathLike, callback: NoParamCallback): void;
+export function rmdir(path: PathLike, options: nodeFs.RmDirOptions | undefined, callback: NoParamCallback): void;
+export function rmdir(path: PathLike, options: unknown, callback?: unknown): void {
+  if (typeof options !== 'function' && options !== undefined) {
+    return void Reflect.apply(nodeFs.rmdir, undefined, [path, options, callback]);
+  }
+  const ring = claimBoundRing();
+  const cb = makeCallback(typeof options === 'function' ? options : callback);
+  run(ring, rmdirSteps(validatePath(path)), noResult(cb));
 }
 
 /** Like fs.rename(oldPath, newPath, cb). */

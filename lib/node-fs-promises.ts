@@ -22,8 +22,6 @@ export const cp = fsp.cp;
 export const truncate = fsp.truncate;
 /** node:fs/promises' own `fsPromises.rm` (not run by uringfs yet). */
 export const rm = fsp.rm;
-/** node:fs/promises' own `fsPromises.rmdir` (not run by uringfs yet). */
-export const rmdir = fsp.rmdir;
 /** node:fs/promises' own `fsPromises.readlink` (not run by uringfs yet). */
 export const readlink = fsp.readlink;
 /** node:fs/promises' own `fsPromises.symlink` (not run by uringfs yet). */

@@ -80,10 +80,6 @@ export const realpathSync = fs.realpathSync;
 export const rm = fs.rm;
 /** node:fs's own `fs.rmSync` (not run by uringfs yet). */
 export const rmSync = fs.rmSync;
-/** node:fs's own `fs.rmdir` (not run by uringfs yet). */
-export const rmdir = fs.rmdir;
-/** node:fs's own `fs.rmdirSync` (not run by uringfs yet). */
-export const rmdirSync = fs.rmdirSync;
 /** node:fs's own `fs.statfs` (not run by uringfs yet). */
 export const statfs = fs.statfs;
 /** node:fs's own `fs.statfsSync` (not run by uringfs yet). */

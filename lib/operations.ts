@@ -4,7 +4,7 @@
 import { Buffer } from 'node:buffer';
 import { binding } from './binding.js';
 import { AbortError, bufferDetached, fileTooLarge, unknownEncoding } from './errors.js';
-import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
+import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
 import { noEntryIncludesNotDir } from './node-rules.js';
 import { BUFFER_DETACHED, resultError } from './ring.js';
 import type { Steps } from './run.js';
@@ -139,6 +139,12 @@ export function* statSteps(fd: number | null, path: Path | null, follow: boolean
 export function* unlinkSteps(path: Path): Steps<void> {
   const r = yield unlinkOp(pathBytes(path));
   if (r < 0) throw resultError(r, 'unlink', path);
+}
+
+/** rmdir(2) as unlinkat(AT_REMOVEDIR), which io_uring has (UNLINKAT): the same errors. */
+export function* rmdirSteps(path: Path): Steps<void> {
+  const r = yield unlinkOp(pathBytes(path), AT_REMOVEDIR);
+  if (r < 0) throw resultError(r, 'rmdir', path);
 }
 
 export function* renameSteps(from: Path, to: Path): Steps<void> {

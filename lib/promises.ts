@@ -14,7 +14,7 @@ import { ReadStream as RingReadStream, WriteStream as RingWriteStream } from './
 import { mkdirPromiseArgs, openArgs, readHandleArgs, statOptions, writeHandleArgs, vectorPosition } from './args.js';
 import {
   closeSteps, fsyncSteps, kAbortableChunk, mkdirSteps, needsStreamProbe, openSteps, readFileSteps, readSteps, renameSteps, statSteps,
-  unlinkSteps, vectorSteps, writeAll, writeSteps,
+  rmdirSteps, unlinkSteps, vectorSteps, writeAll, writeSteps,
 } from './operations.js';
 import { defaultRing, type Ring } from './ring.js';
 import { claimBoundRing, runPromise, runSync, type Steps } from './run.js';
@@ -520,6 +520,13 @@ export async function lstat(path: PathLike, options: unknown = { bigint: false }
 export async function unlink(path: PathLike): Promise<void> {
   const ring = claimBoundRing();
   return run(ring, unlinkSteps(validatePath(path)));
+}
+
+/** Like fsPromises.rmdir(path[, options]). Without options, on the ring; with them, node:fs/promises' own. */
+export async function rmdir(path: PathLike, options?: fs.RmDirOptions): Promise<void> {
+  if (options !== undefined) return fs.promises.rmdir(path, options);
+  const ring = claimBoundRing();
+  return run(ring, rmdirSteps(validatePath(path)));
 }
 
 /** Like fsPromises.rename(oldPath, newPath). */

@@ -5,9 +5,10 @@
 import { Buffer } from 'node:buffer';
 import { mkdirArgs, openArgs, readSyncArgs, statOptions, writeArgs, vectorPosition } from './args.js';
 import {
-  closeSteps, fsyncSteps, mkdirSteps, openSteps, readFileSteps, readSteps, renameSteps, statSteps, unlinkSteps,
+  closeSteps, fsyncSteps, mkdirSteps, openSteps, readFileSteps, readSteps, renameSteps, rmdirSteps, statSteps, unlinkSteps,
   vectorSteps, writeFileSteps, writeSteps,
 } from './operations.js';
+import * as nodeFs from 'node:fs';
 import { settleFdEverywhere } from './ring.js';
 import { syncChecksFdLast } from './node-rules.js';
 import { runSync } from './run.js';
@@ -164,6 +165,12 @@ export function appendFileSync(path: PathLike | number, data: string | View, opt
 /** Like fs.unlinkSync. Syscall: unlinkat. */
 export function unlinkSync(path: PathLike): void {
   runSync(unlinkSteps(validatePath(path)));
+}
+
+/** Like fs.rmdirSync. Syscall: unlinkat with AT_REMOVEDIR; with options, node:fs's own rmdirSync. */
+export function rmdirSync(path: PathLike, options?: nodeFs.RmDirOptions): void {
+  if (options !== undefined) return nodeFs.rmdirSync(path, options);
+  runSync(rmdirSteps(validatePath(path)));
 }
 
 /** Like fs.renameSync. Syscall: renameat. */

@@ -140,7 +140,7 @@ describe('ring.callbacks: each function runs on the ring', () => {
     expect(nodeFs.readFileSync(file, 'utf8')).toBe(TEXT.replace('one\ntwo', 'ONE\nTWO'));
   });
 
-  it('stat, lstat, readFile, writeFile, appendFile, mkdir, rename, unlink, readFiles', async () => {
+  it('stat, lstat, readFile, writeFile, appendFile, mkdir, rename, unlink, rmdir, readFiles', async () => {
     const r = ring();
     const cbs = r.callbacks;
     const [st] = await onlyOn(r, 1, () => called<[uringFs.Stats]>((cb) => cbs.stat(file, cb)));
@@ -158,6 +158,8 @@ describe('ring.callbacks: each function runs on the ring', () => {
     await onlyOn(r, 1, () => called((cb) => cbs.rename(out, join(sub, 'moved'), cb)));
     await onlyOn(r, 1, () => called((cb) => cbs.unlink(join(sub, 'moved'), cb)));
     expect(nodeFs.readdirSync(sub)).toEqual([]);
+    await onlyOn(r, 1, () => called((cb) => cbs.rmdir(sub, cb)));
+    expect(nodeFs.existsSync(sub)).toBe(false);
     // readFiles, callback form and promise form: open, read, close (one fused op on the pool).
     const [texts] = await onlyOn(r, readFilesOps(r), () => called<[string[]]>((cb) => cbs.readFiles([file], { encoding: 'utf8' }, cb)), true);
     expect(texts).toEqual([TEXT]);
@@ -184,7 +186,7 @@ describe('ring.callbacks: each function runs on the ring', () => {
 });
 
 describe('ring.promises: each function runs on the ring', () => {
-  it('stat, lstat, readFile, writeFile, appendFile, mkdir, rename, unlink, readFiles', async () => {
+  it('stat, lstat, readFile, writeFile, appendFile, mkdir, rename, unlink, rmdir, readFiles', async () => {
     const r = ring();
     const fsp = r.promises;
     expect((await onlyOn(r, 1, () => fsp.stat(file))).size).toBe(TEXT.length);
@@ -204,6 +206,8 @@ describe('ring.promises: each function runs on the ring', () => {
     await onlyOn(r, 1, () => fsp.rename(out, join(sub, 'moved')));
     await onlyOn(r, 1, () => fsp.unlink(join(sub, 'moved')));
     expect(nodeFs.readdirSync(sub)).toEqual([]);
+    await onlyOn(r, 1, () => fsp.rmdir(sub));
+    expect(nodeFs.existsSync(sub)).toBe(false);
     expect(await onlyOn(r, readFilesOps(r), () => fsp.readFiles([file], { encoding: 'utf8' }), true)).toEqual([TEXT]);
     const deep = fresh('p-deep');
     expect(await onlyOn(r, 2, () => fsp.mkdir(join(deep, 'a'), { recursive: true }), true)).toBe(deep);

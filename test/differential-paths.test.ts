@@ -1,4 +1,4 @@
-// unlink / rename / mkdir (sync, callback, promise) compared with node:fs:
+// unlink / rmdir / rename / mkdir (sync, callback, promise) compared with node:fs:
 // the directory tree afterwards (names, types, modes, contents), return
 // values (mkdir recursive's first directory), errors with `path` and
 // `dest`, Buffer and URL paths, NUL bytes and argument forms.
@@ -53,6 +53,37 @@ describe.each(flavours)('unlink, %s flavour', (flavour) => {
   for (const [name, args] of unlinkCases) {
     it(name, async () => {
       await expectSame(sb, { setup, run: (impl, dir) => call(flavour, impl, 'unlink', args(dir)) });
+    });
+  }
+});
+
+const rmdirCases: [string, Args][] = [
+  ['an empty directory', (d) => [join(d, 'empty')]],
+  ['an empty directory, with a trailing slash', (d) => [`${join(d, 'empty')}/`]],
+  ['a directory with a file in it', (d) => [join(d, 'd')]],
+  ['a file', (d) => [join(d, 'f')]],
+  ['a symlink to a directory', (d) => [join(d, 'dirlink')]],
+  ['a dangling symlink', (d) => [join(d, 'dangling')]],
+  ['a missing path', (d) => [join(d, 'missing')]],
+  ['through a file', (d) => [join(d, 'f', 'x')]],
+  ['a path ending in .', (d) => [join(d, 'empty', '.')]],
+  ['an empty path', () => ['']],
+  ['a NUL byte', (d) => [`${d}/empty\u0000`]],
+  ['a Buffer path', (d) => [Buffer.from(join(d, 'empty'))]],
+  ['a file: URL', (d) => [pathToFileURL(join(d, 'empty'))]],
+  ['a number', () => [3]],
+  ['an array', () => [['x']]],
+  // With options: node:fs's own rmdir, its checks and its recursive mode.
+  ['options {}', (d) => [join(d, 'empty'), {}]],
+  ['options { recursive: false } on a directory with a file', (d) => [join(d, 'd'), { recursive: false }]],
+  ['options { maxRetries: \'x\' }', (d) => [join(d, 'empty'), { maxRetries: 'x' }]],
+  ['options of a wrong type', (d) => [join(d, 'empty'), 'x']],
+];
+
+describe.each(flavours)('rmdir, %s flavour', (flavour) => {
+  for (const [name, args] of rmdirCases) {
+    it(name, async () => {
+      await expectSame(sb, { setup, run: (impl, dir) => call(flavour, impl, 'rmdir', args(dir)) });
     });
   }
 });
@@ -145,6 +176,10 @@ describe('callback argument forms', () => {
   const forms: [string, (fs: Impl['fs'], d: string, cb: (...a: unknown[]) => void) => unknown][] = [
     ['unlink without a callback', (fs, d) => fs.unlink(join(d, 'f'))],
     ['unlink with a bad path and no callback (callback first)', (fs) => fs.unlink(5)],
+    ['rmdir without a callback', (fs, d) => fs.rmdir(join(d, 'empty'))],
+    ['rmdir with a bad path and no callback (callback first)', (fs) => fs.rmdir(5)],
+    ['rmdir (path, undefined, cb)', (fs, d, cb) => fs.rmdir(join(d, 'empty'), undefined, cb)],
+    ['rmdir with options and no callback', (fs, d) => fs.rmdir(join(d, 'empty'), {})],
     ['rename without a callback', (fs, d) => fs.rename(join(d, 'f'), join(d, 'x'))],
     ['rename with bad paths and no callback (callback first)', (fs) => fs.rename(1, 2)],
     ['mkdir (path, cb)', (fs, d, cb) => fs.mkdir(join(d, 'n'), cb)],
