@@ -31,22 +31,21 @@ const rates = (r) => r.opsPerSec?.samples ?? [];
 // The process of each sample; files written before --processes have none (one process).
 const processOf = (r) => r.process ?? null;
 
-const recordOf = (doc, scenario, x) => doc.results.find((r) => r.status === 'ok' && r.scenario === scenario
-  && r.method === x.method && r.backend === x.backend && r.depth === x.depth && r.samplesNs?.length);
-
 /**
  * A's best case may not be B's best: then B's ratio of that same case to the
- * same reference, from B's own records, so the two runs still face each other.
+ * same reference, from B's own records (`recordsB`, by caseKey), so the two
+ * runs still face each other.
  */
-function sameCaseIn(doc, scenario, c) {
-  const subject = recordOf(doc, scenario, c.subject);
-  const reference = recordOf(doc, scenario, c.reference);
-  return subject && reference ? compareRows(subject, reference) : null;
+function sameCaseIn(recordsB, scenario, c) {
+  const subject = recordsB.get(caseKey({ scenario, ...c.subject }));
+  const reference = recordsB.get(caseKey({ scenario, ...c.reference }));
+  return subject?.samplesNs?.length && reference?.samplesNs?.length ? compareRows(subject, reference) : null;
 }
 
 /** The per-case comparison of two result documents (B ÷ A). */
 export function compareDocs(a, b) {
-  const inB = new Map(b.results.filter((r) => r.status === 'ok').map((r) => [caseKey(r), r]));
+  const recordsB = new Map(b.results.filter((r) => r.status === 'ok').map((r) => [caseKey(r), r]));
+  const inB = new Map(recordsB);
   const rows = [];
   const onlyA = [];
   for (const ra of a.results.filter((r) => r.status === 'ok')) {
@@ -65,7 +64,7 @@ export function compareDocs(a, b) {
   for (const s of a.summary ?? []) {
     for (const ca of s.comparisons) {
       const cb = sumB.get(`${s.scenario}|${ca.kind === 'best' ? 'best' : ''}|${ca.subject.method}|${ca.subject.backend}|${ca.subject.depth}|${ca.reference.method}|${ca.reference.depth}`)
-        ?? (ca.kind === 'best' ? sameCaseIn(b, s.scenario, ca) : null);
+        ?? (ca.kind === 'best' ? sameCaseIn(recordsB, s.scenario, ca) : null);
       if (!cb) continue;
       const overlap = ca.lo !== null && cb.lo !== null && ca.lo <= cb.hi && cb.lo <= ca.hi;
       const within = ca.lo !== null && cb.lo !== null && cb.ratio >= ca.lo && cb.ratio <= ca.hi && ca.ratio >= cb.lo && ca.ratio <= cb.hi;
