@@ -5,12 +5,11 @@
 // for where they went, and in a child process with --expose-gc for the memory's way back to the
 // pool, its reuse, and the cap.
 import * as nodeFs from 'node:fs';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binding } from '../lib/binding.js';
 import { promises as fsp, readFile, readFileSync, readFiles, readFilesSync } from '../lib/index.js';
-import { fixture, Prng, runNode, tempDir } from './fixtures/helpers.js';
+import { fixture, runNode, tempDir, writeSizedFiles } from './fixtures/helpers.js';
 
 const MiB = 1 << 20;
 const SIZES = [2 * MiB - 1, 2 * MiB, 3 * MiB + 1, 5 * MiB - 3];
@@ -19,12 +18,7 @@ const files: string[] = [];
 
 beforeAll(() => {
   tmp = tempDir('large-memory');
-  const rng = new Prng(0x1a46e);
-  for (const size of SIZES) {
-    const p = join(tmp.dir, `f${size}`);
-    nodeFs.writeFileSync(p, rng.bytes(size));
-    files.push(p);
-  }
+  files.push(...writeSizedFiles(tmp.dir, SIZES, 0x1a46e));
 });
 afterAll(() => tmp.remove());
 

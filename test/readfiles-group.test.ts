@@ -10,7 +10,7 @@ import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fsp, readFile, readFiles, readFilesSync, Ring, defaultRing } from '../lib/index.js';
-import { mkfifo, openFdsUnder, Prng, startNode, tempDir } from './fixtures/helpers.js';
+import { mkfifo, openFdsUnder, startNode, tempDir, writeSizedFiles } from './fixtures/helpers.js';
 
 const ROOM = 32 * 1024;
 const TAIL = 4 * 1024;
@@ -20,12 +20,7 @@ const SIZES = [0, 1, 63, 64, 4095, 4096, ROOM - 1, ROOM, ROOM + 1, ROOM + TAIL -
 
 beforeAll(() => {
   tmp = tempDir('group');
-  const rng = new Prng(0x6b0);
-  for (const size of SIZES) {
-    const p = join(tmp.dir, `f${size}`);
-    nodeFs.writeFileSync(p, rng.bytes(size));
-    files.push(p);
-  }
+  files.push(...writeSizedFiles(tmp.dir, SIZES, 0x6b0));
 });
 afterAll(() => tmp.remove());
 
