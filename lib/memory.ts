@@ -8,7 +8,7 @@
 import { Buffer } from 'node:buffer';
 import { binding } from './binding.js';
 
-export const LARGE_MEMORY_MIN = binding.largeMemoryMin;
+const LARGE_MEMORY_MIN = binding.largeMemoryMin;
 
 /** `size` bytes, uninitialized (as Buffer.allocUnsafe); large memory when `large` and size allows. */
 export function fileBuffer(size: number, large: boolean): Buffer {
