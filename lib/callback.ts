@@ -17,7 +17,7 @@ import type { BigIntStats, Stats } from './stats.js';
 import { Buffer } from 'node:buffer';
 import { AsyncResource } from 'node:async_hooks';
 import { mergeableRing, readFileInTurn } from './readfiles.js';
-import { callbackStatRule } from './node-rules.js';
+import { callbackStatRule, callbackStatTakesSignal } from './node-rules.js';
 import {
   checkReadFileBufferOption, copyObject, dataBytes, getOptions, isArrayBufferView, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validateFdNative,
   validateFunction, validatePath, type Encoding, type PathLike,
@@ -223,6 +223,11 @@ export function stat(path: PathLike, options: unknown = { bigint: false }, callb
   if (rule === 'options-first') void (options as { bigint?: unknown }).bigint;
   if (rule === 'null-ok' && options === null) options = {};
   const p = validatePath(path);
+  const signal = (options as { signal?: AbortSignal } | null)?.signal;
+  if (signal?.aborted && callbackStatTakesSignal()) {
+    cb(new AbortError(undefined, { cause: signal.reason }));
+    return;
+  }
   const done = withResult(cb);
   const quiet = rule === 'null-ok' && (options as { throwIfNoEntry?: unknown }).throwIfNoEntry === false;
   run(ring, statSteps(null, p, true, statOptions(options).bigint), quiet
@@ -256,7 +261,7 @@ export function readFile(path: PathLike | number, options?: unknown, callback?: 
   callback ||= options;
   const cb = makeCallback(callback);
   const o = getOptions(options, { flag: 'r' as unknown });
-  checkReadFileBufferOption(o);
+  const into = checkReadFileBufferOption(o);
   const encoding = o.encoding as Encoding | undefined;
   const signal = o.signal;
   if (isInt32(path)) {
@@ -269,7 +274,7 @@ export function readFile(path: PathLike | number, options?: unknown, callback?: 
       process.nextTick(cb, err);
       return;
     }
-    run(ring, readFileSteps(fd, 0, encoding, signal), withResult(cb));
+    run(ring, readFileSteps(fd, 0, encoding, signal, { into }), withResult(cb));
     return;
   }
   if (signal?.aborted) {
@@ -278,7 +283,7 @@ export function readFile(path: PathLike | number, options?: unknown, callback?: 
   }
   const flags = parseFlags(o.flag, 'options.flag');
   const p = validatePath(path);
-  const on = encoding === undefined || encoding === null || Buffer.isEncoding(encoding) ? mergeableRing(ring, flags, signal) : null;
+  const on = into === undefined && (encoding === undefined || encoding === null || Buffer.isEncoding(encoding)) ? mergeableRing(ring, flags, signal) : null;
   if (on !== null) {
     // Joins the other readFile calls of this turn: one native op for all (lib/readfiles.ts).
     // The callback runs in this call's async context, as node:fs's does.
@@ -289,7 +294,7 @@ export function readFile(path: PathLike | number, options?: unknown, callback?: 
     });
     return;
   }
-  run(ring, readFileSteps(p, flags, encoding, signal), withResult(cb));
+  run(ring, readFileSteps(p, flags, encoding, signal, { into }), withResult(cb));
 }
 
 function writeFileWith(ring: Ring | undefined, path: PathLike | number, data: unknown, options: unknown, cb: AnyCallback): void {

@@ -4,23 +4,24 @@
 
 /**
  * @internal
- * An object with a property per named export of a module namespace. The properties read the live
- * bindings, so it can be made while the module is still evaluating (lib/ring.ts and the promise
- * flavour import each other, so some bindings are initialized later); assigning a property
- * replaces it with a plain value. Reflect.ownKeys lists the names without reading any binding.
+ * A plain object with a data property per named export of a module namespace, as the default
+ * export of `like` (node:fs or node:fs/promises) is: writable, so code can patch it, and each a plain value, as mocking tools
+ * (node:test's `mock.method`, sinon) require. Made once the module has evaluated (lib/ has no
+ * import cycle at run time, so every binding is initialized by then).
  */
-export function namedExports<T extends object>(namespace: T): Omit<T, 'default'> {
-  const named = {};
+export function namedExports<T extends object>(namespace: T, like: object): Omit<T, 'default'> {
+  const named: Record<string, unknown> = {};
   for (const key of Reflect.ownKeys(namespace)) {
-    if (typeof key !== 'string' || key === 'default') continue;
-    Object.defineProperty(named, key, {
-      enumerable: true,
-      configurable: true,
-      get: () => (namespace as Record<string, unknown>)[key],
-      set(value: unknown) {
-        Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
-      },
-    });
+    if (typeof key !== 'string' || key === 'default' || key === 'module.exports') continue;
+    // A constant node:fs itself keeps as a getter with no setter stays node:fs's getter: Node
+    // 24's deprecated F_OK, R_OK, W_OK, X_OK warn when read and refuse assignment. (Its getters
+    // of objects, such as `promises`, are names uringfs has its own value for: plain here.)
+    const ours = (namespace as Record<string, unknown>)[key];
+    const theirs = Object.getOwnPropertyDescriptor(like, key);
+    if (theirs?.get !== undefined && theirs.set === undefined && !(ours instanceof Object)) Object.defineProperty(named, key, theirs);
+    // Read-only where node:fs's is (F_OK, R_OK, W_OK, X_OK and constants on Node 20 and 22).
+    else if (theirs !== undefined && 'value' in theirs && !theirs.writable) Object.defineProperty(named, key, { ...theirs, value: ours });
+    else named[key] = ours;
   }
   return named as Omit<T, 'default'>;
 }

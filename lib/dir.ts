@@ -10,6 +10,7 @@ import { dirs, fdAck, type NativeListing } from './dirs-binding.js';
 import { decodeNames, makeDirent, statxMode, typeOfMode, DirentType } from './dirs.js';
 import { systemError, withCode } from './errors.js';
 import { closeHeldFd, holdFd, releaseFd } from './held.js';
+import { disposeAgainIsNoop } from './node-rules.js';
 import { getOptions, pathBytes, validateFunction, validatePath, type PathLike } from './validate.js';
 
 /** Options of {@link opendir}: as node:fs's (`encoding`, `bufferSize`, `recursive`). */
@@ -93,12 +94,32 @@ export class Dir extends NodeDir {
   /** Operations waiting for the async read under way; null when none is. */
   #queue: (() => void)[] | null = null;
 
+  // Where node:fs's Dir has them (newer Node), explicit resource management closes the directory;
+  // disposing of one already closed does nothing where node:fs's does nothing (Node 22 and later).
+  static {
+    const nodeProto = fs.Dir.prototype as unknown as Record<symbol, unknown>;
+    const { asyncDispose, dispose } = Symbol as unknown as { asyncDispose?: symbol; dispose?: symbol };
+    if (asyncDispose !== undefined && asyncDispose in nodeProto) {
+      Object.defineProperty(Dir.prototype, asyncDispose, {
+        value(this: Dir) { return this.#closed && disposeAgainIsNoop() ? Promise.resolve() : this.close(); },
+        enumerable: false, writable: true, configurable: true,
+      });
+    }
+    if (dispose !== undefined && dispose in nodeProto) {
+      Object.defineProperty(Dir.prototype, dispose, {
+        value(this: Dir) { if (!(this.#closed && disposeAgainIsNoop())) this.closeSync(); },
+        enumerable: false, writable: true, configurable: true,
+      });
+    }
+  }
+
   /** @internal Made by opendir/opendirSync from an open fd (closed here if the options are refused). */
   constructor(fd: number, path: string | Buffer, options: Record<string, unknown>) {
     try {
-      super(unusedHandle, path, options);
+      // `new Dir()` without a handle: node:fs's constructor throws its ERR_MISSING_ARGS.
+      super((fd === undefined ? undefined : unusedHandle) as object, path, options);
     } catch (err) {
-      binding.sync.close(fd);
+      if (fd !== undefined) binding.sync.close(fd);
       throw err;
     }
     this.#fd = fd;
@@ -300,21 +321,6 @@ if (Symbol.iterator in fs.Dir.prototype) {
       }
     },
     enumerable: false, writable: true, configurable: true,
-  });
-}
-
-// Where node:fs's Dir has them (newer Node), explicit resource management closes the directory.
-const nodeProto = fs.Dir.prototype as unknown as Record<symbol, unknown>;
-const asyncDispose = (Symbol as unknown as { asyncDispose?: symbol }).asyncDispose;
-const dispose = (Symbol as unknown as { dispose?: symbol }).dispose;
-if (asyncDispose !== undefined && asyncDispose in nodeProto) {
-  Object.defineProperty(Dir.prototype, asyncDispose, {
-    value(this: Dir) { return this.close(); }, enumerable: false, writable: true, configurable: true,
-  });
-}
-if (dispose !== undefined && dispose in nodeProto) {
-  Object.defineProperty(Dir.prototype, dispose, {
-    value(this: Dir) { this.closeSync(); }, enumerable: false, writable: true, configurable: true,
   });
 }
 

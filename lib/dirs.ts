@@ -9,6 +9,7 @@ import { binding } from './binding.js';
 import { dirs, type NativeListing } from './dirs-binding.js';
 import { systemError } from './errors.js';
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, STATX_MASK, STATX_SIZE } from './op.js';
+import { recursiveDirentsFollowLinks } from './node-rules.js';
 import {
   getOptions, pathBytes, validateBoolean, validateFunction, validatePath, type PathLike,
 } from './validate.js';
@@ -170,17 +171,19 @@ function isDirectoryFollowing(path: string): boolean {
 /**
  * One directory's results in a recursive listing, as node:fs's readdir builds them: Dirents (a
  * directory among them is walked next), or paths relative to the root (an entry that stats as a
- * directory, a symlink to one included, is walked next). Only symlinks and unknown types are
- * stat'ed: getdents64 already says which entries are directories.
+ * directory, a symlink to one included, is walked next; so is a Dirent's where node:fs's form
+ * follows links: `direntsFollowLinks`). Only symlinks and unknown types are stat'ed: getdents64
+ * already says which entries are directories.
  */
-function recursiveStep(base: string | Buffer, path: string | Buffer, listing: Listing, a: ReaddirArgs, results: unknown[], walk: (dir: string) => void): void {
+function recursiveStep(base: string | Buffer, path: string | Buffer, listing: Listing, a: ReaddirArgs, results: unknown[], walk: (dir: string) => void, direntsFollowLinks: boolean): void {
   const names = decodeNames(listing[0], a.encoding);
   const types = listing[1];
   if (a.withFileTypes) {
     const dirents = direntsOf(path, names, types);
     for (const dirent of dirents) {
       results.push(dirent);
-      if (dirent.isDirectory()) walk(pathModule.join(dirent.parentPath as string, dirent.name as string));
+      const full = pathModule.join(dirent.parentPath as string, dirent.name as string);
+      if (dirent.isDirectory() || (direntsFollowLinks && dirent.isSymbolicLink() && isDirectoryFollowing(full))) walk(full);
     }
     return;
   }
@@ -197,7 +200,7 @@ function readdirRecursiveSync(a: ReaddirArgs): unknown[] {
   const results: unknown[] = [];
   const queue: (string | Buffer)[] = [a.path];
   for (let i = 0; i < queue.length; i++) {
-    recursiveStep(a.path, queue[i], listSync(queue[i]), a, results, (dir) => queue.push(dir));
+    recursiveStep(a.path, queue[i], listSync(queue[i]), a, results, (dir) => queue.push(dir), a.withFileTypes && recursiveDirentsFollowLinks());
   }
   return results;
 }
@@ -213,7 +216,7 @@ function readdirRecursiveCallback(a: ReaddirArgs, callback: (err: Error | null, 
     listAsync(path, (err, listing) => {
       if (err) return callback(err);
       try {
-        recursiveStep(a.path, path, listing!, a, results, (dir) => queue.push(dir));
+        recursiveStep(a.path, path, listing!, a, results, (dir) => queue.push(dir), a.withFileTypes && recursiveDirentsFollowLinks());
       } catch (error) {
         return callback(error as Error);
       }
@@ -233,7 +236,7 @@ async function readdirRecursivePromise(a: ReaddirArgs): Promise<unknown[]> {
   while (stack.length > 0) {
     const [path, listing] = stack.pop()!;
     const found: string[] = [];
-    recursiveStep(a.path, path, listing, a, results, (dir) => found.push(dir));
+    recursiveStep(a.path, path, listing, a, results, (dir) => found.push(dir), false);
     // node:fs lists each directory when it meets it: the listings happen in the order found.
     for (const dir of found) stack.push([dir, await listPromise(dir)]);
   }

@@ -81,17 +81,27 @@ function describeReceivedNative(value: unknown): string {
 /** `ERR_INVALID_ARG_TYPE` / `ERR_OUT_OF_RANGE` for an fd, worded as node:fs's C++ words them. */
 export function invalidFdNative(fd: unknown): Error {
   if (typeof fd !== 'number') {
-    return withCode(new TypeError(`The "fd" argument must be of type number. Received ${describeReceivedNative(fd)}`), 'ERR_INVALID_ARG_TYPE');
+    return withCode(new TypeError(`The "fd" argument must be of type number. Received ${describeReceivedNative(fd)}`), 'ERR_INVALID_ARG_TYPE', true);
   }
   const range = fd < 0 || fd > 2 ** 31 - 1;
   const must = range && Number.isFinite(fd) ? `>= 0 && <= ${2 ** 31 - 1}` : 'an integer';
-  return withCode(new RangeError(`The value of "fd" is out of range. It must be ${must}. Received ${String(fd)}`), 'ERR_OUT_OF_RANGE');
+  return withCode(new RangeError(`The value of "fd" is out of range. It must be ${must}. Received ${String(fd)}`), 'ERR_OUT_OF_RANGE', true);
 }
 
-/** Node's error classes carry `code` as an own enumerable field and show it in the stack's first line. */
-export function withCode<E extends Error>(err: E, code: string): E & { code: string } {
+/** `String(err)` of Node's own errors with a code: "TypeError [ERR_X]: message". */
+function toStringWithCode(this: Error & { code: string }): string {
+  return `${this.name} [${this.code}]: ${this.message}`;
+}
+
+/**
+ * Node's error classes carry `code` as an own enumerable field and show it in the stack's first
+ * line and in `String(err)` (their toString; here an own hidden one, the class being the plain one).
+ * The errors node:fs raises from C++ (`fromCpp`) are plain errors: String(err) has no code.
+ */
+export function withCode<E extends Error>(err: E, code: string, fromCpp = false): E & { code: string } {
   const e = err as E & { code: string };
   Object.defineProperty(e, 'code', { value: code, enumerable: true, writable: true, configurable: true });
+  if (!fromCpp) Object.defineProperty(e, 'toString', { value: toStringWithCode, writable: true, configurable: true });
   // The stack's first line shows the code ("TypeError [ERR_X]: ..."), as it
   // does for most of Node's own errors; `name` stays the inherited one.
   Object.defineProperty(e, 'name', { value: `${e.name} [${code}]`, configurable: true, writable: true });

@@ -72,8 +72,11 @@ export { Stats, BigIntStats } from './stats.js';
  * `syscall` (`'open'`), `path` and, for rename, `dest`.
  */
 export type { SystemError } from './errors.js';
-/** The promise API, mirroring `node:fs/promises` (the same module as `uringfs/promises`). */
-export * as promises from './promises.js';
+/**
+ * The promise API, mirroring `node:fs/promises`: the very object that is `uringfs/promises`'
+ * default export and `require('uringfs/promises')`, as `fs.promises` is node:fs/promises'.
+ */
+export { default as promises } from './promises.js';
 export { Batch } from './batch.js';
 export type { Outcome } from './batch.js';
 export { RegisteredFile } from './registered.js';
@@ -96,10 +99,15 @@ export type { PollCallback } from './epoll.js';
 export { createReadStream, createWriteStream, ReadStream, WriteStream, FileReadStream, FileWriteStream } from './streams.js';
 export * from './node-fs.js';
 
+import nodeFs from 'node:fs';
 import { namedExports } from './default-export.js';
 import * as uringfs from './index.js';
 /**
  * Every export of this module as one object, as node:fs's default export is: `import fs from
  * 'uringfs'` in place of `import fs from 'node:fs'`, with `fs.promises` the promise API.
  */
-export default namedExports(uringfs);
+const defaultExport = namedExports(uringfs, nodeFs);
+export default defaultExport;
+// What require() of this module returns (require(esm) honours this name): the default object, as
+// require('node:fs') is the object that can be patched, not a read-only module namespace.
+export { defaultExport as 'module.exports' };

@@ -7,6 +7,8 @@
 import { Buffer } from 'node:buffer';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 type Loose = (...args: unknown[]) => unknown;
 
@@ -150,4 +152,42 @@ export const callbackStatRule = once((): 'options-first' | 'null-ok' | 'path-fir
   // With a valid path, Node 20 reads null's `bigint` (a TypeError); Node 24 takes null as no
   // options and stats '/' (one harmless syscall, its result dropped).
   return thrown(() => (fs.stat as Loose)('/', null, noop)) === undefined ? 'null-ok' : 'path-first';
+});
+
+/**
+ * Whether node:fs's sync and callback `readdir` with `recursive` and `withFileTypes` walk into a
+ * symlink to a directory, as they do without `withFileTypes` (Node 22 and later; Node 20.19 walks
+ * only real directories; node:fs/promises' form never follows). The one probe here that needs a
+ * file system: a scratch directory with a subdirectory and a link to it, listed and removed.
+ * Where that cannot be made, the newest rule.
+ */
+export const recursiveDirentsFollowLinks = once((): boolean => {
+  let dir: string | undefined;
+  try {
+    dir = fs.mkdtempSync(join(tmpdir(), 'uringfs-probe-'));
+    fs.mkdirSync(join(dir, 'd', 'e'), { recursive: true });
+    fs.symlinkSync('d', join(dir, 'l'));
+    // d, d/e, l — and l/e where the link is followed.
+    return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).length === 4;
+  } catch {
+    return true;
+  } finally {
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Whether disposing of a closed `fs.Dir` does nothing (Node 22 and later) rather than throw ERR_DIR_CLOSED. */
+export const disposeAgainIsNoop = once((): boolean => {
+  const dispose = (Symbol as unknown as { dispose?: symbol }).dispose;
+  const dir = fs.opendirSync('/') as unknown as Record<symbol, () => void> & fs.Dir;
+  dir.closeSync();
+  return dispose === undefined || thrown(() => dir[dispose]()) === undefined;
+});
+
+/** Whether node:fs's callback `stat` honours an aborted `options.signal` (Node 24: AbortError, to the callback at once). */
+export const callbackStatTakesSignal = once((): boolean => {
+  let aborted = false;
+  // Where the signal is not read, this stats '/' (one harmless syscall, its result dropped).
+  fs.stat('/', { signal: AbortSignal.abort() } as fs.StatOptions, (err) => { aborted ||= err?.name === 'AbortError'; });
+  return aborted;
 });

@@ -3,13 +3,13 @@
 // already validated; these functions hold the I/O logic and error shapes.
 import { Buffer } from 'node:buffer';
 import { binding } from './binding.js';
-import { AbortError, bufferDetached, fileTooLarge, unknownEncoding } from './errors.js';
+import { AbortError, bufferDetached, fileTooLarge, invalidArgValue, unknownEncoding } from './errors.js';
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
 import { noEntryIncludesNotDir } from './node-rules.js';
 import { BUFFER_DETACHED, resultError } from './ring.js';
 import type { Steps } from './run.js';
 import { makeStats, statxTypeAndSize, type BigIntStats, type Stats } from './stats.js';
-import { kIoMaxLength, pathBytes, type Encoding } from './validate.js';
+import { kIoMaxLength, pathBytes, validateBuffer, type Encoding } from './validate.js';
 
 type Path = string | Buffer;
 
@@ -247,6 +247,8 @@ export interface ReadFileOptions {
    * ArrayBuffer of its own (allocUnsafeSlow), as node:fs's do, so that it transfers alone.
    */
   sync?: boolean;
+  /** readFile's `options.buffer` (checkReadFileBufferOption): read into the caller's memory. */
+  into?: unknown;
 }
 
 /**
@@ -265,7 +267,7 @@ export function* readFileSteps(target: Path | number, flags: number, encoding: E
   try {
     if (options.encodingFirst && encoding && !Buffer.isEncoding(encoding)) throw unknownEncoding(encoding);
     checkSignal(signal);
-    if (options.stat === false) {
+    if (options.stat === false && options.into === undefined) {
       data = yield* readToEnd(fd, signal);
     } else {
       let stat: Buffer = fstatScratch;
@@ -286,7 +288,8 @@ export function* readFileSteps(target: Path | number, flags: number, encoding: E
       }
       const { isFile, size } = statxTypeAndSize(stat);
       if (isFile && size > kIoMaxLength) throw fileTooLarge(size);
-      data = isFile && size > 0 ? yield* readKnownSize(fd, size, ownFd, signal, options.sync === true) : yield* readToEnd(fd, signal);
+      if (options.into !== undefined) data = yield* readIntoCallers(fd, isFile ? size : 0, options.into, signal);
+      else data = isFile && size > 0 ? yield* readKnownSize(fd, size, ownFd, signal, options.sync === true) : yield* readToEnd(fd, signal);
     }
   } catch (err) {
     if (ownFd) yield closeOp(fd);  // the first error is the one to report
@@ -294,6 +297,36 @@ export function* readFileSteps(target: Path | number, flags: number, encoding: E
   }
   if (ownFd) yield* closeSteps(fd);
   return encoding ? data.toString(encoding as BufferEncoding) : data;
+}
+
+/**
+ * node:fs's readFile with `options.buffer`: into the caller's view (or the one its function returns
+ * for `size`), which must hold `size` bytes; up to `size` bytes, or, where the size is not known
+ * (0), until EOF — refused if a byte is left once the view is full. Returns the part filled.
+ */
+function* readIntoCallers(fd: number, size: number, option: unknown, signal: AbortSignal | undefined): Steps<Buffer> {
+  const name = typeof option === 'function' ? 'options.buffer().byteLength' : 'options.buffer.byteLength';
+  let view = option;
+  if (typeof option === 'function') {
+    view = option(size);
+    validateBuffer(view, 'options.buffer()');
+  }
+  const into = Buffer.isBuffer(view) ? view : Buffer.from((view as NodeJS.ArrayBufferView).buffer, (view as NodeJS.ArrayBufferView).byteOffset, (view as NodeJS.ArrayBufferView).byteLength);
+  if (size > into.byteLength) throw invalidArgValue(name, into.byteLength, `is smaller than the file size of ${size} bytes`);
+  const end = size > 0 ? size : into.byteLength;
+  let filled = 0;
+  while (filled < end) {
+    checkSignal(signal);
+    // At the current position, as node:fs reads here (a pipe's bytes are copied in after the read).
+    const n = yield* readSteps(fd, into, filled, Math.min(end - filled, signal === undefined ? end : kAbortableChunk), -1);
+    if (n === 0) return into.subarray(0, filled);
+    filled += n;
+  }
+  if (size === 0) {
+    const n = yield* readSteps(fd, Buffer.allocUnsafe(1), 0, 1, -1);
+    if (n !== 0) throw invalidArgValue(name, into.byteLength, 'is too small to contain the entire file');
+  }
+  return into.subarray(0, filled);
 }
 
 function* readKnownSize(fd: number, size: number, fromStart: boolean, signal: AbortSignal | undefined, sync: boolean): Steps<Buffer> {

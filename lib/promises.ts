@@ -389,9 +389,9 @@ export function readFile(path: PathLike | FileHandle, options?: unknown): Promis
     // The common case (a path, read-only, no signal, on io_uring) joins the other readFile calls
     // of this turn: one native op for all of them (lib/readfiles.ts), one promise per call.
     const o = getOptions(options, { flag: 'r' as unknown });
-    checkReadFileBufferOption(o);
+    const into = checkReadFileBufferOption(o);
     const encoding = (o.encoding || undefined) as BufferEncoding | 'buffer' | undefined;
-    const on = encoding === undefined || Buffer.isEncoding(encoding) ? mergeableRing(ring, parseFlags(o.flag || 'r', 'options.flag'), o.signal as AbortSignal | undefined) : null;
+    const on = into === undefined && (encoding === undefined || Buffer.isEncoding(encoding)) ? mergeableRing(ring, parseFlags(o.flag || 'r', 'options.flag'), o.signal as AbortSignal | undefined) : null;
     if (on !== null) merged = { on, path: validatePath(path), encoding };
   } catch {
     merged = null;  // the ordinary path reports it, as and when node:fs does
@@ -408,13 +408,13 @@ export function readFile(path: PathLike | FileHandle, options?: unknown): Promis
 
 async function readFileOn(ring: Ring | undefined, path: PathLike | FileHandle, options: unknown): Promise<Buffer | string> {
   const o = getOptions(options, { flag: 'r' as unknown });
-  checkReadFileBufferOption(o);
+  const into = checkReadFileBufferOption(o);
   const flag = o.flag || 'r';
   const encoding = o.encoding as Encoding | undefined;
   const signal = o.signal;
-  const steps = (fd: number) => readFileSteps(fd, 0, encoding || undefined, signal, { encodingFirst: true });
-  // A closed FileHandle's fd is -1, which node:fs refuses as an argument.
-  if (path instanceof FileHandle) return run(ringOfHandle(path), steps(validateFd(path.fd)));
+  const steps = (fd: number) => readFileSteps(fd, 0, encoding || undefined, signal, { encodingFirst: true, into });
+  // A closed FileHandle's fd is -1, which node:fs's fstat refuses (in C++) as an argument.
+  if (path instanceof FileHandle) return run(ringOfHandle(path), steps(validateFdNative(path.fd)));
   checkAborted(signal);
   const fh = await openOn(ring, path as PathLike, flag as string | number, 0o666);
   return closingAfter(fh, run(ring, steps(fh.fd)));
@@ -554,10 +554,15 @@ export { Batch } from './batch.js';
 export type { Outcome } from './batch.js';
 export * from './node-fs-promises.js';
 
+import nodeFsPromises from 'node:fs/promises';
 import { namedExports } from './default-export.js';
 import * as uringfsPromises from './promises.js';
 /**
  * Every export of this module as one object, as node:fs/promises' default export is: `import fsp
  * from 'uringfs/promises'` in place of `import fsp from 'node:fs/promises'`.
  */
-export default namedExports(uringfsPromises);
+const defaultExport = namedExports(uringfsPromises, nodeFsPromises);
+export default defaultExport;
+// What require() of this module returns (require(esm) honours this name): the default object, as
+// require('node:fs') is the object that can be patched, not a read-only module namespace.
+export { defaultExport as 'module.exports' };

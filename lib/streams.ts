@@ -259,11 +259,18 @@ const ringWrites: Options = { open, close, write, writev, fsync };
  * own, and a FileHandle of uringfs as its fd. Options node:fs refuses are passed on untouched, so
  * that it throws what it throws.
  */
+/** A copy with inherited enumerable options too (node:fs's streams copy with for...in). */
+function copyOptions(options: Options): Options {
+  const copy: Options = {};
+  for (const key in options) copy[key] = options[key];
+  return copy;
+}
+
 function ringOptions(options: unknown, reads: boolean): { options: unknown; handle: FileHandle | null; ops: RingReads | null } {
   let o: Options;
   if (options === null || options === undefined || typeof options === 'function') o = {};
   else if (typeof options === 'string') o = { encoding: options };
-  else if (typeof options === 'object') o = { ...(options as Options) };
+  else if (typeof options === 'object') o = copyOptions(options as Options);
   else return { options, handle: null, ops: null };
   const fd = o.fd;
   if (handleRefs.isHandle(fd)) {

@@ -113,20 +113,20 @@ export function readFileSync(path: PathLike | number, options: { encoding: Buffe
 export function readFileSync(path: PathLike | number, options?: { encoding?: BufferEncoding | null; flag?: string | number } | BufferEncoding | null): Buffer | string;
 export function readFileSync(path: PathLike | number, options?: { encoding?: BufferEncoding | null; flag?: string | number } | BufferEncoding | null): Buffer | string {
   const o = getOptions(options, { flag: 'r' as unknown });
-  checkReadFileBufferOption(o);
+  const into = checkReadFileBufferOption(o);
   const encoding = o.encoding as Encoding | undefined;
   // Checked in node:fs's order: its utf8 path checks the path, then the flags
   // (also for an fd); otherwise an fd takes no flags, and a path is opened
   // with openSync's checks.
-  if (encoding === 'utf8' || encoding === 'utf-8') {
+  if ((encoding === 'utf8' || encoding === 'utf-8') && into === undefined) {
     // node:fs's utf8 path reads an fd until EOF without checking it first (so fd -1 is EBADF, read).
     const isFd = isInt32(path);
     const target = isFd ? path as number : validatePath(path);
     return runSync(readFileSteps(target, parseFlags(o.flag), 'utf8', undefined, { stat: !isFd, sync: true }));
   }
-  if (isInt32(path)) return runSync(readFileSteps(validateFdNative(path), 0, encoding || undefined, undefined, { sync: true }));
+  if (isInt32(path)) return runSync(readFileSteps(validateFdNative(path), 0, encoding || undefined, undefined, { sync: true, into }));
   const p = validatePath(path);
-  return runSync(readFileSteps(p, parseFlags(o.flag), encoding || undefined, undefined, { sync: true }));
+  return runSync(readFileSteps(p, parseFlags(o.flag), encoding || undefined, undefined, { sync: true, into }));
 }
 
 /** Like fs.writeFileSync. Syscalls: openat, write until all is written, (fsync with `flush`), close. */
@@ -144,8 +144,11 @@ export function writeFileSync(path: PathLike | number, data: string | View, opti
   }
   const bytes = dataBytes(data, o.encoding || 'utf8');
   if (isInt32(path)) {
-    // node:fs checks the fd when it first uses it: writeSync, or fsyncSync for empty data.
-    const fd = bytes.byteLength > 0 || flush ? validateFd(path) : path as number;
+    // node:fs checks the fd when it first uses it: writeSync (in JS, or from Node 22 in C++), or
+    // fsyncSync (in C++) for empty data.
+    let fd = path as number;
+    if (bytes.byteLength > 0) fd = syncChecksFdLast('writeSync') ? validateFdNative(path) : validateFd(path);
+    else if (flush) fd = validateFdNative(path);
     runSync(writeFileSteps(fd, bytes, 0, 0, flush));
     return;
   }

@@ -265,13 +265,16 @@ export function checkAborted(signal: AbortSignal | undefined): void {
 export { unknownEncoding };
 
 /**
- * node:fs 24's readFile check of `options.buffer` (a view or a function to read into), where the
- * running node:fs makes it. uringfs reads into memory of its own whatever the option says.
+ * readFile's `options.buffer` (a view to read into, or a function given the file's size that
+ * returns one), where the running node:fs takes it (Node 24.21 and later): checked as node:fs
+ * checks it, and returned for readFileSteps. Undefined where there is none, or where node:fs
+ * ignores it.
  */
-export function checkReadFileBufferOption(options: unknown): void {
-  if (options === null || typeof options !== 'object' || !readFileChecksBufferOption()) return;
+export function checkReadFileBufferOption(options: unknown): unknown {
+  if (options === null || typeof options !== 'object' || !readFileChecksBufferOption()) return undefined;
   const buffer = (options as { buffer?: unknown }).buffer;
   if (buffer !== undefined && typeof buffer !== 'function' && !isArrayBufferView(buffer)) {
     throw invalidArgType('options.buffer', ['function', 'Buffer', 'TypedArray', 'DataView'], buffer);
   }
+  return buffer;
 }

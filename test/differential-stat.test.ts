@@ -227,3 +227,16 @@ it('Stats from uringfs are node:fs Stats and BigIntStats, built as the running N
   }
   expect(uringFs.Stats).toBe(nodeFs.Stats);
 });
+
+describe('callback stat with an aborted options.signal', () => {
+  it('does what the running node:fs does (Node 24: AbortError to the callback, at once)', async () => {
+    type Stat = (path: string, options: object, cb: (err: Error | null, st?: unknown) => void) => void;
+    const outcome = (stat: Stat) => new Promise((resolve) => {
+      const signal = AbortSignal.abort();
+      let sync = true;
+      stat(join(fx, 'sparse'), { signal }, (err, st) => resolve({ sync, name: err?.name, code: (err as NodeJS.ErrnoException | null)?.code, causeIsReason: err?.cause === signal.reason, stats: st !== undefined }));
+      sync = false;
+    });
+    expect(await outcome(uringFs.stat as unknown as Stat)).toEqual(await outcome(nodeFs.stat as unknown as Stat));
+  });
+});

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as uringFs from '../lib/index.js';
 import * as uringFsp from '../lib/promises.js';
 import {
-  Sandbox, bytes, callCallback, callPromise, callSync, expectSame, flavours, type Flavour, type Impl, type Outcome,
+  Sandbox, bytes, callCallback, callPromise, callSync, errorShape, expectSame, flavours, type Flavour, type Impl, type Outcome,
 } from './helpers-differential.js';
 
 const sb = new Sandbox('whole');
@@ -386,4 +386,57 @@ it('readFile of /proc/self/status parses in every flavour, with the stable lines
     expect(text.endsWith('\n')).toBe(true);
     expect(text).toMatch(/^VmRSS:/m);
   }
+});
+
+describe("readFile with options.buffer: into the caller's memory where node:fs reads there (Node 24.21 and later), ignored where node:fs ignores it", () => {
+  type Into = (size: number) => Record<string, unknown>;
+  const content = Buffer.from('into the caller\n'.repeat(300));
+  const file = join(sb.base, 'into-buffer');
+  nodeFs.mkdirSync(sb.base, { recursive: true });
+  nodeFs.writeFileSync(file, content);
+  const options: [string, Into][] = [
+    ['a Buffer with room to spare', (n) => ({ buffer: Buffer.alloc(n + 16, 0x78) })],
+    ['a Uint8Array, utf8', (n) => ({ buffer: new Uint8Array(n + 3), encoding: 'utf8' })],
+    ['a function given the size', () => ({ buffer: (size: number) => Buffer.alloc(size + 8, 0x79) })],
+    ['a Buffer one byte short', (n) => ({ buffer: Buffer.alloc(n - 1) })],
+    ['a function returning one byte short', () => ({ buffer: (size: number) => Buffer.alloc(size - 1) })],
+    ['a function returning no view', () => ({ buffer: () => 'nope' })],
+  ];
+  // What a call gives: its result (and whether it is a view of the caller's memory), the caller's
+  // memory afterwards, or its error.
+  const describeCall = async (call: (o: Record<string, unknown>) => Promise<unknown> | unknown, make: Into, size: number) => {
+    const o = make(size);
+    let given: NodeJS.ArrayBufferView | undefined;
+    if (typeof o.buffer === 'function') {
+      const f = o.buffer as (n: number) => unknown;
+      o.buffer = (n: number) => { const v = f(n); given = v as NodeJS.ArrayBufferView; return v; };
+    } else given = o.buffer as NodeJS.ArrayBufferView;
+    try {
+      const r = await call(o);
+      const view = Buffer.isBuffer(r) ? r : undefined;
+      return { result: typeof r === 'string' ? r.length : view?.toString('base64'), sharesMemory: view !== undefined && given !== undefined && view.buffer === given.buffer, after: given && Buffer.from(given.buffer, given.byteOffset, given.byteLength).toString('base64') };
+    } catch (err) {
+      return { error: errorShape(err) };
+    }
+  };
+  const flavours: [string, (fs: typeof nodeFs, path: string, o: Record<string, unknown>) => Promise<unknown> | unknown][] = [
+    ['sync', (fs, path, o) => fs.readFileSync(path, o as object)],
+    ['callback', (fs, path, o) => new Promise((resolve, reject) => fs.readFile(path, o as object, (err, data) => (err ? reject(err) : resolve(data))))],
+    ['promise', (fs, path, o) => fs.promises.readFile(path, o as object)],
+    ['FileHandle', async (fs, path, o) => {
+      const fh = await fs.promises.open(path, 'r');
+      try { return await fh.readFile(o as object); } finally { await fh.close(); }
+    }],
+  ];
+  const impls = [nodeFs, { ...uringFs, promises: uringFsp } as unknown as typeof nodeFs];
+  it.each(flavours)('%s', async (_name, flavour) => {
+    for (const [label, make] of options) {
+      // A file of known size, and one whose size statx does not tell (/proc: 0).
+      for (const [path, size] of [[file, content.length], ['/proc/self/limits', nodeFs.readFileSync('/proc/self/limits').length]] as const) {
+        const results = [];
+        for (const impl of impls) results.push(await describeCall((o) => flavour(impl, path, o), make, size));
+        expect(results[1], `${label}, ${path}`).toEqual(results[0]);
+      }
+    }
+  });
 });

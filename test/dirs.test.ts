@@ -29,6 +29,8 @@ beforeAll(async () => {
   for (let i = 0; i < 40; i++) nodeFs.writeFileSync(join(tree, 'sub', `f${i}`), '');
   nodeFs.writeFileSync(join(tree, 'sub', 'deeper', 'deepest', 'leaf'), 'leaf');
   nodeFs.symlinkSync('plain.txt', join(tree, 'link-to-file'));
+  // Not empty, so that a recursive listing that follows the link (as node:fs's does in some forms) shows it.
+  nodeFs.writeFileSync(join(tree, 'other', 'inside'), 'inside');
   nodeFs.symlinkSync('other', join(tree, 'link-to-dir'));
   nodeFs.symlinkSync('nowhere', join(tree, 'dangling'));
   execFileSync('mkfifo', [join(tree, 'fifo')]);
@@ -254,7 +256,11 @@ describe('opendir / Dir', () => {
       const closeSync = syncOutcome(() => dir.closeSync());
       const closeP = await asyncOutcome(() => dir.close());
       const closeCb = await new Promise((resolve) => dir.close((err) => resolve(shape(err))));
-      seen.push({ read, readCb, readSync, closeSync, closeP, closeCb });
+      // Disposing of a closed Dir: ERR_DIR_CLOSED on Node 20, nothing from Node 22.
+      const d = dir as unknown as Record<symbol, () => unknown>;
+      const dispose = syncOutcome(() => d[Symbol.dispose]());
+      const asyncDispose = await asyncOutcome(async () => d[Symbol.asyncDispose]());
+      seen.push({ read, readCb, readSync, closeSync, closeP, closeCb, dispose, asyncDispose });
     }
     expect(seen[0]).toMatchObject({ readSync: { error: { code: 'ERR_DIR_CLOSED' } } });
     expect(seen[0]).toStrictEqual(seen[1]);
@@ -299,6 +305,8 @@ describe('opendir / Dir', () => {
       expect(await viaCb(uringfs.opendir, tree, options)).toStrictEqual(expected);
     }
     expect(syncOutcome(() => (uringfs.opendir as unknown as (p: string) => void)(tree))).toStrictEqual(syncOutcome(() => (nodeFs.opendir as unknown as (p: string) => void)(tree)));
+    // `new Dir()` without arguments: node:fs's ERR_MISSING_ARGS, not a TypeError from inside.
+    expect(syncOutcome(() => new (uringfs.Dir as unknown as new () => unknown)())).toStrictEqual(syncOutcome(() => new (nodeFs.Dir as unknown as new () => unknown)()));
     const dir = uringfs.opendirSync(tree);
     expect(syncOutcome(() => (dir.read as unknown as (cb: number) => void)(1))).toStrictEqual(syncOutcome(() => (nodeFs.opendirSync(tree).read as unknown as (cb: number) => void)(1)));
     dir.closeSync();

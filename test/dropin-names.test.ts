@@ -19,7 +19,7 @@ const OWN = [
 const OWN_SYNC = OWN.map((name) => `${name}Sync`);
 const OWN_PROMISES = ['open', 'readFile', 'writeFile', 'appendFile', 'stat', 'lstat', 'unlink', 'rmdir', 'rename', 'mkdir', 'readdir', 'opendir'];
 
-const names = (ns: object) => Object.keys(ns).filter((k) => k !== 'default');
+const names = (ns: object) => Object.keys(ns).filter((k) => k !== 'default' && k !== 'module.exports');
 
 describe.each([
   { entry: 'uringfs', node: nodeFs as Record<string, unknown>, named: uringfs as Record<string, unknown>, dflt: uringfsDefault as Record<string, unknown>, own: [...OWN, ...OWN_SYNC, 'Dir', 'promises', 'ReadStream', 'WriteStream', 'FileReadStream', 'FileWriteStream'] },
@@ -37,6 +37,13 @@ describe.each([
       if (own.includes(k)) expect(named[k], k).not.toBe(node[k]);
       else expect(named[k], k).toBe(node[k]);
     }
+  });
+
+  it("keeps read-only what node:fs keeps read-only (F_OK …: Node 24's as node:fs's own deprecated getters)", () => {
+    const readOnly = (o: object) => Object.entries(Object.getOwnPropertyDescriptors(o))
+      .filter(([k, d]) => (d.get !== undefined && d.set === undefined && k !== 'promises') || ('value' in d && !d.writable))
+      .map(([k, d]) => [k, d.get ?? 'read-only value']);
+    expect(readOnly(dflt)).toEqual(readOnly((node as { default: object }).default));
   });
 
   it('has a default export with every named export, which code may patch', () => {
@@ -81,6 +88,34 @@ describe('an app written for node:fs', () => {
     const require = createRequire(join(packageRoot, 'package.json'));
     const cjs = require('uringfs') as Record<string, unknown>;
     expect(typeof cjs.readdirSync).toBe('function');
-    expect(typeof (cjs.default as Record<string, unknown>).existsSync).toBe('function');
+    expect(typeof cjs.existsSync).toBe('function');
+  });
+
+  it('require() gives the default export, one object of plain properties that code and mocks may replace, as node:fs', async () => {
+    // Each module as an app sees it: require and import of the module and of its promises.
+    const probe = (fs: string, fsp: string) => `
+      const fs = require('${fs}'), fsp = require('${fsp}'), { mock } = require('node:test');
+      import('${fs}').then((esm) => import('${fsp}').then((esmp) => {
+        const out = {
+          sameObject: esm.default === fs && esmp.default === fsp,
+          promises: fs.promises === fsp && esm.promises === fsp,
+          extensible: Object.isExtensible(fs) && Object.isExtensible(fsp),
+          // Functions as writable data properties, which is what mocking tools replace.
+          functionsAreData: [fs, fsp].every((o) => Object.values(Object.getOwnPropertyDescriptors(o)).every((d) => typeof d.value !== 'function' || d.writable)),
+        };
+        const spy = mock.method(fs, 'readFileSync');
+        fs.readFileSync('/proc/self/stat');
+        out.mocked = spy.mock.calls.length;
+        mock.restoreAll();
+        fs.open = 'patched';
+        out.patched = require('${fs}').open;
+        console.log(JSON.stringify(out));
+      }));`;
+    const expected = { sameObject: true, promises: true, extensible: true, functionsAreData: true, mocked: 1, patched: 'patched' };
+    for (const [fs, fsp] of [['node:fs', 'node:fs/promises'], ['uringfs', 'uringfs/promises']]) {
+      const r = await runNode(['-e', probe(fs, fsp)], 30_000);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout), fs).toEqual(expected);
+    }
   });
 });

@@ -50,6 +50,8 @@ export function errorShape(e: any, known: Known = {}): Record<string, unknown> {
     class: e?.constructor?.name,
     name: e?.name,
     message: e?.message,
+    // What String(err) and assert.throws(fn, /regexp/) see: "TypeError [ERR_X]: …" for Node's own.
+    text: e instanceof Error ? String(e) : undefined,
     code: e?.code,
     errno: e?.errno,
     syscall: e?.syscall,
