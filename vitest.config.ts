@@ -8,6 +8,11 @@ import { defineConfig } from 'vitest/config';
 //
 // Files that test no backend (the package, its docs, the prebuild, the bench
 // harness, which runs every backend itself) run once, in the 'package' project.
+//
+// Node's own fs tests (test/node-fs-suite.test.ts, the 'node-fs' project) run
+// every backend themselves, hundreds of Node processes: `npm test` runs them on
+// their own after the rest (`--project node-fs`), so that they neither slow
+// the timing-sensitive tests nor are slowed by them.
 const backendIndependent = [
   'test/api-docs.test.ts',
   'test/bench-harness.test.ts',
@@ -18,7 +23,8 @@ const backendIndependent = [
   'test/setup.test.ts',
 ];
 const include = ['test/**/*.test.ts'];
-const exclude = ['**/node_modules/**', ...backendIndependent];
+const nodeFsSuite = 'test/node-fs-suite.test.ts';
+const exclude = ['**/node_modules/**', ...backendIndependent, nodeFsSuite];
 const underSeccomp = process.env.URINGFS_TEST_SECCOMP === '1';
 
 export default defineConfig({
@@ -33,6 +39,7 @@ export default defineConfig({
           { extends: true, test: { name: 'io_uring', include, exclude, env: { URINGFS_BACKEND: 'io_uring' } } },
           { extends: true, test: { name: 'threads', include, exclude, env: { URINGFS_BACKEND: 'threads' } } },
           { extends: true, test: { name: 'package', include: backendIndependent } },
+          { extends: true, test: { name: 'node-fs', include: [nodeFsSuite] } },
         ],
   },
 });

@@ -2,7 +2,8 @@
 // Run first by `npm test` and `npm run bench` (their pre-scripts), so that a fresh clone needs
 // nothing typed before them. In order, each step only when something is missing:
 //   1. the system packages a source build needs (a C++ compiler, make, python3, liburing's headers
-//      and static library): installed with apt-get when running as root on Debian/Ubuntu,
+//      and static library), and for `npm test` xz (Node's own fs tests come as a .tar.xz, see
+//      test/node-suite/fetch.mjs): installed with apt-get when running as root on Debian/Ubuntu,
 //      otherwise one line naming the exact command, and exit 1;
 //   2. the npm dependencies (`npm ci`, which also builds the addon);
 //   3. the addon (`node-gyp rebuild`) when build/ is missing or older than the native sources.
@@ -41,6 +42,7 @@ function missingPackages() {
   if (!succeeds('sh', ['-c', 'command -v make'])) missing.push('make');
   if (!succeeds('sh', ['-c', 'command -v python3'])) missing.push('python3');
   if (!succeeds('sh', ['scripts/check-liburing.sh', 'libfile'])) missing.push('liburing-dev');
+  if (process.env.npm_lifecycle_event === 'pretest' && !succeeds('sh', ['-c', 'command -v xz'])) missing.push('xz-utils');
   return missing;
 }
 
@@ -57,7 +59,8 @@ if (missing.length > 0) {
     const line = hasApt
       ? `sudo apt-get install -y ${missing.join(' ')}`
       : `install ${missing.join(', ')} (Fedora/RHEL: sudo dnf install gcc-c++ make python3 liburing-devel; Alpine: apk add g++ make python3 liburing-dev)`;
-    say(`a source build needs ${missing.join(', ')}, which this machine lacks. Run: ${line}`);
+    const who = missing.includes('xz-utils') ? 'a source build and its tests need' : 'a source build needs';
+    say(`${who} ${missing.join(', ')}, which this machine lacks. Run: ${line}`);
     process.exit(1);
   }
 }

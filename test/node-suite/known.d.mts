@@ -1,0 +1,1 @@
+export function knownDifferences(major?: number): Map<string, { why: string; sometimes: boolean }>;
