@@ -5,14 +5,15 @@
 /**
  * @internal
  * A plain object with a data property per named export of a module namespace, as the default
- * export of `like` (node:fs or node:fs/promises) is: writable, so code can patch it, and each a plain value, as mocking tools
- * (node:test's `mock.method`, sinon) require. Made once the module has evaluated (lib/ has no
- * import cycle at run time, so every binding is initialized by then).
+ * export of `like` (node:fs or node:fs/promises) is: writable, so that code can patch it, and
+ * each a plain value, as mocking tools (node:test's `mock.method`, sinon) require. Made once the
+ * module has evaluated (lib/ has no import cycle at run time: every binding is set by then). It
+ * is also what require() returns (lib/cjs/).
  */
 export function namedExports<T extends object>(namespace: T, like: object): Omit<T, 'default'> {
   const named: Record<string, unknown> = {};
   for (const key of Reflect.ownKeys(namespace)) {
-    if (typeof key !== 'string' || key === 'default' || key === 'module.exports') continue;
+    if (typeof key !== 'string' || key === 'default') continue;
     // A constant node:fs itself keeps as a getter with no setter stays node:fs's getter: Node
     // 24's deprecated F_OK, R_OK, W_OK, X_OK warn when read and refuse assignment. (Its getters
     // of objects, such as `promises`, are names uringfs has its own value for: plain here.)

@@ -108,6 +108,3 @@ import * as uringfs from './index.js';
  */
 const defaultExport = namedExports(uringfs, nodeFs);
 export default defaultExport;
-// What require() of this module returns (require(esm) honours this name): the default object, as
-// require('node:fs') is the object that can be patched, not a read-only module namespace.
-export { defaultExport as 'module.exports' };

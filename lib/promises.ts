@@ -563,6 +563,3 @@ import * as uringfsPromises from './promises.js';
  */
 const defaultExport = namedExports(uringfsPromises, nodeFsPromises);
 export default defaultExport;
-// What require() of this module returns (require(esm) honours this name): the default object, as
-// require('node:fs') is the object that can be patched, not a read-only module namespace.
-export { defaultExport as 'module.exports' };

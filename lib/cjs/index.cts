@@ -1,8 +1,10 @@
-// CommonJS entry of 'uringfs': `require('uringfs')` returns what the very module that
-// `import 'uringfs'` loads exports as 'module.exports' (require(esm)): its default object, as
-// require('node:fs') is. Both share one module instance and one default ring per environment;
-// there is no second copy to diverge.
-import { requireModuleSupported } from './support.cjs';
+// CommonJS entry of 'uringfs': the ESM module loaded through require(esm), so `require` and
+// `import` share one module instance and one default ring per environment. Like require('node:fs'),
+// require('uringfs') is the module's default object — the one `import fs from 'uringfs'` gives,
+// whose functions code and mocks may replace — not its read-only namespace. The declarations
+// describe the namespace, which has the same names (and the types besides).
+import { requireModuleSupported, exportDefaultObject } from './support.cjs';
 requireModuleSupported('uringfs');
 import uringfs = require('../index.js');
+exportDefaultObject(module, uringfs.default);
 export = uringfs;

@@ -1,6 +1,7 @@
-// CommonJS entry of 'uringfs/promises': the ESM module through require(esm), which returns its
-// default object (exported as 'module.exports'), the same object as require('uringfs').promises.
-import { requireModuleSupported } from './support.cjs';
+// CommonJS entry of 'uringfs/promises': as lib/cjs/index.cts, the module's default object, the
+// same object as require('uringfs').promises and `import fsp from 'uringfs/promises'`.
+import { requireModuleSupported, exportDefaultObject } from './support.cjs';
 requireModuleSupported('uringfs/promises');
 import promises = require('../promises.js');
+exportDefaultObject(module, promises.default);
 export = promises;

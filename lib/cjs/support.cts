@@ -12,3 +12,13 @@ export function requireModuleSupported(specifier: string): void {
   err.code = 'ERR_REQUIRE_ESM';
   throw err;
 }
+
+/**
+ * Make `module.exports` the module's default object for good: TypeScript emits `export =` (the
+ * namespace, which the declarations describe) as the file's last statement, and this keeps that
+ * assignment from replacing it.
+ * @internal
+ */
+export function exportDefaultObject(module: NodeJS.Module, value: object): void {
+  Object.defineProperty(module, 'exports', { get: () => value, set: () => {}, enumerable: true, configurable: true });
+}
