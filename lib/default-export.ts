@@ -14,12 +14,13 @@ export function namedExports<T extends object>(namespace: T, like: object): Omit
   const named: Record<string, unknown> = {};
   for (const key of Reflect.ownKeys(namespace)) {
     if (typeof key !== 'string' || key === 'default') continue;
-    // A constant node:fs itself keeps as a getter with no setter stays node:fs's getter: Node
-    // 24's deprecated F_OK, R_OK, W_OK, X_OK warn when read and refuse assignment. (Its getters
-    // of objects, such as `promises`, are names uringfs has its own value for: plain here.)
+    // A name node:fs itself keeps as a getter with no setter, and whose value uringfs re-exports,
+    // stays node:fs's getter: Node 24's deprecated F_OK, R_OK, W_OK, X_OK (constants, not read
+    // here: they warn when read) and its Utf8Stream refuse assignment. Where uringfs has a value
+    // of its own (`promises`), it is a plain property.
     const ours = (namespace as Record<string, unknown>)[key];
     const theirs = Object.getOwnPropertyDescriptor(like, key);
-    if (theirs?.get !== undefined && theirs.set === undefined && !(ours instanceof Object)) Object.defineProperty(named, key, theirs);
+    if (theirs?.get !== undefined && theirs.set === undefined && (!(ours instanceof Object) || theirs.get.call(like) === ours)) Object.defineProperty(named, key, theirs);
     // Read-only where node:fs's is (F_OK, R_OK, W_OK, X_OK and constants on Node 20 and 22).
     else if (theirs !== undefined && 'value' in theirs && !theirs.writable) Object.defineProperty(named, key, { ...theirs, value: ours });
     else named[key] = ours;

@@ -215,7 +215,9 @@ describe('opendir / Dir', () => {
     const dir = uringfs.opendirSync(tree, { recursive: true });
     const paths = (await drain(dir, 'sync')).map((d) => join(d.parentPath, d.name)).sort();
     dir.closeSync();
-    const expected = (nodeFs.readdirSync(tree, { recursive: true, withFileTypes: true }) as nodeFs.Dirent[]).map((d) => join(d.parentPath, d.name)).sort();
+    // A Dir walks real directories only; readdirSync follows the link to one from Node 22.
+    const expected = (nodeFs.readdirSync(tree, { recursive: true, withFileTypes: true }) as nodeFs.Dirent[]).map((d) => join(d.parentPath, d.name))
+      .filter((p) => !p.startsWith(join(tree, 'link-to-dir', '/'))).sort();
     expect(expected.length).toBeGreaterThan(40);
     expect(paths).toStrictEqual(expected);
     if (Number(process.versions.node.split('.')[0]) >= 22) {
