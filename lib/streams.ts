@@ -12,6 +12,7 @@ import { runCallback } from './run.js';
 import { withCode } from './errors.js';
 import type { FileHandle } from './promises.js';
 import { handleRefs } from './handle-refs.js';
+import { copyObject } from './validate.js';
 
 type Callback = (err: Error | null, ...values: any[]) => void;
 type Options = Record<string, unknown>;
@@ -259,18 +260,11 @@ const ringWrites: Options = { open, close, write, writev, fsync };
  * own, and a FileHandle of uringfs as its fd. Options node:fs refuses are passed on untouched, so
  * that it throws what it throws.
  */
-/** A copy with inherited enumerable options too (node:fs's streams copy with for...in). */
-function copyOptions(options: Options): Options {
-  const copy: Options = {};
-  for (const key in options) copy[key] = options[key];
-  return copy;
-}
-
 function ringOptions(options: unknown, reads: boolean): { options: unknown; handle: FileHandle | null; ops: RingReads | null } {
   let o: Options;
   if (options === null || options === undefined || typeof options === 'function') o = {};
   else if (typeof options === 'string') o = { encoding: options };
-  else if (typeof options === 'object') o = copyOptions(options as Options);
+  else if (typeof options === 'object') o = copyObject(options);  // inherited options count, as in node:fs
   else return { options, handle: null, ops: null };
   const fd = o.fd;
   if (handleRefs.isHandle(fd)) {
