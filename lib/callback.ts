@@ -12,7 +12,8 @@ import {
 import * as nodeFs from 'node:fs';
 import { defaultRing, type Ring } from './ring.js';
 import { claimBoundRing, runCallback, type Steps } from './run.js';
-import { AbortError } from './errors.js';
+import { AbortError, firstThenClose } from './errors.js';
+import { asNodeGives, moduleThis, replaced } from './replaced.js';
 import type { BigIntStats, Stats } from './stats.js';
 import { Buffer } from 'node:buffer';
 import { AsyncResource } from 'node:async_hooks';
@@ -304,16 +305,18 @@ function writeFileWith(ring: Ring | undefined, path: PathLike | number, data: un
   validateBoolean(flush, 'options.flush');
   const bytes = isArrayBufferView(data) ? dataBytes(data, undefined) : dataBytes(data, o.encoding || 'utf8');
   const signal = o.signal;
-  if (isInt32(path)) {
-    if (signal?.aborted) {
-      cb(new AbortError(undefined, { cause: signal.reason }));
-      return;
-    }
-    run(ring, writeFileSteps(validateFd(path), bytes, 0, 0, flush, { signal, emptyWrite: true }), noResult(cb));
-    return;
-  }
   if (signal?.aborted) {
     cb(new AbortError(undefined, { cause: signal.reason }));
+    return;
+  }
+  // node:fs's writeFile calls fs.open, fs.write, fs.fsync and fs.close of its module: where the
+  // caller replaced one of them on the default object, so does this one.
+  if (ring === undefined && (replaced('open', open) ?? replaced('write', write) ?? replaced('close', close) ?? (flush ? replaced('fsync', fsync) : undefined))) {
+    writeFileThroughModule(path, flag, o.mode, asNodeGives(data, bytes), flush, signal, cb);
+    return;
+  }
+  if (isInt32(path)) {
+    run(ring, writeFileSteps(validateFd(path), bytes, 0, 0, flush, { signal, emptyWrite: true }), noResult(cb));
     return;
   }
   // fs.open(path, flag, mode, ...): path, then mode, then flags.
@@ -321,6 +324,31 @@ function writeFileWith(ring: Ring | undefined, path: PathLike | number, data: un
   const mode = parseMode(o.mode, 0o666);
   const flags = parseFlags(flag);
   run(ring, writeFileSteps(p, bytes, flags, mode, flush, { signal, emptyWrite: true }), noResult(cb));
+}
+
+/**
+ * writeFile as node:fs runs it, step by step through the module's fs.open, fs.write (until every
+ * byte is written, the signal checked before each), fs.fsync (with `flush`) and fs.close (unless
+ * given an fd), as the default object has them now.
+ */
+function writeFileThroughModule(path: unknown, flag: unknown, mode: unknown, bytes: View, flush: boolean, signal: AbortSignal | undefined, cb: AnyCallback): void {
+  const fs = moduleThis() as Record<string, (...args: unknown[]) => void>;
+  const ownFd = !isInt32(path);
+  const finish = (fd: number, err: Error | null): void => {
+    if (!ownFd) cb(err);
+    else fs.close(fd, (closeErr: Error | null) => cb(firstThenClose(err, closeErr ?? null)));
+  };
+  const writeAll = (fd: number, offset: number, length: number): void => {
+    if (signal?.aborted) return finish(fd, new AbortError(undefined, { cause: signal.reason }));
+    fs.write(fd, bytes, offset, length, null, (err: Error | null, written: number) => {
+      if (err) finish(fd, err);
+      else if (written < length) writeAll(fd, offset + written, length - written);
+      else if (flush) fs.fsync(fd, (syncErr: Error | null) => finish(fd, syncErr ?? null));
+      else finish(fd, null);
+    });
+  };
+  if (!ownFd) writeAll(path as number, 0, bytes.byteLength);
+  else fs.open(path, flag, mode, (err: Error | null, fd: number) => (err ? cb(err) : writeAll(fd, 0, bytes.byteLength)));
 }
 
 /** Like fs.writeFile(path | fd, data[, options], cb). */
@@ -342,6 +370,9 @@ export function appendFile(path: PathLike | number, data: string | View, options
   const cb = makeCallback(callback);
   const o = { ...copyObject(getOptions(options, { encoding: 'utf8' as unknown, mode: 0o666 as unknown, flag: 'a' as unknown })) };
   if (!o.flag || isInt32(path)) o.flag = 'a';
+  // node:fs's appendFile calls its module's fs.writeFile.
+  const theirs = ring === undefined ? replaced('writeFile', writeFile) : undefined;
+  if (theirs !== undefined) return void Reflect.apply(theirs, moduleThis(), [path, data, o, callback]);
   writeFileWith(ring, path, data, o, cb);
 }
 

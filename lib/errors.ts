@@ -199,6 +199,27 @@ export function fileTooLarge(size: number): RangeError {
 }
 
 /** Node's AbortError (what an aborted `signal` rejects with). */
+/**
+ * What a caller gets when closing after a failure fails too, as node:fs gives it: the first error
+ * alone when only one happened, else an AggregateError of both with the first one's message and code.
+ */
+export function firstThenClose(first: Error | null, closeErr: Error | null): Error | null {
+  if (first === null || closeErr === null || first === closeErr) return first ?? closeErr;
+  const both = new AggregateError([first, closeErr], first.message) as AggregateError & { code?: unknown };
+  both.code = (first as Error & { code?: unknown }).code;
+  return both;
+}
+
+/**
+ * What node:fs/promises rejects with when a FileHandle method is called on an object that is not
+ * one (its fsCall's internal assertion), text and all.
+ */
+export function notAFileHandle(): Error {
+  const err = new Error('handle must be an instance of FileHandle\nThis is caused by either a bug in Node.js or incorrect usage of Node.js internals.\n' +
+    'Please open an issue with this stack trace at https://github.com/nodejs/node/issues\n');
+  return withCode(err, 'ERR_INTERNAL_ASSERTION');
+}
+
 export class AbortError extends Error {
   code: string;
   constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {

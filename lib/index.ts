@@ -101,10 +101,12 @@ export * from './node-fs.js';
 
 import nodeFs from 'node:fs';
 import { namedExports } from './default-export.js';
+import { setModuleObject } from './replaced.js';
 import * as uringfs from './index.js';
 /**
  * Every export of this module as one object, as node:fs's default export is: `import fs from
  * 'uringfs'` in place of `import fs from 'node:fs'`, with `fs.promises` the promise API.
  */
 const defaultExport = namedExports(uringfs, nodeFs);
+setModuleObject(defaultExport);
 export default defaultExport;

@@ -21,7 +21,7 @@ import { claimBoundRing, runPromise, runSync, type Steps } from './run.js';
 import { closeHeldFd, closingFd, holdFd, releaseFd } from './held.js';
 import { handleRefs } from './handle-refs.js';
 import type { BigIntStats, Stats } from './stats.js';
-import { invalidArgType, withCode } from './errors.js';
+import { invalidArgType, notAFileHandle, withCode } from './errors.js';
 import { mergeableRing, readFileInTurn } from './readfiles.js';
 import { promiseStatTakesThrowIfNoEntry, syncChecksFdLast } from './node-rules.js';
 import { readableWebStream } from './webstream.js';
@@ -138,14 +138,18 @@ export class FileHandle extends EventEmitter {
     return this.#fd;
   }
 
-  /** node:fs/promises' fsCall: refuse a closed handle, hold a reference while the operation runs. */
-  async #call<T>(syscall: string, body: (fd: number) => Promise<T>): Promise<T> {
-    if (this.#fd === -1) throw fileClosed(syscall);
-    this.#refs++;
+  /**
+   * node:fs/promises' fsCall: a method called on another object rejects with node:fs's internal
+   * assertion, a closed handle is refused, and a reference is held while the operation runs.
+   */
+  static async #call<T>(handle: FileHandle, syscall: string, body: (fd: number) => Promise<T>): Promise<T> {
+    if (typeof handle !== 'object' || handle === null || !(#fd in handle)) throw notAFileHandle();
+    if (handle.#fd === -1) throw fileClosed(syscall);
+    handle.#refs++;
     try {
-      return await body(this.#fd);
+      return await body(handle.#fd);
     } finally {
-      this.#unref();
+      handle.#unref();
     }
   }
 
@@ -159,7 +163,7 @@ export class FileHandle extends EventEmitter {
 
   /** Like FileHandle.read(buffer, offset, length, position) / read(buffer, options) / read(options). */
   read<T extends View = Buffer>(bufferOrOptions?: T | { buffer?: T; offset?: number; length?: number; position?: number | bigint | null } | null, offset?: number | null | { offset?: number; length?: number; position?: number | bigint | null }, length?: number | null, position?: number | bigint | null): Promise<{ bytesRead: number; buffer: T }> {
-    return this.#call('read', async (fd) => {
+    return FileHandle.#call(this, 'read', async (fd) => {
       const a = readHandleArgs(bufferOrOptions, offset, length, position);
       if ('empty' in a) return result({ bytesRead: 0, buffer: a.empty as T });
       const bytesRead = await run(this.#ring, readSteps(fd, a.buffer, a.offset, a.length, a.position, this.#probe ??= needsStreamProbe(fd)));
@@ -169,7 +173,7 @@ export class FileHandle extends EventEmitter {
 
   /** Like FileHandle.write(buffer, offset?, length?, position?) / write(buffer, options) / write(string, position?, encoding?). */
   write<T extends View | string>(buffer: T, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: T }> {
-    return this.#call('write', async (fd) => {
+    return FileHandle.#call(this, 'write', async (fd) => {
       const a = writeHandleArgs(buffer, offsetOrOptions, length, position);
       if (a === null) return result({ bytesWritten: 0, buffer });
       const bytesWritten = await run(this.#ring, writeSteps(fd, a.buffer, a.offset, a.length, a.position, this.#probe ??= needsStreamProbe(fd)));
@@ -179,7 +183,7 @@ export class FileHandle extends EventEmitter {
 
   /** Like FileHandle.readv(buffers, position?). */
   readv<T extends View[]>(buffers: T, position?: number | null): Promise<{ bytesRead: number; buffers: T }> {
-    return this.#call('readv', async (fd) => {
+    return FileHandle.#call(this, 'readv', async (fd) => {
       const views = validateBufferArray(buffers);
       const bytesRead = await run(this.#ring, vectorSteps(false, fd, views, vectorPosition(position), this.#probe ??= needsStreamProbe(fd)));
       return result({ bytesRead: bytesRead || 0, buffers });
@@ -188,7 +192,7 @@ export class FileHandle extends EventEmitter {
 
   /** Like FileHandle.writev(buffers, position?). */
   writev<T extends View[]>(buffers: T, position?: number | null): Promise<{ bytesWritten: number; buffers: T }> {
-    return this.#call('writev', async (fd) => {
+    return FileHandle.#call(this, 'writev', async (fd) => {
       const views = validateBufferArray(buffers);
       if (views.length === 0) return result({ bytesWritten: 0, buffers });
       const bytesWritten = await run(this.#ring, vectorSteps(true, fd, views, vectorPosition(position), this.#probe ??= needsStreamProbe(fd)));
@@ -200,17 +204,17 @@ export class FileHandle extends EventEmitter {
   stat(options?: { bigint?: false }): Promise<Stats>;
   stat(options: { bigint: true }): Promise<BigIntStats>;
   stat(options: unknown = { bigint: false }): Promise<Stats | BigIntStats> {
-    return this.#call('fstat', async (fd) => (await run(this.#ring, statSteps(fd, null, true, statOptions(options).bigint)))!);
+    return FileHandle.#call(this, 'fstat', async (fd) => (await run(this.#ring, statSteps(fd, null, true, statOptions(options).bigint)))!);
   }
 
   /** Like FileHandle.sync() (fsync). */
   sync(): Promise<void> {
-    return this.#call('fsync', (fd) => run(this.#ring, fsyncSteps(fd, false)));
+    return FileHandle.#call(this, 'fsync', (fd) => run(this.#ring, fsyncSteps(fd, false)));
   }
 
   /** Like FileHandle.datasync() (fdatasync). */
   datasync(): Promise<void> {
-    return this.#call('fdatasync', (fd) => run(this.#ring, fsyncSteps(fd, true)));
+    return FileHandle.#call(this, 'fdatasync', (fd) => run(this.#ring, fsyncSteps(fd, true)));
   }
 
   /**
@@ -218,22 +222,22 @@ export class FileHandle extends EventEmitter {
    * open while it runs; arguments checked and errors shaped as node:fs's.
    */
   truncate(len?: number): Promise<void> {
-    return this.#call('ftruncate', (fd) => onNodeFs((cb) => fs.ftruncate(fd, len, cb)));
+    return FileHandle.#call(this, 'ftruncate', (fd) => onNodeFs((cb) => fs.ftruncate(fd, len, cb)));
   }
 
   /** Like FileHandle.chmod(mode): node:fs's own fchmod on the handle's fd. */
   chmod(mode: string | number): Promise<void> {
-    return this.#call('fchmod', (fd) => onNodeFs((cb) => fs.fchmod(fd, mode, cb)));
+    return FileHandle.#call(this, 'fchmod', (fd) => onNodeFs((cb) => fs.fchmod(fd, mode, cb)));
   }
 
   /** Like FileHandle.chown(uid, gid): node:fs's own fchown on the handle's fd. */
   chown(uid: number, gid: number): Promise<void> {
-    return this.#call('fchown', (fd) => onNodeFs((cb) => fs.fchown(fd, uid, gid, cb)));
+    return FileHandle.#call(this, 'fchown', (fd) => onNodeFs((cb) => fs.fchown(fd, uid, gid, cb)));
   }
 
   /** Like FileHandle.utimes(atime, mtime): node:fs's own futimes on the handle's fd. */
   utimes(atime: string | number | Date, mtime: string | number | Date): Promise<void> {
-    return this.#call('futimes', (fd) => onNodeFs((cb) => fs.futimes(fd, atime, mtime, cb)));
+    return FileHandle.#call(this, 'futimes', (fd) => onNodeFs((cb) => fs.futimes(fd, atime, mtime, cb)));
   }
 
   /** Like FileHandle.readFile(options?): the rest of the file from the current position. */
@@ -241,17 +245,17 @@ export class FileHandle extends EventEmitter {
   readFile(options: { encoding: BufferEncoding; signal?: AbortSignal } | BufferEncoding): Promise<string>;
   readFile(options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding | null): Promise<Buffer | string>;
   readFile(options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding | null): Promise<Buffer | string> {
-    return this.#call('readFile', () => readFile(this, options));
+    return FileHandle.#call(this, 'readFile', () => readFile(this, options));
   }
 
   /** Like FileHandle.writeFile(data, options?): writes at the current position. */
   writeFile(data: unknown, options?: unknown): Promise<void> {
-    return this.#call('writeFile', () => writeFile(this, data, options));
+    return FileHandle.#call(this, 'writeFile', () => writeFile(this, data, options));
   }
 
   /** Like FileHandle.appendFile(data, options?): as writeFile (at the current position). */
   appendFile(data: unknown, options?: unknown): Promise<void> {
-    return this.#call('writeFile', () => writeFile(this, data, options));
+    return FileHandle.#call(this, 'writeFile', () => writeFile(this, data, options));
   }
 
   /**

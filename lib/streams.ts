@@ -5,7 +5,7 @@
 // the hook lets it: FileHandles of uringfs as `fd`, and reads ahead of the consumer.
 import fs from 'node:fs';
 import { Buffer } from 'node:buffer';
-import { close, fsync, open, write, writev } from './callback.js';
+import { close, fsync, open, read, write, writev } from './callback.js';
 import { needsStreamProbe, readSteps } from './operations.js';
 import { defaultRing } from './ring.js';
 import { runCallback } from './run.js';
@@ -13,6 +13,7 @@ import { withCode } from './errors.js';
 import type { FileHandle } from './promises.js';
 import { handleRefs } from './handle-refs.js';
 import { copyObject } from './validate.js';
+import { moduleThis, replaced } from './replaced.js';
 
 type Callback = (err: Error | null, ...values: any[]) => void;
 type Options = Record<string, unknown>;
@@ -80,6 +81,8 @@ class RingReads {
   #seekable: boolean | undefined;
   /** On an fd of our own read at "the current position": where that is. */
   #cursor = 0;
+  /** On an fd of our own, the kernel's position in it (our reads at positions leave it behind). */
+  #kernelPos = 0;
   #inflight = 0;
   #idle: (() => void)[] = [];
   /** The reads issued ahead, in order of position. */
@@ -104,6 +107,8 @@ class RingReads {
 
   open = (path: string | Buffer, flags: string | number, mode: string | number, cb: Callback): void => {
     if (this.#handle !== null) throw methodNotImplemented('open()');
+    const theirs = replaced('open', open);
+    if (theirs !== undefined) return void Reflect.apply(theirs, moduleThis(), [path, flags, mode, cb]);
     open(path, flags, mode, (err, fd) => {
       if (err === null) this.#own = true;
       cb(err, fd);
@@ -111,6 +116,8 @@ class RingReads {
   };
 
   read = (fd: number, buf: Buffer, offset: number, length: number, position: number | null | undefined, cb: Callback): void => {
+    const theirs = this.#handle === null ? replaced('read', read) : undefined;
+    if (theirs !== undefined) return this.#readTheirs(theirs, fd, buf, offset, length, position, cb);
     this.#seekable ??= !needsStreamProbe(fd);
     let pos: number;
     if (offset !== 0) pos = -1;  // never from node:fs's streams; read as asked
@@ -144,10 +151,33 @@ class RingReads {
     this.#closing = true;
     this.#drop();
     this.#whenIdle(() => {
-      if (this.#handle === null) close(fd, (err) => cb(err));
-      else closeHandle(this.#handle, cb);
+      if (this.#handle !== null) return closeHandle(this.#handle, cb);
+      const theirs = replaced('close', close);
+      if (theirs !== undefined) Reflect.apply(theirs, moduleThis(), [fd, cb]);
+      else close(fd, (err) => cb(err));
     });
   };
+
+  /**
+   * A read through the `fs.read` the caller put on uringfs's default object, with node:fs's
+   * arguments, one at a time. On an fd of our own, read so far at explicit positions, the kernel's
+   * position is behind the stream's: such a read is given the stream's position instead.
+   */
+  #readTheirs(theirs: (...args: unknown[]) => unknown, fd: number, buf: Buffer, offset: number, length: number, position: number | null | undefined, cb: Callback): void {
+    this.#drop();
+    this.#streaming = false;
+    const current = position === undefined || position === null;
+    const behind = current && this.#own && this.#kernelPos !== this.#cursor;
+    this.#inflight++;
+    Reflect.apply(theirs, moduleThis(), [fd, buf, offset, length, behind ? this.#cursor : position, (err: Error | null, n: number, ...rest: unknown[]) => {
+      if (!err && current && typeof n === 'number') {
+        this.#cursor += n;
+        if (!behind) this.#kernelPos += n;
+      }
+      this.#settled();
+      cb(err, n, ...rest);
+    }]);
+  }
 
   /** Issue the reads ahead, up to `depth` of the chunk size, within the stream's `end`. */
   #ahead(fd: number): void {
@@ -211,17 +241,22 @@ class RingReads {
   #readAt(fd: number, buf: Buffer, offset: number, length: number, position: number, cb: (err: Error | null, n: number) => void): void {
     this.#inflight++;
     const done = (err: Error | null, n: number): void => {
-      if (--this.#inflight === 0 && this.#idle.length > 0) {
-        const idle = this.#idle;
-        this.#idle = [];
-        for (const fn of idle) fn();
-      }
+      this.#settled();
       cb(err, n);
     };
     if (this.#handle !== null) {
       this.#handle.read(buf, offset, length, position < 0 ? null : position).then((r) => done(null, r.bytesRead), (err: Error) => done(err, 0));
     } else {
       runCallback(defaultRing(), readSteps(fd, buf, offset, length, position, !this.#seekable), (err, n) => done(err, n ?? 0));
+    }
+  }
+
+  /** A read of ours is over: what waited for none to be in flight runs. */
+  #settled(): void {
+    if (--this.#inflight === 0 && this.#idle.length > 0) {
+      const idle = this.#idle;
+      this.#idle = [];
+      for (const fn of idle) fn();
     }
   }
 
@@ -252,8 +287,23 @@ function handleWrites(handle: FileHandle): Options {
   };
 }
 
-/** The `fs` of a write stream on a path or an fd: uringfs's callback functions. */
-const ringWrites: Options = { open, close, write, writev, fsync };
+/** `ours`, or what the caller has put in its place on uringfs's default object, called as node:fs's stream calls it. */
+function viaModule(name: string, ours: (...args: any[]) => void): (...args: unknown[]) => void {
+  return (...args) => {
+    const theirs = replaced(name, ours);
+    if (theirs !== undefined) Reflect.apply(theirs, moduleThis(), args);
+    else Reflect.apply(ours, undefined, args);
+  };
+}
+
+/** The `fs` of a write stream on a path or an fd: uringfs's callback functions, or their replacements. */
+const ringWrites: Options = {
+  open: viaModule('open', open),
+  close: viaModule('close', close),
+  write: viaModule('write', write),
+  writev: viaModule('writev', writev),
+  fsync: viaModule('fsync', fsync),
+};
 
 /**
  * The options node:fs's class gets: the caller's, with an `fs` of uringfs unless they gave their

@@ -12,9 +12,11 @@ import * as nodeFs from 'node:fs';
 import { settleFdEverywhere } from './ring.js';
 import { syncChecksFdLast } from './node-rules.js';
 import { runSync } from './run.js';
+import { fileTooLarge } from './errors.js';
+import { asNodeGives, moduleThis, replaced } from './replaced.js';
 import type { BigIntStats, Stats } from './stats.js';
 import {
-  checkReadFileBufferOption, copyObject, dataBytes, getOptions, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validateFdNative, validatePath,
+  checkReadFileBufferOption, copyObject, dataBytes, getOptions, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validateFdNative, validatePath, kIoMaxLength,
   type Encoding, type PathLike,
 } from './validate.js';
 
@@ -124,9 +126,55 @@ export function readFileSync(path: PathLike | number, options?: { encoding?: Buf
     const target = isFd ? path as number : validatePath(path);
     return runSync(readFileSteps(target, parseFlags(o.flag), 'utf8', undefined, { stat: !isFd, sync: true }));
   }
+  // Here node:fs's readFileSync calls fs.openSync, fs.readSync and fs.closeSync of its module:
+  // where the caller replaced one of them on the default object, so does this one.
+  if (into === undefined && (replaced('openSync', openSync) ?? replaced('readSync', readSync) ?? replaced('closeSync', closeSync))) {
+    return readFileSyncThroughModule(path, o.flag, encoding);
+  }
   if (isInt32(path)) return runSync(readFileSteps(validateFdNative(path), 0, encoding || undefined, undefined, { sync: true, into }));
   const p = validatePath(path);
   return runSync(readFileSteps(p, parseFlags(o.flag), encoding || undefined, undefined, { sync: true, into }));
+}
+
+/**
+ * readFileSync as node:fs runs it, through the module's openSync, readSync and closeSync as the
+ * default object has them now: the size from fstat (0 for what is not a regular file: read until
+ * a read gives nothing), reads until it is read, the fd closed (unless given) also when one fails.
+ */
+function readFileSyncThroughModule(path: unknown, flag: unknown, encoding: Encoding | undefined): Buffer | string {
+  const fs = moduleThis() as Record<string, (...args: unknown[]) => unknown>;
+  const ownFd = !isInt32(path);
+  const fd = (ownFd ? fs.openSync(path, flag, 0o666) : path) as number;
+  const closing = <T>(step: () => T): T => {
+    try {
+      return step();
+    } catch (err) {
+      if (ownFd) fs.closeSync(fd);
+      throw err;
+    }
+  };
+  const stats = closing(() => fstatSync(fd) as Stats);
+  const size = stats.isFile() ? stats.size : 0;
+  if (size > kIoMaxLength) closing(() => { throw fileTooLarge(size); });
+  let bytes: Buffer;
+  if (size > 0) {
+    // One buffer of the size, filled from where the last read stopped.
+    const buffer = Buffer.allocUnsafeSlow(size);
+    let pos = 0;
+    for (let n = -1; pos < size && n !== 0; pos += n) n = closing(() => fs.readSync(fd, buffer, pos, size - pos) as number);
+    bytes = pos < size ? buffer.subarray(0, pos) : buffer;
+  } else {
+    const chunks: Buffer[] = [];
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(8192);
+      const n = closing(() => fs.readSync(fd, chunk, 0, 8192) as number);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+    }
+    bytes = Buffer.concat(chunks);
+  }
+  if (ownFd) fs.closeSync(fd);
+  return encoding ? bytes.toString(encoding as BufferEncoding) : bytes;
 }
 
 /** Like fs.writeFileSync. Syscalls: openat, write until all is written, (fsync with `flush`), close. */
@@ -143,6 +191,12 @@ export function writeFileSync(path: PathLike | number, data: string | View, opti
     return;
   }
   const bytes = dataBytes(data, o.encoding || 'utf8');
+  // Here node:fs's writeFileSync calls fs.openSync, fs.writeSync, fs.fsyncSync and fs.closeSync of
+  // its module: where the caller replaced one of them on the default object, so does this one.
+  if (replaced('openSync', openSync) ?? replaced('writeSync', writeSync) ?? replaced('closeSync', closeSync) ?? (flush ? replaced('fsyncSync', fsyncSync) : undefined)) {
+    writeFileSyncThroughModule(path, flag, o.mode, asNodeGives(data, bytes), flush);
+    return;
+  }
   if (isInt32(path)) {
     // node:fs checks the fd when it first uses it: writeSync (in JS, or from Node 22 in C++), or
     // fsyncSync (in C++) for empty data.
@@ -158,10 +212,30 @@ export function writeFileSync(path: PathLike | number, data: string | View, opti
   runSync(writeFileSteps(p, bytes, flags, mode, flush));
 }
 
+/** writeFileSync as node:fs runs it, through the module's openSync, writeSync, fsyncSync and closeSync as the default object has them now. */
+function writeFileSyncThroughModule(path: unknown, flag: unknown, mode: unknown, bytes: View, flush: boolean): void {
+  const fs = moduleThis() as Record<string, (...args: unknown[]) => unknown>;
+  const ownFd = !isInt32(path);
+  const fd = ownFd ? fs.openSync(path, flag, mode) : path;
+  try {
+    for (let offset = 0, length = bytes.byteLength; length > 0;) {
+      const written = fs.writeSync(fd, bytes, offset, length) as number;
+      offset += written;
+      length -= written;
+    }
+    if (flush) fs.fsyncSync(fd);
+  } finally {
+    if (ownFd) fs.closeSync(fd);
+  }
+}
+
 /** Like fs.appendFileSync: writeFileSync with flag 'a' by default, and always on an fd. */
 export function appendFileSync(path: PathLike | number, data: string | View, options?: unknown): void {
   const o = copyObject(getOptions(options, { encoding: 'utf8' as unknown, mode: 0o666 as unknown, flag: 'a' as unknown }));
   if (!o.flag || isInt32(path)) o.flag = 'a';
+  // node:fs's appendFileSync calls its module's fs.writeFileSync.
+  const theirs = replaced('writeFileSync', writeFileSync);
+  if (theirs !== undefined) return void Reflect.apply(theirs, moduleThis(), [path, data, o]);
   writeFileSync(path, data, o);
 }
 

@@ -75,3 +75,29 @@ describe('FileHandle truncate / chmod / chown / utimes, as node:fs/promises', ()
     }
   }
 });
+
+// node:fs/promises' FileHandle methods check their `this` inside the promise (fsCall's assertion):
+// called on another object, they reject, they do not throw.
+describe.each(['appendFile', 'chmod', 'chown', 'datasync', 'read', 'readFile', 'readv', 'stat', 'sync', 'truncate', 'utimes', 'write', 'writeFile', 'writev'])('FileHandle.prototype.%s called on another object', (method) => {
+  it('rejects as node:fs\'s does', async () => {
+    const outcomes = [];
+    for (const [, open] of impls) {
+      const fh = await open(join(tmp.dir, 'this'), 'w+');
+      try {
+        const fn = (fh as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[method];
+        let promise: Promise<unknown> | undefined;
+        let thrown: unknown;
+        try {
+          promise = fn.call({}, Buffer.from('x'));
+        } catch (err) {
+          thrown = errorShape(err);
+        }
+        outcomes.push({ thrown, rejected: promise && await promise.then(() => 'resolved', (err: unknown) => errorShape(err)) });
+      } finally {
+        await fh.close();
+      }
+    }
+    expect(outcomes[1]).toEqual(outcomes[0]);
+    expect(outcomes[0]).toMatchObject({ thrown: undefined, rejected: { code: 'ERR_INTERNAL_ASSERTION' } });
+  });
+});
