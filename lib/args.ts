@@ -3,8 +3,8 @@
 // call is accepted or refused the same way, with the same error. The
 // differential tests (test/differential-*.test.ts) hold each form to node:fs.
 import { Buffer } from 'node:buffer';
-import { invalidArgType, invalidArgValue } from './errors.js';
-import { handleReadChecksPosition, mkdirReadsOptionsFirst, readChecksPositionFirst } from './node-rules.js';
+import { invalidArgType, invalidArgValue, withCode } from './errors.js';
+import { handleReadChecksPosition, mkdirReadsOptionsFirst, readChecksPositionFirst, symlinkChecksTypeFirst } from './node-rules.js';
 import {
   isArrayBufferView, parseFlags, parseMode, validateBoolean, validateBuffer, validateInteger, validateObject,
   validateOffsetLengthRead, validateOffsetLengthWrite, validatePath, validateReadPosition, writePosition,
@@ -306,4 +306,24 @@ export function statOptions(options: unknown = { bigint: false, throwIfNoEntry: 
   const o = options as { bigint?: unknown; throwIfNoEntry?: unknown };
   // node:fs's C++ takes `bigint: true` only (not merely truthy), and only `false` turns throwIfNoEntry off.
   return { bigint: o.bigint === true, throwIfNoEntry: o.throwIfNoEntry !== false };
+}
+
+const kSymlinkTypes: unknown[] = ['dir', 'file', 'junction', null, undefined];
+
+/** symlink's `type`, before its paths, where the running Node checks it there (symlinkChecksTypeFirst). */
+export function checkSymlinkTypeFirst(type: unknown): void {
+  if (symlinkChecksTypeFirst() && !kSymlinkTypes.includes(type)) {
+    throw invalidArgValue('type', type, "must be one of: 'dir', 'file', 'junction', null, undefined");
+  }
+}
+
+/**
+ * symlink's `type`, after its paths: a string other than 'dir', 'file' or 'junction' is node:fs's
+ * ERR_FS_INVALID_SYMLINK_TYPE (any other value means none). The type itself changes nothing on
+ * Linux, where a link has no kind.
+ */
+export function checkSymlinkTypeLast(type: unknown): void {
+  if (typeof type === 'string' && type !== 'dir' && type !== 'file' && type !== 'junction') {
+    throw withCode(new Error(`Symlink type must be one of "dir", "file", or "junction". Received "${type}"`), 'ERR_FS_INVALID_SYMLINK_TYPE');
+  }
 }

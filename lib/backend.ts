@@ -59,6 +59,8 @@ export const IoUringOpcodes = {
   IORING_OP_RENAMEAT: 35,
   IORING_OP_UNLINKAT: 36,
   IORING_OP_MKDIRAT: 37,
+  IORING_OP_SYMLINKAT: 38,
+  IORING_OP_LINKAT: 39,
 } as const;
 export const REQUIRED_OPCODES: readonly number[] = Object.values(IoUringOpcodes);
 

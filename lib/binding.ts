@@ -29,6 +29,8 @@ export interface NativeRing {
   unlink(id: number, path: Buffer, flags: number): number;
   rename(id: number, from: Buffer, to: Buffer): number;
   mkdir(id: number, path: Buffer, mode: number): number;
+  link(id: number, existing: Buffer, to: Buffer): number;
+  symlink(id: number, target: Buffer, path: Buffer): number;
   nop(id: number): number;
   /**
    * io_uring only: read `count` whole files (paths NUL-terminated one after the other) as one op;
@@ -128,6 +130,8 @@ export interface NativeSync {
   unlink(path: Buffer, flags: number): number;
   rename(from: Buffer, to: Buffer): number;
   mkdir(path: Buffer, mode: number): number;
+  link(existing: Buffer, to: Buffer): number;
+  symlink(target: Buffer, path: Buffer): number;
 }
 
 /**

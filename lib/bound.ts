@@ -51,6 +51,10 @@ export interface RingCallbacks {
   readonly rename: typeof callback.rename;
   /** Like fs.mkdir, on this ring. */
   readonly mkdir: typeof callback.mkdir;
+  /** Like fs.link, on this ring. */
+  readonly link: typeof callback.link;
+  /** Like fs.symlink, on this ring. */
+  readonly symlink: typeof callback.symlink;
   /** `readFiles` of `uringfs` (callback last, or a promise without one), on this ring unless `options.ring` names another. */
   readonly readFiles: typeof readFilesEither;
 }
@@ -81,6 +85,10 @@ export interface RingPromises {
   readonly rename: typeof promises.rename;
   /** Like fsPromises.mkdir, on this ring. */
   readonly mkdir: typeof promises.mkdir;
+  /** Like fsPromises.link, on this ring. */
+  readonly link: typeof promises.link;
+  /** Like fsPromises.symlink, on this ring. */
+  readonly symlink: typeof promises.symlink;
   /** `readFiles` of `uringfs/promises`, on this ring unless `options.ring` names another. */
   readonly readFiles: typeof readFiles;
 }
@@ -107,6 +115,8 @@ export function callbacksOn(ring: Ring): RingCallbacks {
     rmdir: on(callback.rmdir),
     rename: on(callback.rename),
     mkdir: on(callback.mkdir),
+    link: on(callback.link),
+    symlink: on(callback.symlink),
     readFiles: on(readFilesEither),
   });
 }
@@ -125,6 +135,8 @@ export function promisesOn(ring: Ring): RingPromises {
     rmdir: on(promises.rmdir),
     rename: on(promises.rename),
     mkdir: on(promises.mkdir),
+    link: on(promises.link),
+    symlink: on(promises.symlink),
     readFiles: on(readFiles),
   });
 }

@@ -4,9 +4,9 @@
 // error synchronously), and calls back with the same arguments: (err) or
 // (null) for operations without a result, (err, value) otherwise, and
 // (err, count, buffer) for read and write.
-import { readCallbackArgs, statOptions, mkdirArgs, writeCallbackArgs, vectorPosition } from './args.js';
+import { readCallbackArgs, statOptions, mkdirArgs, writeCallbackArgs, vectorPosition, checkSymlinkTypeFirst, checkSymlinkTypeLast } from './args.js';
 import {
-  closeSteps, fsyncSteps, mkdirSteps, openSteps, readFileSteps, readSteps, renameSteps, rmdirSteps, statSteps, unlinkSteps,
+  closeSteps, fsyncSteps, linkSteps, mkdirSteps, symlinkSteps, openSteps, readFileSteps, readSteps, renameSteps, rmdirSteps, statSteps, unlinkSteps,
   vectorSteps, writeFileSteps, writeSteps,
 } from './operations.js';
 import * as nodeFs from 'node:fs';
@@ -18,7 +18,7 @@ import type { BigIntStats, Stats } from './stats.js';
 import { Buffer } from 'node:buffer';
 import { AsyncResource } from 'node:async_hooks';
 import { mergeableRing, readFileInTurn } from './readfiles.js';
-import { callbackStatRule, callbackStatTakesSignal } from './node-rules.js';
+import { callbackStatRule, callbackStatTakesSignal, symlinkChecksTypeFirst } from './node-rules.js';
 import {
   checkReadFileBufferOption, copyObject, dataBytes, getOptions, isArrayBufferView, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validateFdNative,
   validateFunction, validatePath, type Encoding, type PathLike,
@@ -407,6 +407,42 @@ export function rename(oldPath: PathLike, newPath: PathLike, callback: unknown):
   const from = validatePath(oldPath, 'oldPath');
   const to = validatePath(newPath, 'newPath');
   run(ring, renameSteps(from, to), noResult(cb));
+}
+
+/** Like fs.link(existingPath, newPath, cb): a hard link. */
+export function link(existingPath: PathLike, newPath: PathLike, callback: NoParamCallback): void;
+export function link(existingPath: PathLike, newPath: PathLike, callback: unknown): void {
+  const ring = claimBoundRing();
+  const cb = makeCallback(callback);
+  const existing = validatePath(existingPath, 'existingPath');
+  const to = validatePath(newPath, 'newPath');
+  run(ring, linkSteps(existing, to), noResult(cb));
+}
+
+/**
+ * Like fs.symlink(target, path[, type], cb): `path` made a symbolic link holding `target`. `type`
+ * ('dir', 'file', 'junction') is checked as the running Node checks it, and means nothing on Linux.
+ */
+export function symlink(target: PathLike, path: PathLike, type: nodeFs.symlink.Type | undefined | null, callback: NoParamCallback): void;
+export function symlink(target: PathLike, path: PathLike, callback: NoParamCallback): void;
+export function symlink(target: PathLike, path: PathLike, type: unknown, callback?: unknown): void {
+  const ring = claimBoundRing();
+  let cb: AnyCallback;
+  if (!symlinkChecksTypeFirst()) {
+    // Node 20 and 22: the callback is the last argument, a type that is not a string none.
+    cb = makeCallback(arguments[arguments.length - 1]);
+    if (typeof type !== 'string') type = undefined;
+  } else if (callback === undefined) {
+    cb = makeCallback(type);
+    type = undefined;
+  } else {
+    checkSymlinkTypeFirst(type);
+    cb = makeCallback(callback);
+  }
+  const t = validatePath(target, 'target');
+  const p = validatePath(path);
+  checkSymlinkTypeLast(type);
+  run(ring, symlinkSteps(t, p), noResult(cb));
 }
 
 /** Like fs.mkdir(path[, options], cb): with `recursive`, the callback gets the first directory created. */

@@ -23,11 +23,11 @@
  */
 export {
   open, close, read, write, readv, writev, fsync, fdatasync, fstat, stat, lstat, readFile, writeFile, appendFile,
-  unlink, rmdir, rename, mkdir,
+  unlink, rmdir, rename, mkdir, link, symlink,
 } from './callback.js';
 export {
   openSync, closeSync, readSync, writeSync, readvSync, writevSync, fsyncSync, fdatasyncSync, fstatSync, statSync,
-  lstatSync, readFileSync, writeFileSync, appendFileSync, unlinkSync, rmdirSync, renameSync, mkdirSync,
+  lstatSync, readFileSync, writeFileSync, appendFileSync, unlinkSync, rmdirSync, renameSync, mkdirSync, linkSync, symlinkSync,
 } from './sync.js';
 /**
  * One ring: a Submission Queue of `entries` slots and a Completion Queue four times larger, on one

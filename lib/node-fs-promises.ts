@@ -24,12 +24,8 @@ export const truncate = fsp.truncate;
 export const rm = fsp.rm;
 /** node:fs/promises' own `fsPromises.readlink` (not run by uringfs yet). */
 export const readlink = fsp.readlink;
-/** node:fs/promises' own `fsPromises.symlink` (not run by uringfs yet). */
-export const symlink = fsp.symlink;
 /** node:fs/promises' own `fsPromises.statfs` (not run by uringfs yet). */
 export const statfs = fsp.statfs;
-/** node:fs/promises' own `fsPromises.link` (not run by uringfs yet). */
-export const link = fsp.link;
 /** node:fs/promises' own `fsPromises.chmod` (not run by uringfs yet). */
 export const chmod = fsp.chmod;
 /** node:fs/promises' own `fsPromises.lchmod` (not run by uringfs yet). */

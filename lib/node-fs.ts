@@ -54,10 +54,6 @@ export const lchownSync = fs.lchownSync;
 export const lchmod = fs.lchmod;
 /** node:fs's own `fs.lchmodSync` (not run by uringfs yet). */
 export const lchmodSync = fs.lchmodSync;
-/** node:fs's own `fs.link` (not run by uringfs yet). */
-export const link = fs.link;
-/** node:fs's own `fs.linkSync` (not run by uringfs yet). */
-export const linkSync = fs.linkSync;
 /** node:fs's own `fs.lutimes` (not run by uringfs yet). */
 export const lutimes = fs.lutimes;
 /** node:fs's own `fs.lutimesSync` (not run by uringfs yet). */
@@ -84,10 +80,6 @@ export const rmSync = fs.rmSync;
 export const statfs = fs.statfs;
 /** node:fs's own `fs.statfsSync` (not run by uringfs yet). */
 export const statfsSync = fs.statfsSync;
-/** node:fs's own `fs.symlink` (not run by uringfs yet). */
-export const symlink = fs.symlink;
-/** node:fs's own `fs.symlinkSync` (not run by uringfs yet). */
-export const symlinkSync = fs.symlinkSync;
 /** node:fs's own `fs.truncate` (not run by uringfs yet). */
 export const truncate = fs.truncate;
 /** node:fs's own `fs.truncateSync` (not run by uringfs yet). */

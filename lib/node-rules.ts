@@ -191,3 +191,11 @@ export const callbackStatTakesSignal = once((): boolean => {
   fs.stat('/', { signal: AbortSignal.abort() } as fs.StatOptions, (err) => { aborted ||= err?.name === 'AbortError'; });
   return aborted;
 });
+
+/**
+ * Whether symlink's `type` must be 'dir', 'file', 'junction', null or undefined, checked before the
+ * paths (Node 24), rather than any value, a string other than those failing after the paths
+ * (Node 20 and 22). Asked with a type and paths that every version refuses before any syscall.
+ */
+export const symlinkChecksTypeFirst = once((): boolean =>
+  (thrown(() => (fs.symlinkSync as Loose)(1, 2, 5)) as { code?: string } | undefined)?.code === 'ERR_INVALID_ARG_VALUE');

@@ -5,7 +5,7 @@
 import { Buffer } from 'node:buffer';
 import type { RegisteredFile } from './registered.js';
 
-export enum OpCode { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Nop, ReadWhole, ReadFiles, Records }
+export enum OpCode { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Link, Symlink, Nop, ReadWhole, ReadFiles, Records }
 
 /** The statx mask libuv (and so node:fs) asks for: basic stats and birth time. */
 export const STATX_MASK = 0xfff;
@@ -122,6 +122,20 @@ export function unlinkOp(path: Buffer, flags = 0): Op {
 export function renameOp(from: Buffer, to: Buffer): Op {
   const op = new Op(OpCode.Rename);
   op.path = from; op.path2 = to;
+  return op;
+}
+
+/** A hard link `to` of `existing` (linkat). */
+export function linkOp(existing: Buffer, to: Buffer): Op {
+  const op = new Op(OpCode.Link);
+  op.path = existing; op.path2 = to;
+  return op;
+}
+
+/** A symbolic link at `path` holding `target` (symlinkat). */
+export function symlinkOp(target: Buffer, path: Buffer): Op {
+  const op = new Op(OpCode.Symlink);
+  op.path = target; op.path2 = path;
   return op;
 }
 

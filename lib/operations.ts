@@ -4,7 +4,7 @@
 import { Buffer } from 'node:buffer';
 import { binding } from './binding.js';
 import { AbortError, bufferDetached, fileTooLarge, invalidArgValue, unknownEncoding } from './errors.js';
-import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, openOp, readOp, renameOp, statxOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
+import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, linkOp, mkdirOp, openOp, readOp, renameOp, statxOp, symlinkOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
 import { noEntryIncludesNotDir } from './node-rules.js';
 import { BUFFER_DETACHED, resultError } from './ring.js';
 import type { Steps } from './run.js';
@@ -150,6 +150,18 @@ export function* rmdirSteps(path: Path): Steps<void> {
 export function* renameSteps(from: Path, to: Path): Steps<void> {
   const r = yield renameOp(pathBytes(from), pathBytes(to));
   if (r < 0) throw resultError(r, 'rename', from, to);
+}
+
+/** link(2) as linkat, which io_uring has (LINKAT): errors name both paths, as node:fs's. */
+export function* linkSteps(existing: Path, to: Path): Steps<void> {
+  const r = yield linkOp(pathBytes(existing), pathBytes(to));
+  if (r < 0) throw resultError(r, 'link', existing, to);
+}
+
+/** symlink(2) as symlinkat (io_uring's SYMLINKAT): `path` made a link holding `target`, which need not exist. */
+export function* symlinkSteps(target: Path, path: Path): Steps<void> {
+  const r = yield symlinkOp(pathBytes(target), pathBytes(path));
+  if (r < 0) throw resultError(r, 'symlink', target, path);
 }
 
 

@@ -17,6 +17,8 @@ export function syscallOf(op: Op): string {
     case OpCode.Unlink: return 'unlink';
     case OpCode.Rename: return 'rename';
     case OpCode.Mkdir: return 'mkdir';
+    case OpCode.Link: return 'link';
+    case OpCode.Symlink: return 'symlink';
     case OpCode.Nop: return 'nop';
     case OpCode.ReadWhole: return 'open';  // lib/readfiles.ts names the failing stage itself
     case OpCode.ReadFiles: return 'open';  // likewise

@@ -11,9 +11,9 @@ import type { ReadableWebStreamOptions } from 'node:fs/promises';
 import type { ReadableStream } from 'node:stream/web';
 // Used at call time only (lib/streams.ts imports this module).
 import { ReadStream as RingReadStream, WriteStream as RingWriteStream } from './streams.js';
-import { mkdirPromiseArgs, openArgs, readHandleArgs, statOptions, writeHandleArgs, vectorPosition } from './args.js';
+import { checkSymlinkTypeFirst, checkSymlinkTypeLast, mkdirPromiseArgs, openArgs, readHandleArgs, statOptions, writeHandleArgs, vectorPosition } from './args.js';
 import {
-  closeSteps, fsyncSteps, kAbortableChunk, mkdirSteps, needsStreamProbe, openSteps, readFileSteps, readSteps, renameSteps, statSteps,
+  closeSteps, fsyncSteps, kAbortableChunk, linkSteps, mkdirSteps, symlinkSteps, needsStreamProbe, openSteps, readFileSteps, readSteps, renameSteps, statSteps,
   rmdirSteps, unlinkSteps, vectorSteps, writeAll, writeSteps,
 } from './operations.js';
 import { defaultRing, type Ring } from './ring.js';
@@ -539,6 +539,24 @@ export async function rename(oldPath: PathLike, newPath: PathLike): Promise<void
   const from = validatePath(oldPath, 'oldPath');
   const to = validatePath(newPath, 'newPath');
   return run(ring, renameSteps(from, to));
+}
+
+/** Like fsPromises.link(existingPath, newPath): a hard link. */
+export async function link(existingPath: PathLike, newPath: PathLike): Promise<void> {
+  const ring = claimBoundRing();
+  const existing = validatePath(existingPath, 'existingPath');
+  const to = validatePath(newPath, 'newPath');
+  return run(ring, linkSteps(existing, to));
+}
+
+/** Like fsPromises.symlink(target, path, type?): `type` is checked as the running Node checks it, and means nothing on Linux. */
+export async function symlink(target: PathLike, path: PathLike, type?: string | null): Promise<void> {
+  const ring = claimBoundRing();
+  checkSymlinkTypeFirst(type);
+  const t = validatePath(target, 'target');
+  const p = validatePath(path);
+  checkSymlinkTypeLast(type);
+  return run(ring, symlinkSteps(t, p));
 }
 
 /** Like fsPromises.mkdir(path, options?): with `recursive`, resolves with the first directory created. */

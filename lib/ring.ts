@@ -558,6 +558,8 @@ export class Ring {
       case OpCode.Unlink: return n.unlink(id, op.path!, op.flags);
       case OpCode.Rename: return n.rename(id, op.path!, op.path2!);
       case OpCode.Mkdir: return n.mkdir(id, op.path!, op.mode);
+      case OpCode.Link: return n.link(id, op.path!, op.path2!);
+      case OpCode.Symlink: return n.symlink(id, op.path!, op.path2!);
       case OpCode.Nop: return n.nop(id);
       // Queued only when backend is 'threads' (lib/readfiles.ts).
       case OpCode.ReadWhole: return (n as NativeThreadRing).readWhole(id, op.path!, op.flags, op.view!, op.offset, op.length, op.status!, op.tag);

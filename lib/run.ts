@@ -26,6 +26,8 @@ export function execSync(op: Op): number {
     case OpCode.Unlink: return native.unlink(op.path!, op.flags);
     case OpCode.Rename: return native.rename(op.path!, op.path2!);
     case OpCode.Mkdir: return native.mkdir(op.path!, op.mode);
+    case OpCode.Link: return native.link(op.path!, op.path2!);
+    case OpCode.Symlink: return native.symlink(op.path!, op.path2!);
     case OpCode.Nop: return 0;
     case OpCode.ReadWhole: return -22;  // EINVAL: the thread pool's op only (lib/readfiles.ts)
     case OpCode.ReadFiles: return -22;  // EINVAL: io_uring's op only (lib/readfiles.ts)

@@ -3,9 +3,9 @@
 // read, readv=preadv or readv, stat=statx, ...); readFileSync and
 // writeFileSync run the same steps as their async twins, synchronously.
 import { Buffer } from 'node:buffer';
-import { mkdirArgs, openArgs, readSyncArgs, statOptions, writeArgs, vectorPosition } from './args.js';
+import { checkSymlinkTypeFirst, checkSymlinkTypeLast, mkdirArgs, openArgs, readSyncArgs, statOptions, writeArgs, vectorPosition } from './args.js';
 import {
-  closeSteps, fsyncSteps, mkdirSteps, openSteps, readFileSteps, readSteps, renameSteps, rmdirSteps, statSteps, unlinkSteps,
+  closeSteps, fsyncSteps, linkSteps, mkdirSteps, symlinkSteps, openSteps, readFileSteps, readSteps, renameSteps, rmdirSteps, statSteps, unlinkSteps,
   vectorSteps, writeFileSteps, writeSteps,
 } from './operations.js';
 import * as nodeFs from 'node:fs';
@@ -253,6 +253,20 @@ export function rmdirSync(path: PathLike, options?: nodeFs.RmDirOptions): void {
 /** Like fs.renameSync. Syscall: renameat. */
 export function renameSync(oldPath: PathLike, newPath: PathLike): void {
   runSync(renameSteps(validatePath(oldPath, 'oldPath'), validatePath(newPath, 'newPath')));
+}
+
+/** Like fs.linkSync. Syscall: linkat. */
+export function linkSync(existingPath: PathLike, newPath: PathLike): void {
+  runSync(linkSteps(validatePath(existingPath, 'existingPath'), validatePath(newPath, 'newPath')));
+}
+
+/** Like fs.symlinkSync(target, path[, type]). Syscall: symlinkat. `type` is checked as the running Node checks it. */
+export function symlinkSync(target: PathLike, path: PathLike, type?: nodeFs.symlink.Type | null): void {
+  checkSymlinkTypeFirst(type);
+  const t = validatePath(target, 'target');
+  const p = validatePath(path);
+  checkSymlinkTypeLast(type);
+  runSync(symlinkSteps(t, p));
 }
 
 /** Like fs.mkdirSync: with `recursive`, returns the first directory created. Syscall: mkdirat (statx on EEXIST when recursive). */

@@ -61,6 +61,8 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner, priva
   Napi::Value QueueUnlink(const Napi::CallbackInfo& info);
   Napi::Value QueueRename(const Napi::CallbackInfo& info);
   Napi::Value QueueMkdir(const Napi::CallbackInfo& info);
+  Napi::Value QueueLink(const Napi::CallbackInfo& info);
+  Napi::Value QueueSymlink(const Napi::CallbackInfo& info);
   Napi::Value QueueNop(const Napi::CallbackInfo& info);
   Napi::Value QueueReadFiles(const Napi::CallbackInfo& info);
   Napi::Value QueueRecords(const Napi::CallbackInfo& info);
@@ -192,6 +194,8 @@ Napi::Function Ring::Define(Napi::Env env) {
     InstanceMethod<&Ring::QueueUnlink>("unlink"),
     InstanceMethod<&Ring::QueueRename>("rename"),
     InstanceMethod<&Ring::QueueMkdir>("mkdir"),
+    InstanceMethod<&Ring::QueueLink>("link"),
+    InstanceMethod<&Ring::QueueSymlink>("symlink"),
     InstanceMethod<&Ring::QueueNop>("nop"),
     InstanceMethod<&Ring::QueueReadFiles>("readFiles"),
     InstanceMethod<&Ring::QueueRecords>("records"),
@@ -434,6 +438,30 @@ Napi::Value Ring::QueueMkdir(const Napi::CallbackInfo& info) {
   io_uring_sqe* sqe = NextSqe();
   if (!sqe) return Napi::Number::New(env, 0);
   io_uring_prep_mkdirat(sqe, AT_FDCWD, path, UINT_ARG(2));
+  return Queued(env, sqe, UINT_ARG(0));
+}
+
+// link(id, existing, new): a hard link, as link(2).
+Napi::Value Ring::QueueLink(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* existing = PathArg(info[1]);
+  const char* to = PathArg(info[2]);
+  if (!existing || !to) return Napi::Number::New(env, -EFAULT);
+  io_uring_sqe* sqe = NextSqe();
+  if (!sqe) return Napi::Number::New(env, 0);
+  io_uring_prep_linkat(sqe, AT_FDCWD, existing, AT_FDCWD, to, 0);
+  return Queued(env, sqe, UINT_ARG(0));
+}
+
+// symlink(id, target, path): `path` made a symbolic link holding `target`.
+Napi::Value Ring::QueueSymlink(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* target = PathArg(info[1]);
+  const char* path = PathArg(info[2]);
+  if (!target || !path) return Napi::Number::New(env, -EFAULT);
+  io_uring_sqe* sqe = NextSqe();
+  if (!sqe) return Napi::Number::New(env, 0);
+  io_uring_prep_symlinkat(sqe, target, AT_FDCWD, path);
   return Queued(env, sqe, UINT_ARG(0));
 }
 

@@ -117,6 +117,22 @@ Napi::Value Mkdir(const Napi::CallbackInfo& info) {
   return Result(info.Env(), Retrying([&] { return mkdirat(AT_FDCWD, path, mode); }));
 }
 
+// link(existing, new)
+Napi::Value Link(const Napi::CallbackInfo& info) {
+  const char* existing = PathArg(info[0]);
+  const char* to = PathArg(info[1]);
+  if (!existing || !to) return Napi::Number::New(info.Env(), -EFAULT);
+  return Result(info.Env(), Retrying([&] { return linkat(AT_FDCWD, existing, AT_FDCWD, to, 0); }));
+}
+
+// symlink(target, path)
+Napi::Value Symlink(const Napi::CallbackInfo& info) {
+  const char* target = PathArg(info[0]);
+  const char* path = PathArg(info[1]);
+  if (!target || !path) return Napi::Number::New(info.Env(), -EFAULT);
+  return Result(info.Env(), Retrying([&] { return symlinkat(target, AT_FDCWD, path); }));
+}
+
 }  // namespace
 
 Napi::Object InitSync(Napi::Env env, Napi::Object exports) {
@@ -132,6 +148,8 @@ Napi::Object InitSync(Napi::Env env, Napi::Object exports) {
   sync.Set("unlink", Napi::Function::New(env, Unlink, "unlink"));
   sync.Set("rename", Napi::Function::New(env, Rename, "rename"));
   sync.Set("mkdir", Napi::Function::New(env, Mkdir, "mkdir"));
+  sync.Set("link", Napi::Function::New(env, Link, "link"));
+  sync.Set("symlink", Napi::Function::New(env, Symlink, "symlink"));
   exports.Set("sync", sync);
   return exports;
 }

@@ -174,6 +174,10 @@ int32_t ExecuteOp(const ThreadOp& op, const std::atomic<bool>& stopping) {
       return static_cast<int32_t>(Retrying(stopping, [&] { return renameat(AT_FDCWD, op.path, AT_FDCWD, op.path2); }));
     case ThreadOpKind::Mkdir:
       return static_cast<int32_t>(Retrying(stopping, [&] { return mkdirat(AT_FDCWD, op.path, op.mode); }));
+    case ThreadOpKind::Link:
+      return static_cast<int32_t>(Retrying(stopping, [&] { return linkat(AT_FDCWD, op.path, AT_FDCWD, op.path2, 0); }));
+    case ThreadOpKind::Symlink:
+      return static_cast<int32_t>(Retrying(stopping, [&] { return symlinkat(op.path, AT_FDCWD, op.path2); }));
     case ThreadOpKind::Nop:
       return 0;
     case ThreadOpKind::ReadWhole:

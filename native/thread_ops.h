@@ -7,7 +7,7 @@
 
 namespace uringfs {
 
-enum class ThreadOpKind : uint8_t { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Nop, ReadWhole };
+enum class ThreadOpKind : uint8_t { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Link, Symlink, Nop, ReadWhole };
 
 // Every pointer is into memory lib/ pins until the op's completion arrives.
 struct ThreadOp {

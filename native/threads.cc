@@ -84,6 +84,8 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   Napi::Value QueueUnlink(const Napi::CallbackInfo& info);
   Napi::Value QueueRename(const Napi::CallbackInfo& info);
   Napi::Value QueueMkdir(const Napi::CallbackInfo& info);
+  Napi::Value QueueLink(const Napi::CallbackInfo& info);
+  Napi::Value QueueSymlink(const Napi::CallbackInfo& info);
   Napi::Value QueueNop(const Napi::CallbackInfo& info);
   Napi::Value QueueReadWhole(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
@@ -99,6 +101,7 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   Napi::Value UnregisterBuffers(const Napi::CallbackInfo& info);
 
   Napi::Value Queue(Napi::Env env, ThreadOp op);
+  Napi::Value QueueTwoPaths(const Napi::CallbackInfo& info, ThreadOpKind kind);
   void CloseFixedFiles();
   unsigned HandOff();
   bool StartWorkers();
@@ -181,6 +184,8 @@ Napi::Function ThreadRing::Define(Napi::Env env) {
     InstanceMethod<&ThreadRing::QueueUnlink>("unlink"),
     InstanceMethod<&ThreadRing::QueueRename>("rename"),
     InstanceMethod<&ThreadRing::QueueMkdir>("mkdir"),
+    InstanceMethod<&ThreadRing::QueueLink>("link"),
+    InstanceMethod<&ThreadRing::QueueSymlink>("symlink"),
     InstanceMethod<&ThreadRing::QueueNop>("nop"),
     InstanceMethod<&ThreadRing::QueueReadWhole>("readWhole"),
     InstanceMethod<&ThreadRing::Flush>("flush"),
@@ -353,19 +358,6 @@ Napi::Value ThreadRing::QueueUnlink(const Napi::CallbackInfo& info) {
   return Queue(info.Env(), op);
 }
 
-// rename(id, from, to)
-Napi::Value ThreadRing::QueueRename(const Napi::CallbackInfo& info) {
-  const char* from = PathArg(info[1]);
-  const char* to = PathArg(info[2]);
-  if (!from || !to) return Napi::Number::New(info.Env(), -EFAULT);
-  ThreadOp op;
-  op.kind = ThreadOpKind::Rename;
-  op.id = UINT_ARG(0);
-  op.path = from;
-  op.path2 = to;
-  return Queue(info.Env(), op);
-}
-
 // mkdir(id, path, mode)
 Napi::Value ThreadRing::QueueMkdir(const Napi::CallbackInfo& info) {
   const char* path = PathArg(info[1]);
@@ -377,6 +369,23 @@ Napi::Value ThreadRing::QueueMkdir(const Napi::CallbackInfo& info) {
   op.mode = UINT_ARG(2);
   return Queue(info.Env(), op);
 }
+
+// rename(id, from, to), link(id, existing, new) and symlink(id, target, path): two paths.
+Napi::Value ThreadRing::QueueTwoPaths(const Napi::CallbackInfo& info, ThreadOpKind kind) {
+  const char* first = PathArg(info[1]);
+  const char* second = PathArg(info[2]);
+  if (!first || !second) return Napi::Number::New(info.Env(), -EFAULT);
+  ThreadOp op;
+  op.kind = kind;
+  op.id = UINT_ARG(0);
+  op.path = first;
+  op.path2 = second;
+  return Queue(info.Env(), op);
+}
+
+Napi::Value ThreadRing::QueueRename(const Napi::CallbackInfo& info) { return QueueTwoPaths(info, ThreadOpKind::Rename); }
+Napi::Value ThreadRing::QueueLink(const Napi::CallbackInfo& info) { return QueueTwoPaths(info, ThreadOpKind::Link); }
+Napi::Value ThreadRing::QueueSymlink(const Napi::CallbackInfo& info) { return QueueTwoPaths(info, ThreadOpKind::Symlink); }
 
 // nop(id)
 Napi::Value ThreadRing::QueueNop(const Napi::CallbackInfo& info) {

@@ -140,7 +140,7 @@ describe('ring.callbacks: each function runs on the ring', () => {
     expect(nodeFs.readFileSync(file, 'utf8')).toBe(TEXT.replace('one\ntwo', 'ONE\nTWO'));
   });
 
-  it('stat, lstat, readFile, writeFile, appendFile, mkdir, rename, unlink, rmdir, readFiles', async () => {
+  it('stat, lstat, readFile, writeFile, appendFile, mkdir, rename, link, symlink, unlink, rmdir, readFiles', async () => {
     const r = ring();
     const cbs = r.callbacks;
     const [st] = await onlyOn(r, 1, () => called<[uringFs.Stats]>((cb) => cbs.stat(file, cb)));
@@ -156,7 +156,11 @@ describe('ring.callbacks: each function runs on the ring', () => {
     const sub = fresh('cb-dir');
     await onlyOn(r, 1, () => called((cb) => cbs.mkdir(sub, cb)));
     await onlyOn(r, 1, () => called((cb) => cbs.rename(out, join(sub, 'moved'), cb)));
-    await onlyOn(r, 1, () => called((cb) => cbs.unlink(join(sub, 'moved'), cb)));
+    await onlyOn(r, 1, () => called((cb) => cbs.link(join(sub, 'moved'), join(sub, 'hard'), cb)));
+    await onlyOn(r, 1, () => called((cb) => cbs.symlink('hard', join(sub, 'soft'), cb)));
+    expect(nodeFs.readFileSync(join(sub, 'soft'), 'utf8')).toBe('written and appended');
+    expect(nodeFs.statSync(join(sub, 'moved')).nlink).toBe(2);
+    for (const name of ['moved', 'hard', 'soft']) await onlyOn(r, 1, () => called((cb) => cbs.unlink(join(sub, name), cb)));
     expect(nodeFs.readdirSync(sub)).toEqual([]);
     await onlyOn(r, 1, () => called((cb) => cbs.rmdir(sub, cb)));
     expect(nodeFs.existsSync(sub)).toBe(false);
@@ -186,7 +190,7 @@ describe('ring.callbacks: each function runs on the ring', () => {
 });
 
 describe('ring.promises: each function runs on the ring', () => {
-  it('stat, lstat, readFile, writeFile, appendFile, mkdir, rename, unlink, rmdir, readFiles', async () => {
+  it('stat, lstat, readFile, writeFile, appendFile, mkdir, rename, link, symlink, unlink, rmdir, readFiles', async () => {
     const r = ring();
     const fsp = r.promises;
     expect((await onlyOn(r, 1, () => fsp.stat(file))).size).toBe(TEXT.length);
@@ -204,7 +208,11 @@ describe('ring.promises: each function runs on the ring', () => {
     const sub = fresh('p-dir');
     expect(await onlyOn(r, 1, () => fsp.mkdir(sub))).toBeUndefined();
     await onlyOn(r, 1, () => fsp.rename(out, join(sub, 'moved')));
-    await onlyOn(r, 1, () => fsp.unlink(join(sub, 'moved')));
+    await onlyOn(r, 1, () => fsp.link(join(sub, 'moved'), join(sub, 'hard')));
+    await onlyOn(r, 1, () => fsp.symlink('hard', join(sub, 'soft'), 'file'));
+    expect(nodeFs.readFileSync(join(sub, 'soft'), 'utf8')).toBe('xyzw');
+    expect(nodeFs.statSync(join(sub, 'moved')).nlink).toBe(2);
+    for (const name of ['moved', 'hard', 'soft']) await onlyOn(r, 1, () => fsp.unlink(join(sub, name)));
     expect(nodeFs.readdirSync(sub)).toEqual([]);
     await onlyOn(r, 1, () => fsp.rmdir(sub));
     expect(nodeFs.existsSync(sub)).toBe(false);

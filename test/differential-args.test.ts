@@ -82,6 +82,8 @@ const sweeps: Sweep[] = [
   { fn: 'unlink', base: (c) => [join(c.dir, 'g')], kinds: ['path'] },
   { fn: 'rename', base: (c) => [join(c.dir, 'g'), join(c.dir, 'h')], kinds: ['path', 'path'] },
   { fn: 'mkdir', base: (c) => [join(c.dir, 'n'), {}], kinds: ['path', 'any'] },
+  { fn: 'link', base: (c) => [join(c.dir, 'g'), join(c.dir, 'h')], kinds: ['path', 'path'] },
+  { fn: 'symlink', base: (c) => ['g', join(c.dir, 'h')], kinds: ['path', 'path'] },
 ];
 
 // node:fs 20's FileHandle.read aborts the process (a C++ CHECK) on a length

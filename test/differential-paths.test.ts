@@ -1,4 +1,4 @@
-// unlink / rmdir / rename / mkdir (sync, callback, promise) compared with node:fs:
+// unlink / rmdir / rename / mkdir / link / symlink (sync, callback, promise) compared with node:fs:
 // the directory tree afterwards (names, types, modes, contents), return
 // values (mkdir recursive's first directory), errors with `path` and
 // `dest`, Buffer and URL paths, NUL bytes and argument forms.
@@ -172,6 +172,73 @@ describe.each(flavours)('mkdir, %s flavour', (flavour) => {
   }
 });
 
+const linkCases: [string, Args][] = [
+  ['a file to a new name (one inode, two names)', (d) => [join(d, 'f'), join(d, 'f2')]],
+  ['over an existing file', (d) => [join(d, 'f'), join(d, 'g')]],
+  ['a file onto itself', (d) => [join(d, 'f'), join(d, 'f')]],
+  ['a directory', (d) => [join(d, 'd'), join(d, 'd2')]],
+  ['a symlink (the link itself, not its target)', (d) => [join(d, 'link'), join(d, 'link2')]],
+  ['a dangling symlink', (d) => [join(d, 'dangling'), join(d, 'dangling2')]],
+  ['a missing file (path and dest in the error)', (d) => [join(d, 'missing'), join(d, 'x')]],
+  ['into a missing directory', (d) => [join(d, 'f'), join(d, 'nope', 'f')]],
+  ['through a file', (d) => [join(d, 'f'), join(d, 'g', 'x')]],
+  ['Buffer paths', (d) => [Buffer.from(join(d, 'f')), Buffer.from(join(d, 'h'))]],
+  ['Buffer paths, missing (dest as a string in the error)', (d) => [Buffer.from(join(d, 'missing')), Buffer.from(join(d, 'dest'))]],
+  ['file: URLs', (d) => [pathToFileURL(join(d, 'f')), pathToFileURL(join(d, 'f3'))]],
+  ['a NUL byte in existingPath', (d) => [`${d}/f\u0000`, join(d, 'x')]],
+  ['a NUL byte in newPath', (d) => [join(d, 'f'), `${d}/x\u0000`]],
+  ['existingPath a number', (d) => [1, join(d, 'x')]],
+  ['newPath a number', (d) => [join(d, 'f'), 2]],
+  ['both bad (existingPath is checked first)', () => [1, 2]],
+  ['empty paths', () => ['', '']],
+];
+
+describe.each(flavours)('link, %s flavour', (flavour) => {
+  for (const [name, args] of linkCases) {
+    it(name, async () => {
+      await expectSame(sb, { setup, run: (impl, dir) => call(flavour, impl, 'link', args(dir)) });
+    });
+  }
+});
+
+const symlinkCases: [string, Args][] = [
+  ['a relative target', (d) => ['f', join(d, 's')]],
+  ['an absolute target', (d) => [join(d, 'd'), join(d, 's')]],
+  ['a target that does not exist', (d) => ['nowhere', join(d, 's')]],
+  ['over an existing file', (d) => ['f', join(d, 'g')]],
+  ['over an existing symlink', (d) => ['g', join(d, 'link')]],
+  ['into a missing directory', (d) => ['f', join(d, 'nope', 's')]],
+  ['through a file', (d) => ['f', join(d, 'f', 's')]],
+  ['an empty target', (d) => ['', join(d, 's')]],
+  ['a long target (4095 bytes)', (d) => ['x'.repeat(4095), join(d, 's')]],
+  ['a target past PATH_MAX', (d) => ['x'.repeat(4096), join(d, 's')]],
+  ['Buffer target and path', (d) => [Buffer.from('f'), Buffer.from(join(d, 's'))]],
+  ['a target with bytes that are not UTF-8', (d) => [Buffer.from([0x66, 0xff, 0xfe]), join(d, 's')]],
+  ['file: URLs', (d) => [pathToFileURL(join(d, 'f')), pathToFileURL(join(d, 's'))]],
+  ["type 'dir'", (d) => ['d', join(d, 's'), 'dir']],
+  ["type 'file'", (d) => ['f', join(d, 's'), 'file']],
+  ["type 'junction'", (d) => ['d', join(d, 's'), 'junction']],
+  ['type null', (d) => ['f', join(d, 's'), null]],
+  ['type undefined', (d) => ['f', join(d, 's'), undefined]],
+  ["type 'bogus'", (d) => ['f', join(d, 's'), 'bogus']],
+  ['type a number', (d) => ['f', join(d, 's'), 5]],
+  ['type an object', (d) => ['f', join(d, 's'), {}]],
+  ["type 'bogus' with a bad path (which is checked first depends on the Node)", () => ['f', 5, 'bogus']],
+  ['a NUL byte in target', (d) => ['f\u0000', join(d, 's')]],
+  ['a NUL byte in path', (d) => ['f', `${d}/s\u0000`]],
+  ['target a number', (d) => [1, join(d, 's')]],
+  ['path a number', () => ['f', 2]],
+  ['empty path', () => ['f', '']],
+];
+
+describe.each(flavours)('symlink, %s flavour', (flavour) => {
+  for (const [name, args] of symlinkCases) {
+    it(name, async () => {
+      await expectSame(sb, { setup, run: (impl, dir) => call(flavour, impl, 'symlink', args(dir)) });
+    });
+  }
+});
+
 describe('callback argument forms', () => {
   const forms: [string, (fs: Impl['fs'], d: string, cb: (...a: unknown[]) => void) => unknown][] = [
     ['unlink without a callback', (fs, d) => fs.unlink(join(d, 'f'))],
@@ -189,6 +256,17 @@ describe('callback argument forms', () => {
     ['mkdir without a callback', (fs, d) => fs.mkdir(join(d, 'n'))],
     ['mkdir with options and no callback', (fs, d) => fs.mkdir(join(d, 'n'), { recursive: true })],
     ['mkdir with a bad path and no callback (callback first)', (fs) => fs.mkdir(5, {})],
+    ['link without a callback', (fs, d) => fs.link(join(d, 'f'), join(d, 'x'))],
+    ['link with bad paths and no callback (callback first)', (fs) => fs.link(1, 2)],
+    ['symlink (target, path, cb)', (fs, d, cb) => fs.symlink('f', join(d, 's'), cb)],
+    ["symlink (target, path, 'dir', cb)", (fs, d, cb) => fs.symlink('d', join(d, 's'), 'dir', cb)],
+    ['symlink (target, path, undefined, cb)', (fs, d, cb) => fs.symlink('f', join(d, 's'), undefined, cb)],
+    ['symlink (target, path, null, cb)', (fs, d, cb) => fs.symlink('f', join(d, 's'), null, cb)],
+    ['symlink (target, path, 5, cb)', (fs, d, cb) => fs.symlink('f', join(d, 's'), 5, cb)],
+    ["symlink (target, path, 'bogus', cb)", (fs, d, cb) => fs.symlink('f', join(d, 's'), 'bogus', cb)],
+    ['symlink without a callback', (fs, d) => fs.symlink('f', join(d, 's'))],
+    ["symlink (target, path, 'dir') without a callback", (fs, d) => fs.symlink('f', join(d, 's'), 'dir')],
+    ['symlink with bad paths and no callback (callback first)', (fs) => fs.symlink(1, 2)],
   ];
   for (const [name, fn] of forms) {
     it(name, async () => {
