@@ -119,24 +119,25 @@ export function unlinkOp(path: Buffer, flags = 0): Op {
   return op;
 }
 
-export function renameOp(from: Buffer, to: Buffer): Op {
-  const op = new Op(OpCode.Rename);
-  op.path = from; op.path2 = to;
+/** An op on two paths: rename's from and to, link's existing and new, symlink's target and path. */
+function twoPathsOp(code: OpCode.Rename | OpCode.Link | OpCode.Symlink, first: Buffer, second: Buffer): Op {
+  const op = new Op(code);
+  op.path = first; op.path2 = second;
   return op;
+}
+
+export function renameOp(from: Buffer, to: Buffer): Op {
+  return twoPathsOp(OpCode.Rename, from, to);
 }
 
 /** A hard link `to` of `existing` (linkat). */
 export function linkOp(existing: Buffer, to: Buffer): Op {
-  const op = new Op(OpCode.Link);
-  op.path = existing; op.path2 = to;
-  return op;
+  return twoPathsOp(OpCode.Link, existing, to);
 }
 
 /** A symbolic link at `path` holding `target` (symlinkat). */
 export function symlinkOp(target: Buffer, path: Buffer): Op {
-  const op = new Op(OpCode.Symlink);
-  op.path = target; op.path2 = path;
-  return op;
+  return twoPathsOp(OpCode.Symlink, target, path);
 }
 
 export function mkdirOp(path: Buffer, mode: number): Op {

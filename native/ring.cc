@@ -63,6 +63,7 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner, priva
   Napi::Value QueueMkdir(const Napi::CallbackInfo& info);
   Napi::Value QueueLink(const Napi::CallbackInfo& info);
   Napi::Value QueueSymlink(const Napi::CallbackInfo& info);
+  Napi::Value QueueTwoPaths(const Napi::CallbackInfo& info, void (*prep)(io_uring_sqe*, const char*, const char*));
   Napi::Value QueueNop(const Napi::CallbackInfo& info);
   Napi::Value QueueReadFiles(const Napi::CallbackInfo& info);
   Napi::Value QueueRecords(const Napi::CallbackInfo& info);
@@ -418,18 +419,6 @@ Napi::Value Ring::QueueUnlink(const Napi::CallbackInfo& info) {
   return Queued(env, sqe, UINT_ARG(0));
 }
 
-// rename(id, from, to)
-Napi::Value Ring::QueueRename(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const char* from = PathArg(info[1]);
-  const char* to = PathArg(info[2]);
-  if (!from || !to) return Napi::Number::New(env, -EFAULT);
-  io_uring_sqe* sqe = NextSqe();
-  if (!sqe) return Napi::Number::New(env, 0);
-  io_uring_prep_renameat(sqe, AT_FDCWD, from, AT_FDCWD, to, 0);
-  return Queued(env, sqe, UINT_ARG(0));
-}
-
 // mkdir(id, path, mode)
 Napi::Value Ring::QueueMkdir(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -441,28 +430,29 @@ Napi::Value Ring::QueueMkdir(const Napi::CallbackInfo& info) {
   return Queued(env, sqe, UINT_ARG(0));
 }
 
-// link(id, existing, new): a hard link, as link(2).
-Napi::Value Ring::QueueLink(const Napi::CallbackInfo& info) {
+// rename(id, from, to), link(id, existing, new) (a hard link, as link(2)) and
+// symlink(id, target, path): an op on two paths, prepared by `prep`.
+Napi::Value Ring::QueueTwoPaths(const Napi::CallbackInfo& info, void (*prep)(io_uring_sqe*, const char*, const char*)) {
   Napi::Env env = info.Env();
-  const char* existing = PathArg(info[1]);
-  const char* to = PathArg(info[2]);
-  if (!existing || !to) return Napi::Number::New(env, -EFAULT);
+  const char* first = PathArg(info[1]);
+  const char* second = PathArg(info[2]);
+  if (!first || !second) return Napi::Number::New(env, -EFAULT);
   io_uring_sqe* sqe = NextSqe();
   if (!sqe) return Napi::Number::New(env, 0);
-  io_uring_prep_linkat(sqe, AT_FDCWD, existing, AT_FDCWD, to, 0);
+  prep(sqe, first, second);
   return Queued(env, sqe, UINT_ARG(0));
 }
 
-// symlink(id, target, path): `path` made a symbolic link holding `target`.
+Napi::Value Ring::QueueRename(const Napi::CallbackInfo& info) {
+  return QueueTwoPaths(info, [](io_uring_sqe* sqe, const char* from, const char* to) { io_uring_prep_renameat(sqe, AT_FDCWD, from, AT_FDCWD, to, 0); });
+}
+
+Napi::Value Ring::QueueLink(const Napi::CallbackInfo& info) {
+  return QueueTwoPaths(info, [](io_uring_sqe* sqe, const char* existing, const char* to) { io_uring_prep_linkat(sqe, AT_FDCWD, existing, AT_FDCWD, to, 0); });
+}
+
 Napi::Value Ring::QueueSymlink(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const char* target = PathArg(info[1]);
-  const char* path = PathArg(info[2]);
-  if (!target || !path) return Napi::Number::New(env, -EFAULT);
-  io_uring_sqe* sqe = NextSqe();
-  if (!sqe) return Napi::Number::New(env, 0);
-  io_uring_prep_symlinkat(sqe, target, AT_FDCWD, path);
-  return Queued(env, sqe, UINT_ARG(0));
+  return QueueTwoPaths(info, [](io_uring_sqe* sqe, const char* target, const char* path) { io_uring_prep_symlinkat(sqe, target, AT_FDCWD, path); });
 }
 
 // nop(id)
