@@ -7,7 +7,7 @@ import { invalidArgValue } from './errors.js';
 import { kIovMax, writevGroupSteps } from './operations.js';
 import {
   AT_FDCWD, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, mkdirOp, Op, OpCode, openOp, readOp, RECORD_READ, RECORD_SIZE, RECORD_WRITE, recordsOp,
-  renameOp, statxOp, unlinkOp, vectorOp, writeOp,
+  linkOp, renameOp, statxOp, symlinkOp, unlinkOp, vectorOp, writeOp,
 } from './op.js';
 import { opError, opValue } from './outcome.js';
 import { RegisteredFile } from './registered.js';
@@ -205,6 +205,20 @@ export class Batch {
     return this.#add(renameOp(pathBytes(from), pathBytes(to)), from, to);
   }
 
+  /** Like fs.link: a hard link `newPath` of `existingPath`. */
+  link(existingPath: PathLike, newPath: PathLike): this {
+    const existing = validatePath(existingPath, 'existingPath');
+    const to = validatePath(newPath, 'newPath');
+    return this.#add(linkOp(pathBytes(existing), pathBytes(to)), existing, to);
+  }
+
+  /** Like fs.symlink(target, path): `path` made a symbolic link holding `target` (no `type`: Linux has none). */
+  symlink(target: PathLike, path: PathLike): this {
+    const t = validatePath(target, 'target');
+    const p = validatePath(path);
+    return this.#add(symlinkOp(pathBytes(t), pathBytes(p)), t, p);
+  }
+
   /** Like fs.mkdir without `recursive` (one op per directory). */
   mkdir(path: PathLike, mode?: number | string): this {
     const a = mkdirArgs(path, mode);
@@ -383,7 +397,7 @@ export class Batch {
 
   /**
    * Send a chain. The kernel does not break a link when statx, unlinkat,
-   * renameat or mkdirat fail (it does for reads, writes, fsync, open and
+   * renameat, mkdirat, linkat or symlinkat fail (it does for reads, writes, fsync, open and
    * close), so a chain is sent in segments that end at such an op: the next
    * segment goes only once that op succeeded, else the rest are cancelled.
    */
@@ -459,7 +473,12 @@ function linkedParts(op: Op): Op[] {
 
 /** Ops whose failure the kernel treats as a failed link (see #sendChain). */
 function breaksLinkOnFailure(op: Op): boolean {
-  return op.code !== OpCode.Statx && op.code !== OpCode.Unlink && op.code !== OpCode.Rename && op.code !== OpCode.Mkdir;
+  switch (op.code) {
+    case OpCode.Statx: case OpCode.Unlink: case OpCode.Rename: case OpCode.Mkdir: case OpCode.Link: case OpCode.Symlink:
+      return false;
+    default:
+      return true;
+  }
 }
 
 /**

@@ -98,6 +98,8 @@ describe.each(modes)('results in order (%s)', (_name, send) => {
       const renameFrom = fresh('from');
       const renameTo = fresh('to');
       const newDir = fresh('dir');
+      const hard = fresh('hard');
+      const soft = fresh('soft');
       const toClose = nodeFs.openSync(dataPath, 'r');
       nodeFs.writeFileSync(toUnlink, 'x');
       nodeFs.writeFileSync(renameFrom, 'moved');
@@ -120,11 +122,13 @@ describe.each(modes)('results in order (%s)', (_name, send) => {
           .nop()                                                     // 12
           .open(dataPath, 'r')                                       // 13
           .close(toClose)                                            // 14
-          .write(wFd, 'a string', 100);                              // 15
-        expect(b.length).toBe(16);
+          .write(wFd, 'a string', 100)                               // 15
+          .link(dataPath, hard)                                      // 16
+          .symlink(dataPath, soft);                                  // 17
+        expect(b.length).toBe(18);
         const out = await send(b);
-        expect(out).toHaveLength(16);
-        expect(codes(out)).toEqual(Array(16).fill('ok'));
+        expect(out).toHaveLength(18);
+        expect(codes(out)).toEqual(Array(18).fill('ok'));
 
         expect(value(out[0])).toBe(100);
         expect(rbuf.equals(data.subarray(1000, 1100))).toBe(true);
@@ -148,6 +152,8 @@ describe.each(modes)('results in order (%s)', (_name, send) => {
         expect(nodeFs.existsSync(renameFrom)).toBe(false);
         expect(value(out[11])).toBeUndefined();
         expect(nodeFs.statSync(newDir).isDirectory()).toBe(true);
+        expect([value(out[16]), nodeFs.statSync(hard).ino]).toEqual([undefined, nodeFs.statSync(dataPath).ino]);
+        expect([value(out[17]), nodeFs.readlinkSync(soft)]).toEqual([undefined, dataPath]);
         expect(nodeFs.statSync(newDir).mode & 0o777).toBe(0o750 & ~process.umask());
         expect(value(out[12])).toBeUndefined();
         const openedFd = value(out[13]) as number;
@@ -183,6 +189,8 @@ describe.each(modes)('results in order (%s)', (_name, send) => {
         b.nop(); cases.push(['ok', () => undefined]);
         b.stat(missing); cases.push(['stat', () => nodeFs.statSync(missing)]);
         b.rename(missing, join(tmp.dir, 'target')); cases.push(['rename', () => nodeFs.renameSync(missing, join(tmp.dir, 'target'))]);
+        b.link(missing, join(tmp.dir, 'target')); cases.push(['link', () => nodeFs.linkSync(missing, join(tmp.dir, 'target'))]);
+        b.symlink('anything', existingDir); cases.push(['symlink', () => nodeFs.symlinkSync('anything', existingDir)]);
         b.unlink(missing); cases.push(['unlink', () => nodeFs.unlinkSync(missing)]);
         b.mkdir(existingDir); cases.push(['mkdir', () => nodeFs.mkdirSync(existingDir)]);
         b.mkdir(missing); cases.push(['mkdir', () => nodeFs.mkdirSync(missing)]);
@@ -352,18 +360,18 @@ describe.each(modes)('linked chains (%s)', (_name, send) => {
   // Regression (fixed): a chain does not stop after a failed stat/statx/fstat, unlink,
   // rename or mkdir: the ops after it run (and report success). The kernel
   // (6.18 here) fails a link only for ops that mark themselves failed
-  // (read/write/open/close/fsync... do); io_statx, io_unlinkat, io_renameat and
-  // io_mkdirat just post their -errno, so IOSQE_IO_LINK does not cancel the
+  // (read/write/open/close/fsync... do); io_statx, io_unlinkat, io_renameat,
+  // io_mkdirat, io_linkat and io_symlinkat just post their -errno, so IOSQE_IO_LINK does not cancel the
   // next SQE. uringfs relies on the kernel and so breaks its own promise
   // ("run this op only after the previous one succeeded"). Repro:
   //   b.chain(c => c.stat('/missing').unlink(victim)); await b.submit()
   //   -> [ENOENT, ok] and `victim` is gone.
-  it('a failed stat, fstat, unlink, rename or mkdir cancels the rest of its chain', async () => {
+  it('a failed stat, fstat, unlink, rename, mkdir, link or symlink cancels the rest of its chain', async () => {
     await withRing(8, async (ring) => {
       const missing = join(tmp.dir, 'missing-head');
       const existing = fresh('existing-dir');
       nodeFs.mkdirSync(existing);
-      const victims = Array.from({ length: 5 }, () => fresh('victim'));
+      const victims = Array.from({ length: 7 }, () => fresh('victim'));
       for (const v of victims) nodeFs.writeFileSync(v, 'keep me');
       const b = ring.batch();
       b.chain((c) => c.stat(missing).unlink(victims[0]));
@@ -371,11 +379,13 @@ describe.each(modes)('linked chains (%s)', (_name, send) => {
       b.chain((c) => c.unlink(missing).unlink(victims[2]));
       b.chain((c) => c.rename(missing, join(tmp.dir, 'x')).unlink(victims[3]));
       b.chain((c) => c.mkdir(existing).unlink(victims[4]));
+      b.chain((c) => c.link(missing, join(tmp.dir, 'x')).unlink(victims[5]));
+      b.chain((c) => c.symlink('x', existing).unlink(victims[6]));
       const out = await send(b);
       const kept = victims.map((v) => nodeFs.existsSync(v));
       expect({ codes: codes(out), kept }).toEqual({
-        codes: ['ENOENT', 'ECANCELED', 'EBADF', 'ECANCELED', 'ENOENT', 'ECANCELED', 'ENOENT', 'ECANCELED', 'EEXIST', 'ECANCELED'],
-        kept: [true, true, true, true, true],
+        codes: ['ENOENT', 'ECANCELED', 'EBADF', 'ECANCELED', 'ENOENT', 'ECANCELED', 'ENOENT', 'ECANCELED', 'EEXIST', 'ECANCELED', 'ENOENT', 'ECANCELED', 'EEXIST', 'ECANCELED'],
+        kept: [true, true, true, true, true, true, true],
       });
     });
   });
