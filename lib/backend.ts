@@ -128,6 +128,19 @@ function probe(): Set<number> | number {
   return supportedOpcodes;
 }
 
+/** IORING_OP_FTRUNCATE: Linux 6.9. Not required: where the kernel lacks it, ftruncate is node:fs's own. */
+const IORING_OP_FTRUNCATE = 55;
+
+/**
+ * @internal Whether this kernel's io_uring truncates (IORING_OP_FTRUNCATE). URINGFS_TEST_NO_FTRUNCATE=1
+ * answers no, so that the path of older kernels is tested here too.
+ */
+export function ioUringTruncates(): boolean {
+  if (process.env.URINGFS_TEST_NO_FTRUNCATE === '1') return false;
+  const supported = probe();
+  return typeof supported !== 'number' && supported.has(IORING_OP_FTRUNCATE);
+}
+
 function opcodeName(op: number): string {
   for (const [name, value] of Object.entries(IoUringOpcodes)) if (value === op) return name;
   return `opcode ${op}`;

@@ -25,6 +25,7 @@ export interface NativeRing {
   open(id: number, path: Buffer, flags: number, mode: number): number;
   close(id: number, fd: number): number;
   fsync(id: number, fd: number, datasync: boolean): number;
+  ftruncate(id: number, fd: number, length: number): number;
   statx(id: number, dirfd: number, path: Buffer | null, flags: number, mask: number, out: Buffer): number;
   unlink(id: number, path: Buffer, flags: number): number;
   rename(id: number, from: Buffer, to: Buffer): number;
@@ -126,6 +127,7 @@ export interface NativeSync {
   readv(fd: number, views: View[], iovScratch: Buffer, position: Pos): number;
   writev(fd: number, views: View[], iovScratch: Buffer, position: Pos): number;
   fsync(fd: number, datasync: boolean): number;
+  ftruncate(fd: number, length: number): number;
   statx(dirfd: number, path: Buffer | null, flags: number, mask: number, out: Buffer): number;
   unlink(path: Buffer, flags: number): number;
   rename(from: Buffer, to: Buffer): number;

@@ -53,6 +53,10 @@ export interface RingCallbacks {
   readonly mkdir: typeof callback.mkdir;
   /** Like fs.link, on this ring. */
   readonly link: typeof callback.link;
+  /** Like fs.ftruncate, on this ring. */
+  readonly ftruncate: typeof callback.ftruncate;
+  /** Like fs.truncate, on this ring. */
+  readonly truncate: typeof callback.truncate;
   /** Like fs.symlink, on this ring. */
   readonly symlink: typeof callback.symlink;
   /** `readFiles` of `uringfs` (callback last, or a promise without one), on this ring unless `options.ring` names another. */
@@ -87,6 +91,8 @@ export interface RingPromises {
   readonly mkdir: typeof promises.mkdir;
   /** Like fsPromises.link, on this ring. */
   readonly link: typeof promises.link;
+  /** Like fsPromises.truncate, on this ring. */
+  readonly truncate: typeof promises.truncate;
   /** Like fsPromises.symlink, on this ring. */
   readonly symlink: typeof promises.symlink;
   /** `readFiles` of `uringfs/promises`, on this ring unless `options.ring` names another. */
@@ -116,6 +122,8 @@ export function callbacksOn(ring: Ring): RingCallbacks {
     rename: on(callback.rename),
     mkdir: on(callback.mkdir),
     link: on(callback.link),
+    ftruncate: on(callback.ftruncate),
+    truncate: on(callback.truncate),
     symlink: on(callback.symlink),
     readFiles: on(readFilesEither),
   });
@@ -136,6 +144,7 @@ export function promisesOn(ring: Ring): RingPromises {
     rename: on(promises.rename),
     mkdir: on(promises.mkdir),
     link: on(promises.link),
+    truncate: on(promises.truncate),
     symlink: on(promises.symlink),
     readFiles: on(readFiles),
   });

@@ -6,7 +6,7 @@
 // (err, count, buffer) for read and write.
 import { readCallbackArgs, statOptions, mkdirArgs, writeCallbackArgs, vectorPosition, checkSymlinkTypeFirst, checkSymlinkTypeLast } from './args.js';
 import {
-  closeSteps, fsyncSteps, linkSteps, mkdirSteps, symlinkSteps, openSteps, readFileSteps, readSteps, renameSteps, rmdirSteps, statSteps, unlinkSteps,
+  closeSteps, fsyncSteps, ftruncateSteps, linkSteps, truncateLength, truncateSteps, mkdirSteps, symlinkSteps, openSteps, readFileSteps, readSteps, renameSteps, rmdirSteps, statSteps, unlinkSteps,
   vectorSteps, writeFileSteps, writeSteps,
 } from './operations.js';
 import * as nodeFs from 'node:fs';
@@ -18,7 +18,7 @@ import type { BigIntStats, Stats } from './stats.js';
 import { Buffer } from 'node:buffer';
 import { AsyncResource } from 'node:async_hooks';
 import { mergeableRing, readFileInTurn } from './readfiles.js';
-import { callbackStatRule, callbackStatTakesSignal, symlinkChecksTypeFirst } from './node-rules.js';
+import { callbackStatRule, callbackStatTakesSignal, symlinkChecksTypeFirst, truncateTakesFd } from './node-rules.js';
 import {
   checkReadFileBufferOption, copyObject, dataBytes, getOptions, isArrayBufferView, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validateFdNative,
   validateFunction, validatePath, type Encoding, type PathLike,
@@ -407,6 +407,55 @@ export function rename(oldPath: PathLike, newPath: PathLike, callback: unknown):
   const from = validatePath(oldPath, 'oldPath');
   const to = validatePath(newPath, 'newPath');
   run(ring, renameSteps(from, to), noResult(cb));
+}
+
+/**
+ * Like fs.ftruncate(fd[, len], cb): the file cut, or extended with zeros, to `len` bytes (0 by
+ * default, below 0 counts as 0). On io_uring where the kernel has no IORING_OP_FTRUNCATE (before
+ * Linux 6.9), node:fs's own.
+ */
+export function ftruncate(fd: number, len: number | undefined | null, callback: NoParamCallback): void;
+export function ftruncate(fd: number, callback: NoParamCallback): void;
+export function ftruncate(fd: number, len: unknown = 0, callback?: unknown): void {
+  const ring = claimBoundRing();
+  if (typeof len === 'function') {
+    callback = len;
+    len = 0;
+  }
+  const length = truncateLength(len);
+  const cb = makeCallback(callback);
+  const f = validateFdNative(fd);
+  if (!(ring ?? defaultRing()).takesFtruncate) return void nodeFs.ftruncate(f, length, cb);
+  run(ring, ftruncateSteps(f, length), noResult(cb));
+}
+
+/**
+ * Like fs.truncate(path[, len], cb): open 'r+', ftruncate, close. Node 20 and 22's deprecated fd
+ * form (DEP0081) is node:fs's own, with its warning.
+ */
+export function truncate(path: PathLike, len: number | undefined | null, callback: NoParamCallback): void;
+export function truncate(path: PathLike, callback: NoParamCallback): void;
+export function truncate(path: PathLike, len?: unknown, callback?: unknown): void {
+  if (typeof path === 'number' && truncateTakesFd) return void Reflect.apply(nodeFs.truncate, undefined, arguments);
+  const ring = claimBoundRing();
+  if (typeof len === 'function') {
+    callback = len;
+    len = 0;
+  }
+  const length = truncateLength(len);
+  validateFunction(callback, 'cb');
+  const on = ring ?? defaultRing();
+  // node:fs's truncate opens and closes through its module's fs.open and fs.close.
+  if (ring === undefined && (replaced('open', open) ?? replaced('close', close))) {
+    const fs = moduleThis() as Record<string, (...args: unknown[]) => void>;
+    fs.open(path, 'r+', (err: Error | null, fd: number) => {
+      if (err) return void callback(err);
+      ftruncate(fd, length, (truncErr) => fs.close(fd, (closeErr: Error | null) => callback(firstThenClose(truncErr, closeErr ?? null))));
+    });
+    return;
+  }
+  if (!on.takesFtruncate) return void nodeFs.truncate(path, length, callback as NoParamCallback);
+  run(ring, truncateSteps(validatePath(path), length), noResult(callback));
 }
 
 /** Like fs.link(existingPath, newPath, cb): a hard link. */

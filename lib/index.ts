@@ -23,11 +23,12 @@
  */
 export {
   open, close, read, write, readv, writev, fsync, fdatasync, fstat, stat, lstat, readFile, writeFile, appendFile,
-  unlink, rmdir, rename, mkdir, link, symlink,
+  unlink, rmdir, rename, mkdir, link, symlink, ftruncate, truncate,
 } from './callback.js';
 export {
   openSync, closeSync, readSync, writeSync, readvSync, writevSync, fsyncSync, fdatasyncSync, fstatSync, statSync,
   lstatSync, readFileSync, writeFileSync, appendFileSync, unlinkSync, rmdirSync, renameSync, mkdirSync, linkSync, symlinkSync,
+  ftruncateSync, truncateSync,
 } from './sync.js';
 /**
  * One ring: a Submission Queue of `entries` slots and a Completion Queue four times larger, on one

@@ -18,8 +18,6 @@ export const mkdtempDisposable = untyped.mkdtempDisposable as ((...args: unknown
 export const copyFile = fsp.copyFile;
 /** node:fs/promises' own `fsPromises.cp` (not run by uringfs yet). */
 export const cp = fsp.cp;
-/** node:fs/promises' own `fsPromises.truncate` (not run by uringfs yet). */
-export const truncate = fsp.truncate;
 /** node:fs/promises' own `fsPromises.rm` (not run by uringfs yet). */
 export const rm = fsp.rm;
 /** node:fs/promises' own `fsPromises.readlink` (not run by uringfs yet). */

@@ -38,10 +38,6 @@ export const fchownSync = fs.fchownSync;
 export const fchmod = fs.fchmod;
 /** node:fs's own `fs.fchmodSync` (not run by uringfs yet). */
 export const fchmodSync = fs.fchmodSync;
-/** node:fs's own `fs.ftruncate` (not run by uringfs yet). */
-export const ftruncate = fs.ftruncate;
-/** node:fs's own `fs.ftruncateSync` (not run by uringfs yet). */
-export const ftruncateSync = fs.ftruncateSync;
 /** node:fs's own `fs.futimes` (not run by uringfs yet). */
 export const futimes = fs.futimes;
 /** node:fs's own `fs.futimesSync` (not run by uringfs yet). */
@@ -80,10 +76,6 @@ export const rmSync = fs.rmSync;
 export const statfs = fs.statfs;
 /** node:fs's own `fs.statfsSync` (not run by uringfs yet). */
 export const statfsSync = fs.statfsSync;
-/** node:fs's own `fs.truncate` (not run by uringfs yet). */
-export const truncate = fs.truncate;
-/** node:fs's own `fs.truncateSync` (not run by uringfs yet). */
-export const truncateSync = fs.truncateSync;
 /** node:fs's own `fs.unwatchFile` (watching is inotify's work, not I/O uringfs can speed up). */
 export const unwatchFile = fs.unwatchFile;
 /** node:fs's own `fs.utimes` (not run by uringfs yet). */

@@ -193,6 +193,12 @@ export const callbackStatTakesSignal = once((): boolean => {
 });
 
 /**
+ * Whether truncate and truncateSync take an fd in place of a path (deprecated, DEP0081): Node 20
+ * and 22 do, and warn; Node 24 refuses it as a path. By version, since asking node:fs would warn.
+ */
+export const truncateTakesFd = Number(process.versions.node.split('.')[0]) < 24;
+
+/**
  * Whether symlink's `type` must be 'dir', 'file', 'junction', null or undefined, checked before the
  * paths (Node 24), rather than any value, a string other than those failing after the paths
  * (Node 20 and 22). Asked with a type and paths that every version refuses before any syscall.

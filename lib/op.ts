@@ -5,7 +5,7 @@
 import { Buffer } from 'node:buffer';
 import type { RegisteredFile } from './registered.js';
 
-export enum OpCode { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Link, Symlink, Nop, ReadWhole, ReadFiles, Records }
+export enum OpCode { Read, Write, Readv, Writev, Open, Close, Fsync, Ftruncate, Statx, Unlink, Rename, Mkdir, Link, Symlink, Nop, ReadWhole, ReadFiles, Records }
 
 /** The statx mask libuv (and so node:fs) asks for: basic stats and birth time. */
 export const STATX_MASK = 0xfff;
@@ -95,6 +95,13 @@ export function openOp(path: Buffer, flags: number, mode: number): Op {
 export function closeOp(fd: number): Op {
   const op = new Op(OpCode.Close);
   op.fd = fd;
+  return op;
+}
+
+/** ftruncate(fd, length): `length` already checked (a safe integer, at least 0). */
+export function ftruncateOp(fd: number, length: number): Op {
+  const op = new Op(OpCode.Ftruncate);
+  op.fd = fd; op.length = length;
   return op;
 }
 

@@ -3,13 +3,14 @@
 // already validated; these functions hold the I/O logic and error shapes.
 import { Buffer } from 'node:buffer';
 import { binding } from './binding.js';
-import { AbortError, bufferDetached, fileTooLarge, invalidArgValue, unknownEncoding } from './errors.js';
-import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, linkOp, mkdirOp, openOp, readOp, renameOp, statxOp, symlinkOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
+import { AbortError, bufferDetached, fileTooLarge, firstThenClose, invalidArgValue, unknownEncoding } from './errors.js';
+import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, ftruncateOp, linkOp, mkdirOp, openOp, readOp, renameOp, statxOp, symlinkOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
 import { noEntryIncludesNotDir } from './node-rules.js';
 import { BUFFER_DETACHED, resultError } from './ring.js';
 import type { Steps } from './run.js';
 import { makeStats, statxTypeAndSize, type BigIntStats, type Stats } from './stats.js';
-import { kIoMaxLength, pathBytes, validateBuffer, type Encoding } from './validate.js';
+import { constants } from 'node:fs';
+import { kIoMaxLength, pathBytes, validateBuffer, validateInteger, type Encoding } from './validate.js';
 
 type Path = string | Buffer;
 
@@ -150,6 +151,37 @@ export function* rmdirSteps(path: Path): Steps<void> {
 export function* renameSteps(from: Path, to: Path): Steps<void> {
   const r = yield renameOp(pathBytes(from), pathBytes(to));
   if (r < 0) throw resultError(r, 'rename', from, to);
+}
+
+/** ftruncate(2): the file cut, or extended with zeros, to `length` bytes (checked: a safe integer, at least 0). */
+export function* ftruncateSteps(fd: number, length: number): Steps<void> {
+  const r = yield ftruncateOp(fd, length);
+  if (r < 0) throw resultError(r, 'ftruncate');
+}
+
+/** node:fs's ftruncate `len`: a safe integer (0 when left out); below 0 counts as 0. */
+export function truncateLength(len: unknown): number {
+  if (len === undefined) return 0;
+  validateInteger(len, 'len');
+  return Math.max(0, len);
+}
+
+/**
+ * truncate(path, len) as node:fs does it: open 'r+', ftruncate — `len` checked only now, after the
+ * open, as fsPromises.truncate checks it — and close, also after a failure (an error of both is
+ * node:fs's AggregateError).
+ */
+export function* truncateSteps(path: Path, len: unknown): Steps<void> {
+  const fd = yield* openSteps(path, constants.O_RDWR, 0o666);
+  let failure: Error | null = null;
+  try {
+    yield* ftruncateSteps(fd, truncateLength(len));
+  } catch (err) {
+    failure = err as Error;
+  }
+  const r = yield closeOp(fd);
+  const err = firstThenClose(failure, r < 0 ? resultError(r, 'close') : null);
+  if (err !== null) throw err;
 }
 
 /** link(2) as linkat, which io_uring has (LINKAT): errors name both paths, as node:fs's. */

@@ -13,6 +13,7 @@ export function syscallOf(op: Op): string {
     case OpCode.Open: return 'open';
     case OpCode.Close: return 'close';
     case OpCode.Fsync: return op.flags === 1 ? 'fdatasync' : 'fsync';
+    case OpCode.Ftruncate: return 'ftruncate';
     case OpCode.Statx: return op.path === null ? 'fstat' : (op.flags & AT_SYMLINK_NOFOLLOW) !== 0 ? 'lstat' : 'stat';
     case OpCode.Unlink: return 'unlink';
     case OpCode.Rename: return 'rename';

@@ -13,7 +13,7 @@ import type { ReadableStream } from 'node:stream/web';
 import { ReadStream as RingReadStream, WriteStream as RingWriteStream } from './streams.js';
 import { checkSymlinkTypeFirst, checkSymlinkTypeLast, mkdirPromiseArgs, openArgs, readHandleArgs, statOptions, writeHandleArgs, vectorPosition } from './args.js';
 import {
-  closeSteps, fsyncSteps, kAbortableChunk, linkSteps, mkdirSteps, symlinkSteps, needsStreamProbe, openSteps, readFileSteps, readSteps, renameSteps, statSteps,
+  closeSteps, fsyncSteps, ftruncateSteps, kAbortableChunk, linkSteps, truncateLength, truncateSteps, mkdirSteps, symlinkSteps, needsStreamProbe, openSteps, readFileSteps, readSteps, renameSteps, statSteps,
   rmdirSteps, unlinkSteps, vectorSteps, writeAll, writeSteps,
 } from './operations.js';
 import { defaultRing, type Ring } from './ring.js';
@@ -218,11 +218,16 @@ export class FileHandle extends EventEmitter {
   }
 
   /**
-   * Like FileHandle.truncate(len?): node:fs's own ftruncate on the handle's fd (libuv's pool), held
+   * Like FileHandle.truncate(len?): ftruncate on the ring (where io_uring lacks it, before Linux
+   * 6.9, node:fs's own ftruncate on the handle's fd, on libuv's pool), the handle held
    * open while it runs; arguments checked and errors shaped as node:fs's.
    */
   truncate(len?: number): Promise<void> {
-    return FileHandle.#call(this, 'ftruncate', (fd) => onNodeFs((cb) => fs.ftruncate(fd, len, cb)));
+    return FileHandle.#call(this, 'ftruncate', async (fd) => {
+      const length = truncateLength(len);
+      if (!(this.#ring ?? defaultRing()).takesFtruncate) return onNodeFs((cb) => fs.ftruncate(fd, length, cb));
+      return run(this.#ring, ftruncateSteps(fd, length));
+    });
   }
 
   /** Like FileHandle.chmod(mode): node:fs's own fchmod on the handle's fd. */
@@ -539,6 +544,16 @@ export async function rename(oldPath: PathLike, newPath: PathLike): Promise<void
   const from = validatePath(oldPath, 'oldPath');
   const to = validatePath(newPath, 'newPath');
   return run(ring, renameSteps(from, to));
+}
+
+/**
+ * Like fsPromises.truncate(path, len?): open 'r+', ftruncate (`len` checked after the open, as
+ * node:fs checks it), close.
+ */
+export async function truncate(path: PathLike, len?: number): Promise<void> {
+  const ring = claimBoundRing();
+  if (!(ring ?? defaultRing()).takesFtruncate) return fs.promises.truncate(path, len);
+  return run(ring, truncateSteps(validatePath(path), len));
 }
 
 /** Like fsPromises.link(existingPath, newPath): a hard link. */

@@ -1,7 +1,7 @@
 // The engine: turns Ops into SQEs, flushes once per JS turn, dispatches
 // completions, and holds every in-flight op (and so its memory) in a slot
 // table until its completion arrives. All async flavours go through here.
-import { createBackend, type BackendName, type BackendOptions, type RingSetup } from './backend.js';
+import { createBackend, ioUringTruncates, type BackendName, type BackendOptions, type RingSetup } from './backend.js';
 import type { NativeRing, NativeThreadRing } from './binding.js';
 import { invalidArgType, invalidArgValue, ringClosed, ringLost, sqpollCredentials, systemError } from './errors.js';
 import type { Batch } from './batch.js';
@@ -304,6 +304,13 @@ export class Ring {
   takesRecords(count: number): boolean {
     return this.#backend === 'io_uring' && this.#buffers === null && !this.#closed && count <= this.#maxInFlight >> 1;
   }
+  /**
+   * @internal Whether ftruncate runs on this ring: always on the thread pool, on io_uring where the
+   * kernel has IORING_OP_FTRUNCATE (6.9); elsewhere the node:fs-shaped functions use node:fs's own.
+   */
+  get takesFtruncate(): boolean {
+    return this.#backend === 'threads' || ioUringTruncates();
+  }
   /** True once close() was called, or the ring was lost (see {@link Ring.lost}). */
   get closed(): boolean { return this.#closed; }
   /**
@@ -554,6 +561,7 @@ export class Ring {
       case OpCode.Open: return n.open(id, op.path!, op.flags, op.mode);
       case OpCode.Close: return n.close(id, op.fd);
       case OpCode.Fsync: return n.fsync(id, op.fd, op.flags === 1);
+      case OpCode.Ftruncate: return n.ftruncate(id, op.fd, op.length);
       case OpCode.Statx: return n.statx(id, op.fd, op.path, op.flags, op.mode, op.scratch!);
       case OpCode.Unlink: return n.unlink(id, op.path!, op.flags);
       case OpCode.Rename: return n.rename(id, op.path!, op.path2!);

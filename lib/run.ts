@@ -22,6 +22,7 @@ export function execSync(op: Op): number {
     case OpCode.Open: return native.open(op.path!, op.flags, op.mode);
     case OpCode.Close: return native.close(op.fd);
     case OpCode.Fsync: return native.fsync(op.fd, op.flags === 1);
+    case OpCode.Ftruncate: return native.ftruncate(op.fd, op.length);
     case OpCode.Statx: return native.statx(op.fd, op.path, op.flags, op.mode, op.scratch!);
     case OpCode.Unlink: return native.unlink(op.path!, op.flags);
     case OpCode.Rename: return native.rename(op.path!, op.path2!);

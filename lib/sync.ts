@@ -5,12 +5,12 @@
 import { Buffer } from 'node:buffer';
 import { checkSymlinkTypeFirst, checkSymlinkTypeLast, mkdirArgs, openArgs, readSyncArgs, statOptions, writeArgs, vectorPosition } from './args.js';
 import {
-  closeSteps, fsyncSteps, linkSteps, mkdirSteps, symlinkSteps, openSteps, readFileSteps, readSteps, renameSteps, rmdirSteps, statSteps, unlinkSteps,
+  closeSteps, fsyncSteps, ftruncateSteps, linkSteps, truncateLength, mkdirSteps, symlinkSteps, openSteps, readFileSteps, readSteps, renameSteps, rmdirSteps, statSteps, unlinkSteps,
   vectorSteps, writeFileSteps, writeSteps,
 } from './operations.js';
 import * as nodeFs from 'node:fs';
 import { settleFdEverywhere } from './ring.js';
-import { syncChecksFdLast } from './node-rules.js';
+import { syncChecksFdLast, truncateTakesFd } from './node-rules.js';
 import { runSync } from './run.js';
 import { fileTooLarge } from './errors.js';
 import { asNodeGives, moduleThis, replaced } from './replaced.js';
@@ -253,6 +253,31 @@ export function rmdirSync(path: PathLike, options?: nodeFs.RmDirOptions): void {
 /** Like fs.renameSync. Syscall: renameat. */
 export function renameSync(oldPath: PathLike, newPath: PathLike): void {
   runSync(renameSteps(validatePath(oldPath, 'oldPath'), validatePath(newPath, 'newPath')));
+}
+
+/** Like fs.ftruncateSync(fd[, len]). Syscall: ftruncate. */
+export function ftruncateSync(fd: number, len?: number | null): void {
+  const length = truncateLength(len);
+  runSync(ftruncateSteps(validateFdNative(fd), length));
+}
+
+/**
+ * Like fs.truncateSync(path[, len]): openSync 'r+', ftruncateSync (which checks `len`), closeSync —
+ * the module's, as node:fs calls them. Node 20 and 22's deprecated fd form is node:fs's own.
+ */
+export function truncateSync(path: PathLike, len?: number | null): void {
+  if (typeof path === 'number' && truncateTakesFd) return nodeFs.truncateSync(path, len as number | undefined);
+  const fs = moduleThis() as Record<string, (...args: unknown[]) => unknown> | undefined;
+  const call = (name: string, ours: (...args: any[]) => unknown, ...args: unknown[]) => {
+    const theirs = replaced(name, ours);
+    return theirs === undefined ? ours(...args) : Reflect.apply(theirs, fs, args);
+  };
+  const fd = call('openSync', openSync, path, 'r+') as number;
+  try {
+    call('ftruncateSync', ftruncateSync, fd, len === undefined ? 0 : len);
+  } finally {
+    call('closeSync', closeSync, fd);
+  }
 }
 
 /** Like fs.linkSync. Syscall: linkat. */

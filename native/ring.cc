@@ -57,6 +57,7 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner, priva
   Napi::Value QueueOpen(const Napi::CallbackInfo& info);
   Napi::Value QueueClose(const Napi::CallbackInfo& info);
   Napi::Value QueueFsync(const Napi::CallbackInfo& info);
+  Napi::Value QueueFtruncate(const Napi::CallbackInfo& info);
   Napi::Value QueueStatx(const Napi::CallbackInfo& info);
   Napi::Value QueueUnlink(const Napi::CallbackInfo& info);
   Napi::Value QueueRename(const Napi::CallbackInfo& info);
@@ -191,6 +192,7 @@ Napi::Function Ring::Define(Napi::Env env) {
     InstanceMethod<&Ring::QueueOpen>("open"),
     InstanceMethod<&Ring::QueueClose>("close"),
     InstanceMethod<&Ring::QueueFsync>("fsync"),
+    InstanceMethod<&Ring::QueueFtruncate>("ftruncate"),
     InstanceMethod<&Ring::QueueStatx>("statx"),
     InstanceMethod<&Ring::QueueUnlink>("unlink"),
     InstanceMethod<&Ring::QueueRename>("rename"),
@@ -392,6 +394,18 @@ Napi::Value Ring::QueueFsync(const Napi::CallbackInfo& info) {
   io_uring_sqe* sqe = NextSqe();
   if (!sqe) return Napi::Number::New(info.Env(), 0);
   io_uring_prep_fsync(sqe, IntArg(info[1]), info[2].ToBoolean() ? IORING_FSYNC_DATASYNC : 0);
+  return Queued(info.Env(), sqe, UINT_ARG(0));
+}
+
+// IORING_OP_FTRUNCATE (Linux 6.9), which liburing 2.3's headers predate. lib/ asks the probe
+// before it queues one (lib/backend.ts): an older kernel's ring never sees it.
+constexpr int kOpFtruncate = 55;
+
+// ftruncate(id, fd, length)
+Napi::Value Ring::QueueFtruncate(const Napi::CallbackInfo& info) {
+  io_uring_sqe* sqe = NextSqe();
+  if (!sqe) return Napi::Number::New(info.Env(), 0);
+  io_uring_prep_rw(kOpFtruncate, sqe, IntArg(info[1]), nullptr, 0, static_cast<__u64>(Int64Arg(info[2])));
   return Queued(info.Env(), sqe, UINT_ARG(0));
 }
 

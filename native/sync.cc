@@ -79,6 +79,13 @@ Napi::Value Fsync(const Napi::CallbackInfo& info) {
   return Result(info.Env(), Retrying([&] { return data ? fdatasync(fd) : fsync(fd); }));
 }
 
+// ftruncate(fd, length)
+Napi::Value Ftruncate(const Napi::CallbackInfo& info) {
+  int fd = IntArg(info[0]);
+  off_t length = static_cast<off_t>(Int64Arg(info[1]));
+  return Result(info.Env(), Retrying([&] { return ftruncate(fd, length); }));
+}
+
 // statx(dirfd, path | null, flags, mask, out): path null means the dirfd
 // itself (AT_EMPTY_PATH), which is how fstat is done.
 Napi::Value Statx(const Napi::CallbackInfo& info) {
@@ -144,6 +151,7 @@ Napi::Object InitSync(Napi::Env env, Napi::Object exports) {
   sync.Set("readv", Napi::Function::New(env, ReadWriteV<false>, "readv"));
   sync.Set("writev", Napi::Function::New(env, ReadWriteV<true>, "writev"));
   sync.Set("fsync", Napi::Function::New(env, Fsync, "fsync"));
+  sync.Set("ftruncate", Napi::Function::New(env, Ftruncate, "ftruncate"));
   sync.Set("statx", Napi::Function::New(env, Statx, "statx"));
   sync.Set("unlink", Napi::Function::New(env, Unlink, "unlink"));
   sync.Set("rename", Napi::Function::New(env, Rename, "rename"));

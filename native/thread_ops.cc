@@ -164,6 +164,8 @@ int32_t ExecuteOp(const ThreadOp& op, const std::atomic<bool>& stopping) {
       return close(op.fd) < 0 ? -errno : 0;
     case ThreadOpKind::Fsync:
       return static_cast<int32_t>(Retrying(stopping, [&] { return op.flags ? fdatasync(op.fd) : fsync(op.fd); }));
+    case ThreadOpKind::Ftruncate:
+      return static_cast<int32_t>(Retrying(stopping, [&] { return ftruncate(op.fd, static_cast<off_t>(op.length)); }));
     case ThreadOpKind::Statx:
       return static_cast<int32_t>(Retrying(stopping, [&] {
         return statx(op.fd, op.path, op.flags, op.mode, static_cast<struct statx*>(op.buffer));

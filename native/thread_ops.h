@@ -7,7 +7,7 @@
 
 namespace uringfs {
 
-enum class ThreadOpKind : uint8_t { Read, Write, Readv, Writev, Open, Close, Fsync, Statx, Unlink, Rename, Mkdir, Link, Symlink, Nop, ReadWhole };
+enum class ThreadOpKind : uint8_t { Read, Write, Readv, Writev, Open, Close, Fsync, Ftruncate, Statx, Unlink, Rename, Mkdir, Link, Symlink, Nop, ReadWhole };
 
 // Every pointer is into memory lib/ pins until the op's completion arrives.
 struct ThreadOp {
@@ -18,7 +18,7 @@ struct ThreadOp {
   int flags = 0;        // open/statx/unlink flags, datasync for fsync
   unsigned mode = 0;    // open/mkdir mode, statx mask
   void* buffer = nullptr;  // data, iovec array, or statx output
-  uint64_t length = 0;     // bytes, or iovec count
+  uint64_t length = 0;     // bytes, iovec count, or ftruncate's length
   int64_t position = -1;   // -1: the current file position
   const char* path = nullptr;
   const char* path2 = nullptr;

@@ -80,6 +80,7 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   Napi::Value QueueOpen(const Napi::CallbackInfo& info);
   Napi::Value QueueClose(const Napi::CallbackInfo& info);
   Napi::Value QueueFsync(const Napi::CallbackInfo& info);
+  Napi::Value QueueFtruncate(const Napi::CallbackInfo& info);
   Napi::Value QueueStatx(const Napi::CallbackInfo& info);
   Napi::Value QueueUnlink(const Napi::CallbackInfo& info);
   Napi::Value QueueRename(const Napi::CallbackInfo& info);
@@ -180,6 +181,7 @@ Napi::Function ThreadRing::Define(Napi::Env env) {
     InstanceMethod<&ThreadRing::QueueOpen>("open"),
     InstanceMethod<&ThreadRing::QueueClose>("close"),
     InstanceMethod<&ThreadRing::QueueFsync>("fsync"),
+    InstanceMethod<&ThreadRing::QueueFtruncate>("ftruncate"),
     InstanceMethod<&ThreadRing::QueueStatx>("statx"),
     InstanceMethod<&ThreadRing::QueueUnlink>("unlink"),
     InstanceMethod<&ThreadRing::QueueRename>("rename"),
@@ -327,6 +329,16 @@ Napi::Value ThreadRing::QueueFsync(const Napi::CallbackInfo& info) {
   op.id = UINT_ARG(0);
   op.fd = IntArg(info[1]);
   op.flags = info[2].ToBoolean() ? 1 : 0;
+  return Queue(info.Env(), op);
+}
+
+// ftruncate(id, fd, length)
+Napi::Value ThreadRing::QueueFtruncate(const Napi::CallbackInfo& info) {
+  ThreadOp op;
+  op.kind = ThreadOpKind::Ftruncate;
+  op.id = UINT_ARG(0);
+  op.fd = IntArg(info[1]);
+  op.length = static_cast<uint64_t>(Int64Arg(info[2]));
   return Queue(info.Env(), op);
 }
 

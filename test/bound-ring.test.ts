@@ -134,6 +134,10 @@ describe('ring.callbacks: each function runs on the ring', () => {
       await onlyOn(r, 1, () => called((cb) => cbs.fdatasync(fd, cb)));
       const [st] = await onlyOn(r, 1, () => called<[uringFs.Stats]>((cb) => cbs.fstat(fd, cb)));
       expect(st.size).toBe(TEXT.length);
+      // ftruncate runs on a ring whose kernel has IORING_OP_FTRUNCATE (6.9), and on the pool.
+      await onlyOn(r, r.takesFtruncate ? 1 : 0, () => called((cb) => cbs.ftruncate(fd, TEXT.length + 1, cb)));
+      expect(nodeFs.fstatSync(fd).size).toBe(TEXT.length + 1);
+      await onlyOn(r, r.takesFtruncate ? 1 : 0, () => called((cb) => cbs.ftruncate(fd, TEXT.length, cb)));
     } finally {
       await onlyOn(r, 1, () => called((cb) => cbs.close(fd, cb)));
     }
@@ -155,6 +159,9 @@ describe('ring.callbacks: each function runs on the ring', () => {
     expect(nodeFs.readFileSync(out, 'utf8')).toBe('written and appended');
     const sub = fresh('cb-dir');
     await onlyOn(r, 1, () => called((cb) => cbs.mkdir(sub, cb)));
+    await onlyOn(r, r.takesFtruncate ? 3 : 0, () => called((cb) => cbs.truncate(out, 7, cb)));  // open, ftruncate, close
+    expect(nodeFs.readFileSync(out, 'utf8')).toBe('written');
+    nodeFs.writeFileSync(out, 'written and appended');
     await onlyOn(r, 1, () => called((cb) => cbs.rename(out, join(sub, 'moved'), cb)));
     await onlyOn(r, 1, () => called((cb) => cbs.link(join(sub, 'moved'), join(sub, 'hard'), cb)));
     await onlyOn(r, 1, () => called((cb) => cbs.symlink('hard', join(sub, 'soft'), cb)));
@@ -207,6 +214,9 @@ describe('ring.promises: each function runs on the ring', () => {
     expect(nodeFs.readFileSync(out, 'utf8')).toBe('xyzw');
     const sub = fresh('p-dir');
     expect(await onlyOn(r, 1, () => fsp.mkdir(sub))).toBeUndefined();
+    await onlyOn(r, r.takesFtruncate ? 3 : 0, () => fsp.truncate(out, 2));  // open, ftruncate, close
+    expect(nodeFs.readFileSync(out, 'utf8')).toBe('xy');
+    nodeFs.writeFileSync(out, 'xyzw');
     await onlyOn(r, 1, () => fsp.rename(out, join(sub, 'moved')));
     await onlyOn(r, 1, () => fsp.link(join(sub, 'moved'), join(sub, 'hard')));
     await onlyOn(r, 1, () => fsp.symlink('hard', join(sub, 'soft'), 'file'));
