@@ -18,7 +18,7 @@ import type { BigIntStats, Stats } from './stats.js';
 import { Buffer } from 'node:buffer';
 import { AsyncResource } from 'node:async_hooks';
 import { mergeableRing, readFileInTurn } from './readfiles.js';
-import { callbackStatRule, callbackStatTakesSignal, symlinkChecksTypeFirst, truncateTakesFd } from './node-rules.js';
+import { callbackStatRule, callbackStatTakesSignal, symlinkChecksTypeFirst, truncateTakesFd, warnTruncateFd } from './node-rules.js';
 import {
   checkReadFileBufferOption, copyObject, dataBytes, getOptions, isArrayBufferView, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validateFdNative,
   validateFunction, validatePath, type Encoding, type PathLike,
@@ -417,7 +417,11 @@ export function rename(oldPath: PathLike, newPath: PathLike, callback: unknown):
 export function ftruncate(fd: number, len: number | undefined | null, callback: NoParamCallback): void;
 export function ftruncate(fd: number, callback: NoParamCallback): void;
 export function ftruncate(fd: number, len: unknown = 0, callback?: unknown): void {
-  const ring = claimBoundRing();
+  ftruncateOn(claimBoundRing(), fd, len, callback);
+}
+
+function ftruncateOn(ring: Ring | undefined, fd: unknown, len: unknown, callback: unknown): void {
+  if (len === undefined) len = 0;
   if (typeof len === 'function') {
     callback = len;
     len = 0;
@@ -436,15 +440,20 @@ export function ftruncate(fd: number, len: unknown = 0, callback?: unknown): voi
 export function truncate(path: PathLike, len: number | undefined | null, callback: NoParamCallback): void;
 export function truncate(path: PathLike, callback: NoParamCallback): void;
 export function truncate(path: PathLike, len?: unknown, callback?: unknown): void {
-  if (typeof path === 'number' && truncateTakesFd) return void Reflect.apply(nodeFs.truncate, undefined, arguments);
   const ring = claimBoundRing();
+  if (typeof path === 'number' && truncateTakesFd) {
+    // Node 20 and 22 warn, and hand the fd to their module's fs.ftruncate.
+    warnTruncateFd();
+    const theirs = ring === undefined ? replaced('ftruncate', ftruncate) : undefined;
+    if (theirs !== undefined) return void Reflect.apply(theirs, moduleThis(), [path, len, callback]);
+    return ftruncateOn(ring, path, len, callback);
+  }
   if (typeof len === 'function') {
     callback = len;
     len = 0;
   }
   const length = truncateLength(len);
   validateFunction(callback, 'cb');
-  const on = ring ?? defaultRing();
   // node:fs's truncate opens and closes through its module's fs.open and fs.close.
   if (ring === undefined && (replaced('open', open) ?? replaced('close', close))) {
     const fs = moduleThis() as Record<string, (...args: unknown[]) => void>;
@@ -454,8 +463,9 @@ export function truncate(path: PathLike, len?: unknown, callback?: unknown): voi
     });
     return;
   }
-  if (!on.takesFtruncate) return void nodeFs.truncate(path, length, callback as NoParamCallback);
-  run(ring, truncateSteps(validatePath(path), length), noResult(callback));
+  const p = validatePath(path);
+  if (!(ring ?? defaultRing()).takesFtruncate) return void nodeFs.truncate(p, length, callback as NoParamCallback);
+  run(ring, truncateSteps(p, length), noResult(callback));
 }
 
 /** Like fs.link(existingPath, newPath, cb): a hard link. */

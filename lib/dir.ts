@@ -366,3 +366,5 @@ export function opendirPromise(path: PathLike, options?: OpenDirOptions): Promis
     opendir(path, options, (err, dir) => (err ? reject(err) : resolve(dir)));
   });
 }
+// node:fs/promises' opendir is util.promisify(opendir), which keeps the callback function's length.
+Object.defineProperty(opendirPromise, 'length', { value: opendir.length });

@@ -198,13 +198,18 @@ export function fileTooLarge(size: number): RangeError {
   return withCode(new RangeError(`File size (${size}) is greater than 2 GiB`), 'ERR_FS_FILE_TOO_LARGE');
 }
 
-/** Node's AbortError (what an aborted `signal` rejects with). */
 /**
  * What a caller gets when closing after a failure fails too, as node:fs gives it: the first error
- * alone when only one happened, else an AggregateError of both with the first one's message and code.
+ * alone when only one happened, else an AggregateError of both with the first one's message and
+ * code (or the first one itself, with the second added, when it is an AggregateError already).
  */
 export function firstThenClose(first: Error | null, closeErr: Error | null): Error | null {
   if (first === null || closeErr === null || first === closeErr) return first ?? closeErr;
+  const errors = (first as { errors?: unknown }).errors;
+  if (Array.isArray(errors)) {
+    errors.push(closeErr);
+    return first;
+  }
   const both = new AggregateError([first, closeErr], first.message) as AggregateError & { code?: unknown };
   both.code = (first as Error & { code?: unknown }).code;
   return both;
@@ -220,6 +225,7 @@ export function notAFileHandle(): Error {
   return withCode(err, 'ERR_INTERNAL_ASSERTION');
 }
 
+/** Node's AbortError (what an aborted `signal` rejects with). */
 export class AbortError extends Error {
   code: string;
   constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {

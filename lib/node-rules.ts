@@ -198,6 +198,14 @@ export const callbackStatTakesSignal = once((): boolean => {
  */
 export const truncateTakesFd = Number(process.versions.node.split('.')[0]) < 24;
 
+let truncateFdWarned = false;
+/** node:fs's warning for truncate(fd) where it is taken: once per process. */
+export function warnTruncateFd(): void {
+  if (truncateFdWarned) return;
+  truncateFdWarned = true;
+  process.emitWarning('Using fs.truncate with a file descriptor is deprecated. Please use fs.ftruncate with a file descriptor instead.', 'DeprecationWarning', 'DEP0081');
+}
+
 /**
  * Whether symlink's `type` must be 'dir', 'file', 'junction', null or undefined, checked before the
  * paths (Node 24), rather than any value, a string other than those failing after the paths

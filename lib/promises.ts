@@ -143,7 +143,9 @@ export class FileHandle extends EventEmitter {
    * assertion, a closed handle is refused, and a reference is held while the operation runs.
    */
   static async #call<T>(handle: FileHandle, syscall: string, body: (fd: number) => Promise<T>): Promise<T> {
-    if (typeof handle !== 'object' || handle === null || !(#fd in handle)) throw notAFileHandle();
+    // node:fs reads a private symbol of `this` first: null and undefined fail there.
+    if (handle === null || handle === undefined) throw new TypeError(`Cannot read properties of ${handle} (reading 'Symbol(kRefs)')`);
+    if (typeof handle !== 'object' || !(#fd in handle)) throw notAFileHandle();
     if (handle.#fd === -1) throw fileClosed(syscall);
     handle.#refs++;
     try {
@@ -550,7 +552,7 @@ export async function rename(oldPath: PathLike, newPath: PathLike): Promise<void
  * Like fsPromises.truncate(path, len?): open 'r+', ftruncate (`len` checked after the open, as
  * node:fs checks it), close.
  */
-export async function truncate(path: PathLike, len?: number): Promise<void> {
+export async function truncate(path: PathLike, len = 0): Promise<void> {
   const ring = claimBoundRing();
   if (!(ring ?? defaultRing()).takesFtruncate) return fs.promises.truncate(path, len);
   return run(ring, truncateSteps(validatePath(path), len));

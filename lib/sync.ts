@@ -10,7 +10,7 @@ import {
 } from './operations.js';
 import * as nodeFs from 'node:fs';
 import { settleFdEverywhere } from './ring.js';
-import { syncChecksFdLast, truncateTakesFd } from './node-rules.js';
+import { syncChecksFdLast, truncateTakesFd, warnTruncateFd } from './node-rules.js';
 import { runSync } from './run.js';
 import { fileTooLarge } from './errors.js';
 import { asNodeGives, moduleThis, replaced } from './replaced.js';
@@ -92,14 +92,14 @@ export function fstatSync(fd: number, options: { bigint?: boolean } = { bigint: 
 }
 
 /** Like fs.statSync (including `throwIfNoEntry: false`). Syscall: statx. */
-export function statSync(path: PathLike, options?: { bigint?: boolean; throwIfNoEntry?: boolean }): Stats | BigIntStats | undefined {
+export function statSync(path: PathLike, options: { bigint?: boolean; throwIfNoEntry?: boolean } = { bigint: false, throwIfNoEntry: true }): Stats | BigIntStats | undefined {
   const p = validatePath(path);
   const o = statOptions(options);
   return runSync(statSteps(null, p, true, o.bigint, o.throwIfNoEntry));
 }
 
 /** Like fs.lstatSync. Syscall: statx with AT_SYMLINK_NOFOLLOW. */
-export function lstatSync(path: PathLike, options?: { bigint?: boolean; throwIfNoEntry?: boolean }): Stats | BigIntStats | undefined {
+export function lstatSync(path: PathLike, options: { bigint?: boolean; throwIfNoEntry?: boolean } = { bigint: false, throwIfNoEntry: true }): Stats | BigIntStats | undefined {
   const p = validatePath(path);
   const o = statOptions(options);
   return runSync(statSteps(null, p, false, o.bigint, o.throwIfNoEntry));
@@ -256,7 +256,7 @@ export function renameSync(oldPath: PathLike, newPath: PathLike): void {
 }
 
 /** Like fs.ftruncateSync(fd[, len]). Syscall: ftruncate. */
-export function ftruncateSync(fd: number, len?: number | null): void {
+export function ftruncateSync(fd: number, len: number | null = 0): void {
   const length = truncateLength(len);
   runSync(ftruncateSteps(validateFdNative(fd), length));
 }
@@ -266,12 +266,16 @@ export function ftruncateSync(fd: number, len?: number | null): void {
  * the module's, as node:fs calls them. Node 20 and 22's deprecated fd form is node:fs's own.
  */
 export function truncateSync(path: PathLike, len?: number | null): void {
-  if (typeof path === 'number' && truncateTakesFd) return nodeFs.truncateSync(path, len as number | undefined);
   const fs = moduleThis() as Record<string, (...args: unknown[]) => unknown> | undefined;
   const call = (name: string, ours: (...args: any[]) => unknown, ...args: unknown[]) => {
     const theirs = replaced(name, ours);
     return theirs === undefined ? ours(...args) : Reflect.apply(theirs, fs, args);
   };
+  if (typeof path === 'number' && truncateTakesFd) {
+    // Node 20 and 22 warn, and hand the fd to their module's fs.ftruncateSync.
+    warnTruncateFd();
+    return void call('ftruncateSync', ftruncateSync, path, len);
+  }
   const fd = call('openSync', openSync, path, 'r+') as number;
   try {
     call('ftruncateSync', ftruncateSync, fd, len === undefined ? 0 : len);

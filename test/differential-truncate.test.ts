@@ -4,9 +4,13 @@
 // kernel without IORING_OP_FTRUNCATE (node:fs's own ftruncate then), by URINGFS_TEST_NO_FTRUNCATE.
 import { Buffer } from 'node:buffer';
 import * as nodeFs from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as uringFs from '../lib/index.js';
+import { defaultRing } from '../lib/index.js';
+import * as uringFsp from '../lib/promises.js';
 import { Sandbox, callCallback, callPromise, callSync, expectSame, flavours, withFd, withHandle, type Flavour, type Impl, type Outcome } from './helpers-differential.js';
 
 const sb = new Sandbox('truncate');
@@ -123,5 +127,61 @@ describe('callback argument forms', () => {
   }
   it('ftruncate (fd, cb)', async () => {
     await expectSame(sb, { setup, run: (impl, dir) => withFd(join(dir, 'f'), 'r+', (fd) => callCallback((cb) => impl.fs.ftruncate(fd, cb))) });
+  });
+});
+
+describe('where ftruncate runs', () => {
+  const [major, minor] = release().split('.').map(Number);
+  const kernelHasFtruncate = major > 6 || (major === 6 && minor >= 9);
+
+  it('on the ring: io_uring on a kernel with IORING_OP_FTRUNCATE (6.9), and the thread pool (one op per ftruncate, three per truncate)', async () => {
+    const ring = defaultRing();
+    if (ring.backend === 'io_uring') expect(ring.takesFtruncate).toBe(kernelHasFtruncate);
+    else expect(ring.takesFtruncate).toBe(true);
+    if (!ring.takesFtruncate) return;
+    const dir = sb.fresh();
+    setup(dir);
+    await withFd(join(dir, 'f'), 'r+', async (fd) => {
+      const before = ring.stats().submitted;
+      await new Promise<void>((resolve, reject) => uringFs.ftruncate(fd, 3, (err) => (err ? reject(err) : resolve())));
+      expect(ring.stats().submitted - before).toBe(1);
+    });
+    const before = ring.stats().submitted;
+    await uringFsp.truncate(join(dir, 'f'), 1);
+    expect(ring.stats().submitted - before).toBe(3);
+    expect(nodeFs.readFileSync(join(dir, 'f'), 'latin1')).toBe('t');
+  });
+
+  describe('as on a kernel without IORING_OP_FTRUNCATE (URINGFS_TEST_NO_FTRUNCATE=1): node:fs\'s own on io_uring, the pool still its own', () => {
+    beforeAll(() => { process.env.URINGFS_TEST_NO_FTRUNCATE = '1'; });
+    afterAll(() => { delete process.env.URINGFS_TEST_NO_FTRUNCATE; });
+
+    it('takes no op of the ring on io_uring', async () => {
+      const ring = defaultRing();
+      expect(ring.takesFtruncate).toBe(ring.backend !== 'io_uring');
+      const dir = sb.fresh();
+      setup(dir);
+      const before = ring.stats().submitted;
+      await uringFsp.truncate(join(dir, 'f'), 4);
+      await withFd(join(dir, 'f'), 'r+', (fd) => new Promise<void>((resolve, reject) => uringFs.ftruncate(fd, 2, (err) => (err ? reject(err) : resolve()))));
+      expect(ring.stats().submitted - before).toBe(ring.backend === 'io_uring' ? 0 : 4);
+      expect(nodeFs.readFileSync(join(dir, 'f'), 'latin1')).toBe('tw');
+    });
+
+    const cases: [string, (impl: Impl, dir: string) => Promise<Outcome> | Outcome][] = [
+      ['truncate, callback', (impl, dir) => callTruncate('callback', impl, [join(dir, 'f'), 5])],
+      ['truncate, callback, a missing file', (impl, dir) => callTruncate('callback', impl, [join(dir, 'missing'), 5])],
+      ['truncate, promise', (impl, dir) => callTruncate('promise', impl, [join(dir, 'f'), 100])],
+      ['truncate, promise, len a string', (impl, dir) => callTruncate('promise', impl, [join(dir, 'f'), 'x'])],
+      ['ftruncate, callback', (impl, dir) => callFtruncate('callback', impl, join(dir, 'f'), 'r+', [3])],
+      ['ftruncate, callback, an fd open only for reading', (impl, dir) => callFtruncate('callback', impl, join(dir, 'f'), 'r', [3])],
+      ['FileHandle.truncate', (impl, dir) => callFtruncate('promise', impl, join(dir, 'f'), 'r+', [-1])],
+      ['FileHandle.truncate, len 1.5', (impl, dir) => callFtruncate('promise', impl, join(dir, 'f'), 'r+', [1.5])],
+    ];
+    for (const [name, run] of cases) {
+      it(name, async () => {
+        await expectSame(sb, { setup, run });
+      });
+    }
   });
 });

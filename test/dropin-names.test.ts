@@ -39,6 +39,11 @@ describe.each([
     }
   });
 
+  it("gives its own functions node:fs's lengths (the parameters before the first optional one)", () => {
+    const length = (o: Record<string, unknown>, k: string) => (typeof o[k] === 'function' ? (o[k] as () => void).length : null);
+    expect(own.filter((k) => length(named, k) !== length(node, k)).map((k) => `${k}: ${length(named, k)}, node:fs ${length(node, k)}`)).toEqual([]);
+  });
+
   it("keeps read-only what node:fs keeps read-only (F_OK …: Node 24's as node:fs's own deprecated getters)", () => {
     const readOnly = (o: object) => Object.entries(Object.getOwnPropertyDescriptors(o))
       .filter(([k, d]) => (d.get !== undefined && d.set === undefined && k !== 'promises') || ('value' in d && !d.writable))

@@ -1,6 +1,6 @@
 // node:fs's functions call each other through the module's object (a stream calls fs.open, fs.read,
 // fs.write, fs.fsync, fs.close; writeFile calls fs.open, fs.write, fs.fsync, fs.close; readFileSync
-// fs.openSync, fs.readSync, fs.closeSync; appendFile calls fs.writeFile), so code that replaces one there (a mock, a spy, an injected error) sees those
+// fs.openSync, fs.readSync, fs.closeSync; truncate fs.open, fs.close; appendFile calls fs.writeFile), so code that replaces one there (a mock, a spy, an injected error) sees those
 // calls. uringfs's do the same with its default object: the same scenario is run on node:fs's and
 // on uringfs's, and what the replacements saw, and what the caller got, compared. Runs on both
 // backends (uringfs's own functions, called by the replacements, run on the ring).
@@ -245,6 +245,25 @@ describe("writeFile, writeFileSync and readFileSync call the module's functions,
     }
     expect(runs[1]).toEqual(runs[0]);
     expect(counts(runs[0].seen)).toEqual({ openSync: 1, readSync: 1, closeSync: 1 });
+  });
+
+  it('truncate calls open and close (ftruncate itself is the binding\'s, in node:fs too); truncateSync calls openSync, ftruncateSync, closeSync', async () => {
+    const runs = [];
+    for (const [, fs] of impls) {
+      const path = fresh('truncate');
+      nodeFsDefault.writeFileSync(path, 'twelve bytes');
+      const r = await withReplaced(fs, ['open', 'close', 'ftruncate', 'openSync', 'ftruncateSync', 'closeSync'], async () => {
+        // Sizes by statSync, which calls none of the replaced functions (readFileSync would, on node:fs's run).
+        await new Promise((resolve) => fs.truncate(path, 6, resolve));
+        const afterCallback = nodeFsDefault.statSync(path).size;
+        fs.truncateSync(path, 3);
+        return [afterCallback, nodeFsDefault.statSync(path).size];
+      });
+      expect(r.result).toEqual([6, 3]);
+      expect(nodeFsDefault.readFileSync(path, 'latin1')).toBe('twe');
+      runs.push(r);
+    }
+    expect(runs[1]).toEqual(runs[0]);
   });
 
   it('appendFile and appendFileSync call writeFile and writeFileSync with flag "a"', async () => {
