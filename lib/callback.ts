@@ -435,7 +435,7 @@ function ftruncateOn(ring: Ring | undefined, fd: unknown, len: unknown, callback
 
 /**
  * Like fs.truncate(path[, len], cb): open 'r+', ftruncate, close. Node 20 and 22's deprecated fd
- * form (DEP0081) is node:fs's own, with its warning.
+ * form warns (DEP0081) and is the module's ftruncate.
  */
 export function truncate(path: PathLike, len: number | undefined | null, callback: NoParamCallback): void;
 export function truncate(path: PathLike, callback: NoParamCallback): void;

@@ -26,6 +26,15 @@ export function replaced(name: string, ours: Fn): Fn | undefined {
   return current === ours || typeof current !== 'function' ? undefined : current as Fn;
 }
 
+/**
+ * @internal Call the module's function `name` as node:fs calls its own: the replacement, with the
+ * default object as `this`, where there is one, else `ours`.
+ */
+export function callModule(name: string, ours: Fn, ...args: unknown[]): unknown {
+  const theirs = replaced(name, ours);
+  return theirs === undefined ? Reflect.apply(ours, undefined, args) : Reflect.apply(theirs, moduleObject, args);
+}
+
 /** @internal The default object, for calling a replaced function with it as `this` (as node:fs does). */
 export function moduleThis(): unknown {
   return moduleObject;

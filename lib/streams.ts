@@ -13,7 +13,7 @@ import { withCode } from './errors.js';
 import type { FileHandle } from './promises.js';
 import { handleRefs } from './handle-refs.js';
 import { copyObject } from './validate.js';
-import { moduleThis, replaced } from './replaced.js';
+import { callModule, moduleThis, replaced } from './replaced.js';
 
 type Callback = (err: Error | null, ...values: any[]) => void;
 type Options = Record<string, unknown>;
@@ -289,11 +289,7 @@ function handleWrites(handle: FileHandle): Options {
 
 /** `ours`, or what the caller has put in its place on uringfs's default object, called as node:fs's stream calls it. */
 function viaModule(name: string, ours: (...args: any[]) => void): (...args: unknown[]) => void {
-  return (...args) => {
-    const theirs = replaced(name, ours);
-    if (theirs !== undefined) Reflect.apply(theirs, moduleThis(), args);
-    else Reflect.apply(ours, undefined, args);
-  };
+  return (...args) => void callModule(name, ours, ...args);
 }
 
 /** The `fs` of a write stream on a path or an fd: uringfs's callback functions, or their replacements. */

@@ -13,7 +13,7 @@ import { settleFdEverywhere } from './ring.js';
 import { syncChecksFdLast, truncateTakesFd, warnTruncateFd } from './node-rules.js';
 import { runSync } from './run.js';
 import { fileTooLarge } from './errors.js';
-import { asNodeGives, moduleThis, replaced } from './replaced.js';
+import { asNodeGives, callModule, moduleThis, replaced } from './replaced.js';
 import type { BigIntStats, Stats } from './stats.js';
 import {
   checkReadFileBufferOption, copyObject, dataBytes, getOptions, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validateFdNative, validatePath, kIoMaxLength,
@@ -263,24 +263,20 @@ export function ftruncateSync(fd: number, len: number | null = 0): void {
 
 /**
  * Like fs.truncateSync(path[, len]): openSync 'r+', ftruncateSync (which checks `len`), closeSync —
- * the module's, as node:fs calls them. Node 20 and 22's deprecated fd form is node:fs's own.
+ * the module's, as node:fs calls them. Node 20 and 22's deprecated fd form warns (DEP0081) and is
+ * the module's ftruncateSync.
  */
 export function truncateSync(path: PathLike, len?: number | null): void {
-  const fs = moduleThis() as Record<string, (...args: unknown[]) => unknown> | undefined;
-  const call = (name: string, ours: (...args: any[]) => unknown, ...args: unknown[]) => {
-    const theirs = replaced(name, ours);
-    return theirs === undefined ? ours(...args) : Reflect.apply(theirs, fs, args);
-  };
   if (typeof path === 'number' && truncateTakesFd) {
     // Node 20 and 22 warn, and hand the fd to their module's fs.ftruncateSync.
     warnTruncateFd();
-    return void call('ftruncateSync', ftruncateSync, path, len);
+    return void callModule('ftruncateSync', ftruncateSync, path, len);
   }
-  const fd = call('openSync', openSync, path, 'r+') as number;
+  const fd = callModule('openSync', openSync, path, 'r+') as number;
   try {
-    call('ftruncateSync', ftruncateSync, fd, len === undefined ? 0 : len);
+    callModule('ftruncateSync', ftruncateSync, fd, len === undefined ? 0 : len);
   } finally {
-    call('closeSync', closeSync, fd);
+    callModule('closeSync', closeSync, fd);
   }
 }
 
