@@ -323,7 +323,7 @@ describe('worker termination', () => {
     const summary = JSON.parse(r.stdout);
     expect(summary.errors).toEqual([]);
     expect(summary.exitCodes).toHaveLength(10);
-    expect(summary.fdsAfter, `left open: ${summary.left.join(', ')}; after each round: ${summary.fdsAfterRound.join(' ')}`).toBe(0);
+    expect(summary.fdsAfter, `left open: ${summary.leftDetails.join(', ')}; after each round: ${summary.fdsAfterRound.join(' ')}`).toBe(0);
     if (summary.closedLate.length > 0) console.warn(`directory fds closed only after the 300 ms wait: ${summary.closedLate.join(', ')}`);
   }, 90_000);
 });
