@@ -8,7 +8,7 @@ import { handleReadChecksPosition, mkdirReadsOptionsFirst, readChecksPositionFir
 import {
   isArrayBufferView, parseFlags, parseMode, validateBoolean, validateBuffer, validateInteger, validateObject,
   validateOffsetLengthRead, validateOffsetLengthWrite, validatePath, validateReadPosition, writePosition,
-  isInt32, stringEncoding, validateFunction,
+  isInt32, stringEncoding, validateFunction, getOptions, type Encoding,
 } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
@@ -326,4 +326,22 @@ export function checkSymlinkTypeLast(type: unknown): void {
   if (typeof type === 'string' && type !== 'dir' && type !== 'file' && type !== 'junction') {
     throw withCode(new Error(`Symlink type must be one of "dir", "file", or "junction". Received "${type}"`), 'ERR_FS_INVALID_SYMLINK_TYPE');
   }
+}
+
+export interface MkdtempArgs { prefix: string | Buffer; encoding: Encoding | undefined }
+
+let nonPortableTemplateWarned = false;
+
+/**
+ * mkdtemp's options and prefix, in node:fs's order (options first). As node:fs does, the first
+ * prefix that ends with 'X' warns, once: such templates are handled differently on other systems.
+ */
+export function mkdtempArgs(prefix: unknown, options: unknown): MkdtempArgs {
+  const o = getOptions(options, {});
+  const p = validatePath(prefix, 'prefix');
+  if (!nonPortableTemplateWarned && p.length > 0 && (typeof p === 'string' ? p.endsWith('X') : p[p.length - 1] === 0x58)) {
+    nonPortableTemplateWarned = true;
+    process.emitWarning('mkdtemp() templates ending with X are not portable. For details see: https://nodejs.org/api/fs.html');
+  }
+  return { prefix: p, encoding: o.encoding as Encoding | undefined };
 }

@@ -51,6 +51,8 @@ export interface RingCallbacks {
   readonly rename: typeof callback.rename;
   /** Like fs.mkdir, on this ring. */
   readonly mkdir: typeof callback.mkdir;
+  /** Like fs.mkdtemp, on this ring. */
+  readonly mkdtemp: typeof callback.mkdtemp;
   /** Like fs.link, on this ring. */
   readonly link: typeof callback.link;
   /** Like fs.ftruncate, on this ring. */
@@ -89,6 +91,8 @@ export interface RingPromises {
   readonly rename: typeof promises.rename;
   /** Like fsPromises.mkdir, on this ring. */
   readonly mkdir: typeof promises.mkdir;
+  /** Like fsPromises.mkdtemp, on this ring. */
+  readonly mkdtemp: typeof promises.mkdtemp;
   /** Like fsPromises.link, on this ring. */
   readonly link: typeof promises.link;
   /** Like fsPromises.truncate, on this ring. */
@@ -121,6 +125,7 @@ export function callbacksOn(ring: Ring): RingCallbacks {
     rmdir: on(callback.rmdir),
     rename: on(callback.rename),
     mkdir: on(callback.mkdir),
+    mkdtemp: on(callback.mkdtemp),
     link: on(callback.link),
     ftruncate: on(callback.ftruncate),
     truncate: on(callback.truncate),
@@ -143,6 +148,7 @@ export function promisesOn(ring: Ring): RingPromises {
     rmdir: on(promises.rmdir),
     rename: on(promises.rename),
     mkdir: on(promises.mkdir),
+    mkdtemp: on(promises.mkdtemp),
     link: on(promises.link),
     truncate: on(promises.truncate),
     symlink: on(promises.symlink),

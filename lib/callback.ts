@@ -4,9 +4,9 @@
 // error synchronously), and calls back with the same arguments: (err) or
 // (null) for operations without a result, (err, value) otherwise, and
 // (err, count, buffer) for read and write.
-import { readCallbackArgs, statOptions, mkdirArgs, writeCallbackArgs, vectorPosition, checkSymlinkTypeFirst, checkSymlinkTypeLast } from './args.js';
+import { readCallbackArgs, statOptions, mkdirArgs, mkdtempArgs, writeCallbackArgs, vectorPosition, checkSymlinkTypeFirst, checkSymlinkTypeLast } from './args.js';
 import {
-  closeSteps, fsyncSteps, ftruncateSteps, linkSteps, truncateLength, truncateSteps, mkdirSteps, symlinkSteps, openSteps, readFileSteps, readSteps, renameSteps, rmdirSteps, statSteps, unlinkSteps,
+  closeSteps, fsyncSteps, ftruncateSteps, linkSteps, truncateLength, truncateSteps, mkdirSteps, mkdtempSteps, symlinkSteps, openSteps, readFileSteps, readSteps, renameSteps, rmdirSteps, statSteps, unlinkSteps,
   vectorSteps, writeFileSteps, writeSteps,
 } from './operations.js';
 import * as nodeFs from 'node:fs';
@@ -502,6 +502,21 @@ export function symlink(target: PathLike, path: PathLike, type: unknown, callbac
   const p = validatePath(path);
   checkSymlinkTypeLast(type);
   run(ring, symlinkSteps(t, p), noResult(cb));
+}
+
+/**
+ * Like fs.mkdtemp(prefix[, options], cb): a new directory named `prefix` and six random characters
+ * (mode 0o700); the callback gets its path in `options.encoding`.
+ */
+export function mkdtemp(prefix: PathLike, options: nodeFs.EncodingOption, callback: (err: ErrnoException | null, folder: string) => void): void;
+export function mkdtemp(prefix: PathLike, options: nodeFs.BufferEncodingOption, callback: (err: ErrnoException | null, folder: Buffer) => void): void;
+export function mkdtemp(prefix: PathLike, options: nodeFs.EncodingOption | nodeFs.BufferEncodingOption, callback: (err: ErrnoException | null, folder: string | Buffer) => void): void;
+export function mkdtemp(prefix: PathLike, callback: (err: ErrnoException | null, folder: string) => void): void;
+export function mkdtemp(prefix: PathLike, options: unknown, callback?: unknown): void {
+  const ring = claimBoundRing();
+  const cb = makeCallback(typeof options === 'function' ? options : callback);
+  const a = mkdtempArgs(prefix, typeof options === 'function' ? undefined : options);
+  run(ring, mkdtempSteps(a.prefix, a.encoding, false), withResult(cb));
 }
 
 /** Like fs.mkdir(path[, options], cb): with `recursive`, the callback gets the first directory created. */

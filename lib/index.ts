@@ -23,11 +23,11 @@
  */
 export {
   open, close, read, write, readv, writev, fsync, fdatasync, fstat, stat, lstat, readFile, writeFile, appendFile,
-  unlink, rmdir, rename, mkdir, link, symlink, ftruncate, truncate,
+  unlink, rmdir, rename, mkdir, mkdtemp, link, symlink, ftruncate, truncate,
 } from './callback.js';
 export {
   openSync, closeSync, readSync, writeSync, readvSync, writevSync, fsyncSync, fdatasyncSync, fstatSync, statSync,
-  lstatSync, readFileSync, writeFileSync, appendFileSync, unlinkSync, rmdirSync, renameSync, mkdirSync, linkSync, symlinkSync,
+  lstatSync, readFileSync, writeFileSync, appendFileSync, unlinkSync, rmdirSync, renameSync, mkdirSync, mkdtempSync, linkSync, symlinkSync,
   ftruncateSync, truncateSync,
 } from './sync.js';
 /**

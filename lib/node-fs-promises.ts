@@ -38,8 +38,6 @@ export const utimes = fsp.utimes;
 export const lutimes = fsp.lutimes;
 /** node:fs/promises' own `fsPromises.realpath` (not run by uringfs yet). */
 export const realpath = fsp.realpath;
-/** node:fs/promises' own `fsPromises.mkdtemp` (not run by uringfs yet). */
-export const mkdtemp = fsp.mkdtemp;
 /** node:fs/promises' own `fsPromises.watch` (watching is inotify's work, not I/O uringfs can speed up). */
 export const watch = fsp.watch;
 /** node:fs/promises' own `fsPromises.constants` (the same values). */

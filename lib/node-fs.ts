@@ -54,10 +54,6 @@ export const lchmodSync = fs.lchmodSync;
 export const lutimes = fs.lutimes;
 /** node:fs's own `fs.lutimesSync` (not run by uringfs yet). */
 export const lutimesSync = fs.lutimesSync;
-/** node:fs's own `fs.mkdtemp` (not run by uringfs yet). */
-export const mkdtemp = fs.mkdtemp;
-/** node:fs's own `fs.mkdtempSync` (not run by uringfs yet). */
-export const mkdtempSync = fs.mkdtempSync;
 /** node:fs's own `fs.openAsBlob` (not run by uringfs yet). */
 export const openAsBlob = fs.openAsBlob;
 /** node:fs's own `fs.readlink` (not run by uringfs yet). */

@@ -2,6 +2,7 @@
 // shared by the sync, callback and promise flavours. Arguments arrive here
 // already validated; these functions hold the I/O logic and error shapes.
 import { Buffer } from 'node:buffer';
+import { randomFillSync } from 'node:crypto';
 import { binding } from './binding.js';
 import { AbortError, bufferDetached, fileTooLarge, firstThenClose, invalidArgValue, unknownEncoding } from './errors.js';
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, ftruncateOp, linkOp, mkdirOp, openOp, readOp, renameOp, statxOp, symlinkOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
@@ -216,6 +217,47 @@ export function* mkdirSteps(path: Path, mode: number, recursive: boolean, syncWa
   // mkdirSync names the path it was given; mkdir names the one it was at.
   if ('err' in r) throw resultError(r.err, 'mkdir', syncWalk ? path : r.at);
   return r.first;
+}
+
+/** mkdtemp(3)'s letters: the six that replace a template's XXXXXX are drawn from these. */
+const TEMP_LETTERS = Buffer.from('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
+/** As many names as glibc's mkdtemp tries (62³) before it gives up on EEXIST. */
+const TEMP_ATTEMPTS = 62 ** 3;
+const randomPool = Buffer.allocUnsafe(256);
+let randomAt = randomPool.length;
+
+/** One random letter of TEMP_LETTERS, without modulo bias (bytes past 4 × 62 are drawn again). */
+function randomLetter(): number {
+  for (;;) {
+    if (randomAt === randomPool.length) {
+      randomFillSync(randomPool);
+      randomAt = 0;
+    }
+    const byte = randomPool[randomAt++];
+    if (byte < 4 * TEMP_LETTERS.length) return TEMP_LETTERS[byte % TEMP_LETTERS.length];
+  }
+}
+
+/**
+ * mkdtemp: `prefix` and six random letters, made with mode 0o700 (mkdtemp(3)'s), drawn again
+ * while the name exists. Returns the path in `encoding`. node:fs's errors name the template
+ * (prefix + 'XXXXXX') from mkdtempSync and the last name tried from the async forms (libuv's copy
+ * of the template, which mkdtemp(3) fills in); the flavour says which.
+ */
+export function* mkdtempSteps(prefix: Path, encoding: Encoding | undefined, sync: boolean): Steps<string | Buffer> {
+  const start = typeof prefix === 'string' ? Buffer.from(prefix) : prefix;
+  const name = Buffer.allocUnsafe(start.length + 7);
+  start.copy(name);
+  name[name.length - 1] = 0;
+  const path = name.subarray(0, name.length - 1);
+  for (let attempt = 1; ; attempt++) {
+    for (let i = start.length; i < path.length; i++) name[i] = randomLetter();
+    const r = yield mkdirOp(name, 0o700);
+    if (r === 0) return encoding === 'buffer' ? Buffer.from(path) : path.toString(encoding ?? 'utf8');
+    if (r !== EEXIST || attempt === TEMP_ATTEMPTS) {
+      throw resultError(r, 'mkdtemp', sync ? Buffer.concat([start, Buffer.from('XXXXXX')]) : Buffer.from(path));
+    }
+  }
 }
 
 const EACCES = -13, ENOSPC = -28, EPERM = -1;

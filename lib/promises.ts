@@ -11,9 +11,9 @@ import type { ReadableWebStreamOptions } from 'node:fs/promises';
 import type { ReadableStream } from 'node:stream/web';
 // Used at call time only (lib/streams.ts imports this module).
 import { ReadStream as RingReadStream, WriteStream as RingWriteStream } from './streams.js';
-import { checkSymlinkTypeFirst, checkSymlinkTypeLast, mkdirPromiseArgs, openArgs, readHandleArgs, statOptions, writeHandleArgs, vectorPosition } from './args.js';
+import { checkSymlinkTypeFirst, checkSymlinkTypeLast, mkdirPromiseArgs, mkdtempArgs, openArgs, readHandleArgs, statOptions, writeHandleArgs, vectorPosition } from './args.js';
 import {
-  closeSteps, fsyncSteps, ftruncateSteps, kAbortableChunk, linkSteps, truncateLength, truncateSteps, mkdirSteps, symlinkSteps, needsStreamProbe, openSteps, readFileSteps, readSteps, renameSteps, statSteps,
+  closeSteps, fsyncSteps, ftruncateSteps, kAbortableChunk, linkSteps, truncateLength, truncateSteps, mkdirSteps, mkdtempSteps, symlinkSteps, needsStreamProbe, openSteps, readFileSteps, readSteps, renameSteps, statSteps,
   rmdirSteps, unlinkSteps, vectorSteps, writeAll, writeSteps,
 } from './operations.js';
 import { defaultRing, type Ring } from './ring.js';
@@ -581,6 +581,19 @@ export async function mkdir(path: PathLike, options?: number | string | { recurs
   const ring = claimBoundRing();
   const a = mkdirPromiseArgs(path, options);
   return run(ring, mkdirSteps(a.path, a.mode, a.recursive));
+}
+
+/**
+ * Like fsPromises.mkdtemp(prefix, options?): a new directory named `prefix` and six random
+ * characters (mode 0o700); resolves with its path in `options.encoding`.
+ */
+export async function mkdtemp(prefix: PathLike, options?: fs.ObjectEncodingOptions | BufferEncoding | null): Promise<string>;
+export async function mkdtemp(prefix: PathLike, options: fs.BufferEncodingOption): Promise<Buffer>;
+export async function mkdtemp(prefix: PathLike, options?: fs.ObjectEncodingOptions | BufferEncoding | fs.BufferEncodingOption | null): Promise<string | Buffer>;
+export async function mkdtemp(prefix: PathLike, options?: unknown): Promise<string | Buffer> {
+  const ring = claimBoundRing();
+  const a = mkdtempArgs(prefix, options);
+  return run(ring, mkdtempSteps(a.prefix, a.encoding, false));
 }
 
 export { Stats, BigIntStats } from './stats.js';

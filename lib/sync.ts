@@ -3,9 +3,9 @@
 // read, readv=preadv or readv, stat=statx, ...); readFileSync and
 // writeFileSync run the same steps as their async twins, synchronously.
 import { Buffer } from 'node:buffer';
-import { checkSymlinkTypeFirst, checkSymlinkTypeLast, mkdirArgs, openArgs, readSyncArgs, statOptions, writeArgs, vectorPosition } from './args.js';
+import { checkSymlinkTypeFirst, checkSymlinkTypeLast, mkdirArgs, mkdtempArgs, openArgs, readSyncArgs, statOptions, writeArgs, vectorPosition } from './args.js';
 import {
-  closeSteps, fsyncSteps, ftruncateSteps, linkSteps, truncateLength, mkdirSteps, symlinkSteps, openSteps, readFileSteps, readSteps, renameSteps, rmdirSteps, statSteps, unlinkSteps,
+  closeSteps, fsyncSteps, ftruncateSteps, linkSteps, truncateLength, mkdirSteps, mkdtempSteps, symlinkSteps, openSteps, readFileSteps, readSteps, renameSteps, rmdirSteps, statSteps, unlinkSteps,
   vectorSteps, writeFileSteps, writeSteps,
 } from './operations.js';
 import * as nodeFs from 'node:fs';
@@ -292,6 +292,19 @@ export function symlinkSync(target: PathLike, path: PathLike, type?: nodeFs.syml
   const p = validatePath(path);
   checkSymlinkTypeLast(type);
   runSync(symlinkSteps(t, p));
+}
+
+/**
+ * Like fs.mkdtempSync: a new directory named `prefix` and six random characters (mode 0o700, as
+ * mkdtemp(3) makes it); returns its path in `options.encoding`. Syscall: mkdirat, again while the
+ * name exists.
+ */
+export function mkdtempSync(prefix: PathLike, options?: nodeFs.EncodingOption): string;
+export function mkdtempSync(prefix: PathLike, options: nodeFs.BufferEncodingOption): Buffer;
+export function mkdtempSync(prefix: PathLike, options?: nodeFs.EncodingOption | nodeFs.BufferEncodingOption): string | Buffer;
+export function mkdtempSync(prefix: PathLike, options?: unknown): string | Buffer {
+  const a = mkdtempArgs(prefix, options);
+  return runSync(mkdtempSteps(a.prefix, a.encoding, true));
 }
 
 /** Like fs.mkdirSync: with `recursive`, returns the first directory created. Syscall: mkdirat (statx on EEXIST when recursive). */

@@ -14,10 +14,10 @@ import { packageRoot, runNode } from './fixtures/helpers.js';
 // What uringfs runs itself (lib/callback.ts, lib/sync.ts, lib/promises.ts, lib/dirs.ts, lib/dir.ts, lib/streams.ts), besides the classes.
 const OWN = [
   'open', 'close', 'read', 'write', 'readv', 'writev', 'fsync', 'fdatasync', 'fstat', 'stat', 'lstat', 'readFile',
-  'writeFile', 'appendFile', 'unlink', 'rmdir', 'rename', 'mkdir', 'link', 'symlink', 'ftruncate', 'truncate', 'readdir', 'opendir', 'createReadStream', 'createWriteStream',
+  'writeFile', 'appendFile', 'unlink', 'rmdir', 'rename', 'mkdir', 'mkdtemp', 'link', 'symlink', 'ftruncate', 'truncate', 'readdir', 'opendir', 'createReadStream', 'createWriteStream',
 ];
 const OWN_SYNC = OWN.map((name) => `${name}Sync`);
-const OWN_PROMISES = ['open', 'readFile', 'writeFile', 'appendFile', 'stat', 'lstat', 'unlink', 'rmdir', 'rename', 'mkdir', 'link', 'symlink', 'truncate', 'readdir', 'opendir'];
+const OWN_PROMISES = ['open', 'readFile', 'writeFile', 'appendFile', 'stat', 'lstat', 'unlink', 'rmdir', 'rename', 'mkdir', 'mkdtemp', 'link', 'symlink', 'truncate', 'readdir', 'opendir'];
 
 const names = (ns: object) => Object.keys(ns).filter((k) => k !== 'default' && k !== 'module.exports');
 
