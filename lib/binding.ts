@@ -184,6 +184,8 @@ export interface Binding {
    * previous one; when the environment is torn down, the fds it holds are closed (lib/held.ts).
    */
   heldFds(count: number): Int32Array;
+  /** Take the fd out of a held-fd slot and close it, in one call: 0 or -errno (-EBADF for an empty slot). */
+  closeHeld(slot: number): number;
   /** CRC32C of `view[start, end)` continuing `crc` (0 to start), or -1 for a range outside the view. */
   crc32c(view: Uint8Array, crc: number, start: number, end: number): number;
   /** Whether crc32c runs on the CPU's CRC32C instruction (SSE4.2) rather than a table. */

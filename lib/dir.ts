@@ -6,10 +6,10 @@ import { Buffer } from 'node:buffer';
 import fs from 'node:fs';
 import pathModule from 'node:path';
 import { binding } from './binding.js';
-import { dirs, fdAck, type NativeListing } from './dirs-binding.js';
+import { dirs, type NativeListing } from './dirs-binding.js';
 import { decodeNames, makeDirent, statxMode, typeOfMode, DirentType } from './dirs.js';
 import { systemError, withCode } from './errors.js';
-import { closeHeldFd, holdFd, releaseFd } from './held.js';
+import { closeHeldFd, releaseFd, reserveSlot, slotTaken } from './held.js';
 import { disposeAgainIsNoop } from './node-rules.js';
 import { getOptions, pathBytes, validateFunction, validatePath, type PathLike } from './validate.js';
 
@@ -64,8 +64,8 @@ function closedReadIsRejection(): boolean {
 }
 
 /** As node:fs does, a Dir collected while open has its fd closed, with a warning. */
-const collected = new FinalizationRegistry<{ fd: number; slot: number }>(({ fd, slot }) => {
-  closeHeldFd(slot, fd);
+const collected = new FinalizationRegistry<number>((slot) => {
+  closeHeldFd(slot);
   process.emitWarning('Closing directory handle on garbage collection');
 });
 
@@ -113,19 +113,21 @@ export class Dir extends NodeDir {
     }
   }
 
-  /** @internal Made by opendir/opendirSync from an open fd (closed here if the options are refused). */
-  constructor(fd: number, path: string | Buffer, options: Record<string, unknown>) {
+  /**
+   * @internal Made by opendir/opendirSync from an open fd listed in a held-fd slot (closed here if
+   * the options are refused). node:fs's three parameters, the first its handle.
+   */
+  constructor(held: { fd: number; slot: number }, path: string | Buffer, options: Record<string, unknown>) {
     try {
       // `new Dir()` without a handle: node:fs's constructor throws its ERR_MISSING_ARGS.
-      super((fd === undefined ? undefined : unusedHandle) as object, path, options);
+      super((held === undefined ? undefined : unusedHandle) as object, path, options);
     } catch (err) {
-      if (fd !== undefined) binding.sync.close(fd);
+      if (held !== undefined) closeHeldFd(held.slot);
       throw err;
     }
-    this.#fd = fd;
-    this.#slot = holdFd(fd);
-    fdAck[0] = 1;
-    collected.register(this, { fd, slot: this.#slot }, this);
+    this.#fd = held.fd;
+    this.#slot = held.slot;
+    collected.register(this, held.slot, this);
     this.#path = path;
     this.#encoding = (options.encoding as string | null | undefined) ?? 'utf8';
     this.#recursive = Boolean(options.recursive);
@@ -266,8 +268,10 @@ export class Dir extends NodeDir {
       return;
     }
     this.#closed = true;
-    const fd = this.#release();
-    dirs.closeAsync(fd, (r) => callback(r < 0 ? systemError(r, 'close') : null));
+    const slot = this.#release();
+    const r = dirs.closeAsync(slot, (result) => callback(result < 0 ? systemError(result, 'close') : null));
+    slotTaken(slot);
+    if (r < 0) process.nextTick(callback, systemError(r, 'close'));
   }
 
   /** Close the directory on this thread. Throws ERR_DIR_CLOSED, ERR_DIR_CONCURRENT_OPERATION. */
@@ -275,16 +279,15 @@ export class Dir extends NodeDir {
     if (this.#closed) throw dirClosed();
     if (this.#queue !== null) throw concurrentOperation();
     this.#closed = true;
-    const r = binding.sync.close(this.#release());
+    const r = closeHeldFd(this.#release());
     if (r < 0) throw systemError(r, 'close', this.#path);
   }
 
+  /** No longer collectable as open: the held-fd slot, for the close to take the fd out of. */
   #release(): number {
     collected.unregister(this);
-    const fd = this.#fd;
-    releaseFd(this.#slot);
     this.#fd = -1;
-    return fd;
+    return this.#slot;
   }
 
   /** Every entry, then closes the directory (also when the loop is left early). */
@@ -335,9 +338,13 @@ function opendirOptions(options: unknown): Record<string, unknown> {
 export function opendirSync(path: PathLike, options?: OpenDirOptions): Dir {
   const p = validatePath(path);
   const o = opendirOptions(options);
-  const fd = dirs.open(pathBytes(p));
-  if (fd < 0) throw systemError(fd, 'opendir');
-  return new Dir(fd, p, o);
+  const slot = reserveSlot();
+  const fd = dirs.open(pathBytes(p), slot);
+  if (fd < 0) {
+    releaseFd(slot);
+    throw systemError(fd, 'opendir');
+  }
+  return new Dir({ fd, slot }, p, o);
 }
 
 /** Like `fs.opendir`: the directory is opened on libuv's thread pool. */
@@ -348,16 +355,24 @@ export function opendir(path: PathLike, options: unknown, callback?: unknown): v
   validateFunction(cb, 'callback');
   const p = validatePath(path);
   const o = opendirOptions(typeof options === 'function' ? undefined : options);
-  dirs.openAsync(pathBytes(p), (fd) => {
-    if (fd < 0) return cb(systemError(fd, 'opendir', p));
+  const slot = reserveSlot();
+  const r = dirs.openAsync(pathBytes(p), (fd) => {
+    if (fd < 0) {
+      releaseFd(slot);
+      return cb(systemError(fd, 'opendir', p));
+    }
     let dir: Dir;
     try {
-      dir = new Dir(fd, p, o);
+      dir = new Dir({ fd, slot }, p, o);
     } catch (err) {
       return cb(err as Error);
     }
     cb(null, dir);
-  }, fdAck);
+  }, slot);
+  if (r < 0) {
+    releaseFd(slot);
+    process.nextTick(cb, systemError(r, 'opendir', p));
+  }
 }
 
 /** Like `fsPromises.opendir`. */

@@ -75,7 +75,7 @@ let warnedCollected = false;
  * warning for each fd and its deprecation (DEP0137) once per process.
  */
 const collectedHandles = new FinalizationRegistry<{ fd: number; slot: number }>(({ fd, slot }) => {
-  closeHeldFd(slot, fd);
+  closeHeldFd(slot);
   process.emitWarning(`Closing file descriptor ${fd} on garbage collection`);
   if (!warnedCollected) {
     warnedCollected = true;

@@ -6,10 +6,10 @@
 import { Buffer } from 'node:buffer';
 import pathModule from 'node:path';
 import { binding } from './binding.js';
-import { dirs, fdAck, type NativeListing } from './dirs-binding.js';
+import { dirs, type NativeListing } from './dirs-binding.js';
 import { DirentType, KEEP_FD, typeOfMode } from './dirs.js';
 import { invalidArgType, systemError } from './errors.js';
-import { closeHeldFd, holdFd } from './held.js';
+import { closeHeldFd, releaseFd, reserveSlot } from './held.js';
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, Op, OpCode, STATX_MASK, STATX_SIZE } from './op.js';
 import { defaultRing, resultError, Ring } from './ring.js';
 import { makeStats, type Stats } from './stats.js';
@@ -299,8 +299,10 @@ export function* scanSync(root: PathLike, options?: ScanOptions): Generator<Scan
   const stack: DirTask[] = [rootTask(c)];
   while (stack.length > 0) {
     const task = stack.pop()!;
-    const listing = dirs.list(task.bytes, KEEP_FD);
+    const slot = reserveSlot();
+    const listing = dirs.list(task.bytes, KEEP_FD, slot);
     if (typeof listing === 'number') {
+      releaseFd(slot);
       const err = listError(task, listing);
       if (task.depth === 0 || c.onError === null) throw err;
       c.onError(err);
@@ -324,7 +326,7 @@ export function* scanSync(root: PathLike, options?: ScanOptions): Generator<Scan
       }
       batch = finishDirectory(task, e, statx, errors, c, seen, (t) => children.push(t));
     } finally {
-      binding.sync.close(fd);
+      closeHeldFd(slot);
     }
     // Depth first, the subdirectories in the kernel's order.
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
@@ -405,13 +407,16 @@ class AsyncWalker {
     while (!this.#stopped && this.#error === null && this.#active < c.concurrency && this.#ready.length < c.concurrency && this.#pending.length > 0) {
       const task = this.#pending.pop()!;
       this.#active++;
-      const r = dirs.listAsync(task.bytes, KEEP_FD, (listing) => this.#listed(task, listing), fdAck);
-      if (r < 0) this.#listed(task, r);
+      const slot = reserveSlot();
+      const r = dirs.listAsync(task.bytes, KEEP_FD, (listing) => this.#listed(task, slot, listing), slot);
+      if (r < 0) this.#listed(task, slot, r);
     }
   }
 
-  #listed(task: DirTask, listing: NativeListing | number): void {
+  /** A listing, its fd listed in held-fd `slot` (or -errno, the slot unused). */
+  #listed(task: DirTask, slot: number, listing: NativeListing | number): void {
     if (typeof listing === 'number') {
+      releaseFd(slot);
       this.#active--;
       const err = listError(task, listing);
       if (!this.#stopped) {
@@ -423,22 +428,20 @@ class AsyncWalker {
       return;
     }
     const fd = listing[2]!;
-    const slot = holdFd(fd);
-    fdAck[0] = 1;
     if (this.#stopped) {
       this.#active--;
-      closeHeldFd(slot, fd);
+      closeHeldFd(slot);
       return;
     }
     let e: Entries;
     try {
       e = entriesOf(task, listing, this.#c);
     } catch (err) {
-      this.#done(task, fd, slot, null, null, null, err as Error);
+      this.#done(task, slot, null, null, null, err as Error);
       return;
     }
     if (e.stat.length === 0) {
-      this.#done(task, fd, slot, e, null, null, null);
+      this.#done(task, slot, e, null, null, null);
       return;
     }
     const statx = Buffer.allocUnsafeSlow(e.names.length * STATX_SIZE);
@@ -449,7 +452,7 @@ class AsyncWalker {
       // Ring-level failures (a closed ring) end the scan; a file's own error is its entry's.
       if (result < -4095 && failure === null) failure = resultError(result, 'statx');
       errors[op.tag] = result < 0 ? result : 0;
-      if (--remaining === 0) this.#done(task, fd, slot, e, statx, errors, failure);
+      if (--remaining === 0) this.#done(task, slot, e, statx, errors, failure);
     };
     const flags = this.#c.follow ? 0 : AT_SYMLINK_NOFOLLOW;
     for (const i of e.stat) {
@@ -465,8 +468,8 @@ class AsyncWalker {
     }
   }
 
-  #done(task: DirTask, fd: number, slot: number, e: Entries | null, statx: Buffer | null, errors: Int32Array | null, failure: Error | null): void {
-    closeHeldFd(slot, fd);
+  #done(task: DirTask, slot: number, e: Entries | null, statx: Buffer | null, errors: Int32Array | null, failure: Error | null): void {
+    closeHeldFd(slot);
     this.#active--;
     if (!this.#stopped) {
       if (failure !== null || e === null) {

@@ -27,13 +27,13 @@ int FillIovecs(Napi::Array views, Bytes iov_out) {
 }  // namespace uringfs
 
 static Napi::Object InitUringfs(Napi::Env env, Napi::Object exports) {
-  uringfs::InitHeldFds(env, exports);
+  uringfs::HeldFds* held = uringfs::InitHeldFds(env, exports);
   uringfs::InitRing(env, exports);
   uringfs::InitSync(env, exports);
   uringfs::InitThreads(env, exports);
   uringfs::InitProbe(env, exports);
   uringfs::InitEpoll(env, exports);
-  uringfs::InitDirs(env, exports);
+  uringfs::InitDirs(env, exports, held);
   uringfs::InitCrc32c(env, exports);
   uringfs::InitLargeMemory(env, exports);
   return exports;

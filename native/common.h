@@ -149,8 +149,14 @@ Napi::Object InitSync(Napi::Env env, Napi::Object exports);
 Napi::Object InitThreads(Napi::Env env, Napi::Object exports);
 Napi::Object InitProbe(Napi::Env env, Napi::Object exports);
 Napi::Object InitEpoll(Napi::Env env, Napi::Object exports);
-Napi::Object InitHeldFds(Napi::Env env, Napi::Object exports);
-Napi::Object InitDirs(Napi::Env env, Napi::Object exports);
+// The environment's table of fds lib/ holds (native/held_fds.cc), closed from when it is torn down.
+struct HeldFds;
+HeldFds* InitHeldFds(Napi::Env env, Napi::Object exports);
+// List `fd` in `slot`, a slot lib/ reserved (in the table and free): false when it is not one.
+bool HoldFd(HeldFds* held, int64_t slot, int fd);
+// Take the fd out of `slot` (free from then on): the fd, or -EBADF when the slot holds none.
+int TakeHeldFd(HeldFds* held, int64_t slot);
+Napi::Object InitDirs(Napi::Env env, Napi::Object exports, HeldFds* held);
 Napi::Object InitCrc32c(Napi::Env env, Napi::Object exports);
 Napi::Object InitLargeMemory(Napi::Env env, Napi::Object exports);
 

@@ -202,8 +202,9 @@ void ReadBatch(int fd, Listing& out) {
 enum class Work { List, Open, Read, Close };
 
 // One directory operation on libuv's pool (napi async work); calls back with the same values the
-// sync forms return. Owns what it opened until JS has it: when the completion cannot reach JS (the
-// environment is being torn down), the fd is closed with the work.
+// sync forms return. Owns the fd it opened, or the one it closes, until the fd is listed in the
+// held-fd slot lib/ reserved for it, just before JS is called: when the completion does not come
+// (the environment is being torn down), the fd is closed with the work.
 struct DirectoryWork {
   Work work;
   std::string path;
@@ -212,10 +213,9 @@ struct DirectoryWork {
   int result = 0;
   Listing listing;
   OwnedFd owned;
+  HeldFds* held = nullptr;
+  int64_t slot = -1;
   napi_ref callback = nullptr;
-  // An Int32Array JS writes 1 into once it holds a returned fd (lib/held.ts), or nullptr: when the
-  // callback is cut short (the worker terminated) before it did, the fd is still ours to close.
-  napi_ref ack = nullptr;
   napi_async_work handle = nullptr;
 
   static void Execute(napi_env, void* data) {
@@ -229,7 +229,7 @@ struct DirectoryWork {
         break;
       }
       case Work::Read: ReadBatch(w->fd, w->listing); break;
-      case Work::Close: w->result = close(w->fd) < 0 ? -errno : 0; break;
+      case Work::Close: w->result = close(w->owned.Release()) < 0 ? -errno : 0; break;
     }
   }
 
@@ -237,19 +237,8 @@ struct DirectoryWork {
     auto* w = static_cast<DirectoryWork*>(data);
     if (status == napi_ok) w->Deliver(env);
     napi_delete_reference(env, w->callback);
-    if (w->ack != nullptr) napi_delete_reference(env, w->ack);
     napi_delete_async_work(env, w->handle);
-    delete w;  // closes what JS did not take
-  }
-
-  int32_t* AckCell(napi_env env) {
-    napi_value array;
-    if (ack == nullptr || napi_get_reference_value(env, ack, &array) != napi_ok || array == nullptr) return nullptr;
-    napi_typedarray_type type;
-    size_t length = 0;
-    void* data = nullptr;
-    if (napi_get_typedarray_info(env, array, &type, &length, &data, nullptr, nullptr) != napi_ok) return nullptr;
-    return type == napi_int32_array && length >= 1 ? static_cast<int32_t*>(data) : nullptr;
+    delete w;  // closes what was not listed for JS
   }
 
   void Deliver(napi_env env) {
@@ -266,28 +255,25 @@ struct DirectoryWork {
         if (napi_create_int32(env, result, &value) != napi_ok) value = nullptr;
         break;
     }
+    // The fd goes to JS listed in its slot, or not at all.
+    if (value != nullptr && owned.Get() >= 0) {
+      if (HoldFd(held, slot, owned.Get())) owned.Release();
+      else if (napi_create_int32(env, -EINVAL, &value) != napi_ok) value = nullptr;
+    }
     napi_value fn, global;
     if (value != nullptr && napi_get_reference_value(env, callback, &fn) == napi_ok && fn != nullptr &&
         napi_get_global(env, &global) == napi_ok) {
-      // The fd is JS's once the callback returned, or once it said so through `ack` (it may be cut
-      // short after that); otherwise it is still ours, and is closed with the work.
-      int32_t* acked = AckCell(env);
-      if (acked != nullptr) *acked = 0;
-      if (napi_call_function(env, global, fn, 1, &value, nullptr) == napi_ok || (acked != nullptr && *acked == 1)) {
-        owned.Release();
-      }
+      napi_call_function(env, global, fn, 1, &value, nullptr);
     }
     napi_close_handle_scope(env, scope);
   }
 };
 
-// Queue `w` with `callback` (and `ack`, an Int32Array, or undefined): 0, or -ENOMEM when N-API refuses.
-int QueueWork(napi_env env, DirectoryWork* w, napi_value callback, napi_value ack) {
+// Queue `w` with `callback`: 0, or -ENOMEM when N-API refuses.
+int QueueWork(napi_env env, DirectoryWork* w, napi_value callback) {
   napi_value name;
-  bool is_typedarray = false;
   if (napi_create_string_utf8(env, "uringfs:dir", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_reference(env, callback, 1, &w->callback) != napi_ok ||
-      (napi_is_typedarray(env, ack, &is_typedarray) == napi_ok && is_typedarray && napi_create_reference(env, ack, 1, &w->ack) != napi_ok)) {
+      napi_create_reference(env, callback, 1, &w->callback) != napi_ok) {
     if (w->callback != nullptr) napi_delete_reference(env, w->callback);
     delete w;
     return -ENOMEM;
@@ -296,19 +282,20 @@ int QueueWork(napi_env env, DirectoryWork* w, napi_value callback, napi_value ac
       napi_queue_async_work(env, w->handle) != napi_ok) {
     if (w->handle != nullptr) napi_delete_async_work(env, w->handle);
     napi_delete_reference(env, w->callback);
-    if (w->ack != nullptr) napi_delete_reference(env, w->ack);
     delete w;
     return -ENOMEM;
   }
   return 0;
 }
 
-DirectoryWork* NewWork(Work work, std::string path, int fd, int flags) {
+DirectoryWork* NewWork(const Napi::CallbackInfo& info, Work work, std::string path, int fd, int flags, int64_t slot) {
   auto* w = new DirectoryWork();
   w->work = work;
   w->path = std::move(path);
   w->fd = fd;
   w->flags = flags;
+  w->held = static_cast<HeldFds*>(info.Data());
+  w->slot = slot;
   return w;
 }
 
@@ -317,7 +304,10 @@ std::string PathString(Napi::Value v) {
   return path ? std::string(path) : std::string();
 }
 
-// list(path, flags): [names, types(, fd)] or -errno.
+// The held-fd slot (lib/held.ts reserveSlot) an fd that JS keeps goes into; -1 when none is given.
+int64_t SlotArg(Napi::Value v) { return v.IsNumber() ? v.As<Napi::Number>().Int64Value() : -1; }
+
+// list(path, flags, slot?): [names, types(, fd, listed in `slot`)] or -errno.
 Napi::Value List(const Napi::CallbackInfo& info) {
   const char* path = PathArg(info[0]);
   if (!path) return Napi::Number::New(info.Env(), -EFAULT);
@@ -326,7 +316,10 @@ Napi::Value List(const Napi::CallbackInfo& info) {
   ListDirectory(path, IntArg(info[1]), listing, fd);
   napi_value value = ListingValue(info.Env(), listing, fd.Get());
   if (value == nullptr) return info.Env().Undefined();  // fd closed on return
-  fd.Release();
+  if (fd.Get() >= 0) {
+    if (!HoldFd(static_cast<HeldFds*>(info.Data()), SlotArg(info[2]), fd.Get())) return Napi::Number::New(info.Env(), -EINVAL);
+    fd.Release();
+  }
   return Napi::Value(info.Env(), value);
 }
 
@@ -338,45 +331,56 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
   return value == nullptr ? info.Env().Undefined() : Napi::Value(info.Env(), value);
 }
 
-// listAsync(path, flags, callback, ack?), openAsync(path, callback, ack?), readAsync(fd, callback), closeAsync(fd, callback)
+// listAsync(path, flags, callback, slot?), openAsync(path, callback, slot), readAsync(fd, callback),
+// closeAsync(slot, callback): 0 once queued, or -errno.
 Napi::Value ListAsync(const Napi::CallbackInfo& info) {
   if (!PathArg(info[0])) return Napi::Number::New(info.Env(), -EFAULT);
-  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(Work::List, PathString(info[0]), -1, IntArg(info[1])), info[2], info[3]));
+  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(info, Work::List, PathString(info[0]), -1, IntArg(info[1]), SlotArg(info[3])), info[2]));
 }
 
 Napi::Value OpenAsync(const Napi::CallbackInfo& info) {
   if (!PathArg(info[0])) return Napi::Number::New(info.Env(), -EFAULT);
-  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(Work::Open, PathString(info[0]), -1, 0), info[1], info[2]));
+  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(info, Work::Open, PathString(info[0]), -1, 0, SlotArg(info[2])), info[1]));
 }
 
 Napi::Value ReadAsync(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(Work::Read, std::string(), IntArg(info[0]), 0), info[1], info.Env().Undefined()));
+  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(info, Work::Read, std::string(), IntArg(info[0]), 0, -1), info[1]));
 }
 
+// The fd leaves its slot here and is the work's until closed: listed or closed at every moment.
 Napi::Value CloseAsync(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), QueueWork(info.Env(), NewWork(Work::Close, std::string(), IntArg(info[0]), 0), info[1], info.Env().Undefined()));
+  int fd = TakeHeldFd(static_cast<HeldFds*>(info.Data()), SlotArg(info[0]));
+  if (fd < 0) return Napi::Number::New(info.Env(), fd);
+  DirectoryWork* w = NewWork(info, Work::Close, std::string(), -1, 0, -1);
+  w->owned.Reset(fd);
+  return Napi::Number::New(info.Env(), QueueWork(info.Env(), w, info[1]));
 }
 
-// open(path): the directory's fd (O_DIRECTORY) or -errno.
+// open(path, slot): the directory's fd (O_DIRECTORY), listed in `slot`, or -errno.
 Napi::Value Open(const Napi::CallbackInfo& info) {
   const char* path = PathArg(info[0]);
   if (!path) return Napi::Number::New(info.Env(), -EFAULT);
-  return Napi::Number::New(info.Env(), OpenDirectory(path));
+  int fd = OpenDirectory(path);
+  if (fd >= 0 && !HoldFd(static_cast<HeldFds*>(info.Data()), SlotArg(info[1]), fd)) {
+    close(fd);
+    fd = -EINVAL;
+  }
+  return Napi::Number::New(info.Env(), fd);
 }
 
 }  // namespace
 
-Napi::Object InitDirs(Napi::Env env, Napi::Object exports) {
+Napi::Object InitDirs(Napi::Env env, Napi::Object exports, HeldFds* held) {
   const char* hook = getenv("URINGFS_TEST_GETDENTS_EIO");
   fail_later_getdents = hook != nullptr && strcmp(hook, "1") == 0;
   Napi::Object dirs = Napi::Object::New(env);
-  dirs.Set("list", Napi::Function::New(env, List, "list"));
+  dirs.Set("list", Napi::Function::New(env, List, "list", held));
   dirs.Set("read", Napi::Function::New(env, Read, "read"));
-  dirs.Set("open", Napi::Function::New(env, Open, "open"));
-  dirs.Set("listAsync", Napi::Function::New(env, ListAsync, "listAsync"));
-  dirs.Set("openAsync", Napi::Function::New(env, OpenAsync, "openAsync"));
-  dirs.Set("readAsync", Napi::Function::New(env, ReadAsync, "readAsync"));
-  dirs.Set("closeAsync", Napi::Function::New(env, CloseAsync, "closeAsync"));
+  dirs.Set("open", Napi::Function::New(env, Open, "open", held));
+  dirs.Set("listAsync", Napi::Function::New(env, ListAsync, "listAsync", held));
+  dirs.Set("openAsync", Napi::Function::New(env, OpenAsync, "openAsync", held));
+  dirs.Set("readAsync", Napi::Function::New(env, ReadAsync, "readAsync", held));
+  dirs.Set("closeAsync", Napi::Function::New(env, CloseAsync, "closeAsync", held));
   exports.Set("dirs", dirs);
   return exports;
 }

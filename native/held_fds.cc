@@ -1,26 +1,46 @@
 // Fds lib/ holds between the steps of an operation: a file of readFiles
-// between its open and its close, the fd of a FileHandle. When a JS
+// between its open and its close, the fd of a FileHandle or a Dir. When a JS
 // environment is torn down (a worker terminated, or the process exiting) no
 // JS runs any more to close them. lib/ lists them in a table this file owns;
 // the environment's cleanup hook, added when the addon is loaded (before any
 // ring exists, so it runs after every ring's teardown — the hooks run in
 // reverse order), closes what is listed.
 //
+// Where native code opens an fd that lib/ keeps (a Dir's, a scan's), native
+// code lists it in a slot lib/ reserved, and takes it out of its slot to close
+// it: the termination of a worker can cut JS short between any two statements,
+// never inside one native call, so the fd is always either listed or closed.
+//
 // Entries: -1 free; fd >= 0 held; ~fd (<= -2) being closed by an op that may
 // or may not have run, which the hook leaves alone rather than risk closing
 // an fd number another thread has been given since.
 #include <unistd.h>
+#include <cerrno>
 #include <cstring>
 #include "common.h"
 
 namespace uringfs {
-namespace {
 
 struct HeldFds {
   napi_ref table_ref = nullptr;  // keeps the table's ArrayBuffer (and so `table`) alive
   int32_t* table = nullptr;
   size_t count = 0;
 };
+
+bool HoldFd(HeldFds* held, int64_t slot, int fd) {
+  if (slot < 0 || static_cast<size_t>(slot) >= held->count || held->table[slot] != -1) return false;
+  held->table[slot] = fd;
+  return true;
+}
+
+int TakeHeldFd(HeldFds* held, int64_t slot) {
+  if (slot < 0 || static_cast<size_t>(slot) >= held->count || held->table[slot] < 0) return -EBADF;
+  int fd = held->table[slot];
+  held->table[slot] = -1;
+  return fd;
+}
+
+namespace {
 
 void CloseHeldFds(void* arg) {
   auto* held = static_cast<HeldFds*>(arg);
@@ -55,13 +75,22 @@ Napi::Value NewTable(const Napi::CallbackInfo& info) {
   return Napi::Int32Array::New(env, count, buffer, 0);
 }
 
+// closeHeld(slot): the slot's fd taken out of the table and closed, in one call: 0, or -errno
+// (-EBADF for a slot that holds no fd).
+Napi::Value CloseHeld(const Napi::CallbackInfo& info) {
+  int fd = TakeHeldFd(static_cast<HeldFds*>(info.Data()), info[0].As<Napi::Number>().Int64Value());
+  int result = fd < 0 ? fd : (close(fd) < 0 ? -errno : 0);
+  return Napi::Number::New(info.Env(), result);
+}
+
 }  // namespace
 
-Napi::Object InitHeldFds(Napi::Env env, Napi::Object exports) {
+HeldFds* InitHeldFds(Napi::Env env, Napi::Object exports) {
   auto* held = new HeldFds();
   napi_add_env_cleanup_hook(env, CloseHeldFds, held);
   exports.Set("heldFds", Napi::Function::New(env, NewTable, "heldFds", held));
-  return exports;
+  exports.Set("closeHeld", Napi::Function::New(env, CloseHeld, "closeHeld", held));
+  return held;
 }
 
 }  // namespace uringfs

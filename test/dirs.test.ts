@@ -326,6 +326,19 @@ describe('worker termination', () => {
     expect(summary.fdsAfter, `left open: ${summary.leftDetails.join(', ')}; after each round: ${summary.fdsAfterRound.join(' ')}`).toBe(0);
     if (summary.closedLate.length > 0) console.warn(`directory fds closed only after the 300 ms wait: ${summary.closedLate.join(', ')}`);
   }, 90_000);
+
+  it('a worker stopped just before, or just after, each of its calls into the addon: no directory fd left open', async () => {
+    const { runNode, fixture } = await import('./fixtures/helpers.js');
+    const root = tempDir('exit');
+    const r = await runNode([fixture('dirs-exit-at-each-call.mjs'), root.dir], 120_000);
+    root.remove();
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    // The work (two Dirs, both scans, a recursive readdir) makes a few dozen calls; each was a stop, twice.
+    expect(summary.calls).toBeGreaterThan(20);
+    expect(summary.stops).toBeGreaterThanOrEqual(2 * summary.calls - 2);
+    expect(summary.left.slice(0, 10)).toEqual([]);
+  }, 150_000);
 });
 
 describe('a listing that fails after its directory opened', () => {
