@@ -514,8 +514,12 @@ export function mkdtemp(prefix: PathLike, options: nodeFs.EncodingOption | nodeF
 export function mkdtemp(prefix: PathLike, callback: (err: ErrnoException | null, folder: string) => void): void;
 export function mkdtemp(prefix: PathLike, options: unknown, callback?: unknown): void {
   const ring = claimBoundRing();
-  const cb = makeCallback(typeof options === 'function' ? options : callback);
-  const a = mkdtempArgs(prefix, typeof options === 'function' ? undefined : options);
+  if (typeof options === 'function') {
+    callback = options;
+    options = undefined;
+  }
+  const cb = makeCallback(callback);
+  const a = mkdtempArgs(prefix, options);
   run(ring, mkdtempSteps(a.prefix, a.encoding, false), withResult(cb));
 }
 

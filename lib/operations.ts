@@ -255,7 +255,7 @@ export function* mkdtempSteps(prefix: Path, encoding: Encoding | undefined, sync
     const r = yield mkdirOp(name, 0o700);
     if (r === 0) return encoding === 'buffer' ? Buffer.from(path) : path.toString(encoding ?? 'utf8');
     if (r !== EEXIST || attempt === TEMP_ATTEMPTS) {
-      throw resultError(r, 'mkdtemp', sync ? Buffer.concat([start, Buffer.from('XXXXXX')]) : Buffer.from(path));
+      throw resultError(r, 'mkdtemp', sync ? Buffer.concat([start, Buffer.from('XXXXXX')]) : path);
     }
   }
 }

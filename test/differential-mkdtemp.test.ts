@@ -38,13 +38,14 @@ function sixNamed(value: unknown, prefix: string): unknown {
 /** What a returned path says, with its six characters checked: its type, and the path it names. */
 function describeCreated(value: unknown, encoding: BufferEncoding | 'buffer' | undefined): unknown {
   if (typeof value !== 'string' && !Buffer.isBuffer(value)) return { notAPath: String(value) };
-  const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value, encoding === undefined || encoding === 'buffer' ? 'utf8' : encoding);
+  const textEncoding = encoding === undefined || encoding === 'buffer' ? 'utf8' : encoding;
+  const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value, textEncoding);
   const six = bytes.subarray(bytes.length - 6).toString('latin1');
   const stat = nodeFs.statSync(bytes);
   return {
     type: Buffer.isBuffer(value) ? 'Buffer' : 'string',
     // The path in the encoding asked for, but for its last six characters (bytes).
-    encodedPrefix: Buffer.isBuffer(value) ? bytes.subarray(0, -6).toString('hex') : bytes.subarray(0, -6).toString(encoding === 'buffer' || encoding === undefined ? 'utf8' : encoding),
+    encodedPrefix: Buffer.isBuffer(value) ? bytes.subarray(0, -6).toString('hex') : bytes.subarray(0, -6).toString(textEncoding),
     sixAreLetters: /^[A-Za-z0-9]{6}$/.test(six) && six !== 'XXXXXX',
     directory: stat.isDirectory(),
     mode: (stat.mode & 0o777).toString(8),
