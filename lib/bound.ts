@@ -4,7 +4,7 @@
 // the function claims it on entry and passes it along, so one set of
 // functions serves every ring and the default.
 import * as callback from './callback.js';
-import * as promises from './promises.js';
+import * as promises from './promises-flavour.js';
 import { readFiles, readFilesEither } from './readfiles.js';
 import type { Ring } from './ring.js';
 import { callOnRing } from './run.js';

@@ -4,8 +4,6 @@
 import { createBackend, ioUringTruncates, type BackendName, type BackendOptions, type RingSetup } from './backend.js';
 import type { NativeRing, NativeThreadRing } from './binding.js';
 import { invalidArgType, invalidArgValue, ringClosed, ringLost, sqpollCredentials, systemError } from './errors.js';
-import type { Batch } from './batch.js';
-import type { RingCallbacks, RingPromises } from './bound.js';
 import { Buffer } from 'node:buffer';
 import { Op, OpCode } from './op.js';
 import { RegisteredBuffers, RegisteredFile } from './registered.js';
@@ -234,8 +232,6 @@ export class Ring {
   #buffers: RegisteredBuffers | null = null;
   #fixedFileOps = 0;
   #fixedBufferOps = 0;
-  #callbacks: RingCallbacks | undefined;
-  #promises: RingPromises | undefined;
   /** In liveRings: this ring may hold ops (queued, in flight or in the backlog). */
   #listed = false;
   // Held here: the native ring references it weakly while idle (strongly
@@ -324,25 +320,6 @@ export class Ring {
   get backend(): BackendName { return this.#backend; }
   /** Why the thread pool runs although io_uring was wanted ('auto'); null otherwise. */
   get fallbackReason(): string | null { return this.#fallbackReason; }
-
-  /**
-   * The callback flavour of `uringfs` (open, read, readFile, stat, …, and readFiles) with every op
-   * on this ring instead of the default one; the same object each time. Once the ring is closed,
-   * its functions call back with `ERR_URINGFS_RING_CLOSED`.
-   */
-  get callbacks(): RingCallbacks {
-    return (this.#callbacks ??= facesAbove().callbacks(this));
-  }
-
-  /**
-   * The promise flavour of `uringfs/promises` (open, readFile, writeFile, stat, …, and readFiles)
-   * with every op on this ring; the same object each time. A FileHandle it opens keeps this ring
-   * for all its methods and its close; a FileHandle passed to its readFile/writeFile runs on the
-   * handle's own ring. Once the ring is closed, its functions reject with `ERR_URINGFS_RING_CLOSED`.
-   */
-  get promises(): RingPromises {
-    return (this.#promises ??= facesAbove().promises(this));
-  }
 
   /**
    * @internal
@@ -500,11 +477,6 @@ export class Ring {
   #completeLocally(op: Op, result: number): void {
     if (op.sync) this.#localSync.push([op, result]);
     else queueMicrotask(() => complete(op, result));
-  }
-
-  /** A new, empty batch of ops for this ring (see Batch). */
-  batch(): Batch {
-    return facesAbove().batch(this);
   }
 
   /** Send what is queued to the kernel now (one io_uring_enter per SQ-full), instead of at the end of the turn. */
@@ -829,28 +801,6 @@ export class Ring {
     this.#refillTimer = null;
     if (finished.length > 0) process.nextTick(() => { for (const [op, result] of finished) complete(op, result); });
   }
-}
-
-/**
- * What a ring offers that the layers above the engine make: its batches (lib/batch.ts) and its
- * callback and promise flavours (lib/bound.ts). They hand them down through provideFaces
- * (lib/faces.ts), so that the engine imports no flavour.
- */
-interface Faces {
-  batch(ring: Ring): Batch;
-  callbacks(ring: Ring): RingCallbacks;
-  promises(ring: Ring): RingPromises;
-}
-let faces: Faces | undefined;
-
-/** @internal Called once, by lib/faces.ts. */
-export function provideFaces(above: Faces): void {
-  faces = above;
-}
-
-function facesAbove(): Faces {
-  if (faces === undefined) throw new Error('uringfs internal error: lib/faces.js was not loaded (import uringfs, not one of its files)');
-  return faces;
 }
 
 /**

@@ -10,7 +10,7 @@ import { needsStreamProbe, readSteps } from './operations.js';
 import { defaultRing } from './ring.js';
 import { runCallback } from './run.js';
 import { withCode } from './errors.js';
-import type { FileHandle } from './promises.js';
+import type { FileHandle } from './promises-flavour.js';
 import { handleRefs } from './handle-refs.js';
 import { copyObject } from './validate.js';
 import { callModule, moduleThis, replaced } from './replaced.js';

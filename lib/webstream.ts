@@ -9,7 +9,7 @@ import { ReadableStream, type ReadableByteStreamController, type ReadableStreamD
 import { invalidArgType } from './errors.js';
 import { handleRefs } from './handle-refs.js';
 import { needsStreamProbe } from './operations.js';
-import type { FileHandle } from './promises.js';
+import type { FileHandle } from './promises-flavour.js';
 import { readAheadShares, streamReadAhead } from './streams.js';
 import { validateBoolean, validateObject } from './validate.js';
 

@@ -114,6 +114,25 @@ describe('ring.callbacks and ring.promises: the objects', () => {
     }
     expect(a.promises.readFile.name).toBe('readFile');
   });
+
+  it("a Ring imported from 'uringfs/promises' alone has them, and its batch (child process)", async () => {
+    const { runNode } = await import('./fixtures/helpers.js');
+    const script = `
+      import { Ring } from 'uringfs/promises';
+      const ring = new Ring();
+      const batch = ring.batch();
+      console.log(JSON.stringify({
+        batch: batch.constructor.name,
+        callbacks: typeof ring.callbacks.readFile,
+        promises: (await ring.promises.readFile('package.json', 'utf8')).includes('"name"'),
+        accessors: ['callbacks', 'promises', 'batch'].map((name) => Object.keys(ring).includes(name)),
+      }));
+      ring.close();
+    `;
+    const r = await runNode(['--input-type=module', '-e', script], 30_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ batch: 'Batch', callbacks: 'function', promises: true, accessors: [false, false, false] });
+  });
 });
 
 describe('ring.callbacks: each function runs on the ring', () => {

@@ -11,7 +11,7 @@ import uringfsDefault, * as uringfs from '../lib/index.js';
 import uringfsPromisesDefault, * as uringfsPromises from '../lib/promises.js';
 import { packageRoot, runNode } from './fixtures/helpers.js';
 
-// What uringfs runs itself (lib/callback.ts, lib/sync.ts, lib/promises.ts, lib/dirs.ts, lib/dir.ts, lib/streams.ts), besides the classes.
+// What uringfs runs itself (lib/callback.ts, lib/sync.ts, lib/promises-flavour.ts, lib/dirs.ts, lib/dir.ts, lib/streams.ts), besides the classes.
 const OWN = [
   'open', 'close', 'read', 'write', 'readv', 'writev', 'fsync', 'fdatasync', 'fstat', 'stat', 'lstat', 'readFile',
   'writeFile', 'appendFile', 'unlink', 'rmdir', 'rename', 'mkdir', 'mkdtemp', 'link', 'symlink', 'ftruncate', 'truncate', 'readdir', 'opendir', 'createReadStream', 'createWriteStream',
