@@ -10,6 +10,7 @@ import {
   linkOp, renameOp, statxOp, symlinkOp, unlinkOp, vectorOp, writeOp,
 } from './op.js';
 import { opError, opValue } from './outcome.js';
+import { releaseFd } from './held.js';
 import { RegisteredFile } from './registered.js';
 import { EBADF, ECANCELED, RING_LOST, type Ring } from './ring.js';
 import { pathBytes, validateBufferArray, validateFd, validateFunction, validatePath, type PathLike } from './validate.js';
@@ -49,6 +50,8 @@ export class Batch {
   #sync = false;
   // One completion function for every op of the batch: the op carries its index.
   readonly #settle = (result: number, op: Op): void => {
+    // An fd the batch opened is the caller's: not one the environment's teardown closes.
+    if (op.heldSlot >= 0) releaseFd(op.heldSlot);
     this.#outcomes[op.tag] = this.#outcomeOf(op, result);
     if (--this.#remaining === 0) this.#onFinished!();
   };

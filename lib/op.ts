@@ -50,6 +50,13 @@ export class Op {
   /** Set by a synchronous wait (Ring.runUntil): its completion is dispatched there, not deferred. */
   sync = false;
   /**
+   * A slot of the held-fd table (lib/held.ts), or -1. Open, ReadWhole: the ring listed the op's
+   * carriedFd there as the result came; `done` keeps it (lib/ holds the fd) or releases it (the
+   * fd is the caller's). Close: the slot of the fd it closes, which the ring marks closing as the
+   * op goes to the kernel or the pool; `done` releases it.
+   */
+  heldSlot = -1;
+  /**
    * A read or write of the node:fs-shaped flavours: the ring probes its fd where it queues it
    * (ESPIPE for a position on a pipe; a read from one goes through memory of the op's own).
    */
@@ -86,15 +93,26 @@ export function vectorOp(write: boolean, fd: number, views: NodeJS.ArrayBufferVi
   return op;
 }
 
+/** ReadWhole's result for a file it did not read: it came back open, its fd at status[2 * tag + 1]. */
+export const HANDED_OVER = -(2 ** 30);
+
+/** The fd a finished op's result hands to JS — an open's, or one a whole-file read handed over — or -1. */
+export function carriedFd(op: Op, result: number): number {
+  if (op.code === OpCode.Open) return result >= 0 ? result : -1;
+  if (op.code === OpCode.ReadWhole && result === HANDED_OVER) return op.status![2 * op.tag + 1];
+  return -1;
+}
+
 export function openOp(path: Buffer, flags: number, mode: number): Op {
   const op = new Op(OpCode.Open);
   op.path = path; op.flags = flags; op.mode = mode;
   return op;
 }
 
-export function closeOp(fd: number): Op {
+export function closeOp(fd: number, heldSlot = -1): Op {
   const op = new Op(OpCode.Close);
   op.fd = fd;
+  op.heldSlot = heldSlot;
   return op;
 }
 

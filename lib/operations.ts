@@ -24,8 +24,8 @@ export function* openSteps(path: Path, flags: number, mode: number): Steps<numbe
   return r;
 }
 
-export function* closeSteps(fd: number): Steps<void> {
-  const r = yield closeOp(fd);
+export function* closeSteps(fd: number, heldSlot = -1): Steps<void> {
+  const r = yield closeOp(fd, heldSlot);
   if (r < 0) throw resultError(r, 'close');
 }
 

@@ -18,7 +18,7 @@ import {
 } from './operations.js';
 import { defaultRing, type Ring } from './ring.js';
 import { claimBoundRing, runPromise, runSync, type Steps } from './run.js';
-import { closeHeldFd, closingFd, holdFd, releaseFd } from './held.js';
+import { closeHeldFd, holdFd, releaseFd } from './held.js';
 import { handleRefs } from './handle-refs.js';
 import type { BigIntStats, Stats } from './stats.js';
 import { invalidArgType, notAFileHandle, withCode } from './errors.js';
@@ -62,7 +62,7 @@ function result<T extends object>(fields: T): T {
 /** Module-internal: the ring of a handle's ops (undefined: the default ring of the moment). */
 let ringOfHandle: (handle: FileHandle) => Ring | undefined;
 /** Module-internal: a handle whose ops all go to `ring` (undefined: follow the default ring). */
-let handleOn: (fd: number, ring: Ring | undefined) => FileHandle;
+let handleOn: (fd: number, ring: Ring | undefined, slot: number) => FileHandle;
 
 /** A node:fs callback function as a promise; its synchronous argument errors reject it. */
 function onNodeFs(start: (callback: (err: Error | null) => void) => void): Promise<void> {
@@ -114,8 +114,8 @@ export class FileHandle extends EventEmitter {
 
   static {
     ringOfHandle = (handle) => handle.#ring;
-    handleOn = (fd, ring) => {
-      const handle = new FileHandle(fd);
+    handleOn = (fd, ring, slot) => {
+      const handle = new FileHandle(fd, slot);
       handle.#ring = ring;
       return handle;
     };
@@ -126,10 +126,11 @@ export class FileHandle extends EventEmitter {
     handleRefs.unref = (handle) => handle.#unref();
   }
 
-  constructor(fd: number) {
+  /** @internal An open fd, held in `slot` of the held-fd table already, or held here (-1). */
+  constructor(fd: number, slot = -1) {
     super();
     this.#fd = fd;
-    this.#held = holdFd(fd);
+    this.#held = slot === -1 ? holdFd(fd) : slot;
     collectedHandles.register(this, { fd, slot: this.#held }, this);
   }
 
@@ -273,9 +274,8 @@ export class FileHandle extends EventEmitter {
     collectedHandles.unregister(this);
     const ring = this.#ring ?? defaultRing();
     if (!ring.closed) {
-      closingFd(this.#held);
       try {
-        await run(ring, closeSteps(fd));
+        await run(ring, closeSteps(fd, this.#held));
         releaseFd(this.#held);
         return;
       } catch (err) {
@@ -288,7 +288,7 @@ export class FileHandle extends EventEmitter {
       }
     }
     try {
-      runSync(closeSteps(fd));
+      runSync(closeSteps(fd, this.#held));
     } finally {
       releaseFd(this.#held);
     }
@@ -369,7 +369,8 @@ export async function open(path: PathLike, flags?: string | number, mode?: strin
 
 async function openOn(ring: Ring | undefined, path: PathLike, flags?: string | number, mode?: string | number): Promise<FileHandle> {
   const a = openArgs(path, flags, mode);
-  return handleOn(await run(ring, openSteps(a.path, a.flags, a.mode)), ring);
+  // The handle takes over the fd's held-fd slot from the steps, in the same turn: never unlisted.
+  return runPromise(ring ?? defaultRing(), openSteps(a.path, a.flags, a.mode), (fd, opened) => handleOn(fd, ring, opened.adopt(fd)));
 }
 
 /** Close after `op`, keeping op's error first (node:fs/promises' handleFdClose). */

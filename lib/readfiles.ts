@@ -9,9 +9,9 @@ import { Buffer } from 'node:buffer';
 import { constants, readFileSync } from 'node:fs';
 import { binding } from './binding.js';
 import { fileBuffer } from './memory.js';
-import { closingFd, holdFd, releaseFd } from './held.js';
+import { closeHeldFd, keepCarried, releaseFd } from './held.js';
 import { invalidArgType, ringClosed } from './errors.js';
-import { AT_EMPTY_PATH, closeOp, openOp, readFilesOp, readOp, readWholeOp, STATX_MASK, STATX_SIZE, statxOp, type Op } from './op.js';
+import { AT_EMPTY_PATH, closeOp, HANDED_OVER, openOp, readFilesOp, readOp, readWholeOp, STATX_MASK, STATX_SIZE, statxOp, type Op } from './op.js';
 import { defaultRing, ECANCELED, resultError, RING_CLOSED, RING_LOST, type Ring } from './ring.js';
 import { fileTooLarge, ringLost } from './errors.js';
 import { claimBoundRing } from './run.js';
@@ -38,7 +38,6 @@ const kSlabMaxFile = 64 * 1024;
 const kUnknownSizeChunk = 64 * 1024;
 const DIRECT_FSTAT = process.env.URINGFS_READFILES_STATX !== 'ring';
 /** native ReadWholeFile's answer for a file it left to the ordinary ops (fd open). */
-const HANDED_OVER = -(2 ** 30);
 const FUSED_STAGES = ['open', 'fstat', 'read', 'close'] as const;
 /** The room given to a file before any size is known, and the step sizes are rounded to. */
 const kFirstGuess = 16 * 1024;
@@ -153,14 +152,15 @@ function send(job: Job, op: Op, done: (result: number) => void): void {
 
 function start(job: Job, file: FileRead): void {
   if (job.fused !== null) return startFused(job, file, job.fused);
-  send(job, openOp(pathBytes(file.path), job.flags, 0o666), (fd) => {
+  const open = openOp(pathBytes(file.path), job.flags, 0o666);
+  send(job, open, (fd) => {
     if (fd < 0) {
       file.error = resultError(fd, 'open', file.path);
       job.onFileDone(file);
       return;
     }
     file.fd = fd;
-    file.held = holdFd(fd);
+    file.held = keepCarried(open.heldSlot, fd);
     if (job.directFstat) {
       // statx on a file just opened reads its in-memory inode: a direct
       // syscall (~0.3 µs) instead of IORING_OP_STATX, which the kernel always
@@ -182,7 +182,8 @@ function startFused(job: Job, file: FileRead, status: Int32Array): void {
   const capacity = job.guess;
   const offset = job.slabs.reserve(capacity);
   const slab = job.slabs.slab;
-  send(job, readWholeOp(pathBytes(file.path), job.flags, slab, offset, capacity, status, file.index), (n) => {
+  const whole = readWholeOp(pathBytes(file.path), job.flags, slab, offset, capacity, status, file.index);
+  send(job, whole, (n) => {
     if (n >= 0) {
       job.slabs.trim(slab, offset, capacity, n);
       noteSize(job, n);
@@ -198,7 +199,7 @@ function startFused(job: Job, file: FileRead, status: Int32Array): void {
       return;
     }
     file.fd = status[2 * file.index + 1];
-    file.held = holdFd(file.fd);
+    file.held = keepCarried(whole.heldSlot, file.fd);
     const r = binding.sync.statx(file.fd, null, AT_EMPTY_PATH, STATX_MASK, job.statx);
     if (r >= 0) {
       const { isFile, size } = statxTypeAndSize(job.statx);
@@ -261,17 +262,15 @@ function fail(job: Job, file: FileRead, error: Error): void {
 function finishFile(job: Job, file: FileRead): void {
   if (job.ring.closed) {
     // The ring was closed under us: the fd is still ours to close.
-    binding.sync.close(file.fd);
-    releaseFd(file.held);
+    closeHeldFd(file.held);
     if (file.error === null) file.error = ringClosed('read');
     job.onFileDone(file);
     return;
   }
-  closingFd(file.held);
-  send(job, closeOp(file.fd), (r) => {
+  send(job, closeOp(file.fd, file.held), (r) => {
     // Never run (the ring was closed meanwhile): the fd is still open, and ours to close.
-    if (r === RING_CLOSED || r === RING_LOST || r === ECANCELED) r = binding.sync.close(file.fd);
-    releaseFd(file.held);
+    if (r === RING_CLOSED || r === RING_LOST || r === ECANCELED) r = closeHeldFd(file.held);
+    else releaseFd(file.held);
     if (r < 0 && file.error === null) file.error = resultError(r, 'close');
     job.onFileDone(file);
   });

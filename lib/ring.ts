@@ -5,7 +5,8 @@ import { createBackend, ioUringTruncates, type BackendName, type BackendOptions,
 import type { NativeRing, NativeThreadRing } from './binding.js';
 import { invalidArgType, invalidArgValue, ringClosed, ringLost, sqpollCredentials, systemError } from './errors.js';
 import { Buffer } from 'node:buffer';
-import { Op, OpCode } from './op.js';
+import { carriedFd, Op, OpCode } from './op.js';
+import { heldTable, holdFd } from './held.js';
 import { RegisteredBuffers, RegisteredFile } from './registered.js';
 import { validateFd, validateInteger, validateObject } from './validate.js';
 
@@ -531,7 +532,15 @@ export class Ring {
       case OpCode.Readv: return n.readv(id, op.fd, op.views!, op.scratch!, op.position);
       case OpCode.Writev: return n.writev(id, op.fd, op.views!, op.scratch!, op.position);
       case OpCode.Open: return n.open(id, op.path!, op.flags, op.mode);
-      case OpCode.Close: return n.close(id, op.fd);
+      case OpCode.Close: {
+        if (op.heldSlot < 0) return n.close(id, op.fd);
+        // The fd's held-fd entry says "closing" once the close is the native ring's, with no call
+        // in between for a worker's termination to stop at (lib/held.ts).
+        const table = heldTable();
+        const r = n.close(id, op.fd);
+        if (r === 1) table[op.heldSlot] = ~table[op.heldSlot];
+        return r;
+      }
       case OpCode.Fsync: return n.fsync(id, op.fd, op.flags === 1);
       case OpCode.Ftruncate: return n.ftruncate(id, op.fd, op.length);
       case OpCode.Statx: return n.statx(id, op.fd, op.path, op.flags, op.mode, op.scratch!);
@@ -561,10 +570,15 @@ export class Ring {
     // `ops`: the rest of this loop then finds no op for any id (the array may hold shutdown's pairs).
     for (let i = 0; i < count; i++) {
       const id = c[2 * i];
-      // Taken (native CompletionPort::kTaken): were this environment torn down before the pair
-      // is taken, the native side would close the fd an open in it returned.
-      c[2 * i] = -1;
       const op = ops[id];
+      // An fd the result carries is listed as held first, then the pair taken (native
+      // CompletionPort::kTaken): were this environment torn down before the pair is taken, the
+      // native side would close that fd; once it is taken, the held-fd table's teardown does.
+      if (op !== undefined) {
+        const fd = carriedFd(op, c[2 * i + 1]);
+        if (fd >= 0) op.heldSlot = holdFd(fd);
+      }
+      c[2 * i] = -1;
       // An unknown id can only come from a ring shared across fork(): ignore it.
       if (op === undefined) continue;
       ops[id] = undefined;

@@ -4,6 +4,7 @@
 // callback (runCallback).
 import { AsyncResource } from 'node:async_hooks';
 import { binding } from './binding.js';
+import { keepCarried, releaseFd } from './held.js';
 import { Op, OpCode } from './op.js';
 import type { Ring } from './ring.js';
 
@@ -20,7 +21,8 @@ export function execSync(op: Op): number {
     case OpCode.Readv: return native.readv(op.fd, op.views!, op.scratch!, op.position);
     case OpCode.Writev: return native.writev(op.fd, op.views!, op.scratch!, op.position);
     case OpCode.Open: return native.open(op.path!, op.flags, op.mode);
-    case OpCode.Close: return native.close(op.fd);
+    // A held fd is taken out of the table as it is closed, in the same call.
+    case OpCode.Close: return op.heldSlot >= 0 ? binding.closeHeld(op.heldSlot) : native.close(op.fd);
     case OpCode.Fsync: return native.fsync(op.fd, op.flags === 1);
     case OpCode.Ftruncate: return native.ftruncate(op.fd, op.length);
     case OpCode.Statx: return native.statx(op.fd, op.path, op.flags, op.mode, op.scratch!);
@@ -83,30 +85,103 @@ export function callOnRing<F extends (...args: never[]) => unknown>(ring: Ring, 
   return bound as unknown as F;
 }
 
-export function runSync<T>(steps: Steps<T>): T {
-  let next = steps.next(0);
-  while (!next.done) next = steps.next(execSync(next.value));
-  return next.value;
+/**
+ * The fds an operation's steps opened and have not closed, listed as held (lib/held.ts) between
+ * its steps: a worker terminated while a writeFile waits for its writes has them closed by the
+ * environment's teardown. Whatever is still open when the steps end is theirs to return (open's
+ * fd): let go of, not closed.
+ */
+export class OpenedFds {
+  #slots: Map<number, number> | null = null;
+
+  /** Before `op` is issued: a close of a held fd names its slot (the ring marks it closing). */
+  issuing(op: Op): void {
+    if (op.code === OpCode.Close && this.#slots !== null) op.heldSlot = this.#slots.get(op.fd) ?? op.heldSlot;
+  }
+
+  /** `op` finished with `result`. */
+  finished(op: Op, result: number): void {
+    if (op.code === OpCode.Open) {
+      if (result >= 0) (this.#slots ??= new Map()).set(result, keepCarried(op.heldSlot, result));
+    } else if (op.code === OpCode.Close && this.#slots !== null) {
+      const slot = this.#slots.get(op.fd);
+      if (slot === undefined) return;
+      releaseFd(slot);
+      this.#slots.delete(op.fd);
+    }
+  }
+
+  /** The held-fd slot of `fd`, which the caller lists from now on (a FileHandle's); -1 if none. */
+  adopt(fd: number): number {
+    const slot = this.#slots?.get(fd);
+    if (slot === undefined) return -1;
+    this.#slots!.delete(fd);
+    return slot;
+  }
+
+  /** The steps ended (returned or threw). */
+  letGo(): void {
+    if (this.#slots === null) return;
+    for (const slot of this.#slots.values()) releaseFd(slot);
+    this.#slots = null;
+  }
 }
 
-export function runPromise<T>(ring: Ring, steps: Steps<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const advance = (result: number): void => {
-      let next: IteratorResult<Op, T>;
+export function runSync<T>(steps: Steps<T>): T {
+  const opened = new OpenedFds();
+  try {
+    let next = steps.next(0);
+    while (!next.done) {
+      const op = next.value;
+      opened.issuing(op);
+      const result = execSync(op);
+      opened.finished(op, result);
+      next = steps.next(result);
+    }
+    return next.value;
+  } finally {
+    opened.letGo();
+  }
+}
+
+/**
+ * Drive `steps` on `ring`: each op's result goes back into them; `end` gets the outcome, once,
+ * before the fds the steps left open are let go of (so that it can adopt one).
+ */
+function runOnRing<T>(ring: Ring, steps: Steps<T>, end: (err: Error | null, value: T | undefined, opened: OpenedFds) => void): void {
+  const opened = new OpenedFds();
+  const advance = (result: number, op?: Op): void => {
+    if (op !== undefined) opened.finished(op, result);
+    let next: IteratorResult<Op, T>;
+    try {
+      next = steps.next(result);
+    } catch (err) {
+      opened.letGo();
+      end(err as Error, undefined, opened);
+      return;
+    }
+    if (next.done) {
       try {
-        next = steps.next(result);
-      } catch (err) {
-        reject(err);
-        return;
+        end(null, next.value, opened);
+      } finally {
+        opened.letGo();
       }
-      if (next.done) {
-        resolve(next.value);
-      } else {
-        next.value.done = advance;
-        ring.submit(next.value);
-      }
-    };
-    advance(0);
+    } else {
+      opened.issuing(next.value);
+      next.value.done = advance;
+      ring.submit(next.value);
+    }
+  };
+  advance(0);
+}
+
+/** `steps` on `ring`, as a promise of their value (or of `adopt(value, opened)`, made as they end). */
+export function runPromise<T, U = T>(ring: Ring, steps: Steps<T>, adopt?: (value: T, opened: OpenedFds) => U): Promise<U> {
+  return new Promise<U>((resolve, reject) => {
+    runOnRing(ring, steps, (err, value, opened) => {
+      if (err !== null) reject(err);
+      else resolve(adopt === undefined ? (value as unknown as U) : adopt(value as T, opened));
+    });
   });
 }
 
@@ -114,21 +189,6 @@ export function runCallback<T>(ring: Ring, steps: Steps<T>, callback: (err: Erro
   let sync = true;
   let finished = false;
   let scope: AsyncResource | undefined;
-  const advance = (result: number): void => {
-    let next: IteratorResult<Op, T>;
-    try {
-      next = steps.next(result);
-    } catch (err) {
-      finish(err as Error);
-      return;
-    }
-    if (next.done) {
-      finish(null, next.value);
-    } else {
-      next.value.done = advance;
-      ring.submit(next.value);
-    }
-  };
   // Callbacks are always called asynchronously, as node:fs does, even when
   // the operation finished without touching the kernel.
   const finish = (err: Error | null, value?: T): void => {
@@ -136,7 +196,7 @@ export function runCallback<T>(ring: Ring, steps: Steps<T>, callback: (err: Erro
     if (sync) process.nextTick(callback, err, value);
     else scope!.runInAsyncScope(callback, null, err, value);
   };
-  advance(0);
+  runOnRing(ring, steps, finish);
   sync = false;
   // The callback runs in the async context of this call, as node:fs's does (an async resource per
   // request, FSReqCallback there): completions arrive in the drain, whose context is the ring's.

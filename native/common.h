@@ -154,7 +154,8 @@ struct HeldFds;
 HeldFds* InitHeldFds(Napi::Env env, Napi::Object exports);
 // List `fd` in `slot`, a slot lib/ reserved (in the table and free): false when it is not one.
 bool HoldFd(HeldFds* held, int64_t slot, int fd);
-// Take the fd out of `slot` (free from then on): the fd, or -EBADF when the slot holds none.
+// Take the fd out of `slot` (free from then on): the fd — also one marked closing by a close op
+// the caller knows did not run — or -EBADF when the slot holds none.
 int TakeHeldFd(HeldFds* held, int64_t slot);
 Napi::Object InitDirs(Napi::Env env, Napi::Object exports, HeldFds* held);
 Napi::Object InitCrc32c(Napi::Env env, Napi::Object exports);

@@ -34,10 +34,10 @@ bool HoldFd(HeldFds* held, int64_t slot, int fd) {
 }
 
 int TakeHeldFd(HeldFds* held, int64_t slot) {
-  if (slot < 0 || static_cast<size_t>(slot) >= held->count || held->table[slot] < 0) return -EBADF;
-  int fd = held->table[slot];
+  if (slot < 0 || static_cast<size_t>(slot) >= held->count || held->table[slot] == -1) return -EBADF;
+  int entry = held->table[slot];
   held->table[slot] = -1;
-  return fd;
+  return entry >= 0 ? entry : ~entry;  // ~fd: a close op that did not run, the caller knows
 }
 
 namespace {

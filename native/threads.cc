@@ -859,9 +859,15 @@ unsigned ThreadRing::Stop(int32_t* out, unsigned cap) {
       if (out == nullptr && c.opened >= 0) close(c.opened);
       deliver(c.id, c.fd >= 0 ? -ECANCELED : c.result);
     }
-    for (const ThreadOp& op : never_started) deliver(op.id, -ECANCELED);
-    for (const Parked& p : parked_) for (const ThreadOp& op : p.chain) deliver(op.id, -ECANCELED);
-    for (const ThreadOp& op : pending_list_) deliver(op.id, -ECANCELED);
+    // A close that never ran, at an environment teardown, is carried out here: lib/ has let go
+    // of the fd (it marks it closing, and no JS is left to see the cancellation).
+    auto cancel = [&](const ThreadOp& op) {
+      if (out == nullptr && op.kind == ThreadOpKind::Close && op.fd >= 0) close(op.fd);
+      deliver(op.id, -ECANCELED);
+    };
+    for (const ThreadOp& op : never_started) cancel(op);
+    for (const Parked& p : parked_) for (const ThreadOp& op : p.chain) cancel(op);
+    for (const ThreadOp& op : pending_list_) cancel(op);
     parked_.clear();
     done_.clear();
     pending_list_.clear();

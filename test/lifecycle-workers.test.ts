@@ -1,7 +1,8 @@
 // Worker threads, each case in a child process: every worker has its own
 // ring; terminating a worker with I/O in flight (a FIFO read that never
 // completes, a flood of reads) must not crash or hang, and the main thread
-// keeps doing I/O on its ring throughout and afterwards.
+// keeps doing I/O on its ring throughout and afterwards; files the worker had open for a
+// whole-file operation or a FileHandle are closed.
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +65,15 @@ describe('worker.terminate() mid-I/O', () => {
     expect(s.mainReadsOk).toBe(true);
     expect(s.afterOk).toBe(true);
   });
+});
+
+describe('worker.terminate() while whole files are written, appended, read, or a FileHandle is used', () => {
+  it('no file of the worker is left open (callback and promise forms)', async () => {
+    const dir = tempDir('terminate-files');
+    const s = summaryOf(await runNode([fixture('files-worker-terminate.mjs'), dir.dir, '12'], 90_000));
+    dir.remove();
+    expect(s).toEqual({ writeFile: [], appendFile: [], 'promises.writeFile': [], readFile: [], FileHandle: [] });
+  }, 120_000);
 });
 
 describe('rings made while their worker is being terminated', () => {
