@@ -27,27 +27,23 @@ declare module './ring.js' {
   }
 }
 
-const callbackFaces = new WeakMap<Ring, RingCallbacks>();
-const promiseFaces = new WeakMap<Ring, RingPromises>();
+/** An accessor that makes a ring's face once, on first use, and gives the same object after. */
+function madeOnce<F extends object>(make: (ring: Ring) => F): PropertyDescriptor {
+  const made = new WeakMap<Ring, F>();
+  return {
+    get(this: Ring): F {
+      let face = made.get(this);
+      if (face === undefined) made.set(this, (face = make(this)));
+      return face;
+    },
+    configurable: true,
+  };
+}
 
 // As the class's own accessors and methods would be: on the prototype, not enumerable.
 Object.defineProperties(Ring.prototype, {
-  callbacks: {
-    get(this: Ring): RingCallbacks {
-      let face = callbackFaces.get(this);
-      if (face === undefined) callbackFaces.set(this, (face = callbacksOn(this)));
-      return face;
-    },
-    configurable: true,
-  },
-  promises: {
-    get(this: Ring): RingPromises {
-      let face = promiseFaces.get(this);
-      if (face === undefined) promiseFaces.set(this, (face = promisesOn(this)));
-      return face;
-    },
-    configurable: true,
-  },
+  callbacks: madeOnce(callbacksOn),
+  promises: madeOnce(promisesOn),
   batch: {
     value: function batch(this: Ring): Batch {
       return new Batch(this);
