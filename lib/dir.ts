@@ -9,7 +9,7 @@ import { binding } from './binding.js';
 import { dirs, type NativeListing } from './dirs-binding.js';
 import { decodeNames, makeDirent, statxMode, typeOfMode, DirentType } from './dirs.js';
 import { systemError, withCode } from './errors.js';
-import { closeHeldFd, releaseFd, reserveSlot, slotTaken } from './held.js';
+import { closeHeldFd, releaseFd, reserveSlot } from './held.js';
 import { disposeAgainIsNoop } from './node-rules.js';
 import { getOptions, pathBytes, validateFunction, validatePath, type PathLike } from './validate.js';
 
@@ -270,7 +270,7 @@ export class Dir extends NodeDir {
     this.#closed = true;
     const slot = this.#release();
     const r = dirs.closeAsync(slot, (result) => callback(result < 0 ? systemError(result, 'close') : null));
-    slotTaken(slot);
+    releaseFd(slot);  // closeAsync took the fd out of it
     if (r < 0) process.nextTick(callback, systemError(r, 'close'));
   }
 

@@ -45,11 +45,6 @@ export function releaseFd(slot: number): void {
   free.push(slot);
 }
 
-/** Native code took the fd out of its slot (dirs.closeAsync): the slot is free. */
-export function slotTaken(slot: number): void {
-  free.push(slot);
-}
-
 /** The slot the ring listed an fd in as it came (Op.heldSlot), or a new one: the caller keeps the fd. */
 export function keepCarried(slot: number, fd: number): number {
   return slot >= 0 ? slot : holdFd(fd);

@@ -17,7 +17,7 @@ import {
   rmdirSteps, unlinkSteps, vectorSteps, writeAll, writeSteps,
 } from './operations.js';
 import { defaultRing, type Ring } from './ring.js';
-import { claimBoundRing, runPromise, runSync, type Steps } from './run.js';
+import { claimBoundRing, runPromise, runSync, type OpenedFds, type Steps } from './run.js';
 import { closeHeldFd, holdFd, releaseFd } from './held.js';
 import { handleRefs } from './handle-refs.js';
 import type { BigIntStats, Stats } from './stats.js';
@@ -37,8 +37,8 @@ type View = NodeJS.ArrayBufferView;
  * runs synchronously only up to its first await, so each public function
  * claims its ring first thing (claimBoundRing) and passes it along.
  */
-function run<T>(ring: Ring | undefined, steps: Steps<T>): Promise<T> {
-  return runPromise(ring ?? defaultRing(), steps);
+function run<T, U = T>(ring: Ring | undefined, steps: Steps<T>, adopt?: (value: T, opened: OpenedFds) => U): Promise<U> {
+  return runPromise(ring ?? defaultRing(), steps, adopt);
 }
 
 /** What node:fs/promises rejects with for an operation on a closed FileHandle. */
@@ -370,7 +370,7 @@ export async function open(path: PathLike, flags?: string | number, mode?: strin
 async function openOn(ring: Ring | undefined, path: PathLike, flags?: string | number, mode?: string | number): Promise<FileHandle> {
   const a = openArgs(path, flags, mode);
   // The handle takes over the fd's held-fd slot from the steps, in the same turn: never unlisted.
-  return runPromise(ring ?? defaultRing(), openSteps(a.path, a.flags, a.mode), (fd, opened) => handleOn(fd, ring, opened.adopt(fd)));
+  return run(ring, openSteps(a.path, a.flags, a.mode), (fd, opened) => handleOn(fd, ring, opened.adopt(fd)));
 }
 
 /** Close after `op`, keeping op's error first (node:fs/promises' handleFdClose). */
