@@ -199,17 +199,19 @@ bool CompletionPort::Deliver(unsigned count) {
   napi_get_global(env_, &receiver);
   napi_status st = napi_make_callback(env_, async_context_, receiver, fn, 1, argv, &result);
   untaken_ = 0;
-  if (st != napi_pending_exception) return true;
-  // JS stopped partway: the environment is being torn down (a worker
-  // terminated mid-drain), or an exception escaped the dispatcher. The pairs
-  // it did not take stay recorded for CloseUntakenFds, and no drain may
-  // overwrite them.
+  if (st == napi_ok) return true;
+  // JS stopped partway, or never ran: the environment is being torn down (a
+  // worker terminated mid-drain, or before it: then the call fails without an
+  // exception), or an exception escaped the dispatcher. The pairs it did not
+  // take stay recorded for CloseUntakenFds, and no drain may overwrite them.
   for (unsigned i = 0; i < count; i++) {
     if (completions_[2 * i] != kTaken) untaken_ = count;
   }
-  napi_value err;
-  napi_get_and_clear_last_exception(env_, &err);
-  napi_fatal_exception(env_, err);
+  if (st == napi_pending_exception) {
+    napi_value err;
+    napi_get_and_clear_last_exception(env_, &err);
+    napi_fatal_exception(env_, err);
+  }
   return untaken_ == 0;
 }
 
