@@ -7,8 +7,9 @@ import { binding } from './binding.js';
 import { AbortError, bufferDetached, fileTooLarge, firstThenClose, invalidArgValue, unknownEncoding } from './errors.js';
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, ftruncateOp, linkOp, mkdirOp, openOp, readOp, renameOp, statxOp, symlinkOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
 import { noEntryIncludesNotDir } from './node-rules.js';
-import { BUFFER_DETACHED, resultError } from './ring.js';
-import type { Steps } from './run.js';
+import { releaseFd } from './held.js';
+import { BUFFER_DETACHED, resultError, type Ring } from './ring.js';
+import { runCallback, runSync, type Steps } from './run.js';
 import { makeStats, statxTypeAndSize, type BigIntStats, type Stats } from './stats.js';
 import { constants } from 'node:fs';
 import { kIoMaxLength, pathBytes, validateBuffer, validateInteger, type Encoding } from './validate.js';
@@ -27,6 +28,34 @@ export function* openSteps(path: Path, flags: number, mode: number): Steps<numbe
 export function* closeSteps(fd: number, heldSlot = -1): Steps<void> {
   const r = yield closeOp(fd, heldSlot);
   if (r < 0) throw resultError(r, 'close');
+}
+
+/** Codes of a close that never ran (its ring was closed or lost under it): the fd is still open. */
+const notRun = new Set(['ERR_URINGFS_RING_CLOSED', 'ERR_URINGFS_RING_LOST', 'ECANCELED']);
+
+/**
+ * Close `fd`, listed as held at `slot` (lib/held.ts), and free the slot: on `ring` while it is open;
+ * with a direct close(2) on this thread when the ring was closed (before the close op, or under
+ * it), so that a held fd is never left open. `done` gets the close's error, or null (at once after
+ * a direct close).
+ */
+export function closeHeldOn(ring: Ring, fd: number, slot: number, done: (err: Error | null) => void): void {
+  const direct = (): void => {
+    let err: Error | null = null;
+    try {
+      runSync(closeSteps(fd, slot));
+    } catch (e) {
+      err = e as Error;
+    }
+    releaseFd(slot);
+    done(err);
+  };
+  if (ring.closed) return direct();
+  runCallback(ring, closeSteps(fd, slot), (err) => {
+    if (err !== null && notRun.has((err as { code?: unknown }).code as string)) return direct();
+    releaseFd(slot);
+    done(err);
+  });
 }
 
 /**

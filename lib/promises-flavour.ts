@@ -13,12 +13,12 @@ import type { ReadableStream } from 'node:stream/web';
 import { ReadStream as RingReadStream, WriteStream as RingWriteStream } from './streams.js';
 import { checkSymlinkTypeFirst, checkSymlinkTypeLast, mkdirPromiseArgs, mkdtempArgs, openArgs, readHandleArgs, statOptions, writeHandleArgs, vectorPosition } from './args.js';
 import {
-  closeSteps, fsyncSteps, ftruncateSteps, kAbortableChunk, linkSteps, truncateLength, truncateSteps, mkdirSteps, mkdtempSteps, symlinkSteps, needsStreamProbe, openSteps, readFileSteps, readSteps, renameSteps, statSteps,
+  closeHeldOn, fsyncSteps, ftruncateSteps, kAbortableChunk, linkSteps, truncateLength, truncateSteps, mkdirSteps, mkdtempSteps, symlinkSteps, needsStreamProbe, openSteps, readFileSteps, readSteps, renameSteps, statSteps,
   rmdirSteps, unlinkSteps, vectorSteps, writeAll, writeSteps,
 } from './operations.js';
 import { defaultRing, type Ring } from './ring.js';
-import { claimBoundRing, runPromise, runSync, type OpenedFds, type Steps } from './run.js';
-import { closeHeldFd, holdFd, releaseFd } from './held.js';
+import { claimBoundRing, runPromise, type OpenedFds, type Steps } from './run.js';
+import { closeHeldFd, holdFd } from './held.js';
 import { handleRefs } from './handle-refs.js';
 import type { BigIntStats, Stats } from './stats.js';
 import { invalidArgType, notAFileHandle, withCode } from './errors.js';
@@ -270,28 +270,9 @@ export class FileHandle extends EventEmitter {
    * Close the fd on the handle's ring — or, when that ring was closed (before the close op, or
    * under it), with a direct close(2) on this thread: the fd of a FileHandle is never left open.
    */
-  async #closeFd(fd: number): Promise<void> {
+  #closeFd(fd: number): Promise<void> {
     collectedHandles.unregister(this);
-    const ring = this.#ring ?? defaultRing();
-    if (!ring.closed) {
-      try {
-        await run(ring, closeSteps(fd, this.#held));
-        releaseFd(this.#held);
-        return;
-      } catch (err) {
-        const code = (err as { code?: unknown }).code;
-        // Cancelled or never run: the fd is still open.
-        if (code !== 'ERR_URINGFS_RING_CLOSED' && code !== 'ERR_URINGFS_RING_LOST' && code !== 'ECANCELED') {
-          releaseFd(this.#held);
-          throw err;
-        }
-      }
-    }
-    try {
-      runSync(closeSteps(fd, this.#held));
-    } finally {
-      releaseFd(this.#held);
-    }
+    return new Promise((resolve, reject) => closeHeldOn(this.#ring ?? defaultRing(), fd, this.#held, (err) => (err ? reject(err) : resolve())));
   }
 
   /**

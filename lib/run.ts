@@ -185,18 +185,22 @@ export function runPromise<T, U = T>(ring: Ring, steps: Steps<T>, adopt?: (value
   });
 }
 
-export function runCallback<T>(ring: Ring, steps: Steps<T>, callback: (err: Error | null, value?: T) => void): void {
+/** `steps` on `ring`, through a Node-style callback with their value (or `adopt(value, opened)`, made as they end). */
+export function runCallback<T, U = T>(ring: Ring, steps: Steps<T>, callback: (err: Error | null, value?: U) => void, adopt?: (value: T, opened: OpenedFds) => U): void {
   let sync = true;
   let finished = false;
   let scope: AsyncResource | undefined;
   // Callbacks are always called asynchronously, as node:fs does, even when
   // the operation finished without touching the kernel.
-  const finish = (err: Error | null, value?: T): void => {
+  const finish = (err: Error | null, value?: U): void => {
     finished = true;
     if (sync) process.nextTick(callback, err, value);
     else scope!.runInAsyncScope(callback, null, err, value);
   };
-  runOnRing(ring, steps, finish);
+  runOnRing(ring, steps, (err, value, opened) => {
+    if (err !== null) finish(err);
+    else finish(null, adopt === undefined ? (value as unknown as U) : adopt(value as T, opened));
+  });
   sync = false;
   // The callback runs in the async context of this call, as node:fs's does (an async resource per
   // request, FSReqCallback there): completions arrive in the drain, whose context is the ring's.

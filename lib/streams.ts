@@ -5,8 +5,9 @@
 // the hook lets it: FileHandles of uringfs as `fd`, and reads ahead of the consumer.
 import fs from 'node:fs';
 import { Buffer } from 'node:buffer';
-import { close, fsync, open, read, write, writev } from './callback.js';
-import { needsStreamProbe, readSteps } from './operations.js';
+import { close, fsync, open, openHeld, read, write, writev } from './callback.js';
+import { releaseFd } from './held.js';
+import { closeHeldOn, needsStreamProbe, readSteps } from './operations.js';
 import { defaultRing } from './ring.js';
 import { runCallback } from './run.js';
 import { withCode } from './errors.js';
@@ -64,6 +65,62 @@ function methodNotImplemented(method: string): Error {
   return withCode(new Error(`The ${method} method is not implemented`), 'ERR_METHOD_NOT_IMPLEMENTED');
 }
 
+/** What a stream's `fs` reads of the stream: its `end` (reads) and whether it closes its fd itself. */
+type StreamState = { end: number; destroyed: boolean; autoClose: boolean };
+
+/**
+ * The fd a stream opened from its path, listed as held (lib/held.ts) while the stream is the one to
+ * close it: a worker terminated meanwhile has it closed by its teardown, as a FileHandle's is.
+ */
+class OwnedFd {
+  /** Whether the stream opened its file itself, with uringfs's open. */
+  ours = false;
+  /** Its slot in the held-fd table, or -1 (not opened here, or no longer the stream's to close). */
+  #slot = -1;
+  #fd = -1;
+
+  /**
+   * Open as fs.open(path, flags, mode, cb) does (its checks, its callback), the fd held; through the
+   * `open` the caller put on uringfs's default object if there is one (the fd is then not held).
+   */
+  open(path: string | Buffer, flags: string | number, mode: string | number, cb: Callback): void {
+    const theirs = replaced('open', open);
+    if (theirs !== undefined) return void Reflect.apply(theirs, moduleThis(), [path, flags, mode, cb]);
+    openHeld(path, flags, mode, (err, opened) => {
+      if (err !== null) return cb(err);
+      this.ours = true;
+      this.#fd = opened!.fd;
+      this.#slot = opened!.slot;
+      cb(null, opened!.fd);
+    });
+  }
+
+  /** After each read or write: with `autoClose` off, the stream will not close the fd, which is its user's to close. */
+  check(stream: StreamState | null): void {
+    if (this.#slot >= 0 && stream !== null && !stream.autoClose) this.#letGo();
+  }
+
+  /**
+   * Close `fd` for the stream: through the `close` the caller put on uringfs's default object if
+   * there is one (the fd is then no longer ours to list), else on the ring.
+   */
+  close(fd: number, cb: Callback): void {
+    const theirs = replaced('close', close);
+    if (theirs !== undefined || fd !== this.#fd) this.#letGo();
+    if (theirs !== undefined) return void Reflect.apply(theirs, moduleThis(), [fd, cb]);
+    if (this.#slot < 0) return close(fd, (err) => cb(err));
+    const slot = this.#slot;
+    this.#slot = -1;
+    closeHeldOn(defaultRing(), fd, slot, (err) => cb(err));
+  }
+
+  #letGo(): void {
+    if (this.#slot < 0) return;
+    releaseFd(this.#slot);
+    this.#slot = -1;
+  }
+}
+
 /**
  * The `fs` of one read stream. Reads on a seekable file go at explicit positions — the stream's own
  * (`start`), or, on a file the stream opened itself, a cursor from 0 (the position such an fd has) —
@@ -76,8 +133,8 @@ function methodNotImplemented(method: string): Error {
 class RingReads {
   readonly #handle: FileHandle | null;
   readonly #depth: number;
-  /** Whether this stream opened the fd itself (from a path). */
-  #own = false;
+  /** The fd, when the stream opened it itself (from a path). */
+  readonly #fd = new OwnedFd();
   #seekable: boolean | undefined;
   /** On an fd of our own read at "the current position": where that is. */
   #cursor = 0;
@@ -97,8 +154,8 @@ class RingReads {
   #closing = false;
   /** Buffers node:fs's _read allocated for chunks that had already been read: the next reads ahead go there. */
   #spare: Buffer[] = [];
-  /** The stream, for its `end` and `destroyed`. */
-  stream: { end: number; destroyed: boolean } | null = null;
+  /** The stream, for its `end`, `destroyed` and `autoClose`. */
+  stream: StreamState | null = null;
 
   constructor(handle: FileHandle | null) {
     this.#handle = handle;
@@ -107,12 +164,7 @@ class RingReads {
 
   open = (path: string | Buffer, flags: string | number, mode: string | number, cb: Callback): void => {
     if (this.#handle !== null) throw methodNotImplemented('open()');
-    const theirs = replaced('open', open);
-    if (theirs !== undefined) return void Reflect.apply(theirs, moduleThis(), [path, flags, mode, cb]);
-    open(path, flags, mode, (err, fd) => {
-      if (err === null) this.#own = true;
-      cb(err, fd);
-    });
+    this.#fd.open(path, flags, mode, cb);
   };
 
   read = (fd: number, buf: Buffer, offset: number, length: number, position: number | null | undefined, cb: Callback): void => {
@@ -122,7 +174,7 @@ class RingReads {
     let pos: number;
     if (offset !== 0) pos = -1;  // never from node:fs's streams; read as asked
     else if (typeof position === 'number' && position >= 0 && this.#seekable) pos = position;
-    else if ((position === undefined || position === null) && this.#own && this.#seekable) pos = this.#cursor;
+    else if ((position === undefined || position === null) && this.#fd.ours && this.#seekable) pos = this.#cursor;
     else pos = -1;
     if (pos === -1) {
       // At the current position (or a position node:fs will refuse for this fd): as node:fs reads.
@@ -152,9 +204,7 @@ class RingReads {
     this.#drop();
     this.#whenIdle(() => {
       if (this.#handle !== null) return closeHandle(this.#handle, cb);
-      const theirs = replaced('close', close);
-      if (theirs !== undefined) Reflect.apply(theirs, moduleThis(), [fd, cb]);
-      else close(fd, (err) => cb(err));
+      this.#fd.close(fd, cb);
     });
   };
 
@@ -167,7 +217,7 @@ class RingReads {
     this.#drop();
     this.#streaming = false;
     const current = position === undefined || position === null;
-    const behind = current && this.#own && this.#kernelPos !== this.#cursor;
+    const behind = current && this.#fd.ours && this.#kernelPos !== this.#cursor;
     this.#inflight++;
     Reflect.apply(theirs, moduleThis(), [fd, buf, offset, length, behind ? this.#cursor : position, (err: Error | null, n: number, ...rest: unknown[]) => {
       if (!err && current && typeof n === 'number') {
@@ -253,6 +303,7 @@ class RingReads {
 
   /** A read of ours is over: what waited for none to be in flight runs. */
   #settled(): void {
+    this.#fd.check(this.stream);
     if (--this.#inflight === 0 && this.#idle.length > 0) {
       const idle = this.#idle;
       this.#idle = [];
@@ -293,20 +344,34 @@ function viaModule(name: string, ours: (...args: any[]) => void): (...args: unkn
 }
 
 /** The `fs` of a write stream on a path or an fd: uringfs's callback functions, or their replacements. */
-const ringWrites: Options = {
-  open: viaModule('open', open),
-  close: viaModule('close', close),
-  write: viaModule('write', write),
-  writev: viaModule('writev', writev),
-  fsync: viaModule('fsync', fsync),
-};
+class RingWrites {
+  readonly #fd = new OwnedFd();
+  /** The stream, for its `autoClose`. */
+  stream: StreamState | null = null;
+
+  open = (path: string | Buffer, flags: string | number, mode: string | number, cb: Callback): void => this.#fd.open(path, flags, mode, cb);
+  close = (fd: number, cb: Callback): void => this.#fd.close(fd, cb);
+  write = (...args: unknown[]): void => this.#call('write', write, args);
+  writev = (...args: unknown[]): void => this.#call('writev', writev, args);
+  fsync = viaModule('fsync', fsync);
+
+  /** node:fs's call of `name`, whose callback (last) first looks at the stream's `autoClose`. */
+  #call(name: string, ours: (...args: any[]) => void, args: unknown[]): void {
+    const cb = args[args.length - 1] as Callback;
+    args[args.length - 1] = (err: Error | null, ...values: unknown[]) => {
+      this.#fd.check(this.stream);
+      cb(err, ...values);
+    };
+    callModule(name, ours, ...args);
+  }
+}
 
 /**
  * The options node:fs's class gets: the caller's, with an `fs` of uringfs unless they gave their
  * own, and a FileHandle of uringfs as its fd. Options node:fs refuses are passed on untouched, so
  * that it throws what it throws.
  */
-function ringOptions(options: unknown, reads: boolean): { options: unknown; handle: FileHandle | null; ops: RingReads | null } {
+function ringOptions(options: unknown, reads: boolean): { options: unknown; handle: FileHandle | null; ops: RingReads | RingWrites | null } {
   let o: Options;
   if (options === null || options === undefined || typeof options === 'function') o = {};
   else if (typeof options === 'string') o = { encoding: options };
@@ -321,14 +386,14 @@ function ringOptions(options: unknown, reads: boolean): { options: unknown; hand
     return { options: o, handle: fd, ops };
   }
   if (o.fs) return { options: o, handle: null, ops: null };
-  const ops = reads ? new RingReads(null) : null;
-  o.fs = ops ?? ringWrites;
+  const ops = reads ? new RingReads(null) : new RingWrites();
+  o.fs = ops;
   return { options: o, handle: null, ops };
 }
 
 /** After node:fs's constructor accepted it: the stream holds the handle, and closes when it closes (as node:fs's importFd does). */
-function attach(stream: fs.ReadStream | fs.WriteStream, handle: FileHandle | null, ops: RingReads | null): void {
-  if (ops !== null) ops.stream = stream as unknown as { end: number; destroyed: boolean };
+function attach(stream: fs.ReadStream | fs.WriteStream, handle: FileHandle | null, ops: RingReads | RingWrites | null): void {
+  if (ops !== null) ops.stream = stream as unknown as StreamState;
   if (handle !== null) {
     handleRefs.ref(handle);
     handle.on('close', () => stream.close());

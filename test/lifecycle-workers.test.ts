@@ -2,7 +2,7 @@
 // ring; terminating a worker with I/O in flight (a FIFO read that never
 // completes, a flood of reads) must not crash or hang, and the main thread
 // keeps doing I/O on its ring throughout and afterwards; files the worker had open for a
-// whole-file operation or a FileHandle are closed.
+// whole-file operation, a FileHandle or a stream it opened from a path are closed.
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,13 +67,23 @@ describe('worker.terminate() mid-I/O', () => {
   });
 });
 
-describe('worker.terminate() while whole files are written, appended, read, or a FileHandle is used', () => {
-  it('no file of the worker is left open (callback and promise forms)', async () => {
+describe('worker.terminate() while whole files are written, appended, read, a FileHandle is used, or streams are open', () => {
+  it('no file of the worker is left open (callback and promise forms, read and write streams from a path)', async () => {
     const dir = tempDir('terminate-files');
     const s = summaryOf(await runNode([fixture('files-worker-terminate.mjs'), dir.dir, '12'], 90_000));
     dir.remove();
-    expect(s).toEqual({ writeFile: [], appendFile: [], 'promises.writeFile': [], readFile: [], FileHandle: [] });
+    expect(s).toEqual({ writeFile: [], appendFile: [], 'promises.writeFile': [], readFile: [], FileHandle: [], readStream: [], writeStream: [] });
   }, 120_000);
+});
+
+describe('worker.terminate() after a stream with autoClose: false handed its fd over', () => {
+  it("the fd, closed by its user and its number reused by the main thread, is not closed by the worker's teardown", async () => {
+    const dir = tempDir('terminate-handover');
+    const s = summaryOf(await runNode([fixture('streams-handover-terminate.mjs'), dir.dir], 30_000));
+    dir.remove();
+    // sameNumber: the main thread's open did get the number the worker's stream had.
+    expect(s).toEqual({ readStream: { sameNumber: true, stillOpen: true }, writeStream: { sameNumber: true, stillOpen: true } });
+  });
 });
 
 describe('rings made while their worker is being terminated', () => {
