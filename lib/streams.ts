@@ -189,6 +189,18 @@ class RingReads {
       if (buf.length === head.len) this.#spare.push(buf);
       if (head.done) process.nextTick(deliver, head);
       else head.then = deliver;
+    } else if (this.#ended) {
+      // After a short chunk (the end of the file so far), the next read waits for the loop's next
+      // turn, whose timers run first, as they do before node:fs's read comes back from libuv's pool:
+      // a file still growing (a log being followed, by a timer) has the same chance to grow in
+      // between. On io_uring a cached read completes at once, and would see the same end.
+      this.#inflight++;
+      setImmediate(() => setImmediate(() => {
+        this.#inflight--;
+        this.#issue(fd, pos, length, buf).then = deliver;
+        this.#next = pos + length;
+      }));
+      return;
     } else {
       // Not what was read ahead (a first read, or the stream moved): those reads are dropped
       // (still counted until they finish), and this one goes to the kernel now.

@@ -327,6 +327,46 @@ describe('createReadStream', () => {
     expect(b).toEqual(a);
   });
 
+  it('a file a timer appends to, read from where the last stream stopped, gives data after a short chunk (node:fs test-fs-read-stream-pos)', async () => {
+    // As Node's test does: a line appended every millisecond; a stream of 10-byte chunks from where
+    // the last one stopped. A short chunk is the end of the file so far; with node:fs a timer runs
+    // before the next read comes back, so the file has grown and the same stream reads on. uringfs's
+    // next read waits for the timers too: on io_uring it would otherwise see the same end, and every
+    // stream would end at its short chunk (all 100 here did, before).
+    const growing = join(dir, 'growing');
+    nodeFs.writeFileSync(growing, '');
+    let line = 0;
+    const writer = setInterval(() => nodeFs.appendFileSync(growing, `hello at ${++line}\n`), 1);
+    let position = 0;
+    let streams = 0;
+    try {
+      const readOn = await new Promise<boolean>((resolve, reject) => {
+        const next = (): void => {
+          if (++streams > 100) return resolve(false);
+          let short = false;
+          const s = uringfs.createReadStream(growing, { highWaterMark: 10, start: position });
+          s.on('data', (chunk: string | Buffer) => {
+            position += chunk.length;
+            if (short) {
+              s.destroy();
+              resolve(true);
+            } else if (chunk.length !== 10) {
+              short = true;
+            }
+          });
+          s.on('error', reject);
+          s.on('end', () => setTimeout(next, 10));
+        };
+        next();
+      });
+      expect(readOn, `${streams} streams each ended at their short chunk`).toBe(true);
+    } finally {
+      clearInterval(writer);
+    }
+    const lines = nodeFs.readFileSync(growing, 'latin1').split('\n').filter(Boolean);
+    expect(lines.every((l, i) => l === `hello at ${i + 1}`)).toBe(true);
+  });
+
   it("uses an `fs` option of the caller's, as node:fs does", async () => {
     const calls: string[] = [];
     const custom = {
