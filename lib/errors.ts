@@ -27,7 +27,9 @@ export function systemError(errno: number, syscall: string, path?: string | Buff
   let message = `${code}: ${description}, ${syscall}`;
   if (path !== undefined) message += ` '${path}'`;
   if (dest !== undefined) message += ` -> '${dest}'`;
-  const err = new Error(message) as SystemError;
+  // The stack is captured once, below, without this function's frame (as Node's uvException
+  // does): `new Error` would capture one of its own first, which costs as much again.
+  const err = withoutStack(() => new Error(message)) as SystemError;
   err.errno = errno;
   err.code = code;
   err.syscall = syscall;
@@ -35,6 +37,18 @@ export function systemError(errno: number, syscall: string, path?: string | Buff
   if (dest !== undefined) err.dest = dest;
   Error.captureStackTrace?.(err, systemError);
   return err;
+}
+
+/** `make()` with Error.stackTraceLimit 0 where it can be set (not with frozen intrinsics). */
+function withoutStack<T>(make: () => T): T {
+  const limit = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit');
+  if (limit === undefined || !limit.writable || !Object.isExtensible(Error)) return make();
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit.value as number;
+  }
 }
 
 /** How Node names the value an argument error received (its determineSpecificType). */
