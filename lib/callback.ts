@@ -90,18 +90,6 @@ export function open(path: PathLike, flags?: unknown, mode?: unknown, callback?:
   run(ring, openSteps(p, f, m), withResult(cb));
 }
 
-/**
- * @internal fs.open(path, flags, mode, callback) for a stream that opens its own file (lib/streams.ts),
- * with the same checks, whose fd stays listed as held (lib/held.ts) from the moment it comes: a
- * worker terminated while the stream has it open has it closed. The callback gets the fd and its slot.
- */
-export function openHeld(path: PathLike, flags: unknown, mode: unknown, callback: (err: Error | null, opened?: { fd: number; slot: number }) => void): void {
-  const p = validatePath(path);
-  const m = parseMode(mode, 0o666);
-  const f = parseFlags(flags);
-  runCallback(defaultRing(), openSteps(p, f, m), callback, (fd, opened) => ({ fd, slot: opened.adopt(fd) }));
-}
-
 function defaultCloseCallback(err: Error | null): void {
   if (err != null) throw err;
 }

@@ -5,15 +5,15 @@
 // the hook lets it: FileHandles of uringfs as `fd`, and reads ahead of the consumer.
 import fs from 'node:fs';
 import { Buffer } from 'node:buffer';
-import { close, fsync, open, openHeld, read, write, writev } from './callback.js';
+import { close, fsync, open, read, write, writev } from './callback.js';
 import { releaseFd } from './held.js';
-import { closeHeldOn, needsStreamProbe, readSteps } from './operations.js';
+import { closeHeldOn, needsStreamProbe, openSteps, readSteps } from './operations.js';
 import { defaultRing } from './ring.js';
 import { runCallback } from './run.js';
 import { withCode } from './errors.js';
 import type { FileHandle } from './promises-flavour.js';
 import { handleRefs } from './handle-refs.js';
-import { copyObject } from './validate.js';
+import { copyObject, parseFlags, parseMode, validatePath } from './validate.js';
 import { callModule, moduleThis, replaced } from './replaced.js';
 
 type Callback = (err: Error | null, ...values: any[]) => void;
@@ -86,13 +86,17 @@ class OwnedFd {
   open(path: string | Buffer, flags: string | number, mode: string | number, cb: Callback): void {
     const theirs = replaced('open', open);
     if (theirs !== undefined) return void Reflect.apply(theirs, moduleThis(), [path, flags, mode, cb]);
-    openHeld(path, flags, mode, (err, opened) => {
+    // fs.open's checks, in its order; the fd is listed as held from the moment it comes.
+    const p = validatePath(path);
+    const m = parseMode(mode, 0o666);
+    const f = parseFlags(flags);
+    runCallback(defaultRing(), openSteps(p, f, m), (err: Error | null, opened?: { fd: number; slot: number }) => {
       if (err !== null) return cb(err);
       this.ours = true;
       this.#fd = opened!.fd;
       this.#slot = opened!.slot;
       cb(null, opened!.fd);
-    });
+    }, (fd, held) => ({ fd, slot: held.adopt(fd) }));
   }
 
   /** After each read or write: with `autoClose` off, the stream will not close the fd, which is its user's to close. */
