@@ -2,7 +2,9 @@
 // against node:fs's, side by side in one process and in alternating rounds: per file of a set,
 // a symlink to it, a hard link of it, a truncate through the path, an ftruncate of an open fd,
 // then both links unlinked. Callback forms with `DEPTH` files in flight (node:fs's run on libuv's
-// pool of 4 threads; uringfs's on the ring), promise forms likewise, and the *Sync loops.
+// pool of 4 threads; uringfs's on the ring), promise forms likewise, and the *Sync loops. Then
+// lookups, as code that checks whether files exist makes them: the promise `access` and `stat`, the
+// callback `stat` and `statSync` of each file and of a missing name beside it (ENOENT).
 // `node bench/metadata-ops.mjs [files] [depth]` — prints the median ns per operation of each and
 // each uringfs form's ratio to node:fs's same form.
 import * as nodeFs from 'node:fs';
@@ -83,28 +85,93 @@ function runSync(fs) {
   }
 }
 
-const forms = {
-  callback: { node: () => runCallback(nodeFs), uringfs: () => runCallback(uringFs) },
-  promise: { node: () => runPromise(nodeFs.promises, nodeFs), uringfs: () => runPromise(uringFs.promises, uringFs) },
-  sync: { node: () => runSync(nodeFs), uringfs: () => runSync(uringFs) },
-};
+/** `lookup(path, cb)` of each file, then of a missing name beside it, `DEPTH` files at a time. */
+function lookupCallback(lookup) {
+  return new Promise((resolve) => {
+    let next = 0, left = FILES;
+    const one = () => {
+      if (next >= FILES) return;
+      const p = paths[next++];
+      lookup(p, (e1) => {
+        if (e1) throw e1;
+        lookup(`${p}.missing`, (e2) => {
+          if (e2?.code !== 'ENOENT') throw e2 ?? new Error(`${p}.missing exists`);
+          if (--left === 0) resolve();
+          else one();
+        });
+      });
+    };
+    for (let k = 0; k < DEPTH; k++) one();
+  });
+}
 
-const times = {};
-for (let round = 0; round < ROUNDS; round++) {
-  for (const [form, impls] of Object.entries(forms)) {
-    for (const name of round % 2 ? ['uringfs', 'node'] : ['node', 'uringfs']) {
-      const t0 = process.hrtime.bigint();
-      await impls[name]();
-      const ns = Number(process.hrtime.bigint() - t0) / (FILES * OPS_PER_FILE);
-      if (round > 0) ((times[form] ??= { node: [], uringfs: [] })[name]).push(ns);  // round 0 warms up
+/** The same with `lookup(path)` a promise. */
+async function lookupPromise(lookup) {
+  let next = 0;
+  await Promise.all(Array.from({ length: DEPTH }, async () => {
+    while (next < FILES) {
+      const p = paths[next++];
+      await lookup(p);
+      await lookup(`${p}.missing`).then(() => { throw new Error(`${p}.missing exists`); }, (e) => { if (e.code !== 'ENOENT') throw e; });
     }
+  }));
+}
+
+/** The same, one after the other, with `lookup(path)` synchronous. */
+function lookupSync(lookup) {
+  for (const p of paths) {
+    lookup(p);
+    try {
+      lookup(`${p}.missing`);
+    } catch (e) {
+      if (e.code === 'ENOENT') continue;
+      throw e;
+    }
+    throw new Error(`${p}.missing exists`);
   }
 }
+
+const sets = {
+  'symlink, link, truncate, ftruncate, unlink ×2': {
+    opsPerFile: OPS_PER_FILE,
+    forms: {
+      callback: { node: () => runCallback(nodeFs), uringfs: () => runCallback(uringFs) },
+      promise: { node: () => runPromise(nodeFs.promises, nodeFs), uringfs: () => runPromise(uringFs.promises, uringFs) },
+      sync: { node: () => runSync(nodeFs), uringfs: () => runSync(uringFs) },
+    },
+  },
+  // uringfs/promises' access is a statx on the ring; the callback access and accessSync are
+  // node:fs's own, which the callback and sync stat forms show the reason for.
+  'lookups of a file and of a missing name (ENOENT)': {
+    opsPerFile: 2,
+    forms: {
+      'promise access': { node: () => lookupPromise(nodeFs.promises.access), uringfs: () => lookupPromise(uringFs.promises.access) },
+      'promise stat': { node: () => lookupPromise(nodeFs.promises.stat), uringfs: () => lookupPromise(uringFs.promises.stat) },
+      'callback stat': { node: () => lookupCallback(nodeFs.stat), uringfs: () => lookupCallback(uringFs.stat) },
+      'sync stat': { node: () => lookupSync(nodeFs.statSync), uringfs: () => lookupSync(uringFs.statSync) },
+    },
+  },
+};
+
 const median = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
 console.log(`${FILES} files, ${DEPTH} in flight (callback, promise), ${ROUNDS - 1} rounds after a warm-up; backend ${uringFs.defaultRing().backend}`);
-for (const [form, t] of Object.entries(times)) {
-  const node = median(t.node), ours = median(t.uringfs);
-  console.log(`${form}: node:fs ${node.toFixed(0)} ns/op, uringfs ${ours.toFixed(0)} ns/op, uringfs ${(node / ours).toFixed(2)}× node:fs`);
+for (const [set, { opsPerFile, forms }] of Object.entries(sets)) {
+  const times = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [form, impls] of Object.entries(forms)) {
+      for (const name of round % 2 ? ['uringfs', 'node'] : ['node', 'uringfs']) {
+        const t0 = process.hrtime.bigint();
+        await impls[name]();
+        const ns = Number(process.hrtime.bigint() - t0) / (FILES * opsPerFile);
+        if (round > 0) ((times[form] ??= { node: [], uringfs: [] })[name]).push(ns);  // round 0 warms up
+      }
+    }
+  }
+  console.log(`${set}:`);
+  for (const [form, t] of Object.entries(times)) {
+    const node = median(t.node), ours = median(t.uringfs);
+    console.log(`  ${form}: node:fs ${node.toFixed(0)} ns/op, uringfs ${ours.toFixed(0)} ns/op, uringfs ${(node / ours).toFixed(2)}× node:fs`);
+  }
 }
 for (const fd of fds) nodeFs.closeSync(fd);
 nodeFs.rmSync(dir, { recursive: true });

@@ -71,6 +71,8 @@ export interface RingCallbacks {
  * FileHandle given to `readFile`/`writeFile`/`appendFile` is used on its own ring.
  */
 export interface RingPromises {
+  /** Like fsPromises.access, on this ring (modes other than F_OK: node:fs/promises' own). */
+  readonly access: typeof promises.access;
   /** Like fsPromises.open, on this ring: the FileHandle keeps the ring for all its methods and its close. */
   readonly open: typeof promises.open;
   /** Like fsPromises.readFile, on this ring (a FileHandle: on its own ring). */
@@ -149,6 +151,7 @@ export function promisesOn(ring: Ring): RingPromises {
     rename: on(promises.rename),
     mkdir: on(promises.mkdir),
     mkdtemp: on(promises.mkdtemp),
+    access: on(promises.access),
     link: on(promises.link),
     truncate: on(promises.truncate),
     symlink: on(promises.symlink),

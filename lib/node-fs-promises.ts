@@ -6,8 +6,6 @@ import fsp from 'node:fs/promises';
 export { readdirPromise as readdir } from './dirs.js';
 export { opendirPromise as opendir } from './dir.js';
 
-/** node:fs/promises' own `fsPromises.access` (not run by uringfs yet). */
-export const access = fsp.access;
 // Names of newer Nodes: node:fs/promises' own where the running Node has them, undefined on older ones.
 const untyped = fsp as unknown as Record<string, unknown>;
 /** node:fs/promises' own `glob` (Node 22 and later; undefined before). */

@@ -6,9 +6,9 @@ import fs from 'node:fs';
 // Names node:fs has that its type declarations leave out (deprecated aliases, an internal helper).
 const untyped = fs as unknown as Record<string, unknown>;
 
-/** node:fs's own `fs.access` (not run by uringfs yet). */
+/** node:fs's own `fs.access`: on libuv's pool it is faster than a statx on the ring (bench/metadata-ops.mjs). */
 export const access = fs.access;
-/** node:fs's own `fs.accessSync` (not run by uringfs yet). */
+/** node:fs's own `fs.accessSync`: one syscall either way, and node:fs's path to it is the shorter. */
 export const accessSync = fs.accessSync;
 /** node:fs's own `fs.chown` (not run by uringfs yet). */
 export const chown = fs.chown;

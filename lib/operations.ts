@@ -156,6 +156,27 @@ export function* fsyncSteps(fd: number, datasync: boolean): Steps<void> {
   if (r < 0) throw resultError(r, datasync ? 'fdatasync' : 'fsync');
 }
 
+/**
+ * access(path, F_OK) as a statx of the path, following symlinks: the same lookup, so the same
+ * errors (ENOENT, ENOTDIR, EACCES on a directory on the way, ELOOP, ENAMETOOLONG); see accessByStatx.
+ */
+export function* accessSteps(path: Path): Steps<void> {
+  const r = yield statxOp(AT_FDCWD, pathBytes(path), 0);
+  if (r < 0) throw resultError(r, 'access', path);
+}
+
+/**
+ * Whether access(path, `mode`) is a statx on the ring (accessSteps, in uringfs/promises): for
+ * F_OK (0, the default: null or undefined), whether the path exists, while the real and effective
+ * ids agree — access(2) looks the path up with the real ones, a statx with the effective ones. Any
+ * other mode is node:fs's own access, which checks it as the running Node does (R_OK, W_OK, X_OK
+ * ask for access(2)'s permission check, which io_uring has no op for).
+ */
+export function accessByStatx(mode: unknown): boolean {
+  return (mode === undefined || mode === null || mode === constants.F_OK)
+    && process.getuid!() === process.geteuid!() && process.getgid!() === process.getegid!();
+}
+
 export function* statSteps(fd: number | null, path: Path | null, follow: boolean, bigint: boolean, throwIfNoEntry = true): Steps<Stats | BigIntStats | undefined> {
   const op = path === null ? statxOp(fd!, null, 0) : statxOp(AT_FDCWD, pathBytes(path), follow ? 0 : AT_SYMLINK_NOFOLLOW);
   const r = yield op;

@@ -13,7 +13,7 @@ import type { ReadableStream } from 'node:stream/web';
 import { ReadStream as RingReadStream, WriteStream as RingWriteStream } from './streams.js';
 import { checkSymlinkTypeFirst, checkSymlinkTypeLast, mkdirPromiseArgs, mkdtempArgs, openArgs, readHandleArgs, statOptions, writeHandleArgs, vectorPosition } from './args.js';
 import {
-  closeHeldOn, fsyncSteps, ftruncateSteps, kAbortableChunk, linkSteps, truncateLength, truncateSteps, mkdirSteps, mkdtempSteps, symlinkSteps, needsStreamProbe, openSteps, readFileSteps, readSteps, renameSteps, statSteps,
+  accessByStatx, accessSteps, closeHeldOn, fsyncSteps, ftruncateSteps, kAbortableChunk, linkSteps, truncateLength, truncateSteps, mkdirSteps, mkdtempSteps, symlinkSteps, needsStreamProbe, openSteps, readFileSteps, readSteps, renameSteps, statSteps,
   rmdirSteps, unlinkSteps, vectorSteps, writeAll, writeSteps,
 } from './operations.js';
 import { defaultRing, type Ring } from './ring.js';
@@ -510,6 +510,16 @@ export async function lstat(path: PathLike, options: unknown = { bigint: false }
 }
 
 /** Like fsPromises.unlink(path). */
+/**
+ * Like fsPromises.access(path[, mode]). Whether the path exists (F_OK, the default) is a statx on
+ * the ring; other modes (R_OK, W_OK, X_OK: access(2)'s permission check) are node:fs/promises' own.
+ */
+export async function access(path: PathLike, mode?: number): Promise<void> {
+  const ring = claimBoundRing();
+  if (!accessByStatx(mode)) return fs.promises.access(path, mode);
+  return run(ring, accessSteps(validatePath(path)));
+}
+
 export async function unlink(path: PathLike): Promise<void> {
   const ring = claimBoundRing();
   return run(ring, unlinkSteps(validatePath(path)));

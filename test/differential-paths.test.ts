@@ -1,4 +1,5 @@
-// unlink / rmdir / rename / mkdir / link / symlink (sync, callback, promise) compared with node:fs:
+// unlink / rmdir / rename / mkdir / link / symlink (sync, callback, promise) and access (promise)
+// compared with node:fs:
 // the directory tree afterwards (names, types, modes, contents), return
 // values (mkdir recursive's first directory), errors with `path` and
 // `dest`, Buffer and URL paths, NUL bytes and argument forms.
@@ -235,6 +236,45 @@ describe.each(flavours)('symlink, %s flavour', (flavour) => {
   for (const [name, args] of symlinkCases) {
     it(name, async () => {
       await expectSame(sb, { setup, run: (impl, dir) => call(flavour, impl, 'symlink', args(dir)) });
+    });
+  }
+});
+
+const accessCases: [string, Args][] = [
+  ['a file', (d) => [join(d, 'f')]],
+  ['a directory', (d) => [join(d, 'd')]],
+  ['a directory, with a trailing slash', (d) => [`${join(d, 'd')}/`]],
+  ['a file, with a trailing slash', (d) => [`${join(d, 'f')}/`]],
+  ['a symlink (its target)', (d) => [join(d, 'link')]],
+  ['a dangling symlink', (d) => [join(d, 'dangling')]],
+  ['a symlink loop', (d) => [join(d, 'loop')]],
+  ['a missing file', (d) => [join(d, 'missing')]],
+  ['through a file', (d) => [join(d, 'f', 'x')]],
+  ['a name too long', (d) => [join(d, 'x'.repeat(300))]],
+  ['mode F_OK', (d) => [join(d, 'f'), nodeFs.constants.F_OK]],
+  ['mode undefined', (d) => [join(d, 'f'), undefined]],
+  ['mode null, a missing file', (d) => [join(d, 'missing'), null]],
+  ['mode R_OK | W_OK (access(2) itself)', (d) => [join(d, 'f'), nodeFs.constants.R_OK | nodeFs.constants.W_OK]],
+  ['mode X_OK on a file without x (access(2) itself)', (d) => [join(d, 'f'), nodeFs.constants.X_OK]],
+  ['mode R_OK on a missing file', (d) => [join(d, 'missing'), nodeFs.constants.R_OK]],
+  ['mode 8', (d) => [join(d, 'f'), 8]],
+  ['mode -1', (d) => [join(d, 'f'), -1]],
+  ['mode 1.5', (d) => [join(d, 'f'), 1.5]],
+  ["mode '4'", (d) => [join(d, 'f'), '4']],
+  ['mode NaN', (d) => [join(d, 'f'), NaN]],
+  ['mode -0', (d) => [join(d, 'missing'), -0]],
+  ['an empty path', () => ['']],
+  ['a NUL byte', (d) => [`${d}/f\u0000`]],
+  ['a Buffer path', (d) => [Buffer.from(join(d, 'g'))]],
+  ['a file: URL', (d) => [pathToFileURL(join(d, 'f'))]],
+  ['a number', () => [3]],
+];
+
+// uringfs/promises' access is its own (a statx on the ring); the callback and sync forms are node:fs's.
+describe('access, promise flavour', () => {
+  for (const [name, args] of accessCases) {
+    it(name, async () => {
+      await expectSame(sb, { setup, run: (impl, dir) => call('promise', impl, 'access', args(dir)) });
     });
   }
 });

@@ -17,7 +17,7 @@ const OWN = [
   'writeFile', 'appendFile', 'unlink', 'rmdir', 'rename', 'mkdir', 'mkdtemp', 'link', 'symlink', 'ftruncate', 'truncate', 'readdir', 'opendir', 'createReadStream', 'createWriteStream',
 ];
 const OWN_SYNC = OWN.map((name) => `${name}Sync`);
-const OWN_PROMISES = ['open', 'readFile', 'writeFile', 'appendFile', 'stat', 'lstat', 'unlink', 'rmdir', 'rename', 'mkdir', 'mkdtemp', 'link', 'symlink', 'truncate', 'readdir', 'opendir'];
+const OWN_PROMISES = ['access', 'open', 'readFile', 'writeFile', 'appendFile', 'stat', 'lstat', 'unlink', 'rmdir', 'rename', 'mkdir', 'mkdtemp', 'link', 'symlink', 'truncate', 'readdir', 'opendir'];
 
 const names = (ns: object) => Object.keys(ns).filter((k) => k !== 'default' && k !== 'module.exports');
 
