@@ -39,8 +39,16 @@ export function systemError(errno: number, syscall: string, path?: string | Buff
   return err;
 }
 
-/** `make()` with Error.stackTraceLimit 0 where it can be set (not with frozen intrinsics). */
-function withoutStack<T>(make: () => T): T {
+/**
+ * Give `err`, if it was made without a stack (withoutStack), the frames below `fn`'s: in a sync
+ * call, its caller's; in a promise's rejection handler, those of the async functions awaiting it.
+ */
+export function addFrames(err: unknown, fn: (...args: any[]) => unknown): void {
+  if (err instanceof Error && typeof err.stack === 'string' && !err.stack.includes('\n    at ')) Error.captureStackTrace?.(err, fn);
+}
+
+/** `make()` with Error.stackTraceLimit 0 where it can be set (not with frozen intrinsics): errors made in it have no stack. */
+export function withoutStack<T>(make: () => T): T {
   const limit = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit');
   if (limit === undefined || !limit.writable || !Object.isExtensible(Error)) return make();
   Error.stackTraceLimit = 0;

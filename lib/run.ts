@@ -4,6 +4,7 @@
 // callback (runCallback).
 import { AsyncResource } from 'node:async_hooks';
 import { binding } from './binding.js';
+import { addFrames, withoutStack } from './errors.js';
 import { keepCarried, releaseFd } from './held.js';
 import { Op, OpCode } from './op.js';
 import type { Ring } from './ring.js';
@@ -136,9 +137,13 @@ export function runSync<T>(steps: Steps<T>): T {
       opened.issuing(op);
       const result = execSync(op);
       opened.finished(op, result);
-      next = steps.next(result);
+      // A failed op's error gets one stack, from the caller of the *Sync function down (as node:fs's).
+      next = result < 0 ? withoutStack(() => steps.next(result)) : steps.next(result);
     }
     return next.value;
+  } catch (err) {
+    addFrames(err, runSync);
+    throw err;
   } finally {
     opened.letGo();
   }
@@ -154,7 +159,9 @@ function runOnRing<T>(ring: Ring, steps: Steps<T>, end: (err: Error | null, valu
     if (op !== undefined) opened.finished(op, result);
     let next: IteratorResult<Op, T>;
     try {
-      next = steps.next(result);
+      // A failed op's error is made here, in the drain, where no frame is the caller's: without a
+      // stack, as node:fs's callback errors are (and capturing one costs more than the op).
+      next = result < 0 ? withoutStack(() => steps.next(result)) : steps.next(result);
     } catch (err) {
       opened.letGo();
       end(err as Error, undefined, opened);
@@ -182,7 +189,13 @@ export function runPromise<T, U = T>(ring: Ring, steps: Steps<T>, adopt?: (value
       if (err !== null) reject(err);
       else resolve(adopt === undefined ? (value as unknown as U) : adopt(value as T, opened));
     });
-  });
+  }).then(undefined, withCallerFrames);
+}
+
+/** A rejection's error, made in the drain without a stack, gets the frames of the async functions awaiting it (as node:fs/promises' do). */
+function withCallerFrames(err: unknown): never {
+  addFrames(err, withCallerFrames);
+  throw err;
 }
 
 /** `steps` on `ring`, through a Node-style callback with their value (or `adopt(value, opened)`, made as they end). */
