@@ -78,9 +78,23 @@ function makedev(major: number, minor: number): bigint {
   return ((ma & 0xfffff000n) << 32n) | ((ma & 0xfffn) << 8n) | ((mi & 0xffffff00n) << 12n) | (mi & 0xffn);
 }
 
+/**
+ * makedev() as a Number: what Number(makedev(…)) gives, without BigInts. Bits 0-43 are summed
+ * exactly first, so adding bits 44-63 rounds once, as the BigInt's conversion does.
+ */
+function makedevNumber(major: number, minor: number): number {
+  const low = (minor & 0xff) + (major & 0xfff) * 0x100 + ((minor & 0xffffff00) >>> 0) * 0x1000;
+  return ((major & 0xfffff000) >>> 0) * 2 ** 32 + low;
+}
+
+/** An unsigned 64-bit field as a Number (one rounding past 2^53, as Number(bigint) does). */
+function u64(b: Buffer, at: number): number {
+  return b.readUInt32LE(at + 4) * 2 ** 32 + b.readUInt32LE(at);
+}
+
 /** A time as node:fs's binding gives it to Stats: seconds * 1e3 + nanoseconds / 1e6. */
 function ms(b: Buffer, at: number): number {
-  return Number(b.readBigInt64LE(at)) * 1e3 + b.readUInt32LE(at + 8) / 1e6;
+  return (b.readInt32LE(at + 4) * 2 ** 32 + b.readUInt32LE(at)) * 1e3 + b.readUInt32LE(at + 8) / 1e6;
 }
 
 function ns(b: Buffer, at: number): bigint {
@@ -89,16 +103,16 @@ function ns(b: Buffer, at: number): bigint {
 
 function numberStats(b: Buffer): Stats {
   return new statsClass(
-    Number(makedev(b.readUInt32LE(STX_DEV_MAJOR), b.readUInt32LE(STX_DEV_MINOR))),
+    makedevNumber(b.readUInt32LE(STX_DEV_MAJOR), b.readUInt32LE(STX_DEV_MINOR)),
     b.readUInt16LE(STX_MODE),
     b.readUInt32LE(STX_NLINK),
     b.readUInt32LE(STX_UID),
     b.readUInt32LE(STX_GID),
-    Number(makedev(b.readUInt32LE(STX_RDEV_MAJOR), b.readUInt32LE(STX_RDEV_MINOR))),
+    makedevNumber(b.readUInt32LE(STX_RDEV_MAJOR), b.readUInt32LE(STX_RDEV_MINOR)),
     b.readUInt32LE(STX_BLKSIZE),
-    Number(b.readBigUInt64LE(STX_INO)),
-    Number(b.readBigUInt64LE(STX_SIZE)),
-    Number(b.readBigUInt64LE(STX_BLOCKS)),
+    u64(b, STX_INO),
+    u64(b, STX_SIZE),
+    u64(b, STX_BLOCKS),
     ms(b, STX_ATIME), ms(b, STX_MTIME), ms(b, STX_CTIME), ms(b, STX_BTIME),
   );
 }
@@ -125,5 +139,5 @@ export function makeStats(statx: Buffer, bigint: boolean): Stats | BigIntStats {
 
 /** File type and size straight from a statx buffer (readFile needs no full Stats). */
 export function statxTypeAndSize(b: Buffer): { isFile: boolean; size: number } {
-  return { isFile: (b.readUInt16LE(STX_MODE) & S_IFMT) === S_IFREG, size: Number(b.readBigUInt64LE(STX_SIZE)) };
+  return { isFile: (b.readUInt16LE(STX_MODE) & S_IFMT) === S_IFREG, size: u64(b, STX_SIZE) };
 }

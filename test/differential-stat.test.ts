@@ -9,6 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as uringFs from '../lib/index.js';
+import { makeStats } from '../lib/stats.js';
+import { Prng } from './fixtures/helpers.js';
 import { Sandbox, callCallback, callPromise, callSync, expectSame, flavours, type Flavour, type Impl, type Outcome } from './helpers-differential.js';
 
 const sb = new Sandbox('stat');
@@ -238,5 +240,34 @@ describe('callback stat with an aborted options.signal', () => {
       sync = false;
     });
     expect(await outcome(uringFs.stat as unknown as Stat)).toEqual(await outcome(nodeFs.stat as unknown as Stat));
+  });
+});
+
+describe('Stats from the kernel struct, every bit pattern', () => {
+  // Stats fields are read as Numbers without BigInts; the BigIntStats path (BigInts throughout) is
+  // the reference: each number field must be Number() of the bigint one, as node:fs's binding
+  // converts them (device numbers with high bits in major and minor, 64-bit sizes, times before 1970).
+  it('number fields equal Number() of the bigint ones, for random and edge values', () => {
+    const prng = new Prng(41);
+    const edges = [0, 1, 0xff, 0x100, 0xfff, 0x1000, 0x7fffffff, 0x80000000, 0xfffff000, 0xffffff00, 0xffffffff];
+    for (let i = 0; i < 2000; i++) {
+      const b = Buffer.from(prng.bytes(256));
+      if (i < edges.length ** 2) {
+        for (const at of [128, 136]) b.writeUInt32LE(edges[i % edges.length], at);
+        for (const at of [132, 140]) b.writeUInt32LE(edges[Math.floor(i / edges.length)], at);
+      }
+      if (i % 3 === 0) for (const at of [64, 80, 96, 112]) b.writeInt32LE(-1, at + 4);  // before 1970
+      for (const at of [64, 80, 96, 112]) b.writeUInt32LE(b.readUInt32LE(at + 8) % 1e9, at + 8);
+      const n = makeStats(b, false) as unknown as Record<string, number>;
+      const big = makeStats(b, true) as unknown as Record<string, bigint>;
+      for (const k of ['dev', 'mode', 'nlink', 'uid', 'gid', 'rdev', 'blksize', 'ino', 'size', 'blocks']) {
+        expect(n[k], `${k} of pattern ${i}`).toBe(Number(big[k]));
+      }
+      // Times as node:fs's binding makes them: seconds * 1e3 + nanoseconds / 1e6, in doubles.
+      for (const [t, at] of [['atime', 64], ['btime', 80], ['ctime', 96], ['mtime', 112]] as const) {
+        const name = t === 'btime' ? 'birthtimeMs' : `${t}Ms`;
+        expect(n[name], `${t} of pattern ${i}`).toBe(Number(b.readBigInt64LE(at)) * 1e3 + b.readUInt32LE(at + 8) / 1e6);
+      }
+    }
   });
 });
