@@ -509,17 +509,17 @@ export async function lstat(path: PathLike, options: unknown = { bigint: false }
   return (await run(ring, statSteps(null, p, false, statOptions(options).bigint)))!;
 }
 
-/** Like fsPromises.unlink(path). */
 /**
  * Like fsPromises.access(path[, mode]). Whether the path exists (F_OK, the default) is a statx on
  * the ring; other modes (R_OK, W_OK, X_OK: access(2)'s permission check) are node:fs/promises' own.
  */
-export async function access(path: PathLike, mode?: number): Promise<void> {
+export async function access(path: PathLike, mode: number = fs.constants.F_OK): Promise<void> {
   const ring = claimBoundRing();
   if (!accessByStatx(mode)) return fs.promises.access(path, mode);
   return run(ring, accessSteps(validatePath(path)));
 }
 
+/** Like fsPromises.unlink(path). */
 export async function unlink(path: PathLike): Promise<void> {
   const ring = claimBoundRing();
   return run(ring, unlinkSteps(validatePath(path)));
