@@ -83,7 +83,11 @@ export function needsStreamProbe(fd: number): boolean {
 export function* readSteps(fd: number, view: View, offset: number, length: number, position: number | bigint, probe = true): Steps<number> {
   const op = readOp(fd, view, offset, length, position);
   op.probe = probe && streamProbe.enabled;
-  const r = yield op;
+  return readResult(yield op, op);
+}
+
+/** A read's bytes, or its error. */
+export function readResult(r: number, op: { dropped: number }): number {
   if (r < 0) throw r === BUFFER_DETACHED ? bufferDetached('read', op.dropped) : resultError(r, 'read');
   return r;
 }

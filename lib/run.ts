@@ -220,3 +220,28 @@ export function runCallback<T, U = T>(ring: Ring, steps: Steps<T>, callback: (er
   // Made only for an operation still pending (the nextTick above carries the context otherwise).
   if (!finished) scope = new AsyncResource('FSREQCALLBACK');
 }
+
+/**
+ * One op on `ring` through a Node-style callback, as runCallback runs steps of one op, without their
+ * generator and its bookkeeping (for the hot single-op functions; the op must not open or close an
+ * fd): `value(result, op)` gives the callback's value, or throws its error.
+ */
+export function runOneCallback<U>(ring: Ring, op: Op, value: (result: number, op: Op) => U, callback: (err: Error | null, value?: U) => void): void {
+  let scope: AsyncResource | undefined;
+  let pending = true;
+  op.done = (result) => {
+    pending = false;
+    let err: Error | null = null;
+    let v: U | undefined;
+    try {
+      v = result < 0 ? withoutStack(() => value(result, op)) : value(result, op);
+    } catch (e) {
+      err = e as Error;
+    }
+    // Asynchronously even when the ring settled it at once, and in the caller's async context.
+    if (scope === undefined) process.nextTick(callback, err, v);
+    else scope.runInAsyncScope(callback, null, err, v);
+  };
+  ring.submit(op);
+  if (pending) scope = new AsyncResource('FSREQCALLBACK');
+}
