@@ -111,7 +111,7 @@ function panels(doc, s, colorScale, shapeScale, dashScale, maxX) {
 }
 
 /** The Vega spec (compiled from Vega-Lite) of the whole run, or null when nothing succeeded. */
-export function chartSpec(doc) {
+export function chartSpec(doc, { aria = true } = {}) {
   const ok = doc.results.filter((r) => r.status === 'ok' && r.ratio);
   if (ok.length === 0) return null;
   // Colours follow the catalog's order, so a method has the same colour in every run.
@@ -148,14 +148,17 @@ export function chartSpec(doc) {
       view: { stroke: '#ddd' },
       legend: { labelLimit: 0, titleLimit: 0, labelFontSize: 11, titleFontSize: 11, symbolOpacity: 1 },
       axis: { labelFontSize: 10, titleFontSize: 11, titleLimit: 0 },
+      ...(aria ? {} : { aria: false }),
     },
   };
   return compile(spec).spec;
 }
 
-/** SVG of every scenario that has results. */
+/** SVG of every scenario that has results. Its marks carry no ARIA labels: the
+ * file is shown as an image (README, docs), whose alt text is what a screen
+ * reader reads, and a label per mark would make it several times larger. */
 export async function renderChart(doc) {
-  const spec = chartSpec(doc);
+  const spec = chartSpec(doc, { aria: false });
   if (!spec) return null;
   const view = new vega.View(vega.parse(spec), { renderer: 'none' });
   return view.toSVG();
