@@ -243,9 +243,17 @@ export function vectorPosition(position: unknown): number {
 
 export interface OpenArgs { path: string | Buffer; flags: number; mode: number }
 
+/** fs.openSync's and fsPromises.open's checks, in their order: the path, the flags, the mode. */
 export function openArgs(path: unknown, flags: unknown, mode: unknown): OpenArgs {
   const p = validatePath(path);
   return { path: p, flags: parseFlags(flags), mode: parseMode(mode, 0o666) };
+}
+
+/** fs.open's (the callback form's) checks, in its order: the path, the mode, the flags. */
+export function openCallbackArgs(path: unknown, flags: unknown, mode: unknown): OpenArgs {
+  const p = validatePath(path);
+  const m = parseMode(mode, 0o666);
+  return { path: p, flags: parseFlags(flags), mode: m };
 }
 
 export interface MkdirArgs { path: string | Buffer; mode: number; recursive: boolean }

@@ -4,7 +4,7 @@
 // error synchronously), and calls back with the same arguments: (err) or
 // (null) for operations without a result, (err, value) otherwise, and
 // (err, count, buffer) for read and write.
-import { readCallbackArgs, statOptions, mkdirArgs, mkdtempArgs, writeCallbackArgs, vectorPosition, checkSymlinkTypeFirst, checkSymlinkTypeLast } from './args.js';
+import { openCallbackArgs, readCallbackArgs, statOptions, mkdirArgs, mkdtempArgs, writeCallbackArgs, vectorPosition, checkSymlinkTypeFirst, checkSymlinkTypeLast } from './args.js';
 import {
   closeSteps, fsyncSteps, ftruncateSteps, linkSteps, truncateLength, truncateSteps, mkdirSteps, mkdtempSteps, symlinkSteps, openSteps, readFileSteps, readResult, renameSteps, rmdirSteps, statSteps, streamProbe, unlinkSteps,
   vectorSteps, writeFileSteps, writeSteps,
@@ -74,21 +74,11 @@ export function open(path: PathLike, flags: Flags | undefined, callback: (err: E
 export function open(path: PathLike, callback: (err: ErrnoException | null, fd: number) => void): void;
 export function open(path: PathLike, flags?: unknown, mode?: unknown, callback?: unknown): void {
   const ring = claimBoundRing();
-  const p = validatePath(path);
-  let m: number;
-  if (arguments.length < 3) {
-    callback = flags;
-    flags = 'r';
-    m = 0o666;
-  } else if (typeof mode === 'function') {
-    callback = mode;
-    m = 0o666;
-  } else {
-    m = parseMode(mode, 0o666);
-  }
-  const f = parseFlags(flags);
+  if (arguments.length < 3) [flags, mode, callback] = ['r', undefined, flags];
+  else if (typeof mode === 'function') [mode, callback] = [undefined, mode];
+  const a = openCallbackArgs(path, flags, mode);
   const cb = makeCallback(callback);
-  run(ring, openSteps(p, f, m), withResult(cb));
+  run(ring, openSteps(a.path, a.flags, a.mode), withResult(cb));
 }
 
 function defaultCloseCallback(err: Error | null): void {

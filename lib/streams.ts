@@ -13,7 +13,8 @@ import { runCallback } from './run.js';
 import { withCode } from './errors.js';
 import type { FileHandle } from './promises-flavour.js';
 import { handleRefs } from './handle-refs.js';
-import { copyObject, parseFlags, parseMode, validatePath } from './validate.js';
+import { openCallbackArgs } from './args.js';
+import { copyObject } from './validate.js';
 import { callModule, moduleThis, replaced } from './replaced.js';
 
 type Callback = (err: Error | null, ...values: any[]) => void;
@@ -86,11 +87,9 @@ class OwnedFd {
   open(path: string | Buffer, flags: string | number, mode: string | number, cb: Callback): void {
     const theirs = replaced('open', open);
     if (theirs !== undefined) return void Reflect.apply(theirs, moduleThis(), [path, flags, mode, cb]);
-    // fs.open's checks, in its order; the fd is listed as held from the moment it comes.
-    const p = validatePath(path);
-    const m = parseMode(mode, 0o666);
-    const f = parseFlags(flags);
-    runCallback(defaultRing(), openSteps(p, f, m), (err: Error | null, opened?: { fd: number; slot: number }) => {
+    // The fd is listed as held from the moment it comes.
+    const a = openCallbackArgs(path, flags, mode);
+    runCallback(defaultRing(), openSteps(a.path, a.flags, a.mode), (err: Error | null, opened?: { fd: number; slot: number }) => {
       if (err !== null) return cb(err);
       this.ours = true;
       this.#fd = opened!.fd;
