@@ -198,27 +198,38 @@ function withCallerFrames(err: unknown): never {
   throw err;
 }
 
+/**
+ * How the callback flavour calls back: asynchronously even when the operation settled without
+ * touching the kernel (nextTick, as node:fs does), else in the async context of the call that
+ * issued it, as node:fs's do (an async resource per pending operation, FSReqCallback there):
+ * completions arrive in the drain, whose context is the ring's.
+ */
+class CallbackSettle<U> {
+  #scope: AsyncResource | undefined = undefined;
+  #settled = false;
+
+  constructor(readonly callback: (err: Error | null, value?: U) => void) {}
+
+  settle(err: Error | null, value?: U): void {
+    this.#settled = true;
+    if (this.#scope === undefined) process.nextTick(this.callback, err, value);
+    else this.#scope.runInAsyncScope(this.callback, null, err, value);
+  }
+
+  /** The operation was issued: if it has not settled yet, it settles in the drain, later. */
+  issued(): void {
+    if (!this.#settled) this.#scope = new AsyncResource('FSREQCALLBACK');
+  }
+}
+
 /** `steps` on `ring`, through a Node-style callback with their value (or `adopt(value, opened)`, made as they end). */
 export function runCallback<T, U = T>(ring: Ring, steps: Steps<T>, callback: (err: Error | null, value?: U) => void, adopt?: (value: T, opened: OpenedFds) => U): void {
-  let sync = true;
-  let finished = false;
-  let scope: AsyncResource | undefined;
-  // Callbacks are always called asynchronously, as node:fs does, even when
-  // the operation finished without touching the kernel.
-  const finish = (err: Error | null, value?: U): void => {
-    finished = true;
-    if (sync) process.nextTick(callback, err, value);
-    else scope!.runInAsyncScope(callback, null, err, value);
-  };
+  const s = new CallbackSettle(callback);
   runOnRing(ring, steps, (err, value, opened) => {
-    if (err !== null) finish(err);
-    else finish(null, adopt === undefined ? (value as unknown as U) : adopt(value as T, opened));
+    if (err !== null) s.settle(err);
+    else s.settle(null, adopt === undefined ? (value as unknown as U) : adopt(value as T, opened));
   });
-  sync = false;
-  // The callback runs in the async context of this call, as node:fs's does (an async resource per
-  // request, FSReqCallback there): completions arrive in the drain, whose context is the ring's.
-  // Made only for an operation still pending (the nextTick above carries the context otherwise).
-  if (!finished) scope = new AsyncResource('FSREQCALLBACK');
+  s.issued();
 }
 
 /**
@@ -227,21 +238,17 @@ export function runCallback<T, U = T>(ring: Ring, steps: Steps<T>, callback: (er
  * fd): `value(result, op)` gives the callback's value, or throws its error.
  */
 export function runOneCallback<U>(ring: Ring, op: Op, value: (result: number, op: Op) => U, callback: (err: Error | null, value?: U) => void): void {
-  let scope: AsyncResource | undefined;
-  let pending = true;
+  const s = new CallbackSettle(callback);
   op.done = (result) => {
-    pending = false;
-    let err: Error | null = null;
-    let v: U | undefined;
+    let v: U;
     try {
       v = result < 0 ? withoutStack(() => value(result, op)) : value(result, op);
-    } catch (e) {
-      err = e as Error;
+    } catch (err) {
+      s.settle(err as Error);
+      return;
     }
-    // Asynchronously even when the ring settled it at once, and in the caller's async context.
-    if (scope === undefined) process.nextTick(callback, err, v);
-    else scope.runInAsyncScope(callback, null, err, v);
+    s.settle(null, v);
   };
   ring.submit(op);
-  if (pending) scope = new AsyncResource('FSREQCALLBACK');
+  s.issued();
 }
