@@ -68,7 +68,8 @@ export interface RingCallbacks {
 /**
  * The promise flavour (`uringfs/promises`, like `node:fs/promises`) with every op on one ring: what
  * {@link Ring.promises} returns. A FileHandle it opens keeps the ring for all its methods; a
- * FileHandle given to `readFile`/`writeFile`/`appendFile` is used on its own ring.
+ * FileHandle given to `readFile`/`writeFile`/`appendFile` is used on its own ring (one of node:fs/promises, by
+ * node:fs/promises' own function).
  */
 export interface RingPromises {
   /** Like fsPromises.access, on this ring (modes other than F_OK: node:fs/promises' own). */

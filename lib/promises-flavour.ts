@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { createInterface, type Interface } from 'node:readline';
 import * as fs from 'node:fs';
 import type { ReadStream, WriteStream } from 'node:fs';
-import type { ReadableWebStreamOptions } from 'node:fs/promises';
+import nodeFsp, { type FileHandle as NodeFileHandle, type ReadableWebStreamOptions } from 'node:fs/promises';
 import type { ReadableStream } from 'node:stream/web';
 // Used at call time only (lib/streams.ts imports this module).
 import { ReadStream as RingReadStream, WriteStream as RingWriteStream } from './streams.js';
@@ -26,7 +26,7 @@ import { mergeableRing, readFileInTurn } from './readfiles.js';
 import { promiseStatTakesThrowIfNoEntry, syncChecksFdLast } from './node-rules.js';
 import { readableWebStream } from './webstream.js';
 import {
-  checkAborted, checkReadFileBufferOption, copyObject, getOptions, isArrayBufferView, validateAbortSignal, validateBoolean,
+  checkAborted, checkReadFileBufferOption, copyObject, getOptions, isArrayBufferView, isNodeFileHandle, validateAbortSignal, validateBoolean,
   parseFlags, validateBufferArray, validateFd, validateFdNative, validatePath, viewBytes, type Encoding, type PathLike,
 } from './validate.js';
 
@@ -369,14 +369,16 @@ async function closingAfter<T>(fh: FileHandle, op: Promise<T>): Promise<T> {
 
 /**
  * Like fsPromises.readFile(path | FileHandle, options?). A FileHandle is read from its current
- * position, on its own ring (the one it was opened on), whichever ring's `promises` this is.
+ * position, on its own ring (the one it was opened on), whichever ring's `promises` this is; one
+ * of node:fs/promises by node:fs/promises' own readFile, which holds it while it reads.
  */
-export function readFile(path: PathLike | FileHandle, options?: { encoding?: null; flag?: string | number; signal?: AbortSignal } | null): Promise<Buffer>;
-export function readFile(path: PathLike | FileHandle, options: { encoding: BufferEncoding; flag?: string | number; signal?: AbortSignal } | BufferEncoding): Promise<string>;
-export function readFile(path: PathLike | FileHandle, options?: { encoding?: BufferEncoding | null; flag?: string | number; signal?: AbortSignal } | BufferEncoding | null): Promise<Buffer | string>;
-export function readFile(path: PathLike | FileHandle, options?: unknown): Promise<Buffer | string> {
+export function readFile(path: PathLike | FileHandle | NodeFileHandle, options?: { encoding?: null; flag?: string | number; signal?: AbortSignal } | null): Promise<Buffer>;
+export function readFile(path: PathLike | FileHandle | NodeFileHandle, options: { encoding: BufferEncoding; flag?: string | number; signal?: AbortSignal } | BufferEncoding): Promise<string>;
+export function readFile(path: PathLike | FileHandle | NodeFileHandle, options?: { encoding?: BufferEncoding | null; flag?: string | number; signal?: AbortSignal } | BufferEncoding | null): Promise<Buffer | string>;
+export function readFile(path: PathLike | FileHandle | NodeFileHandle, options?: unknown): Promise<Buffer | string> {
   const ring = claimBoundRing();
   if (path instanceof FileHandle) return readFileOn(ring, path, options);
+  if (isNodeFileHandle(path)) return nodeFsp.readFile(path, options as Parameters<typeof nodeFsp.readFile>[1]);
   let merged: { on: Ring; path: string | Buffer; encoding: BufferEncoding | 'buffer' | undefined } | null = null;
   try {
     // The common case (a path, read-only, no signal, on io_uring) joins the other readFile calls
@@ -456,10 +458,13 @@ function checkedWriteFd(fd: number): number {
 
 /**
  * Like fsPromises.writeFile(path | FileHandle, data, options?): data a string, a view, or an (async)
- * iterable of them. A FileHandle is written on its own ring, as in {@link readFile}.
+ * iterable of them. A FileHandle is written on its own ring, one of node:fs/promises by Node's own
+ * writeFile, as in {@link readFile}.
  */
-export async function writeFile(path: PathLike | FileHandle, data: unknown, options?: unknown): Promise<void> {
-  return writeFileOn(claimBoundRing(), path, data, options);
+export async function writeFile(path: PathLike | FileHandle | NodeFileHandle, data: unknown, options?: unknown): Promise<void> {
+  const ring = claimBoundRing();
+  if (isNodeFileHandle(path)) return nodeFsp.writeFile(path, data as string, options as Parameters<typeof nodeFsp.writeFile>[2]);
+  return writeFileOn(ring, path, data, options);
 }
 
 async function writeFileOn(ring: Ring | undefined, path: PathLike | FileHandle, data: unknown, options?: unknown): Promise<void> {
@@ -482,8 +487,9 @@ async function writeFileOn(ring: Ring | undefined, path: PathLike | FileHandle, 
 }
 
 /** Like fsPromises.appendFile(path | FileHandle, data, options?): flag 'a' unless one is given. */
-export async function appendFile(path: PathLike | FileHandle, data: unknown, options?: unknown): Promise<void> {
+export async function appendFile(path: PathLike | FileHandle | NodeFileHandle, data: unknown, options?: unknown): Promise<void> {
   const ring = claimBoundRing();
+  if (isNodeFileHandle(path)) return nodeFsp.appendFile(path, data as string, options as Parameters<typeof nodeFsp.appendFile>[2]);
   const o = copyObject(getOptions(options, { encoding: 'utf8' as unknown, mode: 0o666 as unknown, flag: 'a' as unknown }));
   o.flag = o.flag || 'a';
   return writeFileOn(ring, path, data, o);

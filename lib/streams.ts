@@ -12,9 +12,10 @@ import { defaultRing } from './ring.js';
 import { runCallback } from './run.js';
 import { withCode } from './errors.js';
 import type { FileHandle } from './promises-flavour.js';
+import type { FileHandle as NodeFileHandle } from 'node:fs/promises';
 import { handleRefs } from './handle-refs.js';
 import { openCallbackArgs } from './args.js';
-import { copyObject } from './validate.js';
+import { copyObject, isNodeFileHandle } from './validate.js';
 import { callModule, moduleThis, replaced } from './replaced.js';
 
 type Callback = (err: Error | null, ...values: any[]) => void;
@@ -393,6 +394,8 @@ function ringOptions(options: unknown, reads: boolean): { options: unknown; hand
   else if (typeof options === 'object') o = copyObject(options);  // inherited options count, as in node:fs
   else return { options, handle: null, ops: null };
   const fd = o.fd;
+  // Node's own FileHandle: node:fs's class reads and writes with it as Node does, holding it.
+  if (isNodeFileHandle(fd)) return { options: o, handle: null, ops: null };
   if (handleRefs.isHandle(fd)) {
     if (o.fs) throw methodNotImplemented('FileHandle with fs');
     const ops = reads ? new RingReads(fd) : null;
@@ -455,7 +458,7 @@ export type WriteStream = fs.WriteStream;
 
 type ReadStreamOptions = Parameters<typeof fs.createReadStream>[1];
 type WriteStreamOptions = Parameters<typeof fs.createWriteStream>[1];
-type StreamFd = number | FileHandle;
+type StreamFd = number | FileHandle | NodeFileHandle;
 
 /**
  * Like fs.createReadStream(path, options): a {@link ReadStream} whose reads run on the ring. `fd`

@@ -5,6 +5,7 @@ import { Buffer } from 'node:buffer';
 import { constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
+import type { FileHandle as NodeFileHandle } from 'node:fs/promises';
 import { AbortError, invalidArgType, invalidArgValue, invalidFdNative, outOfRange, unknownEncoding } from './errors.js';
 import { bigIntPositionRange, readFileChecksBufferOption } from './node-rules.js';
 
@@ -277,4 +278,17 @@ export function checkReadFileBufferOption(options: unknown): unknown {
     throw invalidArgType('options.buffer', ['function', 'Buffer', 'TypedArray', 'DataView'], buffer);
   }
   return buffer;
+}
+
+/**
+ * Whether `value` is a FileHandle of node:fs/promises. Node does not export the class; its
+ * instances are told by their class's name and the kHandle and kFd symbols Node 20, 22 and 24 give
+ * them. uringfs passes such a handle to Node's own function, which holds it while it works (as
+ * Node's functions do): a read of its fd on the ring could not stop the handle's close meanwhile,
+ * nor the fd's number going to another file after it.
+ */
+export function isNodeFileHandle(value: unknown): value is NodeFileHandle {
+  if (typeof value !== 'object' || value === null || value.constructor?.name !== 'FileHandle') return false;
+  const names = Object.getOwnPropertySymbols(value).map((s) => s.description);
+  return names.includes('kHandle') && names.includes('kFd');
 }
