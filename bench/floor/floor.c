@@ -19,8 +19,6 @@
 typedef struct {
   struct io_uring ring;
   int ready;
-  uint8_t* lanes;
-  size_t lanes_size;
 } Floor;
 
 static napi_value fail(napi_env env, const char* what, int err) {
@@ -33,7 +31,6 @@ static napi_value fail(napi_env env, const char* what, int err) {
 static void finalize(napi_env env, void* data, void* hint) {
   Floor* floor = data;
   if (floor->ready) io_uring_queue_exit(&floor->ring);
-  free(floor->lanes);
   free(floor);
 }
 
@@ -44,18 +41,6 @@ static Floor* floor_of(napi_env env) {
   if (io_uring_queue_init(MAX_DEPTH, &floor->ring, 0) < 0) return NULL;
   floor->ready = 1;
   return floor;
-}
-
-// The floor's read buffers, 4 KiB-aligned, grown as needed.
-static uint8_t* lanes(napi_env env, size_t size) {
-  Floor* floor = NULL;
-  napi_get_instance_data(env, (void**)&floor);
-  if (floor->lanes_size >= size) return floor->lanes;
-  free(floor->lanes);
-  floor->lanes_size = 0;
-  floor->lanes = aligned_alloc(4096, (size + 4095) & ~(size_t)4095);
-  if (floor->lanes != NULL) floor->lanes_size = size;
-  return floor->lanes;
 }
 
 // Submit what is queued and reap `count` completions into `res` (by user_data); 0 or -errno.
@@ -77,27 +62,37 @@ static int submit_and_reap(struct io_uring* ring, unsigned count, int32_t* res) 
   return 0;
 }
 
-// randomReads(fd, size, offsets: Float64Array, depth) → bytes read.
-// `depth` reads of `size` bytes at a time, each into its own lane of a 4 KiB-aligned buffer the
-// floor keeps (O_DIRECT needs aligned memory).
+// randomReads(fd, size, offsets: Float64Array, lanes: Buffer[]) → bytes read.
+// lanes.length reads of `size` bytes at a time, each into its lane: the buffers the JS methods of
+// the scenario read into (the same memory, so the same copies: the kernel's copy is slower into a
+// destination that is not 64-byte aligned).
 static napi_value random_reads(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd, size, depth;
+  int32_t fd, size;
+  uint32_t depth = 0;
   napi_get_value_int32(env, argv[0], &fd);
   napi_get_value_int32(env, argv[1], &size);
-  napi_get_value_int32(env, argv[3], &depth);
+  napi_get_array_length(env, argv[3], &depth);
   napi_typedarray_type type;
   size_t count;
   double* offsets;
   napi_get_typedarray_info(env, argv[2], &type, &count, (void**)&offsets, NULL, NULL);
   if (type != napi_float64_array || depth < 1 || depth > MAX_DEPTH || size < 4 || size > (1 << 20)) {
-    napi_throw_range_error(env, NULL, "floor: randomReads(fd, size <= 1 MiB, Float64Array, depth <= 1024)");
+    napi_throw_range_error(env, NULL, "floor: randomReads(fd, size <= 1 MiB, Float64Array, 1 to 1024 lanes)");
     return NULL;
   }
-  uint8_t* buf = lanes(env, (size_t)depth * size);
-  if (buf == NULL) return fail(env, "aligned_alloc", ENOMEM);
+  uint8_t* lane[MAX_DEPTH];
+  for (uint32_t i = 0; i < depth; i++) {
+    napi_value b;
+    size_t len = 0;
+    napi_get_element(env, argv[3], i, &b);
+    if (napi_get_buffer_info(env, b, (void**)&lane[i], &len) != napi_ok || len < (size_t)size) {
+      napi_throw_range_error(env, NULL, "floor: randomReads: every lane a Buffer of at least `size` bytes");
+      return NULL;
+    }
+  }
   Floor* floor = floor_of(env);
   if (floor == NULL) return fail(env, "io_uring_queue_init", errno);
   int32_t res[MAX_DEPTH];
@@ -106,7 +101,7 @@ static napi_value random_reads(napi_env env, napi_callback_info info) {
     unsigned n = count - start < (size_t)depth ? (unsigned)(count - start) : (unsigned)depth;
     for (unsigned i = 0; i < n; i++) {
       struct io_uring_sqe* sqe = io_uring_get_sqe(&floor->ring);
-      io_uring_prep_read(sqe, fd, buf + (size_t)i * size, size, (uint64_t)offsets[start + i]);
+      io_uring_prep_read(sqe, fd, lane[i], size, (uint64_t)offsets[start + i]);
       sqe->user_data = i;
     }
     int r = submit_and_reap(&floor->ring, n, res);
@@ -115,7 +110,7 @@ static napi_value random_reads(napi_env env, napi_callback_info info) {
       uint64_t offset = (uint64_t)offsets[start + i];
       if (res[i] != size) return fail(env, "short or failed read", res[i] < 0 ? res[i] : EIO);
       uint32_t tag;
-      memcpy(&tag, buf + (size_t)i * size, 4);
+      memcpy(&tag, lane[i], 4);
       if (offset % TAG_BLOCK == 0 && tag != offset / TAG_BLOCK) return fail(env, "verification failed: wrong block", EIO);
       bytes += res[i];
     }

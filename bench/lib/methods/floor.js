@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { floorAddon } from '../../floor/build.mjs';
+import { laneBuffers } from './random.js';
 import { Skip } from './common.js';
 
 function loadFloor() {
@@ -17,17 +18,18 @@ function loadFloor() {
 export default [
   {
     id: 'floor.c', family: 'floor', kinds: ['random'], depths: ['batch'], depthsQuick: ['concurrency'],
-    describe: 'the same reads in C with liburing: D at a time into aligned lanes, one submit and wait per D (reference)',
+    describe: 'the same reads in C with liburing: D at a time into lanes made as the JS methods make theirs, one submit and wait per D (reference)',
     setup: ({ scenario: s, depth }) => {
       const floor = loadFloor();
       const fd = fs.openSync(s.path, fs.constants.O_RDONLY | (s.direct ? fs.constants.O_DIRECT : 0));
+      const lanes = laneBuffers(fd, depth, s);
       const passes = new Map();
       return {
         pass(p) {
           const offsets = s.offsetsFor(p);
           let f64 = passes.get(offsets);
           if (f64 === undefined) passes.set(offsets, (f64 = Float64Array.from(offsets)));
-          const bytes = floor.randomReads(fd, s.size, f64, depth);
+          const bytes = floor.randomReads(fd, s.size, f64, lanes);
           return { ops: offsets.length, bytes };
         },
         close() {

@@ -11,7 +11,8 @@ function openFlags(direct) {
   return fs.constants.O_RDONLY | (direct ? fs.constants.O_DIRECT : 0);
 }
 
-function laneBuffers(fd, count, { size, direct }) {
+/** The buffers a method reads into, one per read in flight (O_DIRECT: aligned for it), as the C floor's too. */
+export function laneBuffers(fd, count, { size, direct }) {
   return direct ? directBuffers(fd, count, size) : buffers(count, size);
 }
 
