@@ -1,8 +1,9 @@
-// What the fd probe of the node:fs-shaped reads and writes costs (one
-// lseek(fd, 0, SEEK_CUR) in the native call that queues the op: ESPIPE for a
-// position on a pipe, reads from pipes through the op's own memory), side by
-// side in one process: hot 4 KiB positioned reads of a regular file through
-// the callback API (a plain fd: probed per op) and FileHandle.read (which
+// What the fd probe of the node:fs-shaped reads and writes costs (an
+// lseek(fd, 0, SEEK_CUR) in the native call that queues the op, once per fd
+// until the queue is handed over: ESPIPE for a position on a pipe, reads from
+// pipes through the op's own memory), side by side in one process: hot 4 KiB
+// positioned reads of a regular file through the callback API (a plain fd:
+// probed) and FileHandle.read (which
 // asks once, with a statx, and then does not probe a regular file), probe
 // on and off in alternating rounds.
 // `node bench/stream-probe.mjs`

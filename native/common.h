@@ -99,9 +99,43 @@ constexpr int kStreamRead = 2;
 // position is kStreamRead. 0: queue it as it is (other errors, EBADF, are left to the op).
 // A write at the current position needs no probe (nothing to refuse, and a
 // write reads the caller's memory, never writes it): no syscall for it.
-inline int ProbeStream(int fd, int64_t position, bool read) {
+//
+// The fds a probe found seekable are remembered until the backend next hands its queue over (an
+// io_uring_enter, the pool's hand-off) or lib/ settles an fd for a closeSync: every op queued
+// until then reaches the kernel (or a worker) at that hand-off, so a probe of each could not see
+// later than the hand-off either, and the lseek — a third of what a cached 4 KiB read costs on the
+// callback path — is paid once per fd per hand-off rather than per op. A pipe is never remembered.
+class SeekableFds {
+ public:
+  bool Has(int fd) const {
+    for (unsigned i = 0; i < count_; i++) {
+      if (fds_[i] == fd) return true;
+    }
+    return false;
+  }
+  void Add(int fd) {
+    fds_[next_] = fd;
+    next_ = (next_ + 1) % kSize;
+    if (count_ < kSize) count_++;
+  }
+  void Forget() { count_ = next_ = 0; }
+
+ private:
+  static constexpr unsigned kSize = 8;
+  int fds_[kSize] = {};
+  unsigned count_ = 0, next_ = 0;
+};
+
+// `seekable` null: nothing is remembered (an SQPOLL ring's kernel thread issues each op as it is
+// queued, before any hand-off).
+inline int ProbeStream(int fd, int64_t position, bool read, SeekableFds* seekable) {
   if (!read && position < 0) return 0;
-  if (lseek(fd, 0, SEEK_CUR) >= 0 || errno != ESPIPE) return 0;
+  if (seekable != nullptr && seekable->Has(fd)) return 0;
+  if (lseek(fd, 0, SEEK_CUR) >= 0) {
+    if (seekable != nullptr) seekable->Add(fd);
+    return 0;
+  }
+  if (errno != ESPIPE) return 0;
   if (position >= 0) return -ESPIPE;
   return read ? kStreamRead : 0;
 }

@@ -134,6 +134,7 @@ class Ring : public Napi::ObjectWrap<Ring>, private CompletionPort::Owner, priva
   napi_env env_ = nullptr;
   uint8_t sqe_flags_ = 0;  // applied to every SQE queued (IOSQE_IO_LINK for chains)
   bool probe_stream_ = false;  // kProbeStreamFlag: reads and writes queued now are node:fs-shaped
+  SeekableFds seekable_;  // what probes found since the last submit (ProbeStream)
   // With DEFER_TASKRUN, completions are posted only when this thread asks
   // (io_uring_get_events); the eventfd fires while the CQ is still empty.
   bool defer_taskrun_ = false;
@@ -321,7 +322,7 @@ Napi::Value Ring::QueueRW(const Napi::CallbackInfo& info, int opcode) {
   uint8_t* p = RangeIn(b, off, len);
   if (!p) return Napi::Number::New(env, -EFAULT);
   if (probe_stream_) {
-    int probe = ProbeStream(fd, pos, opcode == IORING_OP_READ);
+    int probe = ProbeStream(fd, pos, opcode == IORING_OP_READ, sqpoll_ ? nullptr : &seekable_);
     if (probe != 0) return Napi::Number::New(env, probe);
   }
   int buffer_index = info.Length() > 6 ? IntArg(info[6]) : -1;
@@ -355,7 +356,7 @@ Napi::Value Ring::QueueRWV(const Napi::CallbackInfo& info, int opcode) {
   if (n < 0) return Napi::Number::New(env, n);
   int64_t pos = PositionArg(info[4]);
   if (probe_stream_) {
-    int probe = ProbeStream(fd, pos, opcode == IORING_OP_READV);
+    int probe = ProbeStream(fd, pos, opcode == IORING_OP_READV, sqpoll_ ? nullptr : &seekable_);
     if (probe != 0) return Napi::Number::New(env, probe);
   }
   io_uring_sqe* sqe = NextSqe();
@@ -672,6 +673,7 @@ unsigned Ring::AdvanceGroups(int32_t* out, unsigned n, unsigned cap) {
 // -errno. EINTR is retried; EAGAIN/EBUSY (kernel short of memory, or CQ
 // overflow backlog) leave the SQEs queued for the next flush.
 int Ring::Submit() {
+  seekable_.Forget();
   int total = 0;
   while (io_uring_sq_ready(&ring_) > 0) {
     // With SQPOLL the kernel thread consumes the SQ by itself; a syscall is
@@ -830,6 +832,7 @@ Napi::Value Ring::SetSqeFlags(const Napi::CallbackInfo& info) {
 // file reuses the number later. (An SQPOLL thread issues them by itself:
 // wait, briefly, until it has taken them.)
 Napi::Value Ring::SettleFd(const Napi::CallbackInfo& info) {
+  seekable_.Forget();
   if (open_ && !closing_ && io_uring_sq_ready(&ring_) > 0) {
     Submit();
     for (int spins = 0; sqpoll_ && spins < 100000 && io_uring_sq_ready(&ring_) > 0; spins++) sched_yield();

@@ -142,6 +142,7 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   std::vector<ThreadOp> pending_list_;  // queued, not yet handed to workers
   uint8_t sqe_flags_ = 0;
   bool probe_stream_ = false;  // kProbeStreamFlag: reads and writes queued now are node:fs-shaped
+  SeekableFds seekable_;  // what probes found since the last hand-off (ProbeStream)
   uint64_t next_seq_ = 0;  // ThreadOp::seq of the last op queued
   // Registered files: each slot holds a descriptor of its own (a dup), as
   // io_uring's table holds a file reference. lib/ empties a slot only when
@@ -274,7 +275,7 @@ Napi::Value ThreadRing::QueueRW(const Napi::CallbackInfo& info, ThreadOpKind kin
   op.length = static_cast<uint64_t>(len > kMaxRwCount ? kMaxRwCount : len);
   op.position = PositionArg(info[5]);
   if (probe_stream_) {
-    int probe = ProbeStream(op.fd, op.position, kind == ThreadOpKind::Read);
+    int probe = ProbeStream(op.fd, op.position, kind == ThreadOpKind::Read, &seekable_);
     if (probe != 0) return Napi::Number::New(env, probe);
   }
   return Queue(env, op);
@@ -294,7 +295,7 @@ Napi::Value ThreadRing::QueueRWV(const Napi::CallbackInfo& info, ThreadOpKind ki
   op.length = static_cast<unsigned>(n);
   op.position = PositionArg(info[4]);
   if (probe_stream_) {
-    int probe = ProbeStream(op.fd, op.position, kind == ThreadOpKind::Readv);
+    int probe = ProbeStream(op.fd, op.position, kind == ThreadOpKind::Readv, &seekable_);
     if (probe != 0) return Napi::Number::New(env, probe);
   }
   return Queue(env, op);
@@ -482,6 +483,7 @@ void* ThreadRing::ThreadMain(void* arg) {
 // Move the pending list to the workers (one lock, one notify). Returns how
 // many ops were handed off.
 unsigned ThreadRing::HandOff() {
+  seekable_.Forget();
   size_t n = pending_list_.size();
   if (n == 0 || !open_ || closing_) return 0;
   if (workers_.empty() && !StartWorkers()) {
@@ -685,6 +687,7 @@ bool ThreadRing::EarlierOpOn(int fd, uint64_t seq, const Worker* self, bool queu
 // (2 s): an op in a blocking read on a pipe another reader emptied first
 // could otherwise hold the JS thread.
 Napi::Value ThreadRing::SettleFd(const Napi::CallbackInfo& info) {
+  seekable_.Forget();
   int fd = IntArg(info[0]);
   if (!open_ || closing_ || fd < 0) return info.Env().Undefined();
   HandOff();
