@@ -32,6 +32,11 @@ import {
 
 type View = NodeJS.ArrayBufferView;
 
+// node:fs/promises' own functions that uringfs/promises hands some calls to, as they were when it
+// loaded: a program that puts uringfs's functions into node:fs/promises (or mocks them there) must
+// not have uringfs call itself, nor a mock.
+const nodeOwn = (({ readFile, writeFile, appendFile, access, rmdir, truncate }) => ({ readFile, writeFile, appendFile, access, rmdir, truncate }))(nodeFsp);
+
 /**
  * Run on `ring` (undefined: the default ring of the moment). An async function
  * runs synchronously only up to its first await, so each public function
@@ -378,7 +383,7 @@ export function readFile(path: PathLike | FileHandle | NodeFileHandle, options?:
 export function readFile(path: PathLike | FileHandle | NodeFileHandle, options?: unknown): Promise<Buffer | string> {
   const ring = claimBoundRing();
   if (path instanceof FileHandle) return readFileOn(ring, path, options);
-  if (isNodeFileHandle(path)) return nodeFsp.readFile(path, options as Parameters<typeof nodeFsp.readFile>[1]);
+  if (isNodeFileHandle(path)) return nodeOwn.readFile(path, options as Parameters<typeof nodeFsp.readFile>[1]);
   let merged: { on: Ring; path: string | Buffer; encoding: BufferEncoding | 'buffer' | undefined } | null = null;
   try {
     // The common case (a path, read-only, no signal, on io_uring) joins the other readFile calls
@@ -463,7 +468,7 @@ function checkedWriteFd(fd: number): number {
  */
 export async function writeFile(path: PathLike | FileHandle | NodeFileHandle, data: unknown, options?: unknown): Promise<void> {
   const ring = claimBoundRing();
-  if (isNodeFileHandle(path)) return nodeFsp.writeFile(path, data as string, options as Parameters<typeof nodeFsp.writeFile>[2]);
+  if (isNodeFileHandle(path)) return nodeOwn.writeFile(path, data as string, options as Parameters<typeof nodeFsp.writeFile>[2]);
   return writeFileOn(ring, path, data, options);
 }
 
@@ -489,7 +494,7 @@ async function writeFileOn(ring: Ring | undefined, path: PathLike | FileHandle, 
 /** Like fsPromises.appendFile(path | FileHandle, data, options?): flag 'a' unless one is given. */
 export async function appendFile(path: PathLike | FileHandle | NodeFileHandle, data: unknown, options?: unknown): Promise<void> {
   const ring = claimBoundRing();
-  if (isNodeFileHandle(path)) return nodeFsp.appendFile(path, data as string, options as Parameters<typeof nodeFsp.appendFile>[2]);
+  if (isNodeFileHandle(path)) return nodeOwn.appendFile(path, data as string, options as Parameters<typeof nodeFsp.appendFile>[2]);
   const o = copyObject(getOptions(options, { encoding: 'utf8' as unknown, mode: 0o666 as unknown, flag: 'a' as unknown }));
   o.flag = o.flag || 'a';
   return writeFileOn(ring, path, data, o);
@@ -521,7 +526,7 @@ export async function lstat(path: PathLike, options: unknown = { bigint: false }
  */
 export async function access(path: PathLike, mode: number = fs.constants.F_OK): Promise<void> {
   const ring = claimBoundRing();
-  if (!accessByStatx(mode)) return fs.promises.access(path, mode);
+  if (!accessByStatx(mode)) return nodeOwn.access(path, mode);
   return run(ring, accessSteps(validatePath(path)));
 }
 
@@ -533,7 +538,7 @@ export async function unlink(path: PathLike): Promise<void> {
 
 /** Like fsPromises.rmdir(path[, options]). Without options, on the ring; with them, node:fs/promises' own. */
 export async function rmdir(path: PathLike, options?: fs.RmDirOptions): Promise<void> {
-  if (options !== undefined) return fs.promises.rmdir(path, options);
+  if (options !== undefined) return nodeOwn.rmdir(path, options);
   const ring = claimBoundRing();
   return run(ring, rmdirSteps(validatePath(path)));
 }
@@ -552,7 +557,7 @@ export async function rename(oldPath: PathLike, newPath: PathLike): Promise<void
  */
 export async function truncate(path: PathLike, len = 0): Promise<void> {
   const ring = claimBoundRing();
-  if (!(ring ?? defaultRing()).takesFtruncate) return fs.promises.truncate(path, len);
+  if (!(ring ?? defaultRing()).takesFtruncate) return nodeOwn.truncate(path, len);
   return run(ring, truncateSteps(validatePath(path), len));
 }
 

@@ -2,7 +2,8 @@
 // an `fs` option (the hook node:fs's streams have for it: open, read, write, writev, fsync, close)
 // whose functions run on the ring. Node's classes keep every option, event and argument check
 // exactly as the running Node has them, and `instanceof fs.ReadStream` holds; uringfs adds what
-// the hook lets it: FileHandles of uringfs as `fd`, and reads ahead of the consumer.
+// the hook lets it: FileHandles of uringfs as `fd`, and reads ahead of the consumer. A FileHandle
+// of node:fs/promises as `fd` is left to node:fs's class, which reads and writes with it.
 import fs from 'node:fs';
 import { Buffer } from 'node:buffer';
 import { close, fsync, open, read, write, writev } from './callback.js';
@@ -384,8 +385,8 @@ class RingWrites {
 
 /**
  * The options node:fs's class gets: the caller's, with an `fs` of uringfs unless they gave their
- * own, and a FileHandle of uringfs as its fd. Options node:fs refuses are passed on untouched, so
- * that it throws what it throws.
+ * own or an fd that is node:fs's FileHandle, and a FileHandle of uringfs as its fd. Options node:fs
+ * refuses are passed on untouched, so that it throws what it throws.
  */
 function ringOptions(options: unknown, reads: boolean): { options: unknown; handle: FileHandle | null; ops: RingReads | RingWrites | null } {
   let o: Options;
@@ -440,14 +441,16 @@ function ringStreamClass<T extends fs.ReadStream | fs.WriteStream>(Base: typeof 
 /**
  * uringfs's ReadStream class: like fs.ReadStream, with its I/O on the ring — node:fs's class
  * (`instanceof fs.ReadStream` holds), with every option, event and error as the running Node has
- * them. `fd` may be a number or a FileHandle of uringfs. Reads a few chunks ahead on a seekable file
+ * them. `fd` may be a number or a FileHandle (of uringfs, or of node:fs/promises: then node:fs's own
+ * reads). Reads a few chunks ahead on a seekable file
  * (docs/streams.md). `new ReadStream(path, options)`.
  */
 const ReadStreamClass = ringStreamClass<fs.ReadStream>(fs.ReadStream, true, 'ReadStream') as typeof fs.ReadStream & (new (path: fs.PathLike | null | undefined, options?: unknown) => fs.ReadStream);
 /**
  * uringfs's WriteStream class: like fs.WriteStream, with its I/O on the ring — node:fs's class
  * (`instanceof fs.WriteStream` holds), with every option, event and error as the running Node has
- * them. `fd` may be a number or a FileHandle of uringfs. `new WriteStream(path, options)`.
+ * them. `fd` may be a number or a FileHandle (of uringfs, or of node:fs/promises: then node:fs's own
+ * writes). `new WriteStream(path, options)`.
  */
 const WriteStreamClass = ringStreamClass<fs.WriteStream>(fs.WriteStream, false, 'WriteStream') as typeof fs.WriteStream & (new (path: fs.PathLike | null | undefined, options?: unknown) => fs.WriteStream);
 export { ReadStreamClass as ReadStream, WriteStreamClass as WriteStream };
@@ -462,7 +465,7 @@ type StreamFd = number | FileHandle | NodeFileHandle;
 
 /**
  * Like fs.createReadStream(path, options): a {@link ReadStream} whose reads run on the ring. `fd`
- * may be a FileHandle of uringfs (or a number); an `fs` option of the caller's is used as node:fs
+ * may be a number or a FileHandle (of node:fs/promises: read by node:fs's own); an `fs` option of the caller's is used as node:fs
  * uses it.
  */
 export function createReadStream(path: fs.PathLike | null | undefined, options?: BufferEncoding | (Omit<Exclude<ReadStreamOptions, string | undefined>, 'fd'> & { fd?: StreamFd })): fs.ReadStream {
@@ -471,7 +474,7 @@ export function createReadStream(path: fs.PathLike | null | undefined, options?:
 
 /**
  * Like fs.createWriteStream(path, options): a {@link WriteStream} whose writes run on the ring. `fd`
- * may be a FileHandle of uringfs (or a number); an `fs` option of the caller's is used as node:fs
+ * may be a number or a FileHandle (of node:fs/promises: written by node:fs's own); an `fs` option of the caller's is used as node:fs
  * uses it.
  */
 export function createWriteStream(path: fs.PathLike | null | undefined, options?: BufferEncoding | (Omit<Exclude<WriteStreamOptions, string | undefined>, 'fd'> & { fd?: StreamFd })): fs.WriteStream {

@@ -288,7 +288,12 @@ export function checkReadFileBufferOption(options: unknown): unknown {
  * nor the fd's number going to another file after it.
  */
 export function isNodeFileHandle(value: unknown): value is NodeFileHandle {
-  if (typeof value !== 'object' || value === null || value.constructor?.name !== 'FileHandle') return false;
-  const names = Object.getOwnPropertySymbols(value).map((s) => s.description);
-  return names.includes('kHandle') && names.includes('kFd');
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    if (value.constructor?.name !== 'FileHandle') return false;
+    const names = Object.getOwnPropertySymbols(value).map((s) => s.description);
+    return names.includes('kHandle') && names.includes('kFd');
+  } catch {
+    return false;  // a revoked Proxy, a throwing `constructor` getter: not a FileHandle
+  }
 }

@@ -145,3 +145,23 @@ describe('streams with a FileHandle of node:fs as fd', () => {
     });
   }
 });
+
+describe("node:fs/promises' functions replaced by uringfs's (a program swapping them in)", () => {
+  it("a node:fs FileHandle still goes to node:fs/promises' own readFile, writeFile and appendFile, not round to uringfs's", async () => {
+    const fsp = nodeFs.promises as unknown as Mod;
+    const names = ['readFile', 'writeFile', 'appendFile'] as const;
+    const originals = names.map((name) => fsp[name]);
+    for (const name of names) fsp[name] = (uringfsp as unknown as Mod)[name];
+    const path = freshFile();
+    const fh = await nodeFsp.open(path, 'r+');
+    try {
+      expect((await uringfsp.readFile(fh)).equals(content)).toBe(true);
+      await uringfsp.writeFile(fh, 'swapped');
+      await uringfsp.appendFile(fh, '!');
+    } finally {
+      names.forEach((name, i) => { fsp[name] = originals[i]; });
+      await fh.close();
+    }
+    expect(nodeFs.readFileSync(path).subarray(content.length)).toEqual(Buffer.from('swapped!'));
+  });
+});
