@@ -100,11 +100,13 @@ constexpr int kStreamRead = 2;
 // A write at the current position needs no probe (nothing to refuse, and a
 // write reads the caller's memory, never writes it): no syscall for it.
 //
-// The fds a probe found seekable are remembered until the backend next hands its queue over (an
-// io_uring_enter, the pool's hand-off) or lib/ settles an fd for a closeSync: every op queued
-// until then reaches the kernel (or a worker) at that hand-off, so a probe of each could not see
-// later than the hand-off either, and the lseek — a third of what a cached 4 KiB read costs on the
-// callback path — is paid once per fd per hand-off rather than per op. A pipe is never remembered.
+// The fds a probe found seekable are remembered until the backend next hands its queue over
+// (Ring::Submit, ThreadRing::HandOff) or lib/ settles an fd for its closeSync. No op queued until
+// then has its fd resolved before that hand-off (liburing publishes SQEs to the kernel, an SQPOLL
+// thread included, only in io_uring_submit; the pool's workers see an op only once handed off),
+// so a probe per op could not look later than one per fd does; and the lseek, a third of what a
+// cached 4 KiB read costs on the callback path, is paid once per fd per hand-off. A pipe is never
+// remembered.
 class SeekableFds {
  public:
   bool Has(int fd) const {
@@ -114,6 +116,7 @@ class SeekableFds {
     return false;
   }
   void Add(int fd) {
+    if (Has(fd)) return;
     fds_[next_] = fd;
     next_ = (next_ + 1) % kSize;
     if (count_ < kSize) count_++;
@@ -126,13 +129,14 @@ class SeekableFds {
   unsigned count_ = 0, next_ = 0;
 };
 
-// `seekable` null: nothing is remembered (an SQPOLL ring's kernel thread issues each op as it is
-// queued, before any hand-off).
-inline int ProbeStream(int fd, int64_t position, bool read, SeekableFds* seekable) {
+// `*seekable` says whether the fd is (known) seekable: the caller remembers it (SeekableFds::Add)
+// once the op is queued, so that no fd is remembered without an op of its own waiting for the
+// hand-off.
+inline int ProbeStream(int fd, int64_t position, bool read, const SeekableFds& known, bool* seekable) {
+  *seekable = false;
   if (!read && position < 0) return 0;
-  if (seekable != nullptr && seekable->Has(fd)) return 0;
-  if (lseek(fd, 0, SEEK_CUR) >= 0) {
-    if (seekable != nullptr) seekable->Add(fd);
+  if (known.Has(fd) || lseek(fd, 0, SEEK_CUR) >= 0) {
+    *seekable = true;
     return 0;
   }
   if (errno != ESPIPE) return 0;

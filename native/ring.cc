@@ -321,8 +321,9 @@ Napi::Value Ring::QueueRW(const Napi::CallbackInfo& info, int opcode) {
   int64_t pos = PositionArg(info[5]);
   uint8_t* p = RangeIn(b, off, len);
   if (!p) return Napi::Number::New(env, -EFAULT);
+  bool seekable = false;
   if (probe_stream_) {
-    int probe = ProbeStream(fd, pos, opcode == IORING_OP_READ, sqpoll_ ? nullptr : &seekable_);
+    int probe = ProbeStream(fd, pos, opcode == IORING_OP_READ, seekable_, &seekable);
     if (probe != 0) return Napi::Number::New(env, probe);
   }
   int buffer_index = info.Length() > 6 ? IntArg(info[6]) : -1;
@@ -342,6 +343,7 @@ Napi::Value Ring::QueueRW(const Napi::CallbackInfo& info, int opcode) {
   } else {
     io_uring_prep_rw(opcode, sqe, fd, p, static_cast<unsigned>(len), static_cast<uint64_t>(pos));
   }
+  if (seekable) seekable_.Add(fd);
   bool write_op = opcode == IORING_OP_WRITE;
   return Queued(env, sqe, id, write_op && pos < 0 ? static_cast<uint64_t>(len) : 0);
 }
@@ -355,13 +357,15 @@ Napi::Value Ring::QueueRWV(const Napi::CallbackInfo& info, int opcode) {
   int n = FillIovecs(info[2].As<Napi::Array>(), iov);
   if (n < 0) return Napi::Number::New(env, n);
   int64_t pos = PositionArg(info[4]);
+  bool seekable = false;
   if (probe_stream_) {
-    int probe = ProbeStream(fd, pos, opcode == IORING_OP_READV, sqpoll_ ? nullptr : &seekable_);
+    int probe = ProbeStream(fd, pos, opcode == IORING_OP_READV, seekable_, &seekable);
     if (probe != 0) return Napi::Number::New(env, probe);
   }
   io_uring_sqe* sqe = NextSqe();
   if (!sqe) return Napi::Number::New(env, 0);
   io_uring_prep_rw(opcode, sqe, fd, iov.data, static_cast<unsigned>(n), static_cast<uint64_t>(pos));
+  if (seekable) seekable_.Add(fd);
   uint64_t asked = 0;
   if (opcode == IORING_OP_WRITEV && pos < 0) {
     auto* iovs = reinterpret_cast<const iovec*>(iov.data);

@@ -101,7 +101,7 @@ class ThreadRing : public Napi::ObjectWrap<ThreadRing>, private CompletionPort::
   Napi::Value RegisterBuffers(const Napi::CallbackInfo& info);
   Napi::Value UnregisterBuffers(const Napi::CallbackInfo& info);
 
-  Napi::Value Queue(Napi::Env env, ThreadOp op);
+  Napi::Value Queue(Napi::Env env, ThreadOp op, bool seekable = false);
   Napi::Value QueueTwoPaths(const Napi::CallbackInfo& info, ThreadOpKind kind);
   void CloseFixedFiles();
   unsigned HandOff();
@@ -241,7 +241,7 @@ ThreadRing::ThreadRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread
 // Append an op to the pending list; a full list is handed to the workers
 // first, as a full SQ is submitted. Returns 1, 0 once closing, or -EBADF for
 // a registered-file slot that is empty (io_uring's answer too).
-Napi::Value ThreadRing::Queue(Napi::Env env, ThreadOp op) {
+Napi::Value ThreadRing::Queue(Napi::Env env, ThreadOp op, bool seekable) {
   if (!open_ || closing_) return Napi::Number::New(env, 0);
   if (sqe_flags_ & kFixedFileFlag) {
     if (op.fd < 0 || static_cast<size_t>(op.fd) >= fixed_files_.size() || fixed_files_[op.fd] < 0) {
@@ -253,6 +253,7 @@ Napi::Value ThreadRing::Queue(Napi::Env env, ThreadOp op) {
   op.seq = ++next_seq_;
   pending_list_.push_back(op);
   pending_list_.back().linked = (sqe_flags_ & kLinkFlag) != 0;
+  if (seekable) seekable_.Add(op.fd);  // after the hand-off above, which forgets (ProbeStream)
   port_.OpStarted();
   return Napi::Number::New(env, 1);
 }
@@ -274,11 +275,12 @@ Napi::Value ThreadRing::QueueRW(const Napi::CallbackInfo& info, ThreadOpKind kin
   // At most what one read or write moves, as the io_uring backend asks.
   op.length = static_cast<uint64_t>(len > kMaxRwCount ? kMaxRwCount : len);
   op.position = PositionArg(info[5]);
+  bool seekable = false;
   if (probe_stream_) {
-    int probe = ProbeStream(op.fd, op.position, kind == ThreadOpKind::Read, &seekable_);
+    int probe = ProbeStream(op.fd, op.position, kind == ThreadOpKind::Read, seekable_, &seekable);
     if (probe != 0) return Napi::Number::New(env, probe);
   }
-  return Queue(env, op);
+  return Queue(env, op, seekable);
 }
 
 // readv/writev(id, fd, views[], iovScratch, position)
@@ -294,11 +296,12 @@ Napi::Value ThreadRing::QueueRWV(const Napi::CallbackInfo& info, ThreadOpKind ki
   op.buffer = iov.data;
   op.length = static_cast<unsigned>(n);
   op.position = PositionArg(info[4]);
+  bool seekable = false;
   if (probe_stream_) {
-    int probe = ProbeStream(op.fd, op.position, kind == ThreadOpKind::Readv, &seekable_);
+    int probe = ProbeStream(op.fd, op.position, kind == ThreadOpKind::Readv, seekable_, &seekable);
     if (probe != 0) return Napi::Number::New(env, probe);
   }
-  return Queue(env, op);
+  return Queue(env, op, seekable);
 }
 
 // open(id, path, flags, mode)
