@@ -293,23 +293,35 @@ describe('positioned reads and writes on a FIFO fail with ESPIPE, as in node:fs'
   // The ring remembers which fds a probe found seekable until it hands its queue to the kernel
   // (or the pool): a number closed with closeSync and given to a FIFO in the same turn must be
   // probed again, not taken for the file it named.
-  it('a number that named a file, closed with closeSync and reused by a FIFO in the same turn: ESPIPE', async () => {
-    const file = join(tmp.dir, 'probed-file');
+  for (const sqpoll of [false, true]) {
+    it(`a number that named a file, closed with closeSync and reused by a FIFO in the same turn: ESPIPE${sqpoll ? ' (a ring with sqpoll)' : ''}`, async () => {
+      const ring = sqpoll ? new Ring({ sqpoll: true }) : null;
+      const read = ring === null ? uringFs.read : ring.callbacks.read;
+      try {
+        await reuseByFifo(sqpoll ? 'sqpoll' : 'default', read as typeof uringFs.read);
+      } finally {
+        await ring?.close();
+      }
+    });
+  }
+
+  async function reuseByFifo(name: string, read: typeof uringFs.read): Promise<void> {
+    const file = join(tmp.dir, `probed-file-${name}`);
     nodeFs.writeFileSync(file, 'file data');
-    const fifo = join(tmp.dir, 'reuse.fifo');
+    const fifo = join(tmp.dir, `reuse-${name}.fifo`);
     mkfifo(fifo);
     for (let attempt = 0; attempt < 20; attempt++) {
       const fd = openSync(file, 'r');
       const first = new Promise<[NodeJS.ErrnoException | null, string]>((resolve) => {
         const buf = Buffer.alloc(4);
-        uringFs.read(fd, buf, 0, 4, 0, (e, n) => resolve([e, buf.toString('latin1', 0, n)]));
+        read(fd, buf, 0, 4, 0, (e, n) => resolve([e, buf.toString('latin1', 0, n)]));
       });
       closeSync(fd);
       const reused = nodeFs.openSync(fifo, O_RDWR | O_NONBLOCK);
       try {
         if (reused !== fd) continue;  // another thread took the number meanwhile: try again
         nodeFs.writeSync(reused, 'fifo');
-        const second = await new Promise<NodeJS.ErrnoException | null>((resolve) => uringFs.read(reused, Buffer.alloc(4), 0, 4, 0, (e) => resolve(e)));
+        const second = await new Promise<NodeJS.ErrnoException | null>((resolve) => read(reused, Buffer.alloc(4), 0, 4, 0, (e) => resolve(e)));
         expect(await first).toEqual([null, 'file']);
         expect(second).toMatchObject({ code: 'ESPIPE', syscall: 'read' });
         const left = Buffer.alloc(8);
@@ -320,7 +332,7 @@ describe('positioned reads and writes on a FIFO fail with ESPIPE, as in node:fs'
       }
     }
     throw new Error('the closed number was never given to the FIFO');
-  });
+  }
 
   it('a read at the current position (null) still reads the FIFO', async () => {
     await withFifo('null.fifo', async (fd) => {
