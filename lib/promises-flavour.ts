@@ -127,8 +127,8 @@ export class FileHandle extends EventEmitter {
     // A stream on the handle holds it (node:fs's kRef): close() then waits for the stream to let
     // go, which it does once it has closed on the handle's 'close' event.
     handleRefs.isHandle = (value): value is FileHandle => value instanceof FileHandle;
-    handleRefs.ref = (handle) => { handle.#refs++; };
-    handleRefs.unref = (handle) => handle.#unref();
+    handleRefs.ref = (handle) => { (handle as FileHandle).#refs++; };
+    handleRefs.unref = (handle) => (handle as FileHandle).#unref();
   }
 
   /** @internal An open fd, held in `slot` of the held-fd table already, or held here (-1). */

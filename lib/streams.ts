@@ -12,9 +12,8 @@ import { closeHeldOn, needsStreamProbe, openSteps, readSteps } from './operation
 import { defaultRing } from './ring.js';
 import { runCallback } from './run.js';
 import { withCode } from './errors.js';
-import type { FileHandle } from './promises-flavour.js';
 import type { FileHandle as NodeFileHandle } from 'node:fs/promises';
-import { handleRefs } from './handle-refs.js';
+import { handleRefs, type StreamHandle } from './handle-refs.js';
 import { openCallbackArgs } from './args.js';
 import { copyObject, isNodeFileHandle } from './validate.js';
 import { callModule, moduleThis, replaced } from './replaced.js';
@@ -136,7 +135,7 @@ class OwnedFd {
  * (`autoClose: false`) has no read of ours on it once the stream has ended.
  */
 class RingReads {
-  readonly #handle: FileHandle | null;
+  readonly #handle: StreamHandle | null;
   readonly #depth: number;
   /** The fd, when the stream opened it itself (from a path). */
   readonly #fd = new OwnedFd();
@@ -162,7 +161,7 @@ class RingReads {
   /** The stream, for its `end`, `destroyed` and `autoClose`. */
   stream: StreamState | null = null;
 
-  constructor(handle: FileHandle | null) {
+  constructor(handle: StreamHandle | null) {
     this.#handle = handle;
     this.#depth = streamReadAhead.depth;
   }
@@ -335,13 +334,13 @@ class RingReads {
 }
 
 /** A stream lets go of the FileHandle it held and closes it (the last holder closes the fd). */
-function closeHandle(handle: FileHandle, cb: Callback): void {
+function closeHandle(handle: StreamHandle, cb: Callback): void {
   handleRefs.unref(handle);
   handle.close().then(() => cb(null), cb);
 }
 
 /** The `fs` of a write stream on a FileHandle of uringfs (node:fs's FileHandleOperations). */
-function handleWrites(handle: FileHandle): Options {
+function handleWrites(handle: StreamHandle): Options {
   return {
     open: () => { throw methodNotImplemented('open()'); },
     close: (fd: number, cb: Callback) => closeHandle(handle, cb),
@@ -388,7 +387,7 @@ class RingWrites {
  * own or an fd that is node:fs's FileHandle, and a FileHandle of uringfs as its fd. Options node:fs
  * refuses are passed on untouched, so that it throws what it throws.
  */
-function ringOptions(options: unknown, reads: boolean): { options: unknown; handle: FileHandle | null; ops: RingReads | RingWrites | null } {
+function ringOptions(options: unknown, reads: boolean): { options: unknown; handle: StreamHandle | null; ops: RingReads | RingWrites | null } {
   let o: Options;
   if (options === null || options === undefined || typeof options === 'function') o = {};
   else if (typeof options === 'string') o = { encoding: options };
@@ -411,7 +410,7 @@ function ringOptions(options: unknown, reads: boolean): { options: unknown; hand
 }
 
 /** After node:fs's constructor accepted it: the stream holds the handle, and closes when it closes (as node:fs's importFd does). */
-function attach(stream: fs.ReadStream | fs.WriteStream, handle: FileHandle | null, ops: RingReads | RingWrites | null): void {
+function attach(stream: fs.ReadStream | fs.WriteStream, handle: StreamHandle | null, ops: RingReads | RingWrites | null): void {
   if (ops !== null) ops.stream = stream as unknown as StreamState;
   if (handle !== null) {
     handleRefs.ref(handle);
@@ -461,7 +460,7 @@ export type WriteStream = fs.WriteStream;
 
 type ReadStreamOptions = Parameters<typeof fs.createReadStream>[1];
 type WriteStreamOptions = Parameters<typeof fs.createWriteStream>[1];
-type StreamFd = number | FileHandle | NodeFileHandle;
+type StreamFd = number | StreamHandle | NodeFileHandle;
 
 /**
  * Like fs.createReadStream(path, options): a {@link ReadStream} whose reads run on the ring. `fd`

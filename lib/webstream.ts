@@ -7,9 +7,8 @@ import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { ReadableStream, type ReadableByteStreamController, type ReadableStreamDefaultController } from 'node:stream/web';
 import { invalidArgType } from './errors.js';
-import { handleRefs } from './handle-refs.js';
+import { handleRefs, type StreamHandle } from './handle-refs.js';
 import { needsStreamProbe } from './operations.js';
-import type { FileHandle } from './promises-flavour.js';
 import { readAheadShares, streamReadAhead } from './streams.js';
 import { validateBoolean, validateObject } from './validate.js';
 
@@ -72,7 +71,7 @@ interface Read {
 
 /** The underlying source: what the stream reads with, and when it lets go of the handle. */
 class Source {
-  readonly #handle: FileHandle;
+  readonly #handle: StreamHandle;
   readonly #autoClose: boolean;
   /** Node 20's stream of ArrayBuffers: a cancel closes the fd (its StreamBase's shutdown does). */
   readonly #closeOnCancel: boolean;
@@ -97,7 +96,7 @@ class Source {
   /** Reads issued ahead and not finished, those dropped too (each holds the handle until it finishes). */
   readonly #inFlight = new Set<Promise<unknown>>();
 
-  constructor(handle: FileHandle, autoClose: boolean, closeOnCancel: boolean) {
+  constructor(handle: StreamHandle, autoClose: boolean, closeOnCancel: boolean) {
     this.#handle = handle;
     this.#autoClose = autoClose;
     this.#closeOnCancel = closeOnCancel;
@@ -321,7 +320,7 @@ class Source {
  * locked) and locked: the options as the running Node takes them, then the stream, which holds the
  * handle until it is done with it and ends when the handle is closed.
  */
-export function readableWebStream(handle: FileHandle, options: unknown = {}): ReadableStream {
+export function readableWebStream(handle: StreamHandle, options: unknown = {}): ReadableStream {
   const r = webStreamRules();
   let bytes = true;
   let autoClose = false;
