@@ -6,13 +6,12 @@
 // (err, count, buffer) for read and write.
 import { openCallbackArgs, readCallbackArgs, statOptions, mkdirArgs, mkdtempArgs, writeCallbackArgs, vectorPosition, checkSymlinkTypeFirst, checkSymlinkTypeLast } from './args.js';
 import {
-  closeSteps, fsyncSteps, ftruncateSteps, linkSteps, truncateLength, truncateSteps, mkdirSteps, mkdtempSteps, symlinkSteps, openSteps, readFileSteps, readResult, renameSteps, rmdirSteps, statSteps, streamProbe, unlinkSteps,
+  closeSteps, fsyncSteps, ftruncateSteps, linkSteps, truncateLength, truncateSteps, mkdirSteps, mkdtempSteps, symlinkSteps, openSteps, probedReadOp, readFileSteps, readResult, renameSteps, rmdirSteps, statSteps, unlinkSteps,
   vectorSteps, writeFileSteps, writeSteps,
 } from './operations.js';
 import * as nodeFs from 'node:fs';
 import { defaultRing, type Ring } from './ring.js';
 import { claimBoundRing, runCallback, runOneCallback, type Steps } from './run.js';
-import { readOp } from './op.js';
 import { AbortError, firstThenClose } from './errors.js';
 import { asNodeGives, moduleThis, replaced } from './replaced.js';
 import type { BigIntStats, Stats } from './stats.js';
@@ -113,9 +112,7 @@ export function read(fd: number, buffer?: unknown, offsetOrOptions?: unknown, le
     return;
   }
   const r = a.read;
-  const op = readOp(fd, r.buffer, r.offset, r.length, r.position);
-  op.probe = streamProbe.enabled;
-  runOneCallback(ring ?? defaultRing(), op, readResult, (err, n) => cb(err, n || 0, view));
+  runOneCallback(ring ?? defaultRing(), probedReadOp(fd, r.buffer, r.offset, r.length, r.position), readResult, (err, n) => cb(err, n || 0, view));
 }
 
 /**

@@ -5,7 +5,7 @@ import { Buffer } from 'node:buffer';
 import { randomFillSync } from 'node:crypto';
 import { binding } from './binding.js';
 import { AbortError, bufferDetached, fileTooLarge, firstThenClose, invalidArgValue, unknownEncoding } from './errors.js';
-import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, closeOp, fsyncOp, ftruncateOp, linkOp, mkdirOp, openOp, readOp, renameOp, statxOp, symlinkOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
+import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, type Op, closeOp, fsyncOp, ftruncateOp, linkOp, mkdirOp, openOp, readOp, renameOp, statxOp, symlinkOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
 import { noEntryIncludesNotDir } from './node-rules.js';
 import { releaseFd } from './held.js';
 import { BUFFER_DETACHED, resultError, type Ring } from './ring.js';
@@ -79,10 +79,15 @@ export function needsStreamProbe(fd: number): boolean {
   return !(type === S_IFREG || type === S_IFDIR || type === S_IFBLK);
 }
 
-/** `probe`: false when the caller knows the fd can seek (see needsStreamProbe). */
-export function* readSteps(fd: number, view: View, offset: number, length: number, position: number | bigint, probe = true): Steps<number> {
+/** A read of the node:fs-shaped flavours. `probe`: false when the caller knows the fd can seek (see needsStreamProbe). */
+export function probedReadOp(fd: number, view: View, offset: number, length: number, position: number | bigint, probe = true): Op {
   const op = readOp(fd, view, offset, length, position);
   op.probe = probe && streamProbe.enabled;
+  return op;
+}
+
+export function* readSteps(fd: number, view: View, offset: number, length: number, position: number | bigint, probe = true): Steps<number> {
+  const op = probedReadOp(fd, view, offset, length, position, probe);
   return readResult(yield op, op);
 }
 

@@ -35,7 +35,10 @@ type View = NodeJS.ArrayBufferView;
 // node:fs/promises' own functions that uringfs/promises hands some calls to, as they were when it
 // loaded: a program that puts uringfs's functions into node:fs/promises (or mocks them there) must
 // not have uringfs call itself, nor a mock.
-const nodeOwn = (({ readFile, writeFile, appendFile, access, rmdir, truncate }) => ({ readFile, writeFile, appendFile, access, rmdir, truncate }))(nodeFsp);
+const nodeOwn = {
+  readFile: nodeFsp.readFile, writeFile: nodeFsp.writeFile, appendFile: nodeFsp.appendFile,
+  access: nodeFsp.access, rmdir: nodeFsp.rmdir, truncate: nodeFsp.truncate,
+};
 
 /**
  * Run on `ring` (undefined: the default ring of the moment). An async function
