@@ -47,15 +47,18 @@ export function addFrames(err: unknown, fn: (...args: any[]) => unknown): void {
   if (err instanceof Error && typeof err.stack === 'string' && !err.stack.includes('\n    at ')) Error.captureStackTrace?.(err, fn);
 }
 
-/** `make()` with Error.stackTraceLimit 0 where it can be set (not with frozen intrinsics): errors made in it have no stack. */
+/**
+ * `make()` with Error.stackTraceLimit 0 where it can be set (not with frozen intrinsics, nor where
+ * the limit was removed): errors made in it have no stack. (Asked with Reflect.set, not a property
+ * descriptor: this runs on every failed call, and existence checks fail often.)
+ */
 export function withoutStack<T>(make: () => T): T {
-  const limit = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit');
-  if (limit === undefined || !limit.writable || !Object.isExtensible(Error)) return make();
-  Error.stackTraceLimit = 0;
+  const limit = Error.stackTraceLimit;
+  if (typeof limit !== 'number' || !Reflect.set(Error, 'stackTraceLimit', 0)) return make();
   try {
     return make();
   } finally {
-    Error.stackTraceLimit = limit.value as number;
+    Error.stackTraceLimit = limit;
   }
 }
 
