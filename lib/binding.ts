@@ -119,8 +119,11 @@ export interface NativeThreadRingConstructor {
 }
 
 /** Direct syscalls for the sync flavour: each returns its result or -errno. */
+/** A path of the sync calls: a string (converted natively), or bytes ending in NUL. */
+type SyncPath = string | Buffer;
+
 export interface NativeSync {
-  open(path: Buffer, flags: number, mode: number): number;
+  open(path: SyncPath, flags: number, mode: number): number;
   close(fd: number): number;
   read(fd: number, view: View, offset: number, length: number, position: Pos): number;
   write(fd: number, view: View, offset: number, length: number, position: Pos): number;
@@ -128,12 +131,19 @@ export interface NativeSync {
   writev(fd: number, views: View[], iovScratch: Buffer, position: Pos): number;
   fsync(fd: number, datasync: boolean): number;
   ftruncate(fd: number, length: number): number;
-  statx(dirfd: number, path: Buffer | null, flags: number, mask: number, out: Buffer): number;
-  unlink(path: Buffer, flags: number): number;
-  rename(from: Buffer, to: Buffer): number;
-  mkdir(path: Buffer, mode: number): number;
-  link(existing: Buffer, to: Buffer): number;
-  symlink(target: Buffer, path: Buffer): number;
+  statx(dirfd: number, path: SyncPath | null, flags: number, mask: number, out: Buffer): number;
+  unlink(path: SyncPath, flags: number): number;
+  rename(from: SyncPath, to: SyncPath): number;
+  mkdir(path: SyncPath, mode: number): number;
+  link(existing: SyncPath, to: SyncPath): number;
+  symlink(target: SyncPath, path: SyncPath): number;
+  /**
+   * readFileSync of a path in one call (open, fstat, read, close): a new Buffer (of which only
+   * the first out[1] bytes were read where out[1] is not -1: the file shrank), or with `utf8` a
+   * string of them (a Buffer past 256 MiB); the size of a regular file larger than `max`, not
+   * read; or -errno with the failing step in out[0] (0 open, 1 fstat, 2 read, 3 close).
+   */
+  readFile(path: SyncPath, flags: number, max: number, out: Int32Array, utf8: boolean): Buffer | string | number;
 }
 
 /**

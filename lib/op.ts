@@ -26,8 +26,9 @@ export class Op {
   length = 0;
   /** -1: the current file position. */
   position: number | bigint = -1;
-  path: Buffer | null = null;
-  path2: Buffer | null = null;
+  /** A string, or bytes ending in NUL (validate.ts opPath). ReadWhole, ReadFiles: bytes of their own form. */
+  path: string | Buffer | null = null;
+  path2: string | Buffer | null = null;
   flags = 0;
   mode = 0;
   /** iovec array (readv/writev) or statx output. */
@@ -103,7 +104,7 @@ export function carriedFd(op: Op, result: number): number {
   return -1;
 }
 
-export function openOp(path: Buffer, flags: number, mode: number): Op {
+export function openOp(path: string | Buffer, flags: number, mode: number): Op {
   const op = new Op(OpCode.Open);
   op.path = path; op.flags = flags; op.mode = mode;
   return op;
@@ -130,7 +131,7 @@ export function fsyncOp(fd: number, datasync: boolean): Op {
 }
 
 /** statx of a path (fd = AT_FDCWD) or, with path null, of the fd itself. */
-export function statxOp(fd: number, path: Buffer | null, flags: number): Op {
+export function statxOp(fd: number, path: string | Buffer | null, flags: number): Op {
   const op = new Op(OpCode.Statx);
   op.fd = fd; op.path = path; op.flags = path === null ? flags | AT_EMPTY_PATH : flags; op.mode = STATX_MASK;
   // The kernel fills the whole struct on success; nothing is read on failure.
@@ -138,34 +139,34 @@ export function statxOp(fd: number, path: Buffer | null, flags: number): Op {
   return op;
 }
 
-export function unlinkOp(path: Buffer, flags = 0): Op {
+export function unlinkOp(path: string | Buffer, flags = 0): Op {
   const op = new Op(OpCode.Unlink);
   op.path = path; op.flags = flags;
   return op;
 }
 
 /** An op on two paths: rename's from and to, link's existing and new, symlink's target and path. */
-function twoPathsOp(code: OpCode.Rename | OpCode.Link | OpCode.Symlink, first: Buffer, second: Buffer): Op {
+function twoPathsOp(code: OpCode.Rename | OpCode.Link | OpCode.Symlink, first: string | Buffer, second: string | Buffer): Op {
   const op = new Op(code);
   op.path = first; op.path2 = second;
   return op;
 }
 
-export function renameOp(from: Buffer, to: Buffer): Op {
+export function renameOp(from: string | Buffer, to: string | Buffer): Op {
   return twoPathsOp(OpCode.Rename, from, to);
 }
 
 /** A hard link `to` of `existing` (linkat). */
-export function linkOp(existing: Buffer, to: Buffer): Op {
+export function linkOp(existing: string | Buffer, to: string | Buffer): Op {
   return twoPathsOp(OpCode.Link, existing, to);
 }
 
 /** A symbolic link at `path` holding `target` (symlinkat). */
-export function symlinkOp(target: Buffer, path: Buffer): Op {
+export function symlinkOp(target: string | Buffer, path: string | Buffer): Op {
   return twoPathsOp(OpCode.Symlink, target, path);
 }
 
-export function mkdirOp(path: Buffer, mode: number): Op {
+export function mkdirOp(path: string | Buffer, mode: number): Op {
   const op = new Op(OpCode.Mkdir);
   op.path = path; op.mode = mode;
   return op;

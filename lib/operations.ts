@@ -4,7 +4,7 @@
 import { Buffer } from 'node:buffer';
 import { randomFillSync } from 'node:crypto';
 import { binding } from './binding.js';
-import { AbortError, bufferDetached, fileTooLarge, firstThenClose, invalidArgValue, unknownEncoding } from './errors.js';
+import { AbortError, addFrames, bufferDetached, fileTooLarge, firstThenClose, invalidArgValue, unknownEncoding, withoutStack } from './errors.js';
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, type Op, closeOp, fsyncOp, ftruncateOp, linkOp, mkdirOp, openOp, readOp, renameOp, statxOp, symlinkOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
 import { noEntryIncludesNotDir } from './node-rules.js';
 import { releaseFd } from './held.js';
@@ -12,7 +12,7 @@ import { BUFFER_DETACHED, resultError, type Ring } from './ring.js';
 import { runCallback, runSync, type Steps } from './run.js';
 import { makeStats, statxTypeAndSize, type BigIntStats, type Stats } from './stats.js';
 import { constants } from 'node:fs';
-import { kIoMaxLength, pathBytes, validateBuffer, validateInteger, type Encoding } from './validate.js';
+import { kIoMaxLength, opPath, validateBuffer, validateInteger, type Encoding } from './validate.js';
 
 type Path = string | Buffer;
 
@@ -20,13 +20,21 @@ const EEXIST = -17, ENOENT = -2, ENOTDIR = -20;
 type View = NodeJS.ArrayBufferView;
 
 export function* openSteps(path: Path, flags: number, mode: number): Steps<number> {
-  const r = yield openOp(pathBytes(path), flags, mode);
+  return openResult(yield openOp(opPath(path), flags, mode), path);
+}
+
+/** An open's fd, or its error. */
+export function openResult(r: number, path: Path): number {
   if (r < 0) throw resultError(r, 'open', path);
   return r;
 }
 
 export function* closeSteps(fd: number, heldSlot = -1): Steps<void> {
-  const r = yield closeOp(fd, heldSlot);
+  closeResult(yield closeOp(fd, heldSlot));
+}
+
+/** A close's error, if it failed. */
+export function closeResult(r: number): void {
   if (r < 0) throw resultError(r, 'close');
 }
 
@@ -100,7 +108,11 @@ export function readResult(r: number, op: { dropped: number }): number {
 export function* writeSteps(fd: number, view: View, offset: number, length: number, position: number | bigint, probe = true): Steps<number> {
   const op = writeOp(fd, view, offset, length, position);
   op.probe = probe && streamProbe.enabled;
-  const r = yield op;
+  return writeResult(yield op);
+}
+
+/** A write's bytes, or its error. */
+export function writeResult(r: number): number {
   if (r < 0) throw resultError(r, 'write');
   return r;
 }
@@ -170,7 +182,7 @@ export function* fsyncSteps(fd: number, datasync: boolean): Steps<void> {
  * errors (ENOENT, ENOTDIR, EACCES on a directory on the way, ELOOP, ENAMETOOLONG); see accessByStatx.
  */
 export function* accessSteps(path: Path): Steps<void> {
-  const r = yield statxOp(AT_FDCWD, pathBytes(path), 0);
+  const r = yield statxOp(AT_FDCWD, opPath(path), 0);
   if (r < 0) throw resultError(r, 'access', path);
 }
 
@@ -187,29 +199,38 @@ export function accessByStatx(mode: unknown): boolean {
 }
 
 export function* statSteps(fd: number | null, path: Path | null, follow: boolean, bigint: boolean, throwIfNoEntry = true): Steps<Stats | BigIntStats | undefined> {
-  const op = path === null ? statxOp(fd!, null, 0) : statxOp(AT_FDCWD, pathBytes(path), follow ? 0 : AT_SYMLINK_NOFOLLOW);
-  const r = yield op;
+  const op = path === null ? statxOp(fd!, null, 0) : statxOp(AT_FDCWD, opPath(path), statFlags(path, follow));
+  return statResult(yield op, op.scratch!, path, follow, bigint, throwIfNoEntry);
+}
+
+/** statx's flags for fstat (path null: the fd itself), stat (`follow`) and lstat. */
+export function statFlags(path: Path | null, follow: boolean): number {
+  return path === null ? AT_EMPTY_PATH : follow ? 0 : AT_SYMLINK_NOFOLLOW;
+}
+
+/** What a statx into `statx` gives: the Stats, undefined for a missing path where throwIfNoEntry is false, or the error. */
+export function statResult(r: number, statx: Buffer, path: Path | null, follow: boolean, bigint: boolean, throwIfNoEntry = true): Stats | BigIntStats | undefined {
   if (r < 0) {
     // ENOENT, and ENOTDIR where the running node:fs hides it too (statSync from Node 22).
     if (!throwIfNoEntry && path !== null && (r === ENOENT || (r === ENOTDIR && noEntryIncludesNotDir(follow ? 'stat' : 'lstat')))) return undefined;
     throw resultError(r, path === null ? 'fstat' : follow ? 'stat' : 'lstat', path ?? undefined);
   }
-  return makeStats(op.scratch!, bigint);
+  return makeStats(statx, bigint);
 }
 
 export function* unlinkSteps(path: Path): Steps<void> {
-  const r = yield unlinkOp(pathBytes(path));
+  const r = yield unlinkOp(opPath(path));
   if (r < 0) throw resultError(r, 'unlink', path);
 }
 
 /** rmdir(2) as unlinkat(AT_REMOVEDIR), which io_uring has (UNLINKAT): the same errors. */
 export function* rmdirSteps(path: Path): Steps<void> {
-  const r = yield unlinkOp(pathBytes(path), AT_REMOVEDIR);
+  const r = yield unlinkOp(opPath(path), AT_REMOVEDIR);
   if (r < 0) throw resultError(r, 'rmdir', path);
 }
 
 export function* renameSteps(from: Path, to: Path): Steps<void> {
-  const r = yield renameOp(pathBytes(from), pathBytes(to));
+  const r = yield renameOp(opPath(from), opPath(to));
   if (r < 0) throw resultError(r, 'rename', from, to);
 }
 
@@ -246,13 +267,13 @@ export function* truncateSteps(path: Path, len: unknown): Steps<void> {
 
 /** link(2) as linkat, which io_uring has (LINKAT): errors name both paths, as node:fs's. */
 export function* linkSteps(existing: Path, to: Path): Steps<void> {
-  const r = yield linkOp(pathBytes(existing), pathBytes(to));
+  const r = yield linkOp(opPath(existing), opPath(to));
   if (r < 0) throw resultError(r, 'link', existing, to);
 }
 
 /** symlink(2) as symlinkat (io_uring's SYMLINKAT): `path` made a link holding `target`, which need not exist. */
 export function* symlinkSteps(target: Path, path: Path): Steps<void> {
-  const r = yield symlinkOp(pathBytes(target), pathBytes(path));
+  const r = yield symlinkOp(opPath(target), opPath(path));
   if (r < 0) throw resultError(r, 'symlink', target, path);
 }
 
@@ -268,7 +289,7 @@ export function* symlinkSteps(target: Path, path: Path): Steps<void> {
  */
 export function* mkdirSteps(path: Path, mode: number, recursive: boolean, syncWalk = false): Steps<string | undefined> {
   if (!recursive) {
-    const r = yield mkdirOp(pathBytes(path), mode);
+    const r = yield mkdirOp(opPath(path), mode);
     if (r < 0) throw resultError(r, 'mkdir', path);
     return undefined;
   }
@@ -327,7 +348,7 @@ function* mkdirpSteps(path: string, mode: number, syncWalk: boolean): Steps<{ fi
   let first: string | undefined;
   while (paths.length > 0) {
     const next = paths.pop()!;
-    let err = yield mkdirOp(pathBytes(next), mode);
+    let err = yield mkdirOp(opPath(next), mode);
     if (err === 0) {
       first ??= next;
       continue;
@@ -344,7 +365,7 @@ function* mkdirpSteps(path: string, mode: number, syncWalk: boolean): Steps<{ fi
       err = EEXIST;
     }
     // Some other answer (EEXIST mostly): what is there?
-    const st = statxOp(AT_FDCWD, pathBytes(next), 0);
+    const st = statxOp(AT_FDCWD, opPath(next), 0);
     const s = yield st;
     const isDir = s === 0 && makeStats(st.scratch!, false).isDirectory();
     if (syncWalk) {
@@ -442,6 +463,29 @@ export function* readFileSteps(target: Path | number, flags: number, encoding: E
   }
   if (ownFd) yield* closeSteps(fd);
   return encoding ? data.toString(encoding as BufferEncoding) : data;
+}
+
+const readFileStepNames = ['open', 'fstat', 'read', 'close'];
+const readFileOut = new Int32Array(2);
+
+/**
+ * readFileSync of a path, in one native call: readFileSteps' open, fstat, reads and close, with
+ * their errors, where no JS runs while the fd is open; decoded as `encoding` says (UTF-8 by the
+ * native call itself). (readFileSteps serves an fd, `options.buffer` and the async flavours.)
+ */
+export function readFileNow(path: Path, flags: number, encoding?: Encoding): Buffer | string {
+  const utf8 = encoding === 'utf8' || encoding === 'utf-8';
+  const r = binding.sync.readFile(opPath(path), flags, kIoMaxLength, readFileOut, utf8);
+  if (typeof r === 'string') return r;
+  if (typeof r !== 'number') {
+    const data = readFileOut[1] < 0 ? r : r.subarray(0, readFileOut[1]);
+    return encoding ? data.toString(encoding as BufferEncoding) : data;
+  }
+  if (r >= 0) throw fileTooLarge(r);
+  const step = readFileOut[0];
+  const err = withoutStack(() => resultError(r, readFileStepNames[step], step === 0 ? path : undefined));
+  addFrames(err, readFileNow);
+  throw err;
 }
 
 /**

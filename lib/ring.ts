@@ -8,7 +8,7 @@ import { Buffer } from 'node:buffer';
 import { carriedFd, Op, OpCode } from './op.js';
 import { heldTable, holdFd } from './held.js';
 import { RegisteredBuffers, RegisteredFile } from './registered.js';
-import { validateFd, validateInteger, validateObject } from './validate.js';
+import { pathBytes, validateFd, validateInteger, validateObject } from './validate.js';
 
 // Results that are not errnos (an errno is -1 to -4095), each a value of its own. The native side
 // writes RING_LOST and RING_LOST_HELD (kRingLost, kRingLostHeld in native/completion_port.h); the
@@ -525,6 +525,9 @@ export class Ring {
   /** `bufferIndex`: for a read or write, the registered buffer it lies in, or -1. */
   #queue(id: number, op: Op, bufferIndex: number): number {
     const n = this.#native;
+    // Native code reads a path until the op completes: its bytes, kept on the op till then.
+    if (typeof op.path === 'string') op.path = pathBytes(op.path);
+    if (typeof op.path2 === 'string') op.path2 = pathBytes(op.path2);
     switch (op.code) {
       // Six arguments unless a registered buffer is named: node-addon-api takes a 7th from the heap.
       case OpCode.Read: return bufferIndex < 0 ? n.read(id, op.fd, op.view!, op.offset, op.length, op.position) : n.read(id, op.fd, op.view!, op.offset, op.length, op.position, bufferIndex);

@@ -129,14 +129,15 @@ export class OpenedFds {
 }
 
 export function runSync<T>(steps: Steps<T>): T {
-  const opened = new OpenedFds();
+  let opened: OpenedFds | null = null;  // made once the steps open a file
   try {
     let next = steps.next(0);
     while (!next.done) {
       const op = next.value;
-      opened.issuing(op);
+      opened?.issuing(op);
       const result = execSync(op);
-      opened.finished(op, result);
+      if (op.code === OpCode.Open) opened ??= new OpenedFds();
+      opened?.finished(op, result);
       // A failed op's error gets one stack, from the caller of the *Sync function down (as node:fs's).
       next = result < 0 ? withoutStack(() => steps.next(result)) : steps.next(result);
     }
@@ -145,7 +146,22 @@ export function runSync<T>(steps: Steps<T>): T {
     addFrames(err, runSync);
     throw err;
   } finally {
-    opened.letGo();
+    opened?.letGo();
+  }
+}
+
+/**
+ * A direct syscall's result `r` through `value`, which gives the *Sync function's value or throws
+ * its error: an error made without a stack, then given the frames from the caller of the *Sync
+ * function down, as runSync gives them (for the single-syscall functions, which skip the steps).
+ */
+export function settled<U>(r: number, value: (r: number) => U): U {
+  if (r >= 0) return value(r);
+  try {
+    return withoutStack(() => value(r));
+  } catch (err) {
+    addFrames(err, settled);
+    throw err;
   }
 }
 

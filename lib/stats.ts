@@ -87,14 +87,32 @@ function makedevNumber(major: number, minor: number): number {
   return ((major & 0xfffff000) >>> 0) * 2 ** 32 + low;
 }
 
+/**
+ * A statx buffer as 32-bit words (the struct's fields are all 4-byte aligned), read far faster
+ * than through Buffer's readers. The last one is kept: the sync calls and readFile reuse theirs.
+ */
+const STATX_WORDS = (STX_DEV_MINOR + 4) / 4;
+let lastBytes: Buffer | null = null;
+let lastWords: Uint32Array = new Uint32Array(0);
+
+function words(b: Buffer): Uint32Array {
+  if (b !== lastBytes) {
+    lastWords = b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, STATX_WORDS) : new Uint32Array(Uint8Array.prototype.slice.call(b, 0, STATX_WORDS * 4).buffer);
+    // An unaligned buffer is read from a copy, which must not be taken for it next time.
+    lastBytes = b.byteOffset % 4 === 0 ? b : null;
+  }
+  return lastWords;
+}
+
 /** An unsigned 64-bit field as a Number (one rounding past 2^53, as Number(bigint) does). */
-function u64(b: Buffer, at: number): number {
-  return b.readUInt32LE(at + 4) * 2 ** 32 + b.readUInt32LE(at);
+function u64(w: Uint32Array, at: number): number {
+  return w[at / 4 + 1] * 2 ** 32 + w[at / 4];
 }
 
 /** A time as node:fs's binding gives it to Stats: seconds * 1e3 + nanoseconds / 1e6. */
-function ms(b: Buffer, at: number): number {
-  return (b.readInt32LE(at + 4) * 2 ** 32 + b.readUInt32LE(at)) * 1e3 + b.readUInt32LE(at + 8) / 1e6;
+function ms(w: Uint32Array, at: number): number {
+  const i = at / 4;
+  return ((w[i + 1] | 0) * 2 ** 32 + w[i]) * 1e3 + w[i + 2] / 1e6;
 }
 
 function ns(b: Buffer, at: number): bigint {
@@ -102,18 +120,19 @@ function ns(b: Buffer, at: number): bigint {
 }
 
 function numberStats(b: Buffer): Stats {
+  const w = words(b);
   return new statsClass(
-    makedevNumber(b.readUInt32LE(STX_DEV_MAJOR), b.readUInt32LE(STX_DEV_MINOR)),
-    b.readUInt16LE(STX_MODE),
-    b.readUInt32LE(STX_NLINK),
-    b.readUInt32LE(STX_UID),
-    b.readUInt32LE(STX_GID),
-    makedevNumber(b.readUInt32LE(STX_RDEV_MAJOR), b.readUInt32LE(STX_RDEV_MINOR)),
-    b.readUInt32LE(STX_BLKSIZE),
-    u64(b, STX_INO),
-    u64(b, STX_SIZE),
-    u64(b, STX_BLOCKS),
-    ms(b, STX_ATIME), ms(b, STX_MTIME), ms(b, STX_CTIME), ms(b, STX_BTIME),
+    makedevNumber(w[STX_DEV_MAJOR / 4], w[STX_DEV_MINOR / 4]),
+    w[STX_MODE / 4] & 0xffff,  // stx_mode is 16 bits (little-endian: the word's low half)
+    w[STX_NLINK / 4],
+    w[STX_UID / 4],
+    w[STX_GID / 4],
+    makedevNumber(w[STX_RDEV_MAJOR / 4], w[STX_RDEV_MINOR / 4]),
+    w[STX_BLKSIZE / 4],
+    u64(w, STX_INO),
+    u64(w, STX_SIZE),
+    u64(w, STX_BLOCKS),
+    ms(w, STX_ATIME), ms(w, STX_MTIME), ms(w, STX_CTIME), ms(w, STX_BTIME),
   );
 }
 
@@ -139,5 +158,6 @@ export function makeStats(statx: Buffer, bigint: boolean): Stats | BigIntStats {
 
 /** File type and size straight from a statx buffer (readFile needs no full Stats). */
 export function statxTypeAndSize(b: Buffer): { isFile: boolean; size: number } {
-  return { isFile: (b.readUInt16LE(STX_MODE) & S_IFMT) === S_IFREG, size: u64(b, STX_SIZE) };
+  const w = words(b);
+  return { isFile: (w[STX_MODE / 4] & S_IFMT) === S_IFREG, size: u64(w, STX_SIZE) };
 }

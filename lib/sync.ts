@@ -5,27 +5,38 @@
 import { Buffer } from 'node:buffer';
 import { checkSymlinkTypeFirst, checkSymlinkTypeLast, mkdirArgs, mkdtempArgs, openArgs, readSyncArgs, statOptions, writeArgs, vectorPosition } from './args.js';
 import {
-  closeSteps, fsyncSteps, ftruncateSteps, linkSteps, truncateLength, mkdirSteps, mkdtempSteps, symlinkSteps, openSteps, readFileSteps, readSteps, renameSteps, rmdirSteps, statSteps, unlinkSteps,
-  vectorSteps, writeFileSteps, writeSteps,
+  closeResult, fsyncSteps, ftruncateSteps, linkSteps, truncateLength, mkdirSteps, mkdtempSteps, symlinkSteps, openResult, readFileNow, readFileSteps, readResult, renameSteps,
+  rmdirSteps, statFlags, statResult, unlinkSteps, vectorSteps, writeFileSteps, writeResult,
 } from './operations.js';
+import { AT_FDCWD, STATX_MASK, STATX_SIZE } from './op.js';
+import { binding } from './binding.js';
 import * as nodeFs from 'node:fs';
 import { settleFdEverywhere } from './ring.js';
 import { syncChecksFdLast, truncateTakesFd, warnTruncateFd } from './node-rules.js';
-import { runSync } from './run.js';
+import { runSync, settled } from './run.js';
 import { fileTooLarge } from './errors.js';
 import { asNodeGives, callModule, moduleThis, replaced } from './replaced.js';
 import type { BigIntStats, Stats } from './stats.js';
 import {
-  checkReadFileBufferOption, copyObject, dataBytes, getOptions, isInt32, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validateFdNative, validatePath, kIoMaxLength,
+  checkReadFileBufferOption, copyObject, dataBytes, getOptions, isInt32, opPath, parseFlags, parseMode, validateBoolean, validateBufferArray, validateFd, validateFdNative, validatePath, kIoMaxLength,
   type Encoding, type PathLike,
 } from './validate.js';
 
 type View = NodeJS.ArrayBufferView;
 
+// The single-syscall functions below call these directly, with the arguments their ops would
+// carry (lib/op.ts), and read the result as their steps would (lib/operations.ts): no op object,
+// no steps, for calls whose syscall may take well under a microsecond.
+const native = binding.sync;
+// Where the stat functions' statx lands: read into Stats before anything else can run here.
+const statxOut = Buffer.allocUnsafe(STATX_SIZE);
+// A read's op as readResult reads it: nothing is dropped by a direct read.
+const directRead = { dropped: 0 };
+
 /** Like fs.openSync: returns a file descriptor. Syscall: openat (with O_CLOEXEC, as libuv does). */
 export function openSync(path: PathLike, flags?: string | number, mode?: string | number): number {
   const a = openArgs(path, flags, mode);
-  return runSync(openSteps(a.path, a.flags, a.mode));
+  return settled(native.open(opPath(a.path), a.flags, a.mode), (r) => openResult(r, a.path));
 }
 
 /** Like fs.closeSync. Syscall: close. */
@@ -33,7 +44,7 @@ export function closeSync(fd: number): void {
   const n = validateFdNative(fd);
   // Ops on this fd the rings accepted go first: after close(2) its number can be reused.
   settleFdEverywhere(n);
-  runSync(closeSteps(n));
+  settled(native.close(n), closeResult);
 }
 
 /** Like fs.readSync: returns bytes read. Syscall: pread, or read when position is null/-1. */
@@ -44,7 +55,7 @@ export function readSync(fd: number, buffer: View, offsetOrOptions?: number | { 
   const a = readSyncArgs(buffer, offsetOrOptions, length, position, arguments.length);
   if (a === null) return 0;
   if (last) validateFdNative(fd);
-  return runSync(readSteps(fd, a.buffer, a.offset, a.length, a.position));
+  return settled(native.read(fd, a.buffer, a.offset, a.length, a.position), (r) => readResult(r, directRead));
 }
 
 /** Like fs.writeSync: returns bytes written. Syscall: pwrite, or write when position is not a number. */
@@ -53,7 +64,7 @@ export function writeSync(fd: number, buffer: View | string, offsetOrOptions?: u
   if (!last) validateFd(fd);
   const a = writeArgs(buffer, offsetOrOptions, length, position);
   if (last) validateFdNative(fd);
-  return runSync(writeSteps(fd, a.buffer, a.offset, a.length, a.position));
+  return settled(native.write(fd, a.buffer, a.offset, a.length, a.position), writeResult);
 }
 
 /** Like fs.readvSync. Syscall: preadv, or readv when position is null. */
@@ -88,21 +99,24 @@ export function fdatasyncSync(fd: number): void {
 /** Like fs.fstatSync. Syscall: statx(fd, "", AT_EMPTY_PATH). */
 export function fstatSync(fd: number, options: { bigint?: boolean } = { bigint: false }): Stats | BigIntStats {
   const { bigint } = statOptions(options);
-  return runSync(statSteps(validateFdNative(fd), null, true, bigint))!;
+  const r = native.statx(validateFdNative(fd), null, statFlags(null, true), STATX_MASK, statxOut);
+  return settled(r, (r) => statResult(r, statxOut, null, true, bigint))!;
 }
 
 /** Like fs.statSync (including `throwIfNoEntry: false`). Syscall: statx. */
 export function statSync(path: PathLike, options: { bigint?: boolean; throwIfNoEntry?: boolean } = { bigint: false, throwIfNoEntry: true }): Stats | BigIntStats | undefined {
   const p = validatePath(path);
   const o = statOptions(options);
-  return runSync(statSteps(null, p, true, o.bigint, o.throwIfNoEntry));
+  const r = native.statx(AT_FDCWD, opPath(p), statFlags(p, true), STATX_MASK, statxOut);
+  return settled(r, (r) => statResult(r, statxOut, p, true, o.bigint, o.throwIfNoEntry));
 }
 
 /** Like fs.lstatSync. Syscall: statx with AT_SYMLINK_NOFOLLOW. */
 export function lstatSync(path: PathLike, options: { bigint?: boolean; throwIfNoEntry?: boolean } = { bigint: false, throwIfNoEntry: true }): Stats | BigIntStats | undefined {
   const p = validatePath(path);
   const o = statOptions(options);
-  return runSync(statSteps(null, p, false, o.bigint, o.throwIfNoEntry));
+  const r = native.statx(AT_FDCWD, opPath(p), statFlags(p, false), STATX_MASK, statxOut);
+  return settled(r, (r) => statResult(r, statxOut, p, false, o.bigint, o.throwIfNoEntry));
 }
 
 /**
@@ -122,9 +136,11 @@ export function readFileSync(path: PathLike | number, options?: { encoding?: Buf
   // with openSync's checks.
   if ((encoding === 'utf8' || encoding === 'utf-8') && into === undefined) {
     // node:fs's utf8 path reads an fd until EOF without checking it first (so fd -1 is EBADF, read).
-    const isFd = isInt32(path);
-    const target = isFd ? path as number : validatePath(path);
-    return runSync(readFileSteps(target, parseFlags(o.flag), 'utf8', undefined, { stat: !isFd, sync: true }));
+    if (!isInt32(path)) {
+      const p = validatePath(path);
+      return readFileNow(p, parseFlags(o.flag), 'utf8');
+    }
+    return runSync(readFileSteps(path as number, parseFlags(o.flag), 'utf8', undefined, { stat: false, sync: true }));
   }
   // Here node:fs's readFileSync calls fs.openSync, fs.readSync and fs.closeSync of its module:
   // where the caller replaced one of them on the default object, so does this one.
@@ -133,7 +149,8 @@ export function readFileSync(path: PathLike | number, options?: { encoding?: Buf
   }
   if (isInt32(path)) return runSync(readFileSteps(validateFdNative(path), 0, encoding || undefined, undefined, { sync: true, into }));
   const p = validatePath(path);
-  return runSync(readFileSteps(p, parseFlags(o.flag), encoding || undefined, undefined, { sync: true, into }));
+  if (into !== undefined) return runSync(readFileSteps(p, parseFlags(o.flag), encoding || undefined, undefined, { sync: true, into }));
+  return readFileNow(p, parseFlags(o.flag), encoding || undefined);
 }
 
 /**

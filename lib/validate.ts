@@ -143,6 +143,15 @@ export function validatePath(path: unknown, name = 'path'): string | Buffer {
 }
 
 /** The NUL-terminated bytes the kernel takes; the op pins them until completion. */
+/**
+ * A path as an op carries it: a string as it is, a Buffer as its bytes with a NUL appended. The
+ * sync calls convert a string natively; a ring's queue makes it bytes (pathBytes) as the op goes
+ * to native code, which needs them until the op completes.
+ */
+export function opPath(path: string | Buffer): string | Buffer {
+  return typeof path === 'string' ? path : pathBytes(path);
+}
+
 export function pathBytes(path: string | Buffer): Buffer {
   if (typeof path === 'string') return Buffer.from(`${path}\0`);
   const out = Buffer.allocUnsafe(path.length + 1);

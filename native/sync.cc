@@ -6,6 +6,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <cerrno>
+#include <memory>
+#include <new>
+#include <vector>
 #include "common.h"
 
 namespace uringfs {
@@ -24,9 +27,52 @@ int64_t Retrying(F f) {
   return r;
 }
 
+// A path of the sync calls: a string, converted here to UTF-8 as Buffer.from(string) converts it
+// (a lone surrogate becomes U+FFFD; lib/ has refused NUL bytes), which spares lib/ a Buffer per
+// call; or a view of bytes ending in NUL (lib/'s pathBytes, for paths given as Buffers); or null,
+// the empty path (fstat's statx of the fd itself).
+class SyncPath {
+ public:
+  explicit SyncPath(Napi::Value v) {
+    napi_env env = v.Env();
+    napi_valuetype type;
+    if (napi_typeof(env, v, &type) != napi_ok) return;
+    if (type == napi_null) {
+      chars_ = "";  // statx of the dirfd itself (AT_EMPTY_PATH)
+      return;
+    }
+    if (type != napi_string) {
+      chars_ = PathArg(v);
+      return;
+    }
+    size_t n = 0;
+    if (napi_get_value_string_utf8(env, v, room_, sizeof room_, &n) != napi_ok) return;
+    // The conversion stops before a character that does not fit (4 bytes at most): with more
+    // room left than that, nothing was cut off.
+    if (n + 4 < sizeof room_) {
+      chars_ = room_;
+      return;
+    }
+    if (napi_get_value_string_utf8(env, v, nullptr, 0, &n) != napi_ok) return;
+    long_.resize(n + 1);
+    if (napi_get_value_string_utf8(env, v, long_.data(), long_.size(), &n) != napi_ok) return;
+    chars_ = long_.c_str();
+  }
+  SyncPath(const SyncPath&) = delete;
+  SyncPath& operator=(const SyncPath&) = delete;
+  // NUL-terminated, or nullptr for an argument that is neither form.
+  const char* get() const { return chars_; }
+
+ private:
+  char room_[4096];
+  std::string long_;
+  const char* chars_ = nullptr;
+};
+
 // open(path, flags, mode)
 Napi::Value Open(const Napi::CallbackInfo& info) {
-  const char* path = PathArg(info[0]);
+  SyncPath p(info[0]);
+  const char* path = p.get();
   if (!path) return Napi::Number::New(info.Env(), -EFAULT);
   int flags = IntArg(info[1]), mode = IntArg(info[2]);
   return Result(info.Env(), Retrying([&] { return openat(AT_FDCWD, path, flags | O_CLOEXEC, mode); }));
@@ -90,7 +136,8 @@ Napi::Value Ftruncate(const Napi::CallbackInfo& info) {
 // itself (AT_EMPTY_PATH), which is how fstat is done.
 Napi::Value Statx(const Napi::CallbackInfo& info) {
   int dirfd = IntArg(info[0]);
-  const char* path = info[1].IsNull() ? "" : PathArg(info[1]);
+  SyncPath p(info[1]);
+  const char* path = p.get();
   if (!path) return Napi::Number::New(info.Env(), -EFAULT);
   int flags = IntArg(info[2]);
   unsigned mask = static_cast<unsigned>(IntArg(info[3]));
@@ -102,7 +149,8 @@ Napi::Value Statx(const Napi::CallbackInfo& info) {
 
 // unlink(path, flags): flags AT_REMOVEDIR makes it rmdir.
 Napi::Value Unlink(const Napi::CallbackInfo& info) {
-  const char* path = PathArg(info[0]);
+  SyncPath p(info[0]);
+  const char* path = p.get();
   if (!path) return Napi::Number::New(info.Env(), -EFAULT);
   int flags = IntArg(info[1]);
   return Result(info.Env(), Retrying([&] { return unlinkat(AT_FDCWD, path, flags); }));
@@ -110,15 +158,17 @@ Napi::Value Unlink(const Napi::CallbackInfo& info) {
 
 // rename(from, to)
 Napi::Value Rename(const Napi::CallbackInfo& info) {
-  const char* from = PathArg(info[0]);
-  const char* to = PathArg(info[1]);
+  SyncPath p(info[0]), q(info[1]);
+  const char* from = p.get();
+  const char* to = q.get();
   if (!from || !to) return Napi::Number::New(info.Env(), -EFAULT);
   return Result(info.Env(), Retrying([&] { return renameat(AT_FDCWD, from, AT_FDCWD, to); }));
 }
 
 // mkdir(path, mode)
 Napi::Value Mkdir(const Napi::CallbackInfo& info) {
-  const char* path = PathArg(info[0]);
+  SyncPath p(info[0]);
+  const char* path = p.get();
   if (!path) return Napi::Number::New(info.Env(), -EFAULT);
   int mode = IntArg(info[1]);
   return Result(info.Env(), Retrying([&] { return mkdirat(AT_FDCWD, path, mode); }));
@@ -126,18 +176,107 @@ Napi::Value Mkdir(const Napi::CallbackInfo& info) {
 
 // link(existing, new)
 Napi::Value Link(const Napi::CallbackInfo& info) {
-  const char* existing = PathArg(info[0]);
-  const char* to = PathArg(info[1]);
+  SyncPath p(info[0]), q(info[1]);
+  const char* existing = p.get();
+  const char* to = q.get();
   if (!existing || !to) return Napi::Number::New(info.Env(), -EFAULT);
   return Result(info.Env(), Retrying([&] { return linkat(AT_FDCWD, existing, AT_FDCWD, to, 0); }));
 }
 
 // symlink(target, path)
 Napi::Value Symlink(const Napi::CallbackInfo& info) {
-  const char* target = PathArg(info[0]);
-  const char* path = PathArg(info[1]);
+  SyncPath p(info[0]), q(info[1]);
+  const char* target = p.get();
+  const char* path = q.get();
   if (!target || !path) return Napi::Number::New(info.Env(), -EFAULT);
   return Result(info.Env(), Retrying([&] { return symlinkat(target, AT_FDCWD, path); }));
+}
+
+// readFile(path, flags, max, out, utf8): readFileSync of a path in one call, with its steps and
+// errors: open, fstat, read, close. Returns a new Buffer of the file's bytes (only the first
+// out[1] of them read, where out[1] is not -1: the file shrank), or with `utf8` a string decoded
+// from them as Buffer's toString('utf8') decodes (V8's UTF-8 decoding), up to kMaxStringBytes; or the size of a regular file larger than `max`, not read (lib/ throws
+// ERR_FS_FILE_TOO_LARGE); or -errno with the failing step in out[0] (kReadFileOpen ...). A regular file is read up to the size fstat
+// gave, as node:fs reads it (one that grows meanwhile is read as it was, one that shrinks up to
+// its new end); anything else (a FIFO, a device, /proc, an empty regular file) in 64 KiB reads
+// until one gives nothing. The fd never reaches JS, so no JS can run while it is open.
+enum ReadFileStep : int32_t { kReadFileOpen, kReadFileFstat, kReadFileRead, kReadFileClose };
+// Past this, `utf8` still gives a Buffer: its toString in lib/ then fails (or not) as node:fs's
+// does, with Node's error for a string longer than V8 allows.
+constexpr size_t kMaxStringBytes = 256u << 20;
+
+// `bytes` as the call's result: a string of them decoded as UTF-8, or a Buffer of a copy.
+bool BytesValue(napi_env env, const uint8_t* bytes, size_t size, bool utf8, napi_value* result) {
+  if (utf8 && size <= kMaxStringBytes) return napi_create_string_utf8(env, reinterpret_cast<const char*>(bytes), size, result) == napi_ok;
+  return napi_create_buffer_copy(env, size, bytes, nullptr, result) == napi_ok;
+}
+
+Napi::Value ReadFile(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  SyncPath p(info[0]);
+  int flags = IntArg(info[1]);
+  double max = info[2].As<Napi::Number>().DoubleValue();
+  Bytes out = ViewBytes(info[3]);
+  bool utf8 = info[4].ToBoolean();
+  if (!p.get() || !RangeIn(out, 0, 2 * sizeof(int32_t))) return Napi::Number::New(env, -EFAULT);
+  auto* out32 = reinterpret_cast<int32_t*>(out.data);
+  out32[1] = -1;
+  auto failed = [&](ReadFileStep at, int err, int fd) {
+    if (fd >= 0) close(fd);
+    out32[0] = at;
+    return Napi::Number::New(env, -err);
+  };
+  int fd = static_cast<int>(Retrying([&] { return openat(AT_FDCWD, p.get(), flags | O_CLOEXEC, 0666); }));
+  if (fd < 0) return failed(kReadFileOpen, errno, -1);
+  struct stat st;
+  if (fstat(fd, &st) != 0) return failed(kReadFileFstat, errno, fd);
+  napi_value result;
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    if (static_cast<double>(st.st_size) > max) {
+      close(fd);
+      return Napi::Number::New(env, static_cast<double>(st.st_size));
+    }
+    size_t size = static_cast<size_t>(st.st_size), filled = 0;
+    // A Buffer is read into at once; a string is made from the bytes once they are all read.
+    bool direct = !utf8 || size > kMaxStringBytes;
+    std::unique_ptr<uint8_t[]> text;
+    uint8_t* bytes = nullptr;
+    if (direct) {
+      void* data = nullptr;
+      if (napi_create_buffer(env, size, &data, &result) != napi_ok) return failed(kReadFileRead, ENOMEM, fd);
+      bytes = static_cast<uint8_t*>(data);
+    } else {
+      text.reset(new (std::nothrow) uint8_t[size]);
+      if (!text) return failed(kReadFileRead, ENOMEM, fd);
+      bytes = text.get();
+    }
+    while (filled < size) {
+      int64_t n = Retrying([&] { return read(fd, bytes + filled, size - filled); });
+      if (n < 0) return failed(kReadFileRead, errno, fd);
+      if (n == 0) break;
+      filled += static_cast<size_t>(n);
+    }
+    if (!direct) {
+      if (!BytesValue(env, bytes, filled, true, &result)) return failed(kReadFileRead, ENOMEM, fd);
+    } else if (filled < size) {
+      out32[1] = static_cast<int32_t>(filled);  // the file shrank
+    }
+  } else {
+    constexpr size_t kChunk = 64 * 1024;  // node:fs's kReadFileUnknownBufferLength
+    std::vector<uint8_t> bytes;
+    for (;;) {
+      size_t at = bytes.size();
+      bytes.resize(at + kChunk);
+      int64_t n = Retrying([&] { return read(fd, bytes.data() + at, kChunk); });
+      if (n < 0) return failed(kReadFileRead, errno, fd);
+      bytes.resize(at + static_cast<size_t>(n));
+      if (n == 0) break;
+    }
+    if (!BytesValue(env, bytes.data(), bytes.size(), utf8, &result)) return failed(kReadFileRead, ENOMEM, fd);
+  }
+  // Not retried on EINTR: Linux releases the fd either way.
+  if (close(fd) != 0 && errno != EINTR) return failed(kReadFileClose, errno, -1);
+  return Napi::Value(env, result);
 }
 
 }  // namespace
@@ -158,6 +297,7 @@ Napi::Object InitSync(Napi::Env env, Napi::Object exports) {
   sync.Set("mkdir", Napi::Function::New(env, Mkdir, "mkdir"));
   sync.Set("link", Napi::Function::New(env, Link, "link"));
   sync.Set("symlink", Napi::Function::New(env, Symlink, "symlink"));
+  sync.Set("readFile", Napi::Function::New(env, ReadFile, "readFile"));
   exports.Set("sync", sync);
   return exports;
 }

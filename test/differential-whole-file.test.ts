@@ -16,12 +16,18 @@ const sb = new Sandbox('whole');
 afterAll(() => sb.cleanup());
 
 const big = bytes(200 * 1024 + 17, 11);
+// Bytes that are not UTF-8, each decoded to U+FFFD its own way: a stray continuation byte, 0xff,
+// a lead byte cut short, an overlong '/', a surrogate (ED A0 80), a code point past U+10FFFF,
+// and a sequence cut off by the end of the file.
+const notUtf8 = Buffer.from([0x61, 0x80, 0x62, 0xff, 0xc3, 0x28, 0xc0, 0xaf, 0xed, 0xa0, 0x80, 0xf4, 0x90, 0x80, 0x80, 0x63, 0xe2, 0x82]);
+
 const setup = (dir: string): void => {
   nodeFs.writeFileSync(join(dir, 'f'), 'héllo wörld\n');
   nodeFs.writeFileSync(join(dir, 'empty'), '');
   nodeFs.writeFileSync(join(dir, 'big'), big);
   nodeFs.writeFileSync(join(dir, 'ro'), 'read only', { mode: 0o444 });
   nodeFs.mkdirSync(join(dir, 'd'));
+  nodeFs.writeFileSync(join(dir, 'notutf8'), notUtf8);
 };
 
 /**
@@ -106,6 +112,8 @@ const readCases: Case[] = [
   { name: 'an unknown encoding', target: 'f', rest: () => ['bogus'] },
   { name: 'options null', target: 'f', rest: () => [null] },
   { name: 'options a number', target: 'f', rest: () => [5] },
+  { name: 'bytes that are not UTF-8, as utf8', target: 'notutf8', rest: () => ['utf8'] },
+  { name: 'bytes that are not UTF-8, as utf-8 (object option)', target: 'notutf8', rest: () => [{ encoding: 'utf-8' }] },
   { name: 'an empty file', target: 'empty', rest: () => [] },
   { name: 'an empty file as utf8', target: 'empty', rest: () => ['utf8'] },
   { name: 'a 200 KiB file', target: 'big', rest: () => [] },
