@@ -2,7 +2,7 @@
 // shared by the sync, callback and promise flavours. Arguments arrive here
 // already validated; these functions hold the I/O logic and error shapes.
 import { Buffer } from 'node:buffer';
-import { randomFillSync } from 'node:crypto';
+import { crypto } from './builtins.js';
 import { binding } from './binding.js';
 import { AbortError, addFrames, bufferDetached, fileTooLarge, firstThenClose, invalidArgValue, unknownEncoding, withoutStack } from './errors.js';
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, type Op, closeOp, fsyncOp, ftruncateOp, linkOp, mkdirOp, openOp, readOp, renameOp, statxOp, symlinkOp, unlinkOp, vectorOp, writeOp, AT_EMPTY_PATH, STATX_MASK, STATX_SIZE } from './op.js';
@@ -310,7 +310,7 @@ let randomAt = randomPool.length;
 function randomLetter(): number {
   for (;;) {
     if (randomAt === randomPool.length) {
-      randomFillSync(randomPool);
+      crypto().randomFillSync(randomPool);
       randomAt = 0;
     }
     const byte = randomPool[randomAt++];

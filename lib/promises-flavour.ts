@@ -4,7 +4,8 @@
 // node:fs/promises' order.
 import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
-import { createInterface, type Interface } from 'node:readline';
+import type { Interface } from 'node:readline';
+import { readline } from './builtins.js';
 import * as fs from 'node:fs';
 import type { ReadStream, WriteStream } from 'node:fs';
 import nodeFsp, { type FileHandle as NodeFileHandle, type ReadableWebStreamOptions } from 'node:fs/promises';
@@ -343,7 +344,7 @@ export class FileHandle extends EventEmitter {
 
   /** Like FileHandle.readLines(options): a readline Interface over {@link createReadStream}. */
   readLines(options?: Parameters<FileHandle['createReadStream']>[0]): Interface {
-    return createInterface({ input: this.createReadStream(options), crlfDelay: Infinity });
+    return readline().createInterface({ input: this.createReadStream(options), crlfDelay: Infinity });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

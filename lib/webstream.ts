@@ -5,7 +5,8 @@
 // file position cannot be seen afterwards (the handle closes with the stream: `autoClose`).
 import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
-import { ReadableStream, type ReadableByteStreamController, type ReadableStreamDefaultController } from 'node:stream/web';
+import type { ReadableStream, ReadableByteStreamController, ReadableStreamDefaultController } from 'node:stream/web';
+import { webStreams } from './builtins.js';
 import { invalidArgType } from './errors.js';
 import { handleRefs, type StreamHandle } from './handle-refs.js';
 import { needsStreamProbe } from './operations.js';
@@ -344,6 +345,7 @@ export function readableWebStream(handle: StreamHandle, options: unknown = {}): 
     bytes = type === 'bytes';
   }
   const source = new Source(handle, autoClose, !bytes);
+  const { ReadableStream } = webStreams();
   const stream = bytes
     ? new ReadableStream({ type: 'bytes', start: source.start, pull: source.pullBytes, cancel: source.cancel })
     // Node 20's default queue of one chunk: as its StreamBase, one read ahead of the reader.
