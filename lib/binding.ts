@@ -118,10 +118,10 @@ export interface NativeThreadRingConstructor {
   new (entries: number, setupFlags: number, sqThreadIdleMs: number, onCompletions: (count: number) => void, threads?: number): NativeThreadRing;
 }
 
-/** Direct syscalls for the sync flavour: each returns its result or -errno. */
 /** A path of the sync calls: a string (converted natively), or bytes ending in NUL. */
 type SyncPath = string | Buffer;
 
+/** Direct syscalls for the sync flavour: each returns its result or -errno (readFile: as it says). */
 export interface NativeSync {
   open(path: SyncPath, flags: number, mode: number): number;
   close(fd: number): number;
@@ -140,10 +140,15 @@ export interface NativeSync {
   /**
    * readFileSync of a path in one call (open, fstat, read, close): a new Buffer (of which only
    * the first out[1] bytes were read where out[1] is not -1: the file shrank), or with `utf8` a
-   * string of them (a Buffer past 256 MiB); the size of a regular file larger than `max`, not
-   * read; or -errno with the failing step in out[0] (0 open, 1 fstat, 2 read, 3 close).
+   * string (a Buffer past 256 MiB); or a number, which out[0] says the meaning of: -errno of
+   * step 0 open, 1 fstat, 2 read or 3 close; 4: that many bytes (fewer than room's length) put
+   * into `room`; 5: the size of a file larger than `max`, not read; 6: a regular file larger than
+   * one call reads (a MiB), not read; 7: that many bytes of a file of unknown size, kept for
+   * readFileRest.
    */
-  readFile(path: SyncPath, flags: number, max: number, out: Int32Array, utf8: boolean): Buffer | string | number;
+  readFile(path: SyncPath, flags: number, max: number, out: Int32Array, utf8: boolean, room: Buffer): Buffer | string | number;
+  /** The bytes readFile kept (its 7) copied into `into` and let go of (null: let go of only): the count, or -EFAULT. */
+  readFileRest(into: Buffer | null): number;
 }
 
 /**

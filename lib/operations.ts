@@ -465,27 +465,51 @@ export function* readFileSteps(target: Path | number, flags: number, encoding: E
   return encoding ? data.toString(encoding as BufferEncoding) : data;
 }
 
+// What a number from the native readFile means: readFileOut[0] (native/sync.cc ReadFileOutcome).
 const readFileStepNames = ['open', 'fstat', 'read', 'close'];
+const IN_ROOM = 4, TOO_LARGE = 5, LARGE = 6, PENDING = 7;
 const readFileOut = new Int32Array(2);
+let readFileRoom = Buffer.allocUnsafeSlow(Buffer.poolSize >>> 1);
 
 /**
  * readFileSync of a path, in one native call: readFileSteps' open, fstat, reads and close, with
  * their errors, where no JS runs while the fd is open; decoded as `encoding` says (UTF-8 by the
- * native call itself). (readFileSteps serves an fd, `options.buffer` and the async flavours.)
+ * native call itself). A result smaller than half of Buffer.poolSize is, as node:fs's, a view of
+ * Buffer's shared pool (Buffer.allocUnsafe's). Returns undefined for a file larger than the
+ * native call reads (a MiB): readFileSteps is for that, and for an fd, `options.buffer` and the
+ * async flavours.
  */
-export function readFileNow(path: Path, flags: number, encoding?: Encoding): Buffer | string {
+export function readFileNow(path: Path, flags: number, encoding?: Encoding): Buffer | string | undefined {
   const utf8 = encoding === 'utf8' || encoding === 'utf-8';
-  const r = binding.sync.readFile(opPath(path), flags, kIoMaxLength, readFileOut, utf8);
+  // Buffer.allocUnsafe takes from the pool below half its size (which a program may change).
+  const small = Buffer.poolSize >>> 1;
+  if (readFileRoom.length < small) readFileRoom = Buffer.allocUnsafeSlow(small);
+  const r = binding.sync.readFile(opPath(path), flags, kIoMaxLength, readFileOut, utf8, readFileRoom.subarray(0, small));
   if (typeof r === 'string') return r;
-  if (typeof r !== 'number') {
-    const data = readFileOut[1] < 0 ? r : r.subarray(0, readFileOut[1]);
-    return encoding ? data.toString(encoding as BufferEncoding) : data;
+  let data: Buffer;
+  if (typeof r !== 'number') data = readFileOut[1] < 0 ? r : r.subarray(0, readFileOut[1]);
+  else if (readFileOut[0] === IN_ROOM) {
+    data = Buffer.allocUnsafe(r);
+    readFileRoom.copy(data, 0, 0, r);
+  } else if (readFileOut[0] === PENDING) {
+    // Bytes of a file of unknown size, in native memory: into a Buffer made here, whose failure
+    // is Node's RangeError (and lets go of them).
+    try {
+      data = Buffer.allocUnsafe(r);
+    } catch (err) {
+      binding.sync.readFileRest(null);
+      throw err;
+    }
+    binding.sync.readFileRest(data);
+  } else if (readFileOut[0] === LARGE) return undefined;
+  else if (readFileOut[0] === TOO_LARGE) throw fileTooLarge(r);
+  else {
+    const step = readFileOut[0];
+    const err = withoutStack(() => resultError(r, readFileStepNames[step], step === 0 ? path : undefined));
+    addFrames(err, readFileNow);
+    throw err;
   }
-  if (r >= 0) throw fileTooLarge(r);
-  const step = readFileOut[0];
-  const err = withoutStack(() => resultError(r, readFileStepNames[step], step === 0 ? path : undefined));
-  addFrames(err, readFileNow);
-  throw err;
+  return encoding ? data.toString(encoding as BufferEncoding) : data;
 }
 
 /**

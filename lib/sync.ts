@@ -1,7 +1,8 @@
 // The sync flavour: like node:fs's *Sync functions. Single operations are
 // one direct syscall each on the calling thread (open=openat, read=pread or
-// read, readv=preadv or readv, stat=statx, ...); readFileSync and
-// writeFileSync run the same steps as their async twins, synchronously.
+// read, readv=preadv or readv, stat=statx, ...); readFileSync of a path is
+// one native call; writeFileSync, and readFileSync of an fd or a large file,
+// run the same steps as their async twins, synchronously.
 import { Buffer } from 'node:buffer';
 import { checkSymlinkTypeFirst, checkSymlinkTypeLast, mkdirArgs, mkdtempArgs, openArgs, readSyncArgs, statOptions, writeArgs, vectorPosition } from './args.js';
 import {
@@ -121,8 +122,8 @@ export function lstatSync(path: PathLike, options: { bigint?: boolean; throwIfNo
 
 /**
  * Like fs.readFileSync: an int32 is an fd (read from its current position,
- * left open), anything else a path. Syscalls: openat, statx, pread until the
- * statx size (read until EOF when it is 0), close.
+ * left open), anything else a path. Syscalls: openat, fstat, read until the
+ * fstat size (until EOF when it is 0 or the file is not a regular one), close.
  */
 export function readFileSync(path: PathLike | number, options?: { encoding?: null; flag?: string | number } | null): Buffer;
 export function readFileSync(path: PathLike | number, options: { encoding: BufferEncoding; flag?: string | number } | BufferEncoding): string;
@@ -138,7 +139,8 @@ export function readFileSync(path: PathLike | number, options?: { encoding?: Buf
     // node:fs's utf8 path reads an fd until EOF without checking it first (so fd -1 is EBADF, read).
     if (!isInt32(path)) {
       const p = validatePath(path);
-      return readFileNow(p, parseFlags(o.flag), 'utf8');
+      const flags = parseFlags(o.flag);
+      return readFileNow(p, flags, 'utf8') ?? runSync(readFileSteps(p, flags, 'utf8', undefined, { sync: true }));
     }
     return runSync(readFileSteps(path as number, parseFlags(o.flag), 'utf8', undefined, { stat: false, sync: true }));
   }
@@ -149,8 +151,9 @@ export function readFileSync(path: PathLike | number, options?: { encoding?: Buf
   }
   if (isInt32(path)) return runSync(readFileSteps(validateFdNative(path), 0, encoding || undefined, undefined, { sync: true, into }));
   const p = validatePath(path);
-  if (into !== undefined) return runSync(readFileSteps(p, parseFlags(o.flag), encoding || undefined, undefined, { sync: true, into }));
-  return readFileNow(p, parseFlags(o.flag), encoding || undefined);
+  const flags = parseFlags(o.flag);
+  return (into === undefined ? readFileNow(p, flags, encoding || undefined) : undefined)
+    ?? runSync(readFileSteps(p, flags, encoding || undefined, undefined, { sync: true, into }));
 }
 
 /**

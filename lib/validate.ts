@@ -142,7 +142,6 @@ export function validatePath(path: unknown, name = 'path'): string | Buffer {
   throw invalidArgType(name, ['string', 'Buffer', 'URL'], path);
 }
 
-/** The NUL-terminated bytes the kernel takes; the op pins them until completion. */
 /**
  * A path as an op carries it: a string as it is, a Buffer as its bytes with a NUL appended. The
  * sync calls convert a string natively; a ring's queue makes it bytes (pathBytes) as the op goes
@@ -151,6 +150,8 @@ export function validatePath(path: unknown, name = 'path'): string | Buffer {
 export function opPath(path: string | Buffer): string | Buffer {
   return typeof path === 'string' ? path : pathBytes(path);
 }
+
+/** The NUL-terminated bytes the kernel takes; the op pins them until completion. */
 
 export function pathBytes(path: string | Buffer): Buffer {
   if (typeof path === 'string') return Buffer.from(`${path}\0`);

@@ -192,24 +192,46 @@ Napi::Value Symlink(const Napi::CallbackInfo& info) {
   return Result(info.Env(), Retrying([&] { return symlinkat(target, AT_FDCWD, path); }));
 }
 
-// readFile(path, flags, max, out, utf8): readFileSync of a path in one call, with its steps and
-// errors: open, fstat, read, close. Returns a new Buffer of the file's bytes (only the first
-// out[1] of them read, where out[1] is not -1: the file shrank), or with `utf8` a string decoded
-// from them as Buffer's toString('utf8') decodes (V8's UTF-8 decoding), up to kMaxStringBytes; or the size of a regular file larger than `max`, not read (lib/ throws
-// ERR_FS_FILE_TOO_LARGE); or -errno with the failing step in out[0] (kReadFileOpen ...). A regular file is read up to the size fstat
-// gave, as node:fs reads it (one that grows meanwhile is read as it was, one that shrinks up to
-// its new end); anything else (a FIFO, a device, /proc, an empty regular file) in 64 KiB reads
-// until one gives nothing. The fd never reaches JS, so no JS can run while it is open.
-enum ReadFileStep : int32_t { kReadFileOpen, kReadFileFstat, kReadFileRead, kReadFileClose };
+// readFile(path, flags, max, out, utf8, room): readFileSync of a path in one call, with its steps
+// and errors: open, fstat, read, close; the fd never reaches JS, so no JS runs while it is open.
+// A regular file is read up to the size fstat gave, as node:fs's readFileSync reads it into a
+// Buffer (one that grows meanwhile is read as it was, one that shrinks up to its new end; its
+// 'utf8' form reads on to the end); anything else (a FIFO, a device, /proc, an empty regular
+// file) until a read gives nothing, 64 KiB at a time.
+//
+// Returns the bytes as a Buffer (only the first out[1] of them read where out[1] is not -1: the
+// file shrank), or with `utf8` as a string, decoded as Buffer's toString('utf8') decodes (V8's
+// UTF-8 decoding); or a number, which out[0] explains (ReadFileOutcome):
+// - kReadFileOpen ... kReadFileClose: -errno of that step;
+// - kReadFileInRoom: the count of bytes, fewer than room's length, put into `room` (lib/ copies
+//   them into a Buffer of Node's pool, where node:fs's small results are);
+// - kReadFileTooLarge: the size of a file larger than `max`, not read (ERR_FS_FILE_TOO_LARGE);
+// - kReadFileLarge: a regular file larger than kOneCallMax, not read here: lib/ reads it in
+//   memory of its own making, so that an allocation that fails is Node's RangeError (a failed
+//   allocation here would end the process);
+// - kReadFilePending: the count of bytes of a file of unknown size, kept here (pending) until
+//   lib/ hands over a Buffer of its own making for them (readFileRest), for the same reason.
+enum ReadFileOutcome : int32_t {
+  kReadFileOpen, kReadFileFstat, kReadFileRead, kReadFileClose, kReadFileInRoom, kReadFileTooLarge, kReadFileLarge, kReadFilePending,
+};
+constexpr size_t kOneCallMax = 1u << 20;
+constexpr size_t kUnknownSizeChunk = 64 * 1024;
 // Past this, `utf8` still gives a Buffer: its toString in lib/ then fails (or not) as node:fs's
 // does, with Node's error for a string longer than V8 allows.
 constexpr size_t kMaxStringBytes = 256u << 20;
 
-// `bytes` as the call's result: a string of them decoded as UTF-8, or a Buffer of a copy.
-bool BytesValue(napi_env env, const uint8_t* bytes, size_t size, bool utf8, napi_value* result) {
-  if (utf8 && size <= kMaxStringBytes) return napi_create_string_utf8(env, reinterpret_cast<const char*>(bytes), size, result) == napi_ok;
-  return napi_create_buffer_copy(env, size, bytes, nullptr, result) == napi_ok;
-}
+// The bytes of kReadFilePending, this thread's (each worker runs its own JS), malloc's.
+struct PendingBytes {
+  uint8_t* bytes = nullptr;
+  size_t size = 0;
+  void Reset(uint8_t* to = nullptr, size_t count = 0) {
+    free(bytes);
+    bytes = to;
+    size = count;
+  }
+  ~PendingBytes() { free(bytes); }
+};
+thread_local PendingBytes pending;
 
 Napi::Value ReadFile(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
@@ -218,65 +240,126 @@ Napi::Value ReadFile(const Napi::CallbackInfo& info) {
   double max = info[2].As<Napi::Number>().DoubleValue();
   Bytes out = ViewBytes(info[3]);
   bool utf8 = info[4].ToBoolean();
+  Bytes room = ViewBytes(info[5]);
   if (!p.get() || !RangeIn(out, 0, 2 * sizeof(int32_t))) return Napi::Number::New(env, -EFAULT);
   auto* out32 = reinterpret_cast<int32_t*>(out.data);
   out32[1] = -1;
-  auto failed = [&](ReadFileStep at, int err, int fd) {
+  pending.Reset();  // what a call before left, if lib/ never took it
+  // A number result: `value`, told by `outcome`; the fd closed first.
+  auto number = [&](ReadFileOutcome outcome, double value, int fd) {
     if (fd >= 0) close(fd);
-    out32[0] = at;
-    return Napi::Number::New(env, -err);
+    out32[0] = outcome;
+    return Napi::Number::New(env, value);
   };
+  auto failed = [&](ReadFileOutcome step, int err, int fd) { return number(step, -err, fd); };
+
   int fd = static_cast<int>(Retrying([&] { return openat(AT_FDCWD, p.get(), flags | O_CLOEXEC, 0666); }));
   if (fd < 0) return failed(kReadFileOpen, errno, -1);
   struct stat st;
   if (fstat(fd, &st) != 0) return failed(kReadFileFstat, errno, fd);
+  // Read to `bytes` until `size` bytes or a read gives nothing: false on a failed read (errno).
+  auto readUpTo = [&](uint8_t* bytes, size_t size, size_t* filled) {
+    while (*filled < size) {
+      int64_t n = Retrying([&] { return read(fd, bytes + *filled, size - *filled); });
+      if (n < 0) return false;
+      if (n == 0) break;
+      *filled += static_cast<size_t>(n);
+    }
+    return true;
+  };
+
   napi_value result;
   if (S_ISREG(st.st_mode) && st.st_size > 0) {
-    if (static_cast<double>(st.st_size) > max) {
-      close(fd);
-      return Napi::Number::New(env, static_cast<double>(st.st_size));
-    }
+    if (static_cast<double>(st.st_size) > max) return number(kReadFileTooLarge, static_cast<double>(st.st_size), fd);
+    if (static_cast<uint64_t>(st.st_size) > kOneCallMax) return number(kReadFileLarge, 0, fd);
     size_t size = static_cast<size_t>(st.st_size), filled = 0;
-    // A Buffer is read into at once; a string is made from the bytes once they are all read.
-    bool direct = !utf8 || size > kMaxStringBytes;
-    std::unique_ptr<uint8_t[]> text;
-    uint8_t* bytes = nullptr;
-    if (direct) {
+    if (!utf8 && size < room.length) {
+      if (!readUpTo(room.data, size, &filled)) return failed(kReadFileRead, errno, fd);
+      if (close(fd) != 0 && errno != EINTR) return failed(kReadFileClose, errno, -1);
+      return number(kReadFileInRoom, static_cast<double>(filled), -1);
+    }
+    if (utf8) {
+      auto* bytes = static_cast<uint8_t*>(malloc(size));
+      if (!bytes) return failed(kReadFileRead, ENOMEM, fd);
+      if (!readUpTo(bytes, size, &filled)) {
+        int err = errno;
+        free(bytes);
+        return failed(kReadFileRead, err, fd);
+      }
+      bool made = napi_create_string_utf8(env, reinterpret_cast<const char*>(bytes), filled, &result) == napi_ok;
+      free(bytes);
+      if (!made) return failed(kReadFileRead, ENOMEM, fd);
+    } else {
+      // Up to kOneCallMax only: a Buffer made here whose allocation failed would end the process.
       void* data = nullptr;
       if (napi_create_buffer(env, size, &data, &result) != napi_ok) return failed(kReadFileRead, ENOMEM, fd);
-      bytes = static_cast<uint8_t*>(data);
-    } else {
-      text.reset(new (std::nothrow) uint8_t[size]);
-      if (!text) return failed(kReadFileRead, ENOMEM, fd);
-      bytes = text.get();
-    }
-    while (filled < size) {
-      int64_t n = Retrying([&] { return read(fd, bytes + filled, size - filled); });
-      if (n < 0) return failed(kReadFileRead, errno, fd);
-      if (n == 0) break;
-      filled += static_cast<size_t>(n);
-    }
-    if (!direct) {
-      if (!BytesValue(env, bytes, filled, true, &result)) return failed(kReadFileRead, ENOMEM, fd);
-    } else if (filled < size) {
-      out32[1] = static_cast<int32_t>(filled);  // the file shrank
+      if (!readUpTo(static_cast<uint8_t*>(data), size, &filled)) return failed(kReadFileRead, errno, fd);
+      if (filled < size) out32[1] = static_cast<int32_t>(filled);
     }
   } else {
-    constexpr size_t kChunk = 64 * 1024;  // node:fs's kReadFileUnknownBufferLength
-    std::vector<uint8_t> bytes;
+    uint8_t* bytes = nullptr;
+    size_t filled = 0, capacity = 0;
     for (;;) {
-      size_t at = bytes.size();
-      bytes.resize(at + kChunk);
-      int64_t n = Retrying([&] { return read(fd, bytes.data() + at, kChunk); });
-      if (n < 0) return failed(kReadFileRead, errno, fd);
-      bytes.resize(at + static_cast<size_t>(n));
+      if (filled == capacity) {
+        size_t more = capacity == 0 ? kUnknownSizeChunk : capacity;  // doubling: few copies
+        auto* grown = static_cast<uint8_t*>(realloc(bytes, capacity + more));
+        if (!grown) {
+          free(bytes);
+          return failed(kReadFileRead, ENOMEM, fd);
+        }
+        bytes = grown;
+        capacity += more;
+      }
+      int64_t n = Retrying([&] { return read(fd, bytes + filled, capacity - filled); });
+      if (n < 0) {
+        int err = errno;
+        free(bytes);
+        return failed(kReadFileRead, err, fd);
+      }
       if (n == 0) break;
+      filled += static_cast<size_t>(n);
+      if (static_cast<double>(filled) > max) {
+        free(bytes);
+        return number(kReadFileTooLarge, static_cast<double>(filled), fd);
+      }
     }
-    if (!BytesValue(env, bytes.data(), bytes.size(), utf8, &result)) return failed(kReadFileRead, ENOMEM, fd);
+    if (utf8 && filled <= kMaxStringBytes) {
+      bool made = napi_create_string_utf8(env, reinterpret_cast<const char*>(bytes), filled, &result) == napi_ok;
+      free(bytes);
+      if (!made) return failed(kReadFileRead, ENOMEM, fd);
+    } else {
+      bool inRoom = !utf8 && filled < room.length;
+      if (inRoom && filled > 0) memcpy(room.data, bytes, filled);
+      if (inRoom) free(bytes);
+      else pending.Reset(bytes, filled);
+      if (close(fd) != 0 && errno != EINTR) {
+        pending.Reset();
+        return failed(kReadFileClose, errno, -1);
+      }
+      return number(inRoom ? kReadFileInRoom : kReadFilePending, static_cast<double>(filled), -1);
+    }
   }
   // Not retried on EINTR: Linux releases the fd either way.
   if (close(fd) != 0 && errno != EINTR) return failed(kReadFileClose, errno, -1);
   return Napi::Value(env, result);
+}
+
+// readFileRest(buffer | null): the pending bytes of readFile copied into `buffer` (at least as
+// long), and let go of; null lets go of them only (lib/ could not make the Buffer). Returns the
+// count copied, or -EFAULT (nothing pending, or a buffer too short: nothing copied).
+Napi::Value ReadFileRest(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (info[0].IsNull()) {
+    pending.Reset();
+    return Napi::Number::New(env, 0);
+  }
+  Bytes into = ViewBytes(info[0]);
+  uint8_t* to = RangeIn(into, 0, static_cast<int64_t>(pending.size));
+  if (pending.bytes == nullptr || to == nullptr) return Napi::Number::New(env, -EFAULT);
+  size_t size = pending.size;
+  memcpy(to, pending.bytes, size);
+  pending.Reset();
+  return Napi::Number::New(env, static_cast<double>(size));
 }
 
 }  // namespace
@@ -298,6 +381,7 @@ Napi::Object InitSync(Napi::Env env, Napi::Object exports) {
   sync.Set("link", Napi::Function::New(env, Link, "link"));
   sync.Set("symlink", Napi::Function::New(env, Symlink, "symlink"));
   sync.Set("readFile", Napi::Function::New(env, ReadFile, "readFile"));
+  sync.Set("readFileRest", Napi::Function::New(env, ReadFileRest, "readFileRest"));
   exports.Set("sync", sync);
   return exports;
 }

@@ -2,14 +2,12 @@
 // UTF-8 in native code, in a room of 4096 bytes (longer ones take a second conversion), and the
 // rings convert it as the op is queued. Around that room's size, a conversion cut off before a
 // character that did not fit would name a shorter path that exists here; a lone surrogate must
-// become U+FFFD as node:fs makes it. Also readFileSync's one native call on a FIFO fed in several
-// 64 KiB reads.
+// become U+FFFD as node:fs makes it.
 import { Buffer } from 'node:buffer';
-import { spawn, spawnSync } from 'node:child_process';
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Sandbox, callCallback, callPromise, callSync, expectSame, flavours, impls, type Flavour, type Impl, type Outcome } from './helpers-differential.js';
+import { Sandbox, callCallback, callPromise, callSync, expectSame, flavours, type Flavour, type Impl, type Outcome } from './helpers-differential.js';
 
 const sb = new Sandbox('path-bytes');
 afterAll(() => sb.cleanup());
@@ -108,32 +106,5 @@ describe.each(flavours)('paths near 4096 bytes, %s flavour', (flavour) => {
         return out;
       },
     });
-  });
-});
-
-describe('readFileSync of a FIFO, in one native call', () => {
-  it('reads what a writer sends in many pieces, until it closes, as node:fs does', () => {
-    const dir = sb.fresh();
-    const fifo = join(dir, 'fifo');
-    const data = Buffer.alloc(300 * 1024);
-    for (let i = 0; i < data.length; i++) data[i] = (i * 31 + (i >> 10)) & 0xff;
-    const source = join(dir, 'source');
-    nodeFs.writeFileSync(source, data);
-    for (const impl of impls) {
-      nodeFs.rmSync(fifo, { force: true });
-      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-      // A writer that opens the FIFO and sends the file in 4 KiB writes: readFileSync blocks in
-      // its open until the writer's open, then reads until the writer closes.
-      spawn(process.execPath, ['-e', `
-        const fs = require('node:fs');
-        const data = fs.readFileSync(${JSON.stringify(source)});
-        const fd = fs.openSync(${JSON.stringify(fifo)}, 'w');
-        for (let at = 0; at < data.length; at += 4096) fs.writeSync(fd, data, at, Math.min(4096, data.length - at));
-        fs.closeSync(fd);
-      `], { stdio: 'ignore' });
-      const got = impl.fs.readFileSync(fifo) as Buffer;
-      expect(Buffer.isBuffer(got), impl.name).toBe(true);
-      expect(got.equals(data), impl.name).toBe(true);
-    }
   });
 });
