@@ -470,46 +470,60 @@ const readFileStepNames = ['open', 'fstat', 'read', 'close'];
 const IN_ROOM = 4, TOO_LARGE = 5, LARGE = 6, PENDING = 7;
 const readFileOut = new Int32Array(2);
 let readFileRoom = Buffer.allocUnsafeSlow(Buffer.poolSize >>> 1);
+// A readFileNow under way: one started inside it (from a getter of Buffer.poolSize, which
+// Buffer.allocUnsafe reads before the bytes are copied out) takes the steps, so that it cannot
+// write over the room or let go of the bytes kept for the first.
+let readingNow = false;
+// What opens the file again where the one call handed it to the steps: created and truncated
+// already, as the caller's flags said.
+const { O_CREAT, O_EXCL, O_TRUNC } = constants;
 
 /**
  * readFileSync of a path, in one native call: readFileSteps' open, fstat, reads and close, with
  * their errors, where no JS runs while the fd is open; decoded as `encoding` says (UTF-8 by the
  * native call itself). A result smaller than half of Buffer.poolSize is, as node:fs's, a view of
- * Buffer's shared pool (Buffer.allocUnsafe's). Returns undefined for a file larger than the
- * native call reads (a MiB): readFileSteps is for that, and for an fd, `options.buffer` and the
- * async flavours.
+ * Buffer's shared pool (Buffer.allocUnsafe's). A file larger than the native call reads (a MiB)
+ * is read by readFileSteps, which also serve an fd, `options.buffer` and the async flavours.
+ * Returns undefined, having done nothing, when called inside itself: the caller takes the steps.
  */
 export function readFileNow(path: Path, flags: number, encoding?: Encoding): Buffer | string | undefined {
-  const utf8 = encoding === 'utf8' || encoding === 'utf-8';
-  // Buffer.allocUnsafe takes from the pool below half its size (which a program may change).
-  const small = Buffer.poolSize >>> 1;
-  if (readFileRoom.length < small) readFileRoom = Buffer.allocUnsafeSlow(small);
-  const r = binding.sync.readFile(opPath(path), flags, kIoMaxLength, readFileOut, utf8, readFileRoom.subarray(0, small));
-  if (typeof r === 'string') return r;
-  let data: Buffer;
-  if (typeof r !== 'number') data = readFileOut[1] < 0 ? r : r.subarray(0, readFileOut[1]);
-  else if (readFileOut[0] === IN_ROOM) {
-    data = Buffer.allocUnsafe(r);
-    readFileRoom.copy(data, 0, 0, r);
-  } else if (readFileOut[0] === PENDING) {
-    // Bytes of a file of unknown size, in native memory: into a Buffer made here, whose failure
-    // is Node's RangeError (and lets go of them).
-    try {
+  if (readingNow) return undefined;
+  readingNow = true;
+  try {
+    const utf8 = encoding === 'utf8' || encoding === 'utf-8';
+    // Buffer.allocUnsafe takes from the pool below half its size (which a program may change).
+    const small = Buffer.poolSize >>> 1;
+    if (readFileRoom.length !== small) readFileRoom = Buffer.allocUnsafeSlow(small);
+    const r = binding.sync.readFile(opPath(path), flags, kIoMaxLength, readFileOut, utf8, readFileRoom);
+    if (typeof r === 'string') return r;
+    let data: Buffer;
+    if (typeof r !== 'number') data = readFileOut[1] < 0 ? r : r.subarray(0, readFileOut[1]);
+    else if (readFileOut[0] === IN_ROOM) {
       data = Buffer.allocUnsafe(r);
-    } catch (err) {
-      binding.sync.readFileRest(null);
+      readFileRoom.copy(data, 0, 0, r);
+    } else if (readFileOut[0] === PENDING) {
+      // Bytes of a file of unknown size, in native memory: into a Buffer made here, whose failure
+      // is Node's RangeError (and lets go of them).
+      try {
+        data = Buffer.allocUnsafe(r);
+      } catch (err) {
+        binding.sync.readFileRest(null);
+        throw err;
+      }
+      binding.sync.readFileRest(data);
+    } else if (readFileOut[0] === LARGE) {
+      return runSync(readFileSteps(path, flags & ~(O_CREAT | O_EXCL | O_TRUNC), encoding, undefined, { sync: true }));
+    } else if (readFileOut[0] === TOO_LARGE) throw fileTooLarge(r);
+    else {
+      const step = readFileOut[0];
+      const err = withoutStack(() => resultError(r, readFileStepNames[step], step === 0 ? path : undefined));
+      addFrames(err, readFileNow);
       throw err;
     }
-    binding.sync.readFileRest(data);
-  } else if (readFileOut[0] === LARGE) return undefined;
-  else if (readFileOut[0] === TOO_LARGE) throw fileTooLarge(r);
-  else {
-    const step = readFileOut[0];
-    const err = withoutStack(() => resultError(r, readFileStepNames[step], step === 0 ? path : undefined));
-    addFrames(err, readFileNow);
-    throw err;
+    return encoding ? data.toString(encoding as BufferEncoding) : data;
+  } finally {
+    readingNow = false;
   }
-  return encoding ? data.toString(encoding as BufferEncoding) : data;
 }
 
 /**

@@ -3,7 +3,8 @@
 // a view of Buffer's shared pool, as node:fs's (so that transferring its ArrayBuffer copies it
 // rather than emptying the caller's Buffer) — for regular files below, at and past the pool's
 // half, a file whose size overstates its content (sysfs), files of unknown size (/proc, FIFOs fed
-// in pieces), and files larger than the one call reads (read by the steps instead).
+// in pieces), files larger than the one call reads (read by the steps instead), and a call made
+// inside another.
 import { Buffer } from 'node:buffer';
 import { spawn, spawnSync } from 'node:child_process';
 import * as nodeFs from 'node:fs';
@@ -73,6 +74,52 @@ describe('readFileSync of a path, in one native call', () => {
     } finally {
       Buffer.poolSize = saved;
     }
+  });
+
+  it('a readFileSync started inside another (from a getter of Buffer.poolSize) leaves the first its own bytes', () => {
+    const dir = sb.fresh();
+    const inner = join(dir, 'inner');
+    const outer = join(dir, 'outer');
+    const fifo = join(dir, 'fifo');
+    nodeFs.writeFileSync(inner, 'hello');
+    const outerBytes = bytes(3000, 5);
+    nodeFs.writeFileSync(outer, outerBytes);
+    const fifoBytes = bytes(100 * 1024, 6);
+    const source = join(dir, 'source');
+    nodeFs.writeFileSync(source, fifoBytes);
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const saved = Object.getOwnPropertyDescriptor(Buffer, 'poolSize')!;
+    let nested = false;
+    const innerReads: string[] = [];
+    // Buffer.allocUnsafe reads Buffer.poolSize: between the native call and the copy of its bytes.
+    Object.defineProperty(Buffer, 'poolSize', {
+      configurable: true,
+      get() {
+        if (!nested) {
+          nested = true;
+          try {
+            innerReads.push(impls[1].fs.readFileSync(inner, 'latin1') as string);
+          } finally {
+            nested = false;
+          }
+        }
+        return saved.value as number;
+      },
+    });
+    try {
+      // Into the room for small results, then kept natively (a file of unknown size past the room).
+      expect((impls[1].fs.readFileSync(outer) as Buffer).equals(outerBytes)).toBe(true);
+      spawn(process.execPath, ['-e', `
+        const fs = require('node:fs');
+        const fd = fs.openSync(${JSON.stringify(fifo)}, 'w');
+        try { fs.writeSync(fd, fs.readFileSync(${JSON.stringify(source)})); } finally { fs.closeSync(fd); }
+      `], { stdio: 'ignore', timeout: 30_000 });
+      expect((impls[1].fs.readFileSync(fifo) as Buffer).equals(fifoBytes)).toBe(true);
+    } finally {
+      Object.defineProperty(Buffer, 'poolSize', saved);
+    }
+    expect(innerReads.length).toBeGreaterThan(0);
+    expect(new Set(innerReads)).toEqual(new Set(['hello']));
   });
 
   for (const size of [100, 300 * 1024]) {
