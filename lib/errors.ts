@@ -14,6 +14,14 @@ export interface SystemError extends Error {
   dest?: string;
 }
 
+/** A path as a system error names it: UTF-8 decoded from what the kernel got (see systemError). */
+function shownPath(path: string | Buffer): string {
+  if (typeof path !== 'string') return path.toString();
+  // String.prototype.isWellFormed and toWellFormed (ES2024; in Node 20 and later).
+  const s = path as string & { isWellFormed(): boolean; toWellFormed(): string };
+  return s.isWellFormed() ? path : s.toWellFormed();
+}
+
 /**
  * The error Node's fs raises for a failed syscall, e.g.
  * `ENOENT: no such file or directory, open '/x'` with `errno` (negative),
@@ -21,9 +29,10 @@ export interface SystemError extends Error {
  */
 export function systemError(errno: number, syscall: string, path?: string | Buffer, dest?: string | Buffer): SystemError {
   const [code, description] = systemErrors.get(errno) ?? ['UNKNOWN', 'unknown error'];
-  // Paths given as Buffers are reported as strings (UTF-8, invalid bytes replaced), as node:fs does.
-  if (path !== undefined && typeof path !== 'string') path = path.toString();
-  if (dest !== undefined && typeof dest !== 'string') dest = dest.toString();
+  // Paths are reported as the kernel got them, decoded: a Buffer's invalid bytes and a string's
+  // lone surrogates as U+FFFD, as node:fs reports them.
+  if (path !== undefined) path = shownPath(path);
+  if (dest !== undefined) dest = shownPath(dest);
   let message = `${code}: ${description}, ${syscall}`;
   if (path !== undefined) message += ` '${path}'`;
   if (dest !== undefined) message += ` -> '${dest}'`;

@@ -91,6 +91,22 @@ describe.each(flavours)('paths near 4096 bytes, %s flavour', (flavour) => {
     expect(JSON.stringify(uring.found)).toContain('made by node:fs');
   });
 
+  it("a missing path's lone surrogates are U+FFFD in the error's path, dest and message, as node:fs has them", async () => {
+    const { uring } = await expectSame(sb, {
+      setup,
+      run: async (impl, root) => {
+        const missing = join(root, 'gone-\udc00-\ud800');
+        return {
+          found: await outcomes(flavour, impl, missing),
+          open: await call(flavour, impl, 'open', [missing, 'r']),
+          rename: await call(flavour, impl, 'rename', [missing, `${missing}\ud801`]),
+        };
+      },
+    });
+    expect(JSON.stringify(uring)).toContain('gone-\ufffd-\ufffd');
+    expect(JSON.stringify(uring)).not.toMatch(/\\ud[89a-f]/i);
+  });
+
   it('creates, renames and removes at paths near 4096 bytes as node:fs does', async () => {
     await expectSame(sb, {
       setup,
