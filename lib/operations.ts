@@ -471,7 +471,7 @@ const IN_ROOM = 4, TOO_LARGE = 5, LARGE = 6, PENDING = 7;
 const readFileOut = new Int32Array(2);
 let readFileRoom = Buffer.allocUnsafeSlow(Buffer.poolSize >>> 1);
 // A readFileNow under way: one started inside it (from a getter of Buffer.poolSize, which
-// Buffer.allocUnsafe reads before the bytes are copied out) takes the steps, so that it cannot
+// Buffer.allocUnsafe reads before the bytes are copied out) runs the steps, so that it cannot
 // write over the room or let go of the bytes kept for the first.
 let readingNow = false;
 // What opens the file again where the one call handed it to the steps: created and truncated
@@ -482,12 +482,12 @@ const { O_CREAT, O_EXCL, O_TRUNC } = constants;
  * readFileSync of a path, in one native call: readFileSteps' open, fstat, reads and close, with
  * their errors, where no JS runs while the fd is open; decoded as `encoding` says (UTF-8 by the
  * native call itself). A result smaller than half of Buffer.poolSize is, as node:fs's, a view of
- * Buffer's shared pool (Buffer.allocUnsafe's). A file larger than the native call reads (a MiB)
- * is read by readFileSteps, which also serve an fd, `options.buffer` and the async flavours.
- * Returns undefined, having done nothing, when called inside itself: the caller takes the steps.
+ * Buffer's shared pool (Buffer.allocUnsafe's). A file larger than the native call reads (a MiB),
+ * and a call made inside this one, run readFileSteps, which also serve an fd, `options.buffer`
+ * and the async flavours.
  */
-export function readFileNow(path: Path, flags: number, encoding?: Encoding): Buffer | string | undefined {
-  if (readingNow) return undefined;
+export function readFileNow(path: Path, flags: number, encoding?: Encoding): Buffer | string {
+  if (readingNow) return runSync(readFileSteps(path, flags, encoding, undefined, { sync: true }));
   readingNow = true;
   try {
     const utf8 = encoding === 'utf8' || encoding === 'utf-8';

@@ -129,15 +129,14 @@ export class OpenedFds {
 }
 
 export function runSync<T>(steps: Steps<T>): T {
-  let opened: OpenedFds | null = null;  // made once the steps open a file
+  const opened = new OpenedFds();
   try {
     let next = steps.next(0);
     while (!next.done) {
       const op = next.value;
-      opened?.issuing(op);
+      opened.issuing(op);
       const result = execSync(op);
-      if (op.code === OpCode.Open) opened ??= new OpenedFds();
-      opened?.finished(op, result);
+      opened.finished(op, result);
       // A failed op's error gets one stack, from the caller of the *Sync function down (as node:fs's).
       next = result < 0 ? withoutStack(() => steps.next(result)) : steps.next(result);
     }
@@ -146,7 +145,7 @@ export function runSync<T>(steps: Steps<T>): T {
     addFrames(err, runSync);
     throw err;
   } finally {
-    opened?.letGo();
+    opened.letGo();
   }
 }
 
@@ -154,13 +153,14 @@ export function runSync<T>(steps: Steps<T>): T {
  * A direct syscall's result `r` through `value`, which gives the *Sync function's value or throws
  * its error: an error made without a stack, then given the frames from the caller of the *Sync
  * function down, as runSync gives them (for the single-syscall functions, which skip the steps).
+ * `below`: the frames start below it (a helper of the *Sync function that calls this one).
  */
-export function settled<U>(r: number, value: (r: number) => U): U {
+export function settled<U>(r: number, value: (r: number) => U, below: (...args: never[]) => unknown = settled): U {
   if (r >= 0) return value(r);
   try {
     return withoutStack(() => value(r));
   } catch (err) {
-    addFrames(err, settled);
+    addFrames(err, below);
     throw err;
   }
 }

@@ -97,9 +97,10 @@ let lastWords: Uint32Array = new Uint32Array(0);
 
 function words(b: Buffer): Uint32Array {
   if (b !== lastBytes) {
-    lastWords = b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, STATX_WORDS) : new Uint32Array(Uint8Array.prototype.slice.call(b, 0, STATX_WORDS * 4).buffer);
+    const aligned = b.byteOffset % 4 === 0;
+    lastWords = aligned ? new Uint32Array(b.buffer, b.byteOffset, STATX_WORDS) : new Uint32Array(Uint8Array.prototype.slice.call(b, 0, STATX_WORDS * 4).buffer);
     // An unaligned buffer is read from a copy, which must not be taken for it next time.
-    lastBytes = b.byteOffset % 4 === 0 ? b : null;
+    lastBytes = aligned ? b : null;
   }
   return lastWords;
 }

@@ -100,24 +100,27 @@ export function fdatasyncSync(fd: number): void {
 /** Like fs.fstatSync. Syscall: statx(fd, "", AT_EMPTY_PATH). */
 export function fstatSync(fd: number, options: { bigint?: boolean } = { bigint: false }): Stats | BigIntStats {
   const { bigint } = statOptions(options);
-  const r = native.statx(validateFdNative(fd), null, statFlags(null, true), STATX_MASK, statxOut);
-  return settled(r, (r) => statResult(r, statxOut, null, true, bigint))!;
+  return statNow(validateFdNative(fd), null, true, bigint)!;
 }
 
 /** Like fs.statSync (including `throwIfNoEntry: false`). Syscall: statx. */
 export function statSync(path: PathLike, options: { bigint?: boolean; throwIfNoEntry?: boolean } = { bigint: false, throwIfNoEntry: true }): Stats | BigIntStats | undefined {
   const p = validatePath(path);
   const o = statOptions(options);
-  const r = native.statx(AT_FDCWD, opPath(p), statFlags(p, true), STATX_MASK, statxOut);
-  return settled(r, (r) => statResult(r, statxOut, p, true, o.bigint, o.throwIfNoEntry));
+  return statNow(AT_FDCWD, p, true, o.bigint, o.throwIfNoEntry);
 }
 
 /** Like fs.lstatSync. Syscall: statx with AT_SYMLINK_NOFOLLOW. */
 export function lstatSync(path: PathLike, options: { bigint?: boolean; throwIfNoEntry?: boolean } = { bigint: false, throwIfNoEntry: true }): Stats | BigIntStats | undefined {
   const p = validatePath(path);
   const o = statOptions(options);
-  const r = native.statx(AT_FDCWD, opPath(p), statFlags(p, false), STATX_MASK, statxOut);
-  return settled(r, (r) => statResult(r, statxOut, p, false, o.bigint, o.throwIfNoEntry));
+  return statNow(AT_FDCWD, p, false, o.bigint, o.throwIfNoEntry);
+}
+
+/** fstat (`fd`, path null), stat or lstat (`follow`): the statx straight to the addon, read as statResult reads it. */
+function statNow(fd: number, path: string | Buffer | null, follow: boolean, bigint: boolean, throwIfNoEntry = true): Stats | BigIntStats | undefined {
+  const r = native.statx(fd, path === null ? null : opPath(path), statFlags(path, follow), STATX_MASK, statxOut);
+  return settled(r, (r) => statResult(r, statxOut, path, follow, bigint, throwIfNoEntry), statNow);
 }
 
 /**
@@ -137,11 +140,7 @@ export function readFileSync(path: PathLike | number, options?: { encoding?: Buf
   // with openSync's checks.
   if ((encoding === 'utf8' || encoding === 'utf-8') && into === undefined) {
     // node:fs's utf8 path reads an fd until EOF without checking it first (so fd -1 is EBADF, read).
-    if (!isInt32(path)) {
-      const p = validatePath(path);
-      const flags = parseFlags(o.flag);
-      return readFileNow(p, flags, 'utf8') ?? runSync(readFileSteps(p, flags, 'utf8', undefined, { sync: true }));
-    }
+    if (!isInt32(path)) return readFileNow(validatePath(path), parseFlags(o.flag), 'utf8');
     return runSync(readFileSteps(path as number, parseFlags(o.flag), 'utf8', undefined, { stat: false, sync: true }));
   }
   // Here node:fs's readFileSync calls fs.openSync, fs.readSync and fs.closeSync of its module:
@@ -152,8 +151,8 @@ export function readFileSync(path: PathLike | number, options?: { encoding?: Buf
   if (isInt32(path)) return runSync(readFileSteps(validateFdNative(path), 0, encoding || undefined, undefined, { sync: true, into }));
   const p = validatePath(path);
   const flags = parseFlags(o.flag);
-  return (into === undefined ? readFileNow(p, flags, encoding || undefined) : undefined)
-    ?? runSync(readFileSteps(p, flags, encoding || undefined, undefined, { sync: true, into }));
+  if (into === undefined) return readFileNow(p, flags, encoding || undefined);
+  return runSync(readFileSteps(p, flags, encoding || undefined, undefined, { sync: true, into }));
 }
 
 /**

@@ -152,7 +152,6 @@ export function opPath(path: string | Buffer): string | Buffer {
 }
 
 /** The NUL-terminated bytes the kernel takes; the op pins them until completion. */
-
 export function pathBytes(path: string | Buffer): Buffer {
   if (typeof path === 'string') return Buffer.from(`${path}\0`);
   const out = Buffer.allocUnsafe(path.length + 1);
