@@ -6,9 +6,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <cerrno>
-#include <memory>
-#include <new>
-#include <vector>
+#include <cstdlib>
 #include "common.h"
 
 namespace uringfs {
@@ -257,6 +255,12 @@ Napi::Value ReadFile(const Napi::CallbackInfo& info) {
   if (fd < 0) return failed(kReadFileOpen, errno, -1);
   struct stat st;
   if (fstat(fd, &st) != 0) return failed(kReadFileFstat, errno, fd);
+  // A string of `n` of malloc's `bytes`, which it frees: false where it could not be made.
+  auto takeString = [&](uint8_t* bytes, size_t n, napi_value* out) {
+    bool made = napi_create_string_utf8(env, reinterpret_cast<const char*>(bytes), n, out) == napi_ok;
+    free(bytes);
+    return made;
+  };
   // Read to `bytes` until `size` bytes or a read gives nothing: false on a failed read (errno).
   auto readUpTo = [&](uint8_t* bytes, size_t size, size_t* filled) {
     while (*filled < size) {
@@ -268,17 +272,18 @@ Napi::Value ReadFile(const Napi::CallbackInfo& info) {
     return true;
   };
 
-  napi_value result;
+  // The call's value once the fd is closed: `result`, or `count` bytes where `counted` says.
+  napi_value result = nullptr;
+  double count = -1;
+  ReadFileOutcome counted = kReadFileInRoom;
   if (S_ISREG(st.st_mode) && st.st_size > 0) {
     if (static_cast<double>(st.st_size) > max) return number(kReadFileTooLarge, static_cast<double>(st.st_size), fd);
     if (static_cast<uint64_t>(st.st_size) > kOneCallMax) return number(kReadFileLarge, 0, fd);
     size_t size = static_cast<size_t>(st.st_size), filled = 0;
     if (!utf8 && size < room.length) {
       if (!readUpTo(room.data, size, &filled)) return failed(kReadFileRead, errno, fd);
-      if (close(fd) != 0 && errno != EINTR) return failed(kReadFileClose, errno, -1);
-      return number(kReadFileInRoom, static_cast<double>(filled), -1);
-    }
-    if (utf8) {
+      count = static_cast<double>(filled);
+    } else if (utf8) {
       auto* bytes = static_cast<uint8_t*>(malloc(size));
       if (!bytes) return failed(kReadFileRead, ENOMEM, fd);
       if (!readUpTo(bytes, size, &filled)) {
@@ -286,9 +291,7 @@ Napi::Value ReadFile(const Napi::CallbackInfo& info) {
         free(bytes);
         return failed(kReadFileRead, err, fd);
       }
-      bool made = napi_create_string_utf8(env, reinterpret_cast<const char*>(bytes), filled, &result) == napi_ok;
-      free(bytes);
-      if (!made) return failed(kReadFileRead, ENOMEM, fd);
+      if (!takeString(bytes, filled, &result)) return failed(kReadFileRead, ENOMEM, fd);
     } else {
       // Up to kOneCallMax only: a Buffer made here whose allocation failed would end the process.
       void* data = nullptr;
@@ -324,23 +327,23 @@ Napi::Value ReadFile(const Napi::CallbackInfo& info) {
       }
     }
     if (utf8 && filled <= kMaxStringBytes) {
-      bool made = napi_create_string_utf8(env, reinterpret_cast<const char*>(bytes), filled, &result) == napi_ok;
+      if (!takeString(bytes, filled, &result)) return failed(kReadFileRead, ENOMEM, fd);
+    } else if (!utf8 && filled < room.length) {
+      if (filled > 0) memcpy(room.data, bytes, filled);
       free(bytes);
-      if (!made) return failed(kReadFileRead, ENOMEM, fd);
+      count = static_cast<double>(filled);
     } else {
-      bool inRoom = !utf8 && filled < room.length;
-      if (inRoom && filled > 0) memcpy(room.data, bytes, filled);
-      if (inRoom) free(bytes);
-      else pending.Reset(bytes, filled);
-      if (close(fd) != 0 && errno != EINTR) {
-        pending.Reset();
-        return failed(kReadFileClose, errno, -1);
-      }
-      return number(inRoom ? kReadFileInRoom : kReadFilePending, static_cast<double>(filled), -1);
+      pending.Reset(bytes, filled);
+      count = static_cast<double>(filled);
+      counted = kReadFilePending;
     }
   }
   // Not retried on EINTR: Linux releases the fd either way.
-  if (close(fd) != 0 && errno != EINTR) return failed(kReadFileClose, errno, -1);
+  if (close(fd) != 0 && errno != EINTR) {
+    pending.Reset();
+    return failed(kReadFileClose, errno, -1);
+  }
+  if (count >= 0) return number(counted, count, -1);
   return Napi::Value(env, result);
 }
 
