@@ -39,6 +39,24 @@ function seen(data: Buffer, expected?: Buffer): Record<string, unknown> {
   return out;
 }
 
+/**
+ * A process that writes the file `source` into the FIFO `fifo` in 4 KiB writes. It opens the FIFO
+ * before anything else and closes it whatever happens, so that a readFileSync of the FIFO, blocked
+ * in its open and then its reads, always returns; it is killed after 30 s at the latest.
+ */
+function feedFifo(fifo: string, source: string): void {
+  spawn(process.execPath, ['-e', `
+    const fs = require('node:fs');
+    const fd = fs.openSync(${JSON.stringify(fifo)}, 'w');
+    try {
+      const data = fs.readFileSync(${JSON.stringify(source)});
+      for (let at = 0; at < data.length; at += 4096) fs.writeSync(fd, data, at, Math.min(4096, data.length - at));
+    } finally {
+      fs.closeSync(fd);
+    }
+  `], { stdio: 'ignore', timeout: 30_000 });
+}
+
 describe('readFileSync of a path, in one native call', () => {
   it.each(sizes)('a regular file of %i bytes: the same bytes in memory of the same kind', (size) => {
     const dir = sb.fresh();
@@ -109,11 +127,7 @@ describe('readFileSync of a path, in one native call', () => {
     try {
       // Into the room for small results, then kept natively (a file of unknown size past the room).
       expect((impls[1].fs.readFileSync(outer) as Buffer).equals(outerBytes)).toBe(true);
-      spawn(process.execPath, ['-e', `
-        const fs = require('node:fs');
-        const fd = fs.openSync(${JSON.stringify(fifo)}, 'w');
-        try { fs.writeSync(fd, fs.readFileSync(${JSON.stringify(source)})); } finally { fs.closeSync(fd); }
-      `], { stdio: 'ignore', timeout: 30_000 });
+      feedFifo(fifo, source);
       expect((impls[1].fs.readFileSync(fifo) as Buffer).equals(fifoBytes)).toBe(true);
     } finally {
       Object.defineProperty(Buffer, 'poolSize', saved);
@@ -133,19 +147,7 @@ describe('readFileSync of a path, in one native call', () => {
       for (const impl of impls) {
         nodeFs.rmSync(fifo, { force: true });
         expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-        // The writer opens the FIFO before anything else and closes it whatever happens, so that
-        // readFileSync, blocked in its open and then its reads, always returns; it is killed
-        // after 30 s at the latest.
-        spawn(process.execPath, ['-e', `
-          const fs = require('node:fs');
-          const fd = fs.openSync(${JSON.stringify(fifo)}, 'w');
-          try {
-            const data = fs.readFileSync(${JSON.stringify(source)});
-            for (let at = 0; at < data.length; at += 4096) fs.writeSync(fd, data, at, Math.min(4096, data.length - at));
-          } finally {
-            fs.closeSync(fd);
-          }
-        `], { stdio: 'ignore', timeout: 30_000 });
+        feedFifo(fifo, source);
         results.push(seen(impl.fs.readFileSync(fifo) as Buffer, data));
       }
       expect(results[0].same).toBe(true);
